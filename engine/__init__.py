@@ -1,0 +1,4 @@
+"""The scene engine: note -> caption -> scene spec -> stems -> mix -> exact-length file.
+
+Public entry points live in :mod:`scenefill.engine.api`.
+"""
