@@ -1,0 +1,123 @@
+"""Multi-view captions: Dasheng AudioGen's tagged prompt format, or free text.
+
+A note is either tagged (``<|caption|> ... <|asr|> ...``) or free text, where
+quoted words are speech. Both become one :class:`Caption`, the plain data the
+rest of the engine reads.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from .errors import InvalidRequest
+
+TAGS = ("caption", "speech", "asr", "sfx", "music", "env")
+_TAG_RE = re.compile(r"<\|\s*([^|>]*?)\s*\|>")
+_QUOTE_RE = re.compile(r'"([^"]+)"|“([^”]+)”|«([^»]+)»')
+#: "[2.5s] line", "@2.5s line", "at 2.5s: line" -- an explicit start time for a speech line
+_TIME_PREFIX_RE = re.compile(r"^\s*(?:\[\s*|@\s*|at\s+)(\d+(?:\.\d+)?)\s*s?\s*(?:\]|:)?\s*", re.I)
+
+
+@dataclass
+class SpeechLine:
+    """One spoken line; ``start`` is seconds from the range start, or None for the default placement."""
+
+    text: str
+    start: float | None = None
+
+
+@dataclass
+class Caption:
+    """The views of a scene note, as Dasheng AudioGen names them."""
+
+    caption: str = ""
+    speech: str = ""
+    asr: list[SpeechLine] = field(default_factory=list)
+    sfx: list[str] = field(default_factory=list)
+    music: str = ""
+    env: str = ""
+    tagged: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def to_prompt(self) -> str:
+        """The tagged prompt form (what a Dasheng backend is given)."""
+        parts = [f"<|caption|>{self.caption}"]
+        if self.speech:
+            parts.append(f"<|speech|>{self.speech}")
+        for line in self.asr:
+            parts.append(f"<|asr|>{line.text}")
+        if self.sfx:
+            parts.append("<|sfx|>" + ", ".join(self.sfx))
+        if self.music:
+            parts.append(f"<|music|>{self.music}")
+        if self.env:
+            parts.append(f"<|env|>{self.env}")
+        return "".join(parts)
+
+
+def _speech_line(text: str) -> SpeechLine:
+    match = _TIME_PREFIX_RE.match(text)
+    if match:
+        return SpeechLine(text[match.end():].strip(), float(match.group(1)))
+    return SpeechLine(text.strip())
+
+
+def _split_list(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"[;,\n]", text) if p.strip()]
+
+
+def parse_caption(note: str) -> Caption:
+    """Parse a note into a Caption; unknown tags are refused, naming the tag."""
+    if not note or not note.strip():
+        raise InvalidRequest("note", "the scene note is empty")
+    tags = list(_TAG_RE.finditer(note))
+    if not tags:
+        return _parse_free_text(note)
+    cap = Caption(tagged=True)
+    lead = note[: tags[0].start()].strip()
+    if lead:
+        cap.caption = lead
+    for i, match in enumerate(tags):
+        tag = match.group(1).lower()
+        if tag not in TAGS:
+            raise InvalidRequest(
+                "note", f"unknown tag <|{match.group(1)}|>; known tags: "
+                + " ".join(f"<|{t}|>" for t in TAGS))
+        end = tags[i + 1].start() if i + 1 < len(tags) else len(note)
+        body = note[match.end():end].strip()
+        if not body:
+            continue
+        if tag == "asr":
+            lines = [ln for ln in re.split(r"\n|\s*\|\|\s*", body) if ln.strip()]
+            cap.asr.extend(_speech_line(ln) for ln in lines)
+        elif tag == "sfx":
+            cap.sfx.extend(_split_list(body))
+        else:
+            current = getattr(cap, tag)
+            setattr(cap, tag, f"{current}; {body}" if current else body)
+    if not (cap.caption or cap.asr or cap.sfx or cap.music or cap.env or cap.speech):
+        raise InvalidRequest("note", "the note has tags but no text in them")
+    return cap
+
+
+def _parse_free_text(note: str) -> Caption:
+    """Free text: quoted words are speech; the rest describes the scene."""
+    lines: list[SpeechLine] = []
+
+    def keep(match: re.Match) -> str:
+        text = next(g for g in match.groups() if g)
+        lines.append(_speech_line(text))
+        return " "
+
+    rest = _QUOTE_RE.sub(keep, note)
+    rest = re.sub(r"\s+", " ", rest).strip(" ,.;:")
+    speaker = ""
+    if lines:
+        m = re.search(r"\b((?:an?|the)\s+)?([\w\s-]{0,40}?)\b(says|said|shouts|whispers|asks|calls|yells|"
+                      r"speaks|mutters|announces)\b", rest, re.I)
+        if m:
+            speaker = (m.group(2) + " " + m.group(3)).strip()
+    return Caption(caption=rest or (lines[0].text if lines else ""), speech=speaker, asr=lines)

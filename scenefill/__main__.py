@@ -1,0 +1,5 @@
+import sys
+
+from scenefill.cli import main
+
+sys.exit(main())

@@ -1,0 +1,245 @@
+"""The ``scenefill`` command line.
+
+Bad input exits with code 2 and one line naming the problem; nothing is
+written. ``serve`` and ``otio`` are registered by the daemon and the OTIO adapter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+from scenefill import __version__
+
+EXIT_BAD_INPUT = 2
+
+
+def _length_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("length (give exactly one form)")
+    g.add_argument("--seconds", help="length in seconds, e.g. 47 or 2.5")
+    g.add_argument("--samples", type=int, help="length in samples")
+    g.add_argument("--frames", type=int, help="length in frames (with --fps)")
+    g.add_argument("--tc-in", help="timecode in, HH:MM:SS:FF (';' before FF for drop-frame); with --tc-out and --fps")
+    g.add_argument("--tc-out", help="timecode out (exclusive)")
+    g.add_argument("--fps", help="frame rate: 23.976, 24, 25, 29.97, 30, 48, 50, 59.94, 60 or 24000/1001")
+
+
+def samples_from_args(args: argparse.Namespace, sample_rate: int) -> int:
+    """Exact sample count from whichever length form the user gave."""
+    from scenefill.engine.errors import InvalidRequest
+    from scenefill.engine.timing import frames_to_samples, parse_rate, seconds_to_samples, timecode_to_frames
+
+    forms = [f for f in ("seconds", "samples", "frames", "tc_in") if getattr(args, f) is not None]
+    if args.tc_out is not None and "tc_in" not in forms:
+        raise InvalidRequest("tc-in", "--tc-out needs --tc-in")
+    if len(forms) != 1:
+        raise InvalidRequest("length", "give exactly one of --seconds, --samples, --frames or --tc-in/--tc-out")
+    form = forms[0]
+    if form == "seconds":
+        return seconds_to_samples(args.seconds, sample_rate)
+    if form == "samples":
+        return args.samples
+    if args.fps is None:
+        raise InvalidRequest("fps", f"--{form.replace('_', '-')} needs --fps")
+    fps = parse_rate(args.fps)
+    if form == "frames":
+        return frames_to_samples(0, args.frames, fps, sample_rate)
+    if args.tc_out is None:
+        raise InvalidRequest("tc-out", "--tc-in needs --tc-out")
+    start = timecode_to_frames(args.tc_in, fps, "tc-in")
+    end = timecode_to_frames(args.tc_out, fps, "tc-out")
+    if end <= start:
+        raise InvalidRequest("tc-out", f"--tc-out {args.tc_out} is not after --tc-in {args.tc_in}")
+    return frames_to_samples(start, end - start, fps, sample_rate)
+
+
+def _request_from_args(args: argparse.Namespace):
+    from scenefill.engine.errors import InvalidRequest
+    from scenefill.engine.request import LOUDNESS_PRESETS, RenderRequest
+    from scenefill.engine.timing import parse_sample_rate, seconds_to_samples
+
+    sr = parse_sample_rate(args.sample_rate)
+    n = samples_from_args(args, sr)
+    if args.preset and args.loudness is not None:
+        raise InvalidRequest("loudness", "give --loudness or --preset, not both")
+    loudness = LOUDNESS_PRESETS[args.preset] if args.preset else (
+        args.loudness if args.loudness is not None else LOUDNESS_PRESETS["broadcast"])
+    try:
+        handles = seconds_to_samples(args.handles, sr) if args.handles else 0
+    except InvalidRequest:
+        raise InvalidRequest("handles", f"not a number of seconds: {args.handles!r}") from None
+    fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() if args.output else "wav") or "wav"
+    if fmt not in ("wav", "flac"):
+        raise InvalidRequest("format", f"unknown format {fmt!r} (from the output name); use --format wav or flac")
+    return RenderRequest(
+        note=args.note, n_samples=n, sample_rate=sr, channels=args.channels, seed=args.seed,
+        loudness=loudness, loop=args.loop, handle_samples=handles, fmt=fmt,
+        bit_depth=args.bit_depth, voice=args.voice or "",
+        extra={"handles_seconds": str(args.handles)} if args.handles else {},
+    )
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, only when it is a terminal."""
+
+    def __init__(self, label: str, enabled: bool | None = None) -> None:
+        self.label = label
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.last = -1
+
+    def __call__(self, fraction: float, stage: str = "") -> None:
+        if not self.enabled:
+            return
+        pct = int(fraction * 100)
+        if pct == self.last:
+            return
+        self.last = pct
+        bar = "#" * (pct // 4) + "-" * (25 - pct // 4)
+        sys.stderr.write(f"\r{self.label} [{bar}] {pct:3d}% {stage:<10}")
+        if fraction >= 1.0:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from scenefill.engine.api import render_to_file
+
+    request = _request_from_args(args)
+    out = Path(args.output)
+    bar = ProgressBar(out.name, enabled=False if args.quiet else None)
+    server = args.server or os.environ.get("SCENEFILL_SERVER")
+    if server:
+        from scenefill.plugin.client import render_to_path_via_server
+
+        result = render_to_path_via_server(server, request, out, progress=bar,
+                                           token=_read_token(args.token_file))
+    else:
+        result = render_to_file(request, out, progress=bar, max_seconds=args.max_seconds)
+    if not args.quiet:
+        secs = Fraction(result.n_samples, result.sample_rate)
+        print(f"wrote {result.path} ({result.n_samples} samples, {float(secs):.3f} s, "
+              f"{result.sample_rate} Hz, {result.channels} ch)")
+    return 0
+
+
+def _read_token(path: str | None) -> str | None:
+    from scenefill.engine.errors import InvalidRequest
+
+    if path:
+        try:
+            return Path(path).read_text().strip()
+        except OSError as exc:
+            raise InvalidRequest("token-file", f"cannot read {path}: {exc.strerror}") from None
+    return os.environ.get("SCENEFILL_TOKEN")
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from scenefill.engine.api import parse_note
+
+    print(json.dumps(parse_note(args.note), indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from scenefill.engine.api import read_provenance
+
+    print(json.dumps(read_provenance(args.file), indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from scenefill.engine.models import REGISTRY
+
+    for name, cls in REGISTRY.items():
+        print(f"{name:<12} {cls.category:<9} {cls.description}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from scenefill.engine.bench import main as bench_main
+
+    return bench_main(quick=args.quick)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from scenefill.engine.request import DEFAULT_MAX_SECONDS, LOUDNESS_PRESETS
+
+    parser = argparse.ArgumentParser(prog="scenefill", description="Exact-length scene audio for video timelines.")
+    parser.add_argument("--version", action="version", version=f"scenefill {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("render", help="render a scene note to an exact-length WAV or FLAC")
+    p.add_argument("note", help='scene note: free text (quoted words are speech) or <|caption|>... tags')
+    p.add_argument("-o", "--output", required=True, help="output file (.wav or .flac)")
+    _length_args(p)
+    p.add_argument("--sample-rate", default=48000, help="44100, 48000 (default) or 96000")
+    p.add_argument("--channels", type=int, default=2, choices=(1, 2))
+    p.add_argument("--bit-depth", type=int, default=24, choices=(16, 24, 32))
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--loudness", type=float, help="integrated loudness target, LUFS (default -23)")
+    p.add_argument("--preset", choices=sorted(LOUDNESS_PRESETS), help="broadcast -23, atsc -24, streaming -16")
+    p.add_argument("--loop", action="store_true", help="seamless loop: the end flows into the start")
+    p.add_argument("--handles", help="extra seconds rendered before and after the range")
+    p.add_argument("--format", choices=("wav", "flac"), help="default: from the output name, else wav")
+    p.add_argument("--voice", help="Piper voice: 'joe' (default) or a path to a .onnx voice")
+    p.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS, help="longest render allowed")
+    p.add_argument("--server", help="render on a running daemon (also SCENEFILL_SERVER)")
+    p.add_argument("--token-file", help="daemon token (also SCENEFILL_TOKEN)")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("parse", help="print what the engine understood of a note, as JSON")
+    p.add_argument("note")
+    p.set_defaults(func=cmd_parse)
+
+    p = sub.add_parser("info", help="print the provenance stored in a rendered file")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("models", help="list the sound models")
+    p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("bench", help="measure render speed and memory")
+    p.add_argument("--quick", action="store_true", help="a short smoke run (CI)")
+    p.set_defaults(func=cmd_bench)
+
+    for module in ("scenefill.server.cli", "scenefill.plugin.otio_cli"):
+        try:
+            mod = __import__(module, fromlist=["register"])
+        except ImportError as exc:
+            if exc.name and exc.name.startswith(module):
+                continue
+            raise
+        mod.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from scenefill.engine.errors import Cancelled, SceneFillError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except SceneFillError as exc:
+        if isinstance(exc, Cancelled):
+            print("scenefill: cancelled", file=sys.stderr)
+            return 130
+        print(f"scenefill: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        target = exc.filename or ""
+        print(f"scenefill: output: {exc.strerror or exc} {target}".rstrip(), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("scenefill: interrupted; nothing was left half-written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
