@@ -109,15 +109,17 @@ def plan_render(request: RenderRequest) -> RenderPlan:
         level = _loudness(voice, sr)
         if math.isfinite(level):
             speech_gain = _db_to_gain(request.loudness + LEVEL_SPEECH - level)
-    # master: mix the analysis excerpt through a scratch mixer and measure it
-    mixer = SceneMixer(scene.layers, scene.room, sr, layer_gains, speech_gain)
-    stem = SpeechStem(lines)
-    excerpt = []
-    for b in range(n_blocks):
-        mixed = mixer.process([blocks[b] for blocks in cached], stem.next_block(BLOCK) if lines else None)
-        excerpt.append(_to_channels(mixed, request.channels))
-    level = _loudness(np.concatenate(excerpt, axis=1), sr)
-    master = _db_to_gain(request.loudness - level) if math.isfinite(level) else 1.0
+    if lines:
+        # Dialogue is the anchor (as in dialogue-gated delivery specs): the voice is set to the
+        # target and everything else sits under it by the spec's levels. No master trim.
+        master = 1.0
+    else:
+        # No dialogue: mix the analysis excerpt through a scratch mixer and trim it to target.
+        mixer = SceneMixer(scene.layers, scene.room, sr, layer_gains, speech_gain)
+        excerpt = [_to_channels(mixer.process([blocks[b] for blocks in cached], None), request.channels)
+                   for b in range(n_blocks)]
+        level = _loudness(np.concatenate(excerpt, axis=1), sr)
+        master = _db_to_gain(request.loudness - level) if math.isfinite(level) else 1.0
     return RenderPlan(request, scene, models, cached, lines, layer_gains, speech_gain, master)
 
 
