@@ -1,0 +1,69 @@
+"""Notes as editors write them, free text or Dasheng AudioGen tags, are understood."""
+
+import pytest
+
+from scenefill.engine.api import parse_note
+from scenefill.engine.caption import parse_caption
+from scenefill.engine.errors import InvalidRequest
+
+
+def test_tagged_note_fills_every_view():
+    cap = parse_caption("<|caption|>A rainy street at night<|speech|>a tired man<|asr|>Taxi!"
+                        "<|sfx|>car horn, footsteps<|music|>melancholy piano<|env|>light rain")
+    assert cap.tagged
+    assert cap.caption == "A rainy street at night"
+    assert cap.speech == "a tired man"
+    assert [line.text for line in cap.asr] == ["Taxi!"]
+    assert cap.sfx == ["car horn", "footsteps"]
+    assert cap.music == "melancholy piano"
+    assert cap.env == "light rain"
+    assert cap.to_prompt().startswith("<|caption|>A rainy street at night<|speech|>")
+
+
+def test_free_text_quotes_become_speech():
+    cap = parse_caption('busy cafe, a woman says "Two coffees, please." then "Thanks!"')
+    assert [line.text for line in cap.asr] == ["Two coffees, please.", "Thanks!"]
+    assert "says" in cap.speech
+    assert "cafe" in cap.caption
+
+
+def test_speech_lines_can_carry_a_start_time():
+    cap = parse_caption("<|caption|>office<|asr|>[2.5s] Hello?<|asr|>@4 Anyone there?")
+    assert [(line.text, line.start) for line in cap.asr] == [("Hello?", 2.5), ("Anyone there?", 4.0)]
+
+
+@pytest.mark.parametrize("note", ["", "   ", "<|caption|>   "])
+def test_empty_notes_are_refused(note):
+    with pytest.raises(InvalidRequest) as err:
+        parse_caption(note)
+    assert err.value.field == "note"
+
+
+def test_unknown_tags_are_refused_naming_the_tag():
+    with pytest.raises(InvalidRequest, match=r"<\|voice\|>"):
+        parse_caption("<|caption|>rain<|voice|>deep")
+
+
+def test_parse_reports_models_room_and_intensity():
+    result = parse_note("heavy rain on a tin roof, distant thunder")
+    models = {layer["model"]: layer for layer in result["layers"]}
+    assert models["rain"]["options"]["surface"] == "tin"
+    assert models["rain"]["intensity"] > 0.7
+    assert models["thunder"]["distance"] > 0.6
+    assert result["outdoor"] is True
+
+
+def test_open_vocabulary_gets_a_plausible_bed_and_says_how():
+    result = parse_note("a crowded marketplace in Marrakech")
+    assert result["layers"], "every note gets at least one bed"
+    assert any(layer["via"] in ("concept", "fallback", "fuzzy") for layer in result["layers"])
+
+
+def test_misspelled_words_still_match():
+    result = parse_note("hevy rainn")
+    assert any(layer["model"] == "rain" for layer in result["layers"])
+
+
+def test_indoor_notes_get_a_room():
+    assert parse_note("quiet office with air conditioning")["room"] == "room"
+    assert parse_note("empty cathedral")["room"] == "large"
