@@ -56,9 +56,8 @@ class SceneMixer:
         env, self.env_zi = signal.lfilter(self.env_b, self.env_a, held, zi=self.env_zi)
         return np.clip(env / _DUCK_THRESHOLD, 0.0, 1.0)
 
-    def process(self, layer_blocks: list[np.ndarray], speech: np.ndarray | None) -> np.ndarray:
-        """Mix one block: (2, n) layer blocks and a mono speech block -> (2, n) stereo."""
-        n = layer_blocks[0].shape[1] if layer_blocks else len(speech)
+    def process(self, layer_blocks: list[np.ndarray], speech: np.ndarray | None, n: int) -> np.ndarray:
+        """Mix one block of n samples: (2, n) layer blocks and a mono speech block -> (2, n) stereo."""
         dry = np.zeros((2, n))
         send = np.zeros((2, n))
         duck_amount = None

@@ -116,7 +116,7 @@ def plan_render(request: RenderRequest) -> RenderPlan:
     else:
         # No dialogue: mix the analysis excerpt through a scratch mixer and trim it to target.
         mixer = SceneMixer(scene.layers, scene.room, sr, layer_gains, speech_gain)
-        excerpt = [_to_channels(mixer.process([blocks[b] for blocks in cached], None), request.channels)
+        excerpt = [_to_channels(mixer.process([blocks[b] for blocks in cached], None, BLOCK), request.channels)
                    for b in range(n_blocks)]
         level = _loudness(np.concatenate(excerpt, axis=1), sr)
         master = _db_to_gain(request.loudness - level) if math.isfinite(level) else 1.0
@@ -143,14 +143,14 @@ def _raw_stream(plan: RenderPlan, cancel: Callable[[], bool] | None) -> Iterator
     while True:
         if cancel is not None and cancel():
             raise Cancelled("render cancelled")
-        if block < len(plan.cached[0]) if plan.cached else False:
+        if plan.cached and block < len(plan.cached[0]):
             layer_blocks = [blocks[block] for blocks in plan.cached]
         else:
             layer_blocks = [m.next_block(BLOCK) for m in plan.models]
             for blocks in plan.cached:  # free the analysis excerpt as soon as it is used
                 blocks.clear()
         speech = stem.next_block(BLOCK) if plan.lines else None
-        mixed = _to_channels(mixer.process(layer_blocks, speech), request.channels) * plan.master_gain
+        mixed = _to_channels(mixer.process(layer_blocks, speech, BLOCK), request.channels) * plan.master_gain
         out = limiter(mixed)
         if skip:
             cut = min(skip, out.shape[1])

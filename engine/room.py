@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .models.base import KernelBank, butter
+from scipy import fft as sp_fft
 from scipy import signal
+
+from .models.base import BLOCK, butter
 
 
 def impulse_response(room: str, rt60: float, sample_rate: int, seed: int = 7) -> np.ndarray:
@@ -43,13 +45,25 @@ def impulse_response(room: str, rt60: float, sample_rate: int, seed: int = 7) ->
 
 
 class Room:
-    """Streaming stereo reverb: mono send in, stereo wet out."""
+    """Streaming stereo reverb: mono send in, stereo wet out (one FFT in, one out per block)."""
 
-    def __init__(self, room: str, rt60: float, sample_rate: int) -> None:
+    def __init__(self, room: str, rt60: float, sample_rate: int, block: int = BLOCK) -> None:
         ir = impulse_response(room, rt60, sample_rate)
-        self.left = KernelBank([ir[0]], channels=1)
-        self.right = KernelBank([ir[1]], channels=1)
+        self.block = block
+        self.nfft = sp_fft.next_fast_len(block + ir.shape[1] - 1, real=True)
+        self.spectrum = sp_fft.rfft(ir, self.nfft, axis=-1)
+        self.tail = np.zeros((2, ir.shape[1] - 1))
 
     def __call__(self, send: np.ndarray) -> np.ndarray:
-        mono = send.mean(axis=0, keepdims=True) if send.ndim == 2 else send[None]
-        return np.vstack([self.left([mono]), self.right([mono])])
+        mono = send.mean(axis=0) if send.ndim == 2 else send
+        n = mono.shape[0]
+        k = self.tail.shape[1]
+        if not mono.any():
+            if not self.tail.any():
+                return np.zeros((2, n))
+            y = np.zeros((2, n + k))
+        else:
+            y = sp_fft.irfft(sp_fft.rfft(mono, self.nfft)[None, :] * self.spectrum, self.nfft, axis=-1)[:, :n + k]
+        y[:, :k] += self.tail
+        self.tail = y[:, n:n + k].copy()
+        return y[:, :n]

@@ -47,14 +47,17 @@ class Upsampler:
     the curve is continuous across blocks (at the cost of ``factor`` samples of latency).
     """
 
-    def __init__(self, factor: int, channels: int, start: float | np.ndarray = 0.0) -> None:
+    def __init__(self, factor: int, channels: int, start: float | np.ndarray | None = None) -> None:
         self.factor = factor
-        self.last = np.zeros((channels, 1)) + np.reshape(start, (-1, 1))
+        # None: the first block starts flat at its own first value (no ramp from zero)
+        self.last = None if start is None else np.zeros((channels, 1)) + np.reshape(start, (-1, 1))
         self.ramp = np.arange(1, factor + 1) / factor
         self._tiled: np.ndarray | None = None
 
     def __call__(self, low: np.ndarray, n: int) -> np.ndarray:
         rows, n_l = low.shape
+        if self.last is None:
+            self.last = low[:, :1].copy()
         if self.factor == 1:
             self.last = low[:, -1:].copy()
             return low[:, :n]
@@ -110,7 +113,7 @@ class Control:
     def length(self, n: int) -> int:
         return low_len(n, self.factor)
 
-    def upsampler(self, rows: int, start: float | np.ndarray = 0.0) -> Upsampler:
+    def upsampler(self, rows: int, start: float | np.ndarray | None = None) -> Upsampler:
         return Upsampler(self.factor, rows, start)
 
 
@@ -200,15 +203,15 @@ class KernelBank32:
         return y[:, :n]
 
 
-def pink_sos(sr: int) -> np.ndarray:
-    """SOS of a -3 dB/octave (pink) slope from ~15 Hz to ~15 kHz, unity gain near 1 kHz."""
+def pink_sos(sr: float) -> np.ndarray:
+    """SOS of a -3 dB/octave (pink) slope from ~15 Hz to ~15 kHz (or near Nyquist), unity gain at 100 Hz."""
     poles = np.array([12.0, 120.0, 1200.0, 12000.0])
     zeros = poles[:3] * np.sqrt(10.0)
     nyq = sr / 2
     poles = np.minimum(poles, nyq * 0.9)
     z, p, k = signal.bilinear_zpk(-TWO_PI * zeros, -TWO_PI * poles, 1.0, sr)
     sos = signal.zpk2sos(z, p, k)
-    w, h = signal.sosfreqz(sos, worN=[1000.0], fs=sr)
+    w, h = signal.sosfreqz(sos, worN=[100.0], fs=sr)
     sos[0, :3] /= abs(h[0])
     return sos
 
@@ -222,11 +225,68 @@ def pan_pair(pan) -> tuple[np.ndarray, np.ndarray]:
 def soft_limit(x: np.ndarray, ceiling: float = 0.95) -> np.ndarray:
     """Leave everything below ~0.7 of the ceiling alone and bend peaks under the ceiling."""
     knee = 0.7 * ceiling
-    over = np.abs(x) > knee
-    if not over.any():
+    if x.max() <= knee and -x.min() <= knee:
         return x
+    over = np.abs(x) > knee
     y = x.copy()
     a = np.abs(x[over]) - knee
     room = ceiling - knee
     y[over] = np.sign(x[over]) * (knee + room * np.tanh(a / room))
     return y
+
+
+_TABLES: dict[tuple, tuple[np.ndarray, float]] = {}
+_TABLE_LEN = 1 << 20  # ~22 s at 48 kHz
+
+
+def _table(sr: int, sos: np.ndarray) -> tuple[np.ndarray, float]:
+    key = (sr, np.asarray(sos, dtype=np.float64).tobytes())
+    got = _TABLES.get(key)
+    if got is None:
+        white = np.random.default_rng(0xC0105ED).standard_normal(_TABLE_LEN + 4096)
+        tab = signal.sosfilt(sos, white)[4096:]
+        scale = float(np.sqrt(np.mean(tab ** 2)))
+        tab /= scale
+        _TABLES[key] = got = (np.concatenate([tab, tab[: 2 * BLOCK]]), scale)
+    return got
+
+
+class ColoredNoise:
+    """Fixed-colour noise (unit RMS) read from a shared, pre-filtered table.
+
+    ``scale`` is the RMS white noise of unit variance would have through the
+    same filter: multiply by it to match a filtered :func:`~.base.noise`.
+
+    Like :func:`~.base.noise` but already filtered, so it costs a table read
+    instead of a filter pass. Each block starts at a random offset (from the
+    block's random stream) and the first ``fade`` samples crossfade from where
+    the previous block's read would have continued, so there is no splice.
+    Meant for colours without deep low-frequency content (highpassed or
+    band-passed above a few hundred hertz), whose correlation time is short.
+    """
+
+    def __init__(self, sr: int, sos: np.ndarray, channels: int = 2, fade: int = 64) -> None:
+        self.tab, self.scale = _table(sr, sos)
+        self.channels = channels
+        self.fade = fade
+        self.cont = np.zeros(channels, dtype=np.int64)
+        ramp = np.linspace(0, np.pi / 2, fade, endpoint=False)
+        self.fade_in = np.sin(ramp)
+        self.fade_out = np.cos(ramp)
+        self.started = False
+
+    def __call__(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        out = np.empty((self.channels, n))
+        f = min(self.fade, n)
+        for c in range(self.channels):
+            off = int(rng.integers(0, _TABLE_LEN))
+            if n <= 2 * BLOCK:
+                out[c] = self.tab[off:off + n]
+            else:
+                out[c] = np.resize(self.tab[off:], n)
+            if self.started:
+                prev = int(self.cont[c])
+                out[c, :f] = out[c, :f] * self.fade_in[:f] + self.tab[prev:prev + f] * self.fade_out[:f]
+            self.cont[c] = (off + n) % _TABLE_LEN
+        self.started = True
+        return out

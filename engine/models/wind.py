@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._amb import Control, Oscillator, Upsampler, Wander, factor_for, low_len, sin_cycles, soft_limit
+from ._amb import ColoredNoise, Control, Oscillator, Upsampler, Wander, factor_for, low_len, sin_cycles, soft_limit
 from .base import SoundModel, StatefulFilter, butter, noise
 
 # style -> (gust rate Hz, gust depth, flutter depth, rumble, whoosh, howl, rustle)
 _STYLES = {
     "breeze": (0.18, 0.55, 0.35, 0.55, 0.30, 0.00, 0.55),
-    "gusty": (0.22, 0.95, 0.30, 1.00, 0.60, 0.12, 0.20),
-    "storm": (0.35, 0.80, 0.45, 1.00, 0.85, 0.45, 0.25),
+    "gusty": (0.22, 0.95, 0.30, 1.00, 0.60, 0.25, 0.20),
+    "storm": (0.35, 0.80, 0.45, 1.00, 0.85, 1.00, 0.25),
 }
 
 
@@ -50,21 +50,23 @@ class Wind(SoundModel):
         self.flutter = Wander(rng, 2.0 + 2 * i, self.ctl.rate)
         self.depth = depth
         self.flutter_depth = flutter
-        self.env_up = self.ctl.upsampler(3, start=0.3)
+        self.env_up = self.ctl.upsampler(3)
         # level and colour from intensity: stronger wind is louder and brighter
         self.g_rumble = rumble * (0.35 + 0.65 * i)
         self.g_whoosh = whoosh * (0.2 + 0.8 * i) ** 1.5
         self.g_howl = howl * (0.3 + 0.7 * i) ** 1.5
         self.g_rustle = rustle * (0.3 + 0.7 * i)
-        # rumble at ~1.5 kHz
+        # rumble at ~1.5 kHz, brought up to the mid rate and summed there
         self.f_lo = factor_for(sr, 1500)
+        self.f_mid = factor_for(sr, 6000)
         lo_sr = sr / self.f_lo
+        mid_sr = sr / self.f_mid
         self.rumble_f = StatefulFilter(np.vstack([butter("lowpass", 180 + 220 * i, lo_sr, 2),
                                                   butter("highpass", 25, lo_sr, 1)]))
-        self.rumble_up = Upsampler(self.f_lo, 2)
+        self.rumble_up = Upsampler(self.f_lo // self.f_mid, 2)
+        self.ctl_lo = Upsampler(self.ctl.factor // self.f_lo, 1)
+        self.ctl_mid = Upsampler(self.ctl.factor // self.f_mid, 3)
         # whoosh + howl at ~6 kHz
-        self.f_mid = factor_for(sr, 6000)
-        mid_sr = sr / self.f_mid
         self.mid_sr = mid_sr
         self.whoosh_f = StatefulFilter(butter("bandpass", (250, 1100 + 1400 * i), mid_sr, 1))
         self.howl_bw = StatefulFilter(butter("lowpass", 9 + 12 * i, mid_sr, 2), channels=4)
@@ -72,10 +74,12 @@ class Wind(SoundModel):
         self.howl_ratio = rng.uniform(1.3, 1.6)
         self.howl_osc = [Oscillator(mid_sr, rng.random()), Oscillator(mid_sr, rng.random())]
         self.mid_up = Upsampler(self.f_mid, 2)
-        # rustle at full rate: bright, fluttering
-        self.rustle_f = StatefulFilter(np.vstack([butter("highpass", 1800, sr, 2),
+        # rustle at full rate: bright noise from a pre-filtered table, fluttering
+        self.rustle = ColoredNoise(sr, np.vstack([butter("highpass", 1800, sr, 2),
                                                   butter("lowpass", 7000 + 4000 * i, sr, 1)]))
+        self.rustle_up = self.ctl.upsampler(1)
         self.mix = np.array([[1.0, 0.45], [0.45, 1.0]])
+        self.out_gain = 0.45
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         n_c = self.ctl.length(n)
@@ -83,33 +87,30 @@ class Wind(SoundModel):
         fl = self.flutter(rng, n_c)
         gust = (1 - self.depth) * 0.45 + self.depth * g ** 1.6
         gust = gust * (1 - self.flutter_depth * 0.5 + self.flutter_depth * fl)
-        env = self.env_up(np.vstack([gust, g, fl]), n)
-        gust_full = env[0]
+        n_lo = low_len(n, self.f_lo)
+        n_mid = low_len(n, self.f_mid)
 
         # rumble: low rate, amplitude follows the gusts
-        n_lo = low_len(n, self.f_lo)
-        lo = self.rumble_f(self.mix @ noise(rng, 2, n_lo))
-        rumble = self.rumble_up(lo, n) * (gust_full * (0.6 + 0.8 * gust_full) * self.g_rumble * 0.9)
+        g_lo = self.ctl_lo((gust * (0.6 + 0.8 * gust) * (self.g_rumble * 0.9))[None], n_lo)[0]
+        lo = self.rumble_f(self.mix @ noise(rng, 2, n_lo)) * g_lo
+        mid = self.rumble_up(lo, n_mid)
 
         # whoosh and howl: mid rate, brightness and pitch follow the gusts
-        n_mid = low_len(n, self.f_mid)
-        gm = np.interp(np.arange(n_mid) * self.f_mid, np.arange(n), gust_full)
-        mid = self.whoosh_f(noise(rng, 2, n_mid)) * (gm ** 2 * self.g_whoosh * 1.6)
+        ctl = self.ctl_mid(np.vstack([gust ** 2 * (self.g_whoosh * 1.6), gust,
+                                      self.g_howl * np.clip(gust - 0.1, 0, None) ** 1.5]), n_mid)
+        mid += self.whoosh_f(noise(rng, 2, n_mid)) * ctl[0]
         if self.g_howl > 0:
             nb = self.howl_bw(noise(rng, 4, n_mid)) * 12.0
-            gh = np.clip(gm, 0, 1.5)
+            bend = 0.65 + 0.7 * np.clip(ctl[1], 0, 1.5)
             for k, osc in enumerate(self.howl_osc):
-                f = self.howl_f0 * (self.howl_ratio if k else 1.0) * (0.65 + 0.7 * gh)
-                ph = osc.phases(f, n_mid)
+                ph = osc.phases(self.howl_f0 * (self.howl_ratio if k else 1.0) * bend, n_mid)
                 tone = nb[2 * k] * sin_cycles(ph) + nb[2 * k + 1] * sin_cycles(ph + 0.25)
-                tone *= self.g_howl * np.clip(gh - 0.25, 0, None) ** 2 * (1.0 if k == 0 else 0.6)
+                tone *= ctl[2] * (1.0 if k == 0 else 0.6)
                 mid[k] += tone
                 mid[1 - k] += 0.35 * tone
-        whoosh = self.mid_up(mid, n)
+        out = self.mid_up(mid, n)
 
-        out = rumble + whoosh
         if self.g_rustle > 0:
-            flutter = env[2]
-            leaf = (0.25 + gust_full) * (0.3 + 0.7 * flutter ** 2) * self.g_rustle * 0.55
-            out += self.rustle_f(noise(rng, 2, n)) * leaf
-        return soft_limit(out)
+            leaf = (0.25 + gust) * (0.3 + 0.7 * fl ** 2) * (self.g_rustle * 0.55)
+            out += self.rustle(rng, n) * self.rustle_up(leaf[None], n)
+        return soft_limit(out * self.out_gain)

@@ -1,0 +1,86 @@
+"""``scenefill bench``: the speed and memory figures we promise, measured.
+
+Prints realtime factors for a 60 s four-layer scene with and without a speech
+line, Piper alone for the same line, and the peak memory of a long render
+(run in a child process so its peak is its own). ``--quick`` is CI's smoke run.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SCENE = "heavy rain, gusty wind, city traffic, calm piano music"
+LINE = "We have to leave before the storm gets any worse."
+SPEECH_SCENE = f"<|caption|>{SCENE}<|asr|>{LINE}"
+
+
+def _render_seconds(note: str, seconds: float, sr: int = 48000) -> float:
+    from scenefill.engine.api import render_to_file
+    from scenefill.engine.request import RenderRequest
+
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        render_to_file(RenderRequest(note=note, n_samples=int(seconds * sr), sample_rate=sr),
+                       Path(tmp) / "bench.wav")
+        return time.perf_counter() - start
+
+
+def _piper_alone(line: str) -> float:
+    from scenefill.engine import speech
+
+    path = str(speech.resolve_voice("joe"))
+    speech._load_voice(path)  # loading is start-up cost, not per-line cost
+    speech._synthesize.cache_clear()
+    start = time.perf_counter()
+    speech._synthesize(path, line, 1.0)
+    return time.perf_counter() - start
+
+
+def peak_memory_child(seconds: float) -> dict:
+    """Render ``seconds`` in a fresh process; report its peak RSS."""
+    code = (
+        "import resource, sys, tempfile, time, pathlib\n"
+        "from scenefill.engine.api import render_to_file\n"
+        "from scenefill.engine.request import RenderRequest\n"
+        f"n = int({seconds} * 48000)\n"
+        "d = tempfile.mkdtemp()\n"
+        "t = time.perf_counter()\n"
+        f"render_to_file(RenderRequest(note={SCENE!r}, n_samples=n), pathlib.Path(d) / 'long.wav')\n"
+        "el = time.perf_counter() - t\n"
+        "import shutil; shutil.rmtree(d)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, el)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    rss_kb, elapsed = out.stdout.split()
+    return {"seconds": seconds, "peak_rss_mb": int(rss_kb) / 1024, "elapsed_s": float(elapsed)}
+
+
+def main(quick: bool = False) -> int:
+    length = 10.0 if quick else 60.0
+    _render_seconds(SCENE, 1.0)  # warm caches: imports, noise table, voice
+    _render_seconds(SPEECH_SCENE, 1.0)
+    t_plain = min(_render_seconds(SCENE, length) for _ in range(1 if quick else 3))
+    t_speech = min(_render_seconds(SPEECH_SCENE, length) for _ in range(1 if quick else 3))
+    t_piper = min(_piper_alone(LINE) for _ in range(3))
+    results = {
+        "scene": SCENE,
+        "length_s": length,
+        "four_layer_realtime_x": round(length / t_plain, 1),
+        "four_layer_seconds": round(t_plain, 3),
+        "with_speech_realtime_x": round(length / t_speech, 1),
+        "with_speech_seconds": round(t_speech, 3),
+        "piper_alone_line_seconds": round(t_piper, 3),
+        "speech_overhead_seconds": round(t_speech - t_plain, 3),
+    }
+    long_s = 600.0 if quick else 7200.0
+    results["long_render"] = peak_memory_child(long_s)
+    results["long_render"]["realtime_x"] = round(long_s / results["long_render"]["elapsed_s"], 1)
+    results["bench_process_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(results, indent=2))
+    return 0
