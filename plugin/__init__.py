@@ -1,0 +1,1 @@
+"""Client library and editor adapters (OTIO, Resolve)."""
