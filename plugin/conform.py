@@ -253,6 +253,11 @@ def conform(recut_path, out, *, previous=None, renderer, media_dir=None, notes_f
         gens, settings_meta = collect_generated(recut, trate)
         where = recut_path
     if not gens:
+        stripped = any(isinstance(t, otio.schema.Track) and is_generated_track(t)
+                       for t in (old_tl if previous else recut).tracks)
+        if stripped:
+            raise OtioInputError(f"the SceneFill clips in {where} lost their provenance (this format drops "
+                                 "metadata): give the timeline fill wrote with --previous")
         raise OtioInputError(f"no SceneFill clips in {where}: give the timeline fill wrote with --previous")
     settings = FillSettings.from_meta(settings_meta, rate=rate)
     ex = extract_notes(recut, source=settings.source, marker_colors=settings.marker_colors,

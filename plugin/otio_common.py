@@ -13,6 +13,7 @@ import contextlib
 import io
 import logging
 import math
+import re
 import warnings
 from dataclasses import dataclass
 from fractions import Fraction
@@ -165,18 +166,28 @@ def _drop_frame(tl: otio.schema.Timeline, exact: Fraction) -> bool:
     return True  # OTIO's own default for 29.97 / 59.94 timecode
 
 
+#: how SceneFill names its media: <slug>_<16 hex of the request key>[.placeholder].wav|flac
+MEDIA_NAME_RE = re.compile(r"_[0-9a-f]{16}(\.placeholder)?\.(wav|flac)$")
+
+
 def is_generated_track(track) -> bool:
-    """A track SceneFill wrote (flag in metadata, or every clip carries SceneFill provenance)."""
+    """A track SceneFill wrote: flagged in metadata, or every clip is a SceneFill clip
+    (provenance in metadata, or -- after a format that drops metadata -- SceneFill's media names)."""
     meta = track.metadata.get(META_KEY) if hasattr(track.metadata, "get") else None
     if meta is not None and meta.get("generated"):
         return True
     clips = [c for c in track if isinstance(c, otio.schema.Clip)]
-    return bool(clips) and all(is_generated_clip(c) for c in clips)
+    return bool(clips) and all(is_generated_clip(c) or has_generated_media(c) for c in clips)
 
 
 def is_generated_clip(clip) -> bool:
     meta = clip.metadata.get(META_KEY) if hasattr(clip.metadata, "get") else None
     return meta is not None and "key" in meta and "note" in meta
+
+
+def has_generated_media(clip) -> bool:
+    url = getattr(clip.media_reference, "target_url", "") or ""
+    return bool(MEDIA_NAME_RE.search(url.replace("\\", "/").rsplit("/", 1)[-1]))
 
 
 def to_plain(value):

@@ -81,10 +81,13 @@ def check_output(out: str | os.PathLike, *, bundle: bool = False) -> WritePlan:
         if not adapter_obj.has_feature("write_to_file") and not adapter_obj.has_feature("write_to_string"):
             raise OtioInputError(f"-o {p}: the {adapter} adapter cannot write")
     parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir():
-        raise OtioInputError(f"-o {p}: directory {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise OtioInputError(f"-o {p}: directory {parent} is not writable")
+    probe = parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent        # a missing folder is created when the output is written
+    if not probe.is_dir():
+        raise OtioInputError(f"-o {p}: {probe} is not a directory")
+    if not os.access(probe, os.W_OK):
+        raise OtioInputError(f"-o {p}: directory {probe} is not writable")
     if p.is_dir():
         raise OtioInputError(f"-o {p}: is a directory")
     return WritePlan(p, ext, adapter, label)
@@ -283,6 +286,7 @@ def preflight(tl, plan: WritePlan, rate: TimelineRate) -> None:
 def write_output(tl, plan: WritePlan, rate: TimelineRate) -> list[Path]:
     """Write every output file atomically; returns the paths written."""
     outputs = serialize(tl, plan, rate)
+    plan.out.parent.mkdir(parents=True, exist_ok=True)
     written = []
     for path, data in outputs:
         if data is None:
