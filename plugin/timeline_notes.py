@@ -15,10 +15,12 @@ The range a note covers
 * A marker with a duration longer than one frame covers its own range, clipped
   to the part of its owner that is visible in the timeline.
 * A marker of zero or one frame (FCP, EDL, Resolve and Avid markers are points)
-  covers the span from its position to the **next noted marker** that starts
-  later anywhere in the timeline, or to the **end of the item it sits on**
-  (clip, gap or nested stack; the timeline's end for timeline and track
-  markers), whichever comes first.
+  covers the span from its position to the **next noted marker on the same
+  item**, or to the **end of that item** (clip, gap or nested stack; the
+  timeline's end for timeline and track markers), whichever comes first.
+  So sequence markers "scene 1", "scene 2" cover their scenes, and a clip's
+  markers divide that clip; a timeline marker never cuts a clip's note short
+  (where two notes overlap, the second goes to a second SceneFill track).
 * A clip note covers the clip's visible range.
 * Marker ranges are converted to timeline time through their owner: a clip's
   markers are in the clip's *source* time. Markers outside their owner's
@@ -192,6 +194,7 @@ class NoteItem:
     seed: int | None = None   # explicit metadata.scenefill.seed
     source_field: str = ""    # where the note text came from
     owner_end: int = 0        # end frame of the owner's visible range (point-marker spans)
+    owner_key: int = 0        # identity of the owner (point markers span to the next one on it)
     obj: object = field(default=None, repr=False, compare=False)  # the Marker or Clip
 
     @property
@@ -528,7 +531,7 @@ def _marker_item(walker: _Walker, owner, kind: str, m, note: str, field_name: st
         owner=_describe(owner, kind, walker.root), owner_kind=kind,
         owner_name=owner.name if kind != "timeline" else "", anchor=anchor,
         color=str(m.color), point=point, seed=int(seed) if isinstance(seed, int) else None,
-        source_field=field_name, owner_end=vis[1], obj=m)
+        source_field=field_name, owner_end=vis[1], owner_key=id(owner), obj=m)
     return item
 
 
@@ -558,10 +561,16 @@ def _dedupe(items: list[NoteItem]) -> list[NoteItem]:
 
 
 def _span_points(items: list[NoteItem]) -> None:
-    starts = sorted({i.start for i in items if i.kind == "marker"})
+    by_owner: dict[int, list[int]] = {}
+    for i in items:
+        if i.kind == "marker":
+            by_owner.setdefault(i.owner_key, []).append(i.start)
+    for starts in by_owner.values():
+        starts.sort()
     for item in items:
         if not item.point:
             continue
+        starts = by_owner[item.owner_key]
         idx = bisect.bisect_right(starts, item.start)
         nxt = starts[idx] if idx < len(starts) else None
         end = item.owner_end

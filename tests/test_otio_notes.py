@@ -68,7 +68,10 @@ def test_aaf_markers_on_gaps_and_clips_in_source_time():
     ex = extract_notes(tl)
     assert ex.rate.exact == 24 and ex.rate.start_frame == 86400
     by_note = {i.note: i for i in ex.items}
-    assert len(ex.items) == 8
+    assert len(ex.items) == 9
+    # point markers span to the next marker on the same item: FX and BLUE share V2's filler
+    assert by_note["FX"].n_frames == 518
+    assert by_note["CYAN: V3: zts02_1030: f1212: seq.f1665"].n_frames == 2275 - 856
     assert all(i.id.startswith("aaf-") for i in ex.items)           # Avid's own marker ids
     # a clip marker at source frame 1104 of a clip whose source starts at 1001, placed at 192 + ...
     green = by_note["GREEN: V1: zts02_1010: f1104: seq.f1104"]
