@@ -308,13 +308,18 @@ def _copy_atomically(src: Path, dest: Path, expected_sha256: str) -> None:
 
 
 def render_to_path_via_server(address: str, request: RenderRequest, out_path: str | Path, *,
-                              progress: ProgressFn | None = None, token: str | None = None) -> RenderResult:
+                              progress: ProgressFn | None = None, token: str | None = None,
+                              max_seconds: float | None = None) -> RenderResult:
     """Render on the daemon at ``address`` and copy the file to ``out_path`` atomically.
 
     Same contract as a local ``render_to_file``: InvalidRequest for a bad field
     (the daemon's refusal carries the field), nothing left under ``out_path`` on
     failure. The daemon's file must be readable here (same machine or a shared disk).
+    ``max_seconds``: the caller's own length limit, checked here before sending (the
+    daemon also applies its ``--max-seconds``).
     """
+    if max_seconds is not None:
+        request.validate(max_seconds)
     out_path = Path(out_path)
     directory = out_path.parent if str(out_path.parent) else Path(".")
     if not directory.is_dir():

@@ -26,7 +26,7 @@ PROTO_REL = "scenefill/v1/scenefill.proto"
 PROTO_PKG = "scenefill.v1"
 GENERATED = ("scenefill_pb2.py", "scenefill_pb2_grpc.py", "scenefill_pb2.pyi")
 
-_FROM_IMPORT = re.compile(r"^from scenefill\.v1 import (\w+) as (\w+)\s*$", re.M)
+_FROM_IMPORT = re.compile(r"^from scenefill\.v1 import (\w+) as (\w+)[ \t]*$", re.M)
 _BUILD_NAME = re.compile(r"(BuildTopDescriptorsAndMessages\(DESCRIPTOR, )'scenefill\.v1\.(\w+)'")
 _LEFTOVER = re.compile(r"^\s*(from|import)\s+scenefill\.v1\b", re.M)
 

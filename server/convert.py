@@ -105,6 +105,14 @@ def _check_int(field: str, value, lo: int, hi: int, what: str) -> int:
     return value
 
 
+def _check_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise InvalidRequest("seed", f"seed must be an integer, got {seed!r}")
+    if not -INT64_MAX - 1 <= seed <= INT64_MAX:  # in range for the wire; the server checks 0 <= seed
+        raise InvalidRequest("seed", "seed must be between 0 and 2**63-1")
+    return seed
+
+
 def request_to_proto(request: RenderRequest) -> "pb.RenderRequest":
     """Engine request -> wire request. Only type/range problems the wire cannot carry are refused here;
     everything else is left for the server to validate (so both paths give the same message)."""
@@ -115,7 +123,7 @@ def request_to_proto(request: RenderRequest) -> "pb.RenderRequest":
         n_samples=_check_int("length", request.n_samples, -INT64_MAX, INT64_MAX, "length"),
         sample_rate=_check_int("sample_rate", request.sample_rate, 1, INT32_MAX, "sample rate"),
         channels=_check_int("channels", request.channels, 1, INT32_MAX, "channels"),
-        seed=_check_int("seed", request.seed, 0, INT64_MAX, "seed"),
+        seed=_check_seed(request.seed),
         loop=bool(request.loop),
         handle_samples=_check_int("handles", request.handle_samples, -INT64_MAX, INT64_MAX, "handles"),
         format=str(request.fmt or "wav"),

@@ -249,7 +249,7 @@ class Limits(_message.Message):
     def __init__(self, max_seconds: _Optional[float] = ..., max_note_chars: _Optional[int] = ..., max_queue: _Optional[int] = ..., max_batch: _Optional[int] = ..., max_message_bytes: _Optional[int] = ...) -> None: ...
 
 class ServerInfo(_message.Message):
-    __slots__ = ("version", "engine_version", "device", "workers", "limits", "output_dir", "cache_dir", "cache_bytes", "cache_max_bytes", "cache_entries", "jobs_running", "jobs_queued", "uptime_seconds", "token_required", "python_version", "pid")
+    __slots__ = ("version", "engine_version", "device", "workers", "limits", "output_dir", "cache_dir", "cache_bytes", "cache_max_bytes", "cache_entries", "jobs_running", "jobs_queued", "uptime_seconds", "token_required", "python_version", "pid", "workers_ready")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     ENGINE_VERSION_FIELD_NUMBER: _ClassVar[int]
     DEVICE_FIELD_NUMBER: _ClassVar[int]
@@ -266,6 +266,7 @@ class ServerInfo(_message.Message):
     TOKEN_REQUIRED_FIELD_NUMBER: _ClassVar[int]
     PYTHON_VERSION_FIELD_NUMBER: _ClassVar[int]
     PID_FIELD_NUMBER: _ClassVar[int]
+    WORKERS_READY_FIELD_NUMBER: _ClassVar[int]
     version: str
     engine_version: str
     device: str
@@ -282,4 +283,5 @@ class ServerInfo(_message.Message):
     token_required: bool
     python_version: str
     pid: int
-    def __init__(self, version: _Optional[str] = ..., engine_version: _Optional[str] = ..., device: _Optional[str] = ..., workers: _Optional[int] = ..., limits: _Optional[_Union[Limits, _Mapping]] = ..., output_dir: _Optional[str] = ..., cache_dir: _Optional[str] = ..., cache_bytes: _Optional[int] = ..., cache_max_bytes: _Optional[int] = ..., cache_entries: _Optional[int] = ..., jobs_running: _Optional[int] = ..., jobs_queued: _Optional[int] = ..., uptime_seconds: _Optional[float] = ..., token_required: _Optional[bool] = ..., python_version: _Optional[str] = ..., pid: _Optional[int] = ...) -> None: ...
+    workers_ready: int
+    def __init__(self, version: _Optional[str] = ..., engine_version: _Optional[str] = ..., device: _Optional[str] = ..., workers: _Optional[int] = ..., limits: _Optional[_Union[Limits, _Mapping]] = ..., output_dir: _Optional[str] = ..., cache_dir: _Optional[str] = ..., cache_bytes: _Optional[int] = ..., cache_max_bytes: _Optional[int] = ..., cache_entries: _Optional[int] = ..., jobs_running: _Optional[int] = ..., jobs_queued: _Optional[int] = ..., uptime_seconds: _Optional[float] = ..., token_required: _Optional[bool] = ..., python_version: _Optional[str] = ..., pid: _Optional[int] = ..., workers_ready: _Optional[int] = ...) -> None: ...

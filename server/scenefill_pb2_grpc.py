@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from . import scenefill_pb2 as scenefill_dot_v1_dot_scenefill__pb2
+
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
 _version_not_supported = False

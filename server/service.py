@@ -200,7 +200,7 @@ def status_for(exc: BaseException, closing: bool = False) -> tuple[grpc.StatusCo
 
 async def _abort(context, exc: BaseException, closing: bool = False):
     code, field_name, message = status_for(exc, closing)
-    trailing = ((FIELD_METADATA_KEY, field_name),) if field_name else None
+    trailing = ((FIELD_METADATA_KEY, field_name),) if field_name else ()
     await context.abort(code, message, trailing_metadata=trailing)
 
 
@@ -386,7 +386,7 @@ class SceneFillService(pb_grpc.SceneFillServicer):
             cache_bytes=self.cache.total_bytes, cache_max_bytes=self.cache.max_bytes,
             cache_entries=len(self.cache), jobs_running=self.manager.running, jobs_queued=self.manager.queued,
             uptime_seconds=time.monotonic() - self.started, token_required=bool(c.token),
-            python_version=platform.python_version(), pid=os.getpid(),
+            python_version=platform.python_version(), pid=os.getpid(), workers_ready=self.pool.ready_workers,
         )
 
 
