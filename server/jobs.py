@@ -25,7 +25,7 @@ from scenefill.engine.errors import Cancelled, InvalidRequest, SceneFillError
 from scenefill.engine.request import RenderRequest
 
 from .cache import RenderCache, output_name, publish
-from .workers import WorkerPool
+from .workers import WorkerCrashed, WorkerPool
 
 log = logging.getLogger("scenefill.server")
 
@@ -152,6 +152,15 @@ class JobManager:
     def running(self) -> int:
         return sum(1 for j in self._jobs if j.state == "running")
 
+    @property
+    def waiting(self) -> int:
+        """Jobs that will have to wait for a worker (queued beyond the free workers)."""
+        return max(0, self.queued - (self.pool.size - self.pool.busy))
+
+    def queue_full(self) -> bool:
+        """True when one more job would wait beyond ``max_queue``."""
+        return self.queued - (self.pool.size - self.pool.busy) >= self.max_queue
+
     # ------------------------------------------------------------ entry point
 
     async def open(self, request: RenderRequest, *, force: bool = False) -> Subscription:
@@ -178,20 +187,19 @@ class JobManager:
         job = self._inflight.get(key)  # an identical request may have started while we looked
         if job is not None:
             return self._join(job, coalesced=True)
-        queued = self.queued
-        if not force and queued >= self.max_queue:
-            raise QueueFull(f"the render queue is full ({queued} waiting); try again later")
+        if not force and self.queue_full():
+            raise QueueFull(f"the render queue is full ({self.waiting} waiting); try again later")
+        position = self.waiting  # jobs ahead of this one, before it is counted
         job = Job(secrets.token_hex(6), key, request)
         self._inflight[key] = job
         self._jobs.add(job)
-        position = queued if self.pool.busy >= self.pool.size or queued else 0
         sub = self._join(job, coalesced=False, queue_position=position)
         job.task = asyncio.get_running_loop().create_task(self._run(job))
         return sub
 
     def _join(self, job: Job, *, coalesced: bool, queue_position: int | None = None) -> Subscription:
         if queue_position is None:
-            queue_position = 0 if job.state != "queued" else self.queued
+            queue_position = 0 if job.state != "queued" else self.waiting
         sub = Subscription(self, job, job.future, job_id=job.id, key=job.key, cache_hit=False,
                            coalesced=coalesced, queue_position=queue_position,
                            total_samples=job.request.total_samples)
@@ -237,6 +245,8 @@ class JobManager:
             job.future.set_exception(exc)
         except BaseException as exc:  # noqa: BLE001 - reported to every subscriber
             status = f"error:{type(exc).__name__}"
+            if isinstance(exc, WorkerCrashed):
+                self._remove_temp_files(job)
             if not isinstance(exc, SceneFillError) and not isinstance(exc, OSError):
                 log.exception("job %s failed", job.id)
             if not job.future.done():
@@ -248,6 +258,14 @@ class JobManager:
                 del self._inflight[job.key]
             self.completed += 1
             self._log(job.id, job.request, job.key, time.monotonic() - job.created, "miss", job.joined, status)
+
+    def _remove_temp_files(self, job: Job) -> None:
+        """A worker killed mid-render cannot delete its temp file; do it unless a new job for the key runs."""
+        if job.key in self._inflight and self._inflight[job.key] is not job:
+            return
+        path = self.cache.audio_path(job.key, job.request.fmt)
+        for tmp in path.parent.glob(f".{path.name}.*.part"):
+            tmp.unlink(missing_ok=True)
 
     def _from_cache(self, key: str, request: RenderRequest) -> Outcome | None:
         entry = self.cache.lookup(key)

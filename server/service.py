@@ -307,8 +307,8 @@ class SceneFillService(pb_grpc.SceneFillServicer):
             seen.add(item.id)
         if self.manager.closing:
             await _abort(context, ShuttingDown("the server is shutting down"))
-        if self.manager.queued >= self.config.max_queue:
-            await _abort(context, QueueFull(f"the render queue is full ({self.manager.queued} waiting)"))
+        if self.manager.queue_full():
+            await _abort(context, QueueFull(f"the render queue is full ({self.manager.waiting} waiting)"))
 
         started = time.monotonic()
         out: asyncio.Queue = asyncio.Queue()

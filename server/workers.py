@@ -177,6 +177,7 @@ class WorkerPool:
         self._closing = False
         self._spawning = 0
         self.crashes = 0
+        self._startup_failures = 0  # consecutive workers that died before becoming ready
 
     # ------------------------------------------------------------ lifecycle
 
@@ -191,14 +192,16 @@ class WorkerPool:
         for _ in range(self.size):
             self._spawn_soon()
 
-    def _spawn_soon(self) -> None:
+    def _spawn_soon(self, delay: float = 0.0) -> None:
         self._spawning += 1
-        task = self._loop.create_task(self._spawn())
+        task = self._loop.create_task(self._spawn(delay))
         task.add_done_callback(lambda t: t.cancelled() or t.exception() is None
                                or log.error("could not start a render worker: %s", t.exception()))
 
-    async def _spawn(self) -> None:
+    async def _spawn(self, delay: float = 0.0) -> None:
         try:
+            if delay:
+                await asyncio.sleep(delay)
             proc, conn = await asyncio.to_thread(self._start_process)
         finally:
             self._spawning -= 1
@@ -312,6 +315,7 @@ class WorkerPool:
         kind = msg[0]
         if kind == "ready":
             worker.ready = True
+            self._startup_failures = 0
             if not self._closing:
                 self._idle.put_nowait(worker)
             return
@@ -363,6 +367,13 @@ class WorkerPool:
                 running.future.set_exception(WorkerCrashed(f"the render worker (pid {worker.pid}) died"))
         if not self._closing:
             self.crashes += 1
-            log.error("render worker %s died; starting a new one", worker.pid)
             self._workers.remove(worker)
-            self._spawn_soon()
+            if worker.ready:
+                log.error("render worker %s died; starting a new one", worker.pid)
+                self._spawn_soon()
+            else:  # it could not even start: back off instead of spinning
+                self._startup_failures += 1
+                delay = min(30.0, 0.5 * 2 ** self._startup_failures)
+                log.error("render worker %s died while starting (%d in a row); retrying in %.0f s",
+                          worker.pid, self._startup_failures, delay)
+                self._spawn_soon(delay)

@@ -528,7 +528,8 @@ def test_non_loopback_bind_needs_a_token(tmp_path):
 
 def test_unix_socket(tmp_path):
     sock = tmp_path / "sf.sock"
-    with DaemonProcess(tmp_path / "out", "--socket", str(sock), workers=1, port=False) as d:
+    # --max-queue 0: nothing may wait, but a free worker still takes a job
+    with DaemonProcess(tmp_path / "out", "--socket", str(sock), "--max-queue", "0", workers=1, port=False) as d:
         assert d.address == f"unix://{sock}"
         assert (sock.stat().st_mode & 0o777) == 0o600
         with SceneFillClient(f"unix://{sock}") as c:
@@ -549,6 +550,35 @@ def _running_render(d: DaemonProcess, samples: int):
     accepted = next(call).accepted
     wait_progress(call)
     return channel, call, accepted
+
+
+def test_a_worker_that_dies_fails_its_job_and_is_replaced(tmp_path):
+    out = tmp_path / "out"
+    with DaemonProcess(out, workers=1) as d:
+        channel, call, accepted = _running_render(d, HOUR)
+        workers = [p for p in d.descendants() if p not in set(descendants_of_daemon_only(d))]
+        assert len(workers) == 1
+        os.kill(workers[0], signal.SIGKILL)
+        with pytest.raises(grpc.RpcError) as info:
+            list(call)
+        assert info.value.code() == grpc.StatusCode.INTERNAL and "worker" in info.value.details()
+        channel.close()
+        d.wait_log(rf"job={accepted.job_id} .*status=error:WorkerCrashed")
+        assert partial_files(out) == []  # the dead worker's temp file was removed for it
+        with SceneFillClient(d.address) as c:  # a new worker took its place
+            assert c.render(RenderRequest("wind", 4800, seed=4)).n_samples == 4800
+
+
+def descendants_of_daemon_only(d: DaemonProcess) -> list[int]:
+    """The daemon's direct children (the forkserver); workers are the forkserver's children."""
+    from scenefill.server.testing import descendants
+
+    return [p for p in descendants(d.pid) if _ppid(p) == d.pid]
+
+
+def _ppid(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as fh:
+        return int(fh.read().rsplit(")", 1)[1].split()[1])
 
 
 def test_kill_9_leaves_no_partial_file_under_a_final_name(tmp_path):
