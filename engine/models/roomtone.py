@@ -6,25 +6,15 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from ._amb import ColoredNoise, Control, Oscillator, Upsampler, Wander, factor_for, low_len, pink_sos, sin_cycles
+from ._amb import (ColoredNoise, Control, Oscillator, SplineUpsampler, Upsampler, Wander, factor_for, low_len,
+                   peak_sos, pink_sos, sin_cycles)
 from .base import SoundModel, StatefulFilter, butter, noise
-
-
-def _peak_sos(f0: float, gain_db: float, q: float, sr: float) -> np.ndarray:
-    """RBJ peaking EQ as one SOS row."""
-    f0 = min(f0, sr * 0.45)
-    a = 10 ** (gain_db / 40)
-    w = 2 * np.pi * f0 / sr
-    alpha = np.sin(w) / (2 * q)
-    b = np.array([1 + alpha * a, -2 * np.cos(w), 1 - alpha * a])
-    den = np.array([1 + alpha / a, -2 * np.cos(w), 1 - alpha / a])
-    return np.concatenate([b / den[0], den / den[0]])[None, :]
 
 
 class RoomTone(SoundModel):
     name = "room_tone"
     category = "ambience"
-    keywords = ("room tone", "roomtone", "room ambience", "room noise", "presence", "air",
+    keywords = ("room tone", "roomtone", "room ambience", "room noise", "presence",
                 "quiet room", "empty room", "silent room", "interior ambience", "noise floor")
     description = "room tone: the steady, pinkish noise floor of a quiet interior with a faint low rumble"
     outdoor = False
@@ -40,10 +30,10 @@ class RoomTone(SoundModel):
         lo_sr = sr / self.fac
         self.low = StatefulFilter(np.vstack([
             pink_sos(int(lo_sr)), butter("lowpass", 400, lo_sr, 2), butter("highpass", 18, lo_sr, 1),
-            _peak_sos(rng.uniform(45, 75), 6.0, 0.9, lo_sr),  # building rumble
-            _peak_sos(rng.uniform(220, 330), 2.0, 0.7, lo_sr),  # a touch of body
+            peak_sos(rng.uniform(45, 75), 6.0, 0.9, lo_sr),  # building rumble
+            peak_sos(rng.uniform(220, 330), 2.0, 0.7, lo_sr),  # a touch of body
         ]))
-        self.low_up = Upsampler(self.fac, 2)
+        self.low_up = SplineUpsampler(self.fac, 2)
         bright = 3500 + 9000 * round(i * 4) / 4
         self.high = ColoredNoise(sr, np.vstack([pink_sos(sr), butter("highpass", 400, sr, 2),
                                                 butter("lowpass", bright, sr, 2)]), fade=256)
@@ -99,7 +89,7 @@ class HVAC(SoundModel):
         air_hi = {"fridge": 1800, "server": 7000, "fan": 3500}.get(kind, 4000)
         self.air = StatefulFilter(np.vstack([
             butter("bandpass", (90, (air_hi * (0.6 + 0.6 * i))), lo_sr, 2),
-            _peak_sos(rng.uniform(300, 700), 5.0, 0.8, lo_sr),  # duct resonance
+            peak_sos(rng.uniform(300, 700), 5.0, 0.8, lo_sr),  # duct resonance
             pink_sos(int(lo_sr)),
         ]))
         self.g_air = {"fridge": 0.15, "server": 1.0, "fan": 0.9}.get(kind, 0.8) * (0.35 + 0.65 * i)
@@ -109,16 +99,16 @@ class HVAC(SoundModel):
         self.h_amp = weights * bright ** np.arange(len(weights))
         self.h_amp[0] = 1.0
         self.h_phase = rng.random(len(weights))
-        self.g_hum = {"fridge": 0.05, "server": 0.015, "fan": 0.012}.get(kind, 0.02) * (0.5 + 0.5 * i)
+        self.g_hum = {"fridge": 0.012, "server": 0.003, "fan": 0.0025}.get(kind, 0.004) * (0.5 + 0.5 * i)
         # fan blade tone with a slow wobble
         self.fan_f = rng.uniform(85, 190)
-        self.g_fan = 0.006 * (0.5 + i) * (0.3 if kind == "fridge" else 1.0)
+        self.g_fan = 0.0015 * (0.5 + i) * (0.3 if kind == "fridge" else 1.0)
         self.osc = Oscillator(lo_sr)
         self.fan_osc = Oscillator(lo_sr, rng.random())
         self.ctl = Control(sr)
         self.wobble = Wander(rng, 0.3, self.ctl.rate)
         self.ctl_up = Upsampler(self.ctl.factor // self.fac, 1)
-        self.up = Upsampler(self.fac, 2)
+        self.up = SplineUpsampler(self.fac, 2)
         self.mix = np.array([[1.0, 0.5], [0.5, 1.0]]) / np.sqrt(1.25)
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._amb import ColoredNoise, Control, Oscillator, Upsampler, Wander, factor_for, low_len, sin_cycles, soft_limit
+from ._amb import SplineUpsampler, ColoredNoise, Control, Oscillator, Upsampler, Wander, factor_for, low_len, sin_cycles, soft_limit
 from .base import SoundModel, StatefulFilter, butter, noise
 
 # style -> (gust rate Hz, gust depth, flutter depth, rumble, whoosh, howl, rustle)
@@ -25,7 +25,7 @@ class Wind(SoundModel):
     name = "wind"
     category = "ambience"
     keywords = ("wind", "windy", "breeze", "breezy", "gust", "gusts", "gusty", "blustery",
-                "gale", "draught", "draft", "howling wind", "wind storm", "windstorm", "whistling wind")
+                "gale", "draught", "storm", "stormy", "howling wind", "wind storm", "windstorm", "whistling wind")
     description = "wind: low rumble and whoosh swelling in gusts; breeze rustles leaves, storm howls"
     outdoor = True
     option_words = {
@@ -63,7 +63,7 @@ class Wind(SoundModel):
         mid_sr = sr / self.f_mid
         self.rumble_f = StatefulFilter(np.vstack([butter("lowpass", 180 + 220 * i, lo_sr, 2),
                                                   butter("highpass", 25, lo_sr, 1)]))
-        self.rumble_up = Upsampler(self.f_lo // self.f_mid, 2)
+        self.rumble_up = SplineUpsampler(self.f_lo // self.f_mid, 2)
         self.ctl_lo = Upsampler(self.ctl.factor // self.f_lo, 1)
         self.ctl_mid = Upsampler(self.ctl.factor // self.f_mid, 3)
         # whoosh + howl at ~6 kHz
@@ -73,7 +73,7 @@ class Wind(SoundModel):
         self.howl_f0 = rng.uniform(380, 650) * (1.15 if style == "storm" else 1.0)
         self.howl_ratio = rng.uniform(1.3, 1.6)
         self.howl_osc = [Oscillator(mid_sr, rng.random()), Oscillator(mid_sr, rng.random())]
-        self.mid_up = Upsampler(self.f_mid, 2)
+        self.mid_up = SplineUpsampler(self.f_mid, 2)
         # rustle at full rate: bright noise from a pre-filtered table, fluttering
         self.rustle = ColoredNoise(sr, np.vstack([butter("highpass", 1800, sr, 2),
                                                   butter("lowpass", 7000 + 4000 * i, sr, 1)]))

@@ -1,0 +1,76 @@
+"""Composite beds: a city (traffic with a distant crowd) and nature (birds over a
+breeze), each a ready-made mix of the single-source models."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import ModelParams, SoundModel
+from .birds import Birds
+from .crowd import Crowd
+from .insects import Insects
+from .traffic import Traffic
+from .wind import Wind
+
+
+class _Composite(SoundModel):
+    """Sums a few sub-models; each draws its block randomness from this layer's stream."""
+
+    parts: tuple = ()
+
+    def _plan(self, i: float) -> list[tuple[type[SoundModel], float, dict, float]]:
+        raise NotImplementedError
+
+    def setup(self, rng: np.random.Generator) -> None:
+        i = float(np.clip(self.params.intensity, 0, 1))
+        self.subs = []
+        self.gains = []
+        for k, (cls, intensity, options, gain) in enumerate(self._plan(i)):
+            params = ModelParams(intensity=intensity, distance=self.params.distance, options=options)
+            # sub-layers get their own constants, derived from this layer's seed
+            sub_layer = int(rng.integers(1 << 30)) * 8 + k
+            self.subs.append(cls(self.sr, self.seed, sub_layer, params))
+            self.gains.append(gain)
+
+    def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        out = np.zeros((2, n))
+        for sub, gain, child in zip(self.subs, self.gains, rng.spawn(len(self.subs))):
+            out += sub.render_block(child, n) * gain
+        return out
+
+
+class City(_Composite):
+    name = "city"
+    category = "ambience"
+    keywords = ("city ambience", "city ambiance", "city sounds", "city noise", "urban", "urban ambience",
+                "cityscape", "town centre", "town center", "city centre", "city center")
+    description = "city bed: traffic passing with occasional horns under a distant crowd murmur"
+    outdoor = True
+    option_words = {}
+
+    def _plan(self, i):
+        return [
+            (Traffic, 0.3 + 0.6 * i, {"road": "city"}, 1.0),
+            (Crowd, 0.25 + 0.4 * i, {"place": "outdoor"}, 0.45),
+        ]
+
+
+class Nature(_Composite):
+    name = "nature"
+    category = "ambience"
+    keywords = ("nature", "nature ambience", "nature sounds", "wilderness", "wildlife", "natural ambience",
+                "countryside ambience", "outdoor ambience")
+    description = "nature bed: birdsong over a light breeze in the leaves, crickets at night"
+    outdoor = True
+    option_words = {"night": ("time", "night"), "evening": ("time", "night"), "dusk": ("time", "night")}
+
+    def _plan(self, i):
+        if self.params.options.get("time") == "night":
+            return [
+                (Insects, 0.3 + 0.4 * i, {"kind": "cricket"}, 1.0),
+                (Wind, 0.15 + 0.25 * i, {"style": "breeze"}, 0.5),
+            ]
+        return [
+            (Birds, 0.35 + 0.5 * i, {}, 1.0),
+            (Wind, 0.15 + 0.3 * i, {"style": "breeze"}, 0.6),
+        ]

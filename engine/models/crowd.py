@@ -1,0 +1,217 @@
+"""Crowd murmur and cafe babble: many overlapping voices, none intelligible.
+
+Each voice is a source-filter talker: glottal pulses at a pitch that moves
+with intonation, grouped into syllables (3-6 per second, with pauses between
+phrases), each syllable voiced through one vowel's formants; consonant noise
+bursts mark the syllable onsets. All voices are computed at once as arrays on
+a ~375 Hz grid; pulses become sparse impulse trains, one per vowel, convolved
+with formant kernels in float32 FFTs at ~12 kHz (see :class:`KernelBank32`),
+then brought up by a cubic spline. The cafe adds cup and cutlery clinks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import signal
+
+from ._amb import (ColoredNoise, KernelBank32, Sparse, SplineUpsampler, Upsampler, factor_for, low_len,
+                   pan_pair, sin_cycles, soft_limit)
+from .base import BLOCK, EventBus, SoundModel, butter
+
+# vowel formants (Hz), between adult male and female values: /a/ /e/ /i/ /o/ /u/ /ʌ/
+_VOWELS = (
+    (790, 1180, 2630), (570, 1990, 2680), (320, 2380, 3180), (610, 920, 2600),
+    (360, 970, 2430), (690, 1290, 2580),
+)
+_BANDWIDTHS = (80, 110, 170)
+_STEP = 32  # low-rate samples per grid step (~2.7 ms): under one glottal pulse per step
+
+
+def _vowel_kernel(formants, sr: float, length: int) -> np.ndarray:
+    """Impulse response of a glottal pulse through a formant cascade, tilted like speech."""
+    imp = np.zeros(length)
+    imp[0] = 1.0
+    sos = []
+    for f, bw in zip(formants, _BANDWIDTHS):
+        f = min(f, sr * 0.42)
+        r = np.exp(-np.pi * bw / sr)
+        a = [1.0, -2 * r * np.cos(2 * np.pi * f / sr), r * r]
+        sos.append(np.concatenate([[sum(a), 0.0, 0.0], a]))  # unity gain at DC per resonator
+    sos.append(butter("highpass", 150, sr, 1)[0])
+    sos.append(butter("lowpass", 300, sr, 1)[0])  # glottal source and lip radiation: -6 dB/oct
+    y = signal.sosfilt(np.vstack(sos), imp)
+    y *= np.exp(-np.arange(length) / (0.35 * length))
+    return y / np.sqrt(np.sum(y ** 2))
+
+
+class Crowd(SoundModel):
+    name = "crowd"
+    category = "ambience"
+    keywords = ("crowd", "crowds", "murmur", "murmuring", "babble", "chatter", "chattering", "walla",
+                "people talking", "people chatting", "talking", "conversation", "conversations",
+                "restaurant", "cafe", "café", "coffee shop", "coffeeshop", "diner", "canteen",
+                "cafeteria", "busy room", "party chatter", "audience murmur", "background voices",
+                "indistinct voices", "distant voices", "voices")
+    description = "crowd murmur: many overlapping, unintelligible voices; cafe/restaurant adds cup and cutlery clinks"
+    outdoor = None
+    option_words = {
+        "cafe": ("place", "cafe"), "café": ("place", "cafe"), "coffee": ("place", "cafe"),
+        "restaurant": ("place", "cafe"), "diner": ("place", "cafe"), "canteen": ("place", "cafe"),
+        "cafeteria": ("place", "cafe"), "dinner": ("place", "cafe"), "bistro": ("place", "cafe"),
+        "bar": ("place", "bar"), "pub": ("place", "bar"), "party": ("place", "bar"),
+        "market": ("place", "outdoor"), "street": ("place", "outdoor"), "square": ("place", "outdoor"),
+        "plaza": ("place", "outdoor"), "park": ("place", "outdoor"), "station": ("place", "hall"),
+        "hall": ("place", "hall"), "lobby": ("place", "hall"), "airport": ("place", "hall"),
+    }
+
+    def setup(self, rng: np.random.Generator) -> None:
+        i = float(np.clip(self.params.intensity, 0, 1))
+        self.i = i
+        sr = self.sr
+        place = self.params.options.get("place", "crowd")
+        self.place = place
+        self.fac = factor_for(sr, 12000)
+        self.lo_sr = lo = sr / self.fac
+        self.grid = lo / _STEP
+        v = int(round(5 + 30 * i * (0.75 if place == "cafe" else 1.0)))
+        self.nv = v
+        female = rng.random(v) < 0.5
+        self.base_f0 = np.where(female, rng.uniform(175, 245, v), rng.uniform(95, 145, v))
+        self.female = female
+        near = rng.random(v) ** 1.6  # most voices are some way off
+        self.level = (0.25 + 0.75 * (1 - near)) * rng.uniform(0.7, 1.0, v)
+        self.level /= np.sqrt(np.sum(self.level ** 2))
+        self.pan = rng.uniform(-0.9, 0.9, v)
+        # spaced-pair time differences decorrelate the channels: up to ~0.7 ms each way
+        self.itd = np.round(self.pan * 0.0007 * lo + rng.uniform(-0.3, 0.3, v) * 0.0007 * lo).astype(np.int64)
+        self.syl_rate = rng.uniform(3.6, 5.6, v)
+        self.phrase_rate = rng.uniform(0.12, 0.35, v)
+        self.talk_frac = rng.uniform(0.55, 0.85, v)
+        # state per voice: syllable clock, phrase clock, glottal phase, the syllable in progress
+        self.syl_ph = rng.random(v) * 3
+        self.phr_ph = rng.random(v)
+        self.glot = rng.random(v)
+        self.cur_vowel = rng.integers(0, len(_VOWELS), v)
+        self.cur_amp = rng.uniform(0.4, 1.0, v)
+        self.cur_pitch = rng.normal(0, 2.0, v)
+        self.cur_fric = rng.random(v)
+        # kernels: each vowel for male and female vocal tracts
+        klen = int(0.03 * lo)
+        kernels = [_vowel_kernel(f, lo, klen) for f in _VOWELS]
+        self.bank = KernelBank32(kernels, block=BLOCK // self.fac + 1)
+        self.nk = len(kernels)
+        # consonants: bright noise bursts at syllable onsets
+        self.fric = ColoredNoise(int(lo), np.vstack([butter("highpass", 2200, lo, 2)]), fade=32)
+        self.fric_up = Upsampler(_STEP, 2)
+        self.up = SplineUpsampler(self.fac, 2)
+        # a room or street seems to smear voices: a little cross-feed
+        self.mix = np.array([[1.0, 0.15], [0.15, 1.0]])
+        self.gain = 0.6 * (0.5 + 0.5 * i)
+        # cafe: cups, saucers, cutlery
+        self.clink_rate = {"cafe": 0.6 + 1.6 * i, "bar": 0.3 + 0.8 * i}.get(place, 0.0)
+        self.clinks = EventBus()
+        self.clink_sched = Sparse(int(rng.uniform(0.2, 1.5) * sr)) if self.clink_rate else None
+
+    def _clink(self, rng: np.random.Generator) -> np.ndarray:
+        sr = self.sr
+        cutlery = rng.random() < 0.45
+        if cutlery:
+            f = rng.uniform(2800, 5200)
+            ratios = np.array([1.0, 2.76, 5.4])
+            decay = rng.uniform(0.03, 0.08)
+            taps = int(rng.integers(1, 4))
+        else:  # cup on saucer: ceramic, lower and longer
+            f = rng.uniform(1700, 3300)
+            ratios = np.array([1.0, 2.32, 4.25, 6.1])
+            decay = rng.uniform(0.08, 0.25)
+            taps = 1 if rng.random() < 0.7 else 2
+        length = int((decay * 5 + 0.12 * (taps - 1)) * sr)
+        t = np.arange(length) / sr
+        out = np.zeros(length)
+        t_tap = 0.0
+        for _ in range(taps):
+            x = t - t_tap
+            on = x >= 0
+            xs = np.where(on, x, 0.0)
+            amp = rng.uniform(0.5, 1.0)
+            for k, ratio in enumerate(ratios):
+                fk = min(f * ratio * rng.uniform(0.98, 1.02), sr * 0.45)
+                out += on * amp * (0.8 ** k) * np.exp(-xs / (decay / (1 + 0.6 * k))) * \
+                    sin_cycles(fk * xs + rng.random())
+            out[int(t_tap * sr):int(t_tap * sr) + 24] += rng.uniform(-0.6, 0.6, 24) * amp
+            t_tap += rng.uniform(0.06, 0.13)
+        out *= np.clip(np.arange(length) / 16, 0, 1)
+        gl, gr = pan_pair(rng.uniform(-0.8, 0.8))
+        level = 0.035 * rng.uniform(0.25, 1.0) ** 1.5
+        return np.vstack([out * gl, out * gr]) * level
+
+    def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        n_l = low_len(n, self.fac)
+        steps = -(-n_l // _STEP)
+        v = self.nv
+        dt = 1.0 / self.grid
+        k = np.arange(1, steps + 1)
+        # clocks at the end of each grid step
+        syl = self.syl_ph[:, None] + self.syl_rate[:, None] * dt * k
+        phr = self.phr_ph[:, None] + self.phrase_rate[:, None] * dt * k
+        first = np.floor(self.syl_ph).astype(np.int64)
+        last = np.floor(syl[:, -1]).astype(np.int64)
+        new = int(np.max(last - first))
+        # parameters of the syllables that start in this block (column 0: the one in progress)
+        vowel = np.hstack([self.cur_vowel[:, None], rng.integers(0, len(_VOWELS), (v, new))])
+        amp = np.hstack([self.cur_amp[:, None],
+                         np.where(rng.random((v, new)) < 0.2, 0.0, rng.uniform(0.45, 1.0, (v, new)))])
+        pitch = np.hstack([self.cur_pitch[:, None], rng.normal(0, 2.2, (v, new))])
+        fric = np.hstack([self.cur_fric[:, None], rng.random((v, new))])
+        col = np.floor(syl).astype(np.int64) - first[:, None]
+        rows = np.arange(v)[:, None]
+        frac = syl - np.floor(syl)
+        talking = (phr - np.floor(phr)) < self.talk_frac[:, None]
+        # syllable envelope: voiced from 15% to 90% of the syllable
+        shape = np.sqrt(np.clip(np.sin((np.pi / 0.75 * (frac - 0.15)).astype(np.float32)), 0, None))
+        shape *= (frac > 0.15) & (frac < 0.9)
+        env = shape * amp[rows, col] * talking * self.level[:, None]
+        # pitch: per-syllable offset, falling a little within the syllable, phrase declination
+        semis = pitch[rows, col] - 1.5 * frac - 2.0 * (phr - np.floor(phr))
+        f0 = self.base_f0[:, None] * 2 ** (semis / 12)
+        glot = self.glot[:, None] + np.cumsum(f0 * dt, axis=1)
+        start = np.hstack([self.glot[:, None], glot[:, :-1]])
+        # one pulse wherever the glottal phase crosses an integer inside a step
+        hit = np.floor(glot) > np.floor(start)
+        vi, si = np.nonzero(hit & (env > 0.01))
+        pos = (si + (np.floor(glot[vi, si]) - start[vi, si]) / (glot[vi, si] - start[vi, si])) * _STEP
+        pos = np.minimum(pos.astype(np.int64), n_l - 1)
+        kern = vowel[vi, col[vi, si]]
+        a = env[vi, si] * (1 + 0.15 * rng.standard_normal(vi.size))  # shimmer
+        gl, gr = pan_pair(self.pan[vi])
+        trains = np.zeros((self.nk, 2, n_l))
+        np.add.at(trains, (kern, 0, np.clip(pos - self.itd[vi], 0, n_l - 1)), a * gl)
+        np.add.at(trains, (kern, 1, np.clip(pos + self.itd[vi], 0, n_l - 1)), a * gr)
+        voiced = self.bank(trains)
+
+        # consonants at syllable onsets, summed over voices per channel on the grid
+        burst = np.minimum(frac * 40.0, 1.0) * np.exp(frac * -16.0)
+        burst *= ((frac < 0.17) & (fric[rows, col] < 0.55) & talking) * amp[rows, col]
+        burst *= self.level[:, None] * 0.25
+        gv_l, gv_r = pan_pair(self.pan)
+        fr_env = np.vstack([gv_l @ burst, gv_r @ burst])
+        fr = self.fric(rng, n_l) * self.fric_up(fr_env, n_l)
+        low = self.mix @ (voiced + fr)
+
+        # advance the state to the end of the block
+        self.syl_ph = syl[:, -1] % 1.0  # only the syllable boundaries matter
+        self.phr_ph = phr[:, -1] % 1.0
+        self.glot = glot[:, -1] % 1.0
+        end_col = last - first
+        self.cur_vowel = vowel[np.arange(v), end_col]
+        self.cur_amp = amp[np.arange(v), end_col]
+        self.cur_pitch = pitch[np.arange(v), end_col]
+        self.cur_fric = fric[np.arange(v), end_col]
+
+        out = self.up(low * self.gain, n)
+        if self.clink_sched is not None:
+            buf = self.clinks.begin(n)
+            for s in self.clink_sched.onsets(n, lambda: self.sr * rng.exponential(1.0 / self.clink_rate)):
+                self.clinks.add(s, self._clink(rng))
+            out += buf
+        return soft_limit(out)

@@ -1,0 +1,137 @@
+"""Thunder: sparse strikes, each a rolling low rumble made of several
+overlapping rolls with a fluttering texture; close strikes open with a
+ripping, broadband crack. A faint distant grumble fills the gaps.
+
+The rumbles are rendered at ~1.5 kHz (their content sits below a few hundred
+hertz) on their own event bus and brought up to the output rate; only the
+cracks are rendered at the full rate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import signal
+
+from ._amb import SplineUpsampler, Sparse, Upsampler, Wander, factor_for, low_len, soft_limit
+from .base import EventBus, SoundModel, StatefulFilter, butter, noise
+
+
+class Thunder(SoundModel):
+    name = "thunder"
+    category = "ambience"
+    keywords = ("thunder", "thunderstorm", "thunderclap", "thunder clap", "thunder crack",
+                "rumble of thunder", "rolling thunder", "lightning", "thunderous")
+    description = "thunder: sparse rolling rumbles in the distance, close strikes crack first"
+    outdoor = True
+    option_words = {
+        "distant": ("closeness", "distant"), "far": ("closeness", "distant"), "rolling": ("closeness", "distant"),
+        "rumble": ("closeness", "distant"), "rumbling": ("closeness", "distant"),
+        "close": ("closeness", "close"), "crack": ("closeness", "close"), "cracks": ("closeness", "close"),
+        "clap": ("closeness", "close"), "overhead": ("closeness", "close"), "nearby": ("closeness", "close"),
+        "strike": ("closeness", "close"), "lightning": ("closeness", "close"),
+    }
+
+    def setup(self, rng: np.random.Generator) -> None:
+        i = float(np.clip(self.params.intensity, 0, 1))
+        self.i = i
+        sr = self.sr
+        self.fac = factor_for(sr, 1500)
+        self.lo_sr = sr / self.fac
+        self.mean_gap = 24.0 - 15.0 * i  # seconds between strikes on average
+        mode = self.params.options.get("closeness")
+        self.close_bias = {"distant": -0.45, "close": 0.45}.get(mode, 0.0)
+        first = rng.uniform(0.3, 2.5) if i > 0.15 else rng.uniform(1.0, 6.0)
+        self.sched = Sparse(int(first * sr))
+        self.low_bus = EventBus()
+        self.crack_bus = EventBus()
+        self.up = SplineUpsampler(self.fac, 2)
+        self.bed = StatefulFilter(np.vstack([butter("lowpass", 90, self.lo_sr, 2),
+                                             butter("highpass", 22, self.lo_sr, 1)]))
+        self.bed_mod = Wander(rng, 0.12, self.lo_sr / 8)
+        self.bed_up = Upsampler(8, 1)
+        self.g_bed = 0.05 * (0.4 + 0.6 * i) / np.sqrt(self.fac)
+        self.first = True
+
+    # -- one strike -----------------------------------------------------------------
+    def _rumble(self, rng: np.random.Generator, close: float) -> np.ndarray:
+        fs = self.lo_sr
+        dur = rng.uniform(4.5, 9.0) * (1.1 - 0.3 * close)
+        m = int(dur * fs)
+        t = np.arange(m) / fs
+        env = np.zeros(m)
+        rolls = int(rng.integers(3, 8))
+        starts = np.sort(rng.uniform(0.0, 0.55 * dur, rolls))
+        starts[0] = rng.uniform(0.0, 0.08)
+        for k, t0 in enumerate(starts):
+            amp = rng.uniform(0.35, 1.0) * (1.0 if k == 0 else 0.85 ** k)
+            attack = rng.uniform(0.04, 0.12) if (k == 0 and close > 0.5) else rng.uniform(0.15, 0.6)
+            decay = rng.uniform(0.5, 2.2)
+            x = np.clip(t - t0, 0, None)
+            env += amp * (1 - np.exp(-x / attack)) * np.exp(-x / decay)
+        # rolling texture: fast random flutter of the level
+        flut = signal.sosfilt(butter("lowpass", rng.uniform(7, 16), fs, 2), rng.standard_normal(m))
+        flut /= np.std(flut) + 1e-12
+        env *= np.clip(1 + 0.45 * flut, 0.05, None)
+        fade = np.clip((dur - t) / 0.8, 0, 1)  # clean end
+        env *= fade
+        raw = rng.standard_normal((2, m))
+        raw[1] = 0.6 * raw[0] + 0.8 * raw[1]
+        cut = 110 + 520 * close ** 1.5
+        sos = np.vstack([butter("lowpass", cut, fs, 2), butter("highpass", 24, fs, 2)])
+        body = signal.sosfilt(sos, raw, axis=-1) * env
+        body /= np.max(np.abs(body)) + 1e-12
+        return body
+
+    def _crack(self, rng: np.random.Generator, close: float) -> np.ndarray:
+        sr = self.sr
+        m = int(0.7 * sr)
+        t = np.arange(m) / sr
+        out = np.zeros((2, m))
+        # the rip: clicks whose density rises then dies over a few hundred ms
+        rip_len = rng.uniform(0.12, 0.35)
+        count = int(rng.uniform(250, 600) * rip_len * (0.5 + close))
+        times = rip_len * rng.beta(2.0, 1.5, count)
+        idx = (times * sr).astype(int)
+        amp = rng.uniform(0.2, 1.0, count) ** 2 * np.exp(-times / (rip_len * 0.9))
+        pan = rng.uniform(0, 1, count)
+        np.add.at(out[0], idx, amp * np.sqrt(1 - pan))
+        np.add.at(out[1], idx, amp * np.sqrt(pan))
+        # the blast: broadband noise with a fast attack and ~100 ms decay, at the end of the rip
+        t0 = rip_len * rng.uniform(0.6, 1.0)
+        x = np.clip(t - t0, 0, None)
+        blast_env = (1 - np.exp(-x / 0.002)) * np.exp(-x / rng.uniform(0.08, 0.18)) * (t >= t0)
+        blast = rng.standard_normal((2, m))
+        blast[1] = 0.7 * blast[0] + 0.7 * blast[1]
+        out += 0.22 * blast * blast_env
+        sos = np.vstack([butter("highpass", 180, sr, 2), butter("lowpass", 7500, sr, 1)])
+        out = signal.sosfilt(sos, out, axis=-1)
+        out /= np.max(np.abs(out)) + 1e-12
+        return out
+
+    def _strike(self, rng: np.random.Generator, start: int) -> None:
+        i = self.i
+        close = float(np.clip(rng.beta(1.2 + 2.0 * i, 2.2) + self.close_bias, 0, 1))
+        if self.first and self.close_bias <= 0 and i < 0.8:
+            close = min(close, 0.5)  # open on a rumble, not a crack, unless asked
+        self.first = False
+        level = (0.35 + 0.55 * close) * rng.uniform(0.75, 1.0)
+        body = self._rumble(rng, close) * level
+        lo_start = start // self.fac
+        if close > 0.55:
+            crack = self._crack(rng, close) * (0.9 * level * (close - 0.3))
+            self.crack_bus.add(start, crack)
+            lo_start += int(rng.uniform(0.03, 0.15) * self.lo_sr)
+        self.low_bus.add(lo_start, body)
+
+    def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        n_lo = low_len(n, self.fac)
+        low = self.low_bus.begin(n_lo)
+        crack = self.crack_bus.begin(n)
+        gap = lambda: self.sr * self.mean_gap * rng.uniform(0.45, 1.55)  # noqa: E731
+        for start in self.sched.onsets(n, gap):
+            self._strike(rng, start)
+        mod = self.bed_up(self.bed_mod(rng, low_len(n_lo, 8))[None], n_lo)[0]
+        low += self.bed(noise(rng, 2, n_lo)) * (self.g_bed * (0.3 + 1.4 * mod ** 2))
+        out = self.up(low, n)
+        out += crack
+        return soft_limit(out)

@@ -1,0 +1,229 @@
+"""Traffic: a distant city roar, vehicles passing by and the odd far-off horn.
+
+Each pass-by is a moving source on a straight road: its emission time is
+solved in closed form from the listener geometry, so the engine note gets an
+exact Doppler glide, the level follows 1/distance, the highs follow air
+absorption and the image pans across the stereo field; tyre roar is a shared
+noise band weighted by every vehicle's gain. All vehicles are computed at once
+as arrays (no per-vehicle array work), the geometry on a coarse grid. The
+roar and tyres run at ~12 kHz, engines at ~3 kHz, both brought up by cubic
+splines; the tyre hiss above 5 kHz is read from a pre-filtered noise table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import signal
+
+from ._amb import (ColoredNoise, Control, Sparse, SplineUpsampler, Upsampler, Wander, factor_for, low_len,
+                   pan_pair, peak_sos, soft_limit)
+from .base import EventBus, SoundModel, butter
+
+C_SOUND = 343.0
+SPAN = 6.5  # seconds a pass-by is audible either side of its closest approach
+_TABLE = 2048  # samples in one engine cycle
+_ENG = 4  # engine notes run at a quarter of the mid rate (~3 kHz): their harmonics stay under 1.2 kHz
+_COARSE = 16  # geometry is evaluated every this many engine-rate samples and interpolated
+
+# kind -> (engine f0 range Hz, harmonic weights, engine level, tyre level, speed range m/s, probability)
+_KINDS = {
+    "car": ((45, 85), (1.0, 0.7, 0.5, 0.35, 0.25, 0.15), 0.5, 1.0, (9, 16), 0.72),
+    "truck": ((28, 45), (1.0, 0.9, 0.8, 0.65, 0.5, 0.4, 0.3, 0.22, 0.15), 1.2, 1.3, (7, 12), 0.1),
+    "bus": ((32, 50), (1.0, 0.85, 0.7, 0.5, 0.4, 0.3, 0.2), 1.0, 1.2, (6, 11), 0.08),
+    "motorbike": ((70, 130), (0.7, 1.0, 0.85, 0.7, 0.6, 0.5, 0.4, 0.3), 1.5, 0.6, (10, 18), 0.1),
+}
+_FIELDS = ("t0", "v", "d", "f0", "accel", "g_eng", "g_tyre", "side", "phase0")
+
+
+class Traffic(SoundModel):
+    name = "traffic"
+    category = "ambience"
+    keywords = ("traffic", "cars", "car traffic", "road traffic", "street traffic", "city traffic",
+                "passing cars", "cars passing", "car passing", "vehicles", "rush hour", "busy street",
+                "busy road", "highway", "freeway", "motorway", "cars going by", "traffic noise")
+    description = "traffic: distant city roar, cars and trucks passing by with Doppler, occasional far horns"
+    outdoor = True
+    option_words = {
+        "highway": ("road", "highway"), "freeway": ("road", "highway"), "motorway": ("road", "highway"),
+        "city": ("road", "city"), "street": ("road", "city"), "downtown": ("road", "city"),
+        "quiet": ("road", "quiet"), "suburban": ("road", "quiet"), "residential": ("road", "quiet"),
+    }
+
+    def setup(self, rng: np.random.Generator) -> None:
+        i = float(np.clip(self.params.intensity, 0, 1))
+        self.i = i
+        sr = self.sr
+        road = self.params.options.get("road", "city")
+        self.road = road
+        self.fac = factor_for(sr, 12000)
+        self.mid_sr = ms = sr / self.fac
+        self.eng_sr = ms / _ENG
+        # pass-bys per second, horns per second
+        self.rate = (0.06 + 0.3 * i) * {"highway": 1.6, "quiet": 0.45}.get(road, 1.0)
+        self.horn_rate = 0.0 if road == "highway" else (0.012 + 0.045 * i) * (0.4 if road == "quiet" else 1.0)
+        self.speed_scale = 1.9 if road == "highway" else 1.0
+        self.veh = {f: np.zeros(0) for f in _FIELDS}
+        self.waves = np.zeros((0, _TABLE + 1))
+        self.pos = 0  # samples rendered so far
+        # a vehicle may already be passing when the scene starts
+        if rng.random() < 0.35 + 0.6 * i:
+            self._add_vehicle(rng, rng.uniform(-2.0, 4.0))
+        self.sched = Sparse(int(rng.exponential(0.5 / self.rate) * sr))
+        self.horn_sched = Sparse(int(rng.uniform(3.0, 12.0) / max(0.3, i) * sr)) if self.horn_rate else None
+        self.horns = EventBus()
+        # distant roar: engine drone plus road roar, slowly ebbing (pre-filtered table at the mid rate)
+        top = {"quiet": 1100, "highway": 2600}.get(road, 1800)
+        self.bed = ColoredNoise(int(ms), np.vstack([butter("bandpass", (60, top), ms, 1),
+                                                    peak_sos(90, 6.0, 1.0, ms)]), fade=512)
+        self.g_bed = 0.035 * (0.45 + 0.55 * i) * {"highway": 1.6, "quiet": 0.5}.get(road, 1.0)
+        self.tyre = ColoredNoise(int(ms), np.vstack([butter("bandpass", (250, 3000), ms, 1),
+                                                     peak_sos(900, 4.0, 0.7, ms)]), channels=1, fade=256)
+        self.hiss = ColoredNoise(sr, np.vstack([butter("highpass", 3500, sr, 2),
+                                                butter("lowpass", 11000, sr, 1)]))
+        self.ctl = Control(sr)
+        self.ebb = Wander(rng, 0.05, self.ctl.rate)
+        self.swell = Wander(rng, 0.4, self.ctl.rate)
+        self.rough = Wander(rng, 25.0, self.ctl.rate)  # engine roughness, ~25 Hz wobble
+        self.ctl_up = Upsampler(self.ctl.factor // self.fac, 1)
+        self.rough_up = Upsampler(self.ctl.factor // (self.fac * _ENG), 1)
+        self.eng_up = SplineUpsampler(_ENG, 2)
+        self.hiss_up = Upsampler(self.fac, 2)
+        self.up = SplineUpsampler(self.fac, 2)
+        self.mix = np.array([[1.0, 0.3], [0.3, 1.0]])
+
+    def _add_vehicle(self, rng: np.random.Generator, t0: float) -> None:
+        kinds = list(_KINDS)
+        p = np.array([_KINDS[k][5] for k in kinds])
+        kind = kinds[int(rng.choice(len(kinds), p=p / p.sum()))]
+        f_rng, weights, g_eng, g_tyre, v_rng, _ = _KINDS[kind]
+        new = {
+            "t0": t0,  # seconds, absolute, of the closest approach
+            "v": rng.uniform(*v_rng) * self.speed_scale,
+            "d": rng.uniform(3.5, 9.0) if rng.random() < 0.55 else rng.uniform(9.0, 30.0),
+            "f0": rng.uniform(*f_rng),
+            "accel": rng.uniform(-0.04, 0.05),
+            "g_eng": g_eng * rng.uniform(0.6, 1.2),
+            "g_tyre": g_tyre * rng.uniform(0.7, 1.2),
+            "side": 1.0 if rng.random() < 0.5 else -1.0,
+            "phase0": rng.random(),
+        }
+        for f in _FIELDS:
+            self.veh[f] = np.append(self.veh[f], new[f])
+        # one cycle of the engine note, harmonics with random phases
+        ph = np.arange(_TABLE + 1) / _TABLE
+        w = np.asarray(weights) * rng.uniform(0.7, 1.0, len(weights))
+        k = np.arange(1, len(w) + 1)
+        wave = (w[:, None] * np.sin(2 * np.pi * (k[:, None] * ph + rng.random((len(w), 1))))).sum(0)
+        self.waves = np.vstack([self.waves, wave / (np.max(np.abs(wave)) + 1e-12)])
+
+    def _drop_vehicles(self, t_now: float) -> None:
+        keep = self.veh["t0"] + SPAN > t_now
+        if not keep.all():
+            for f in _FIELDS:
+                self.veh[f] = self.veh[f][keep]
+            self.waves = self.waves[keep]
+
+    def _horn(self, rng: np.random.Generator) -> np.ndarray:
+        ms = self.mid_sr
+        f1 = rng.uniform(340, 480)
+        f2 = f1 * rng.choice([1.19, 1.25, 1.26])
+        honks = [rng.uniform(0.15, 0.7)]
+        if rng.random() < 0.4:
+            honks += [rng.uniform(0.1, 0.3)]
+        gap = rng.uniform(0.08, 0.2)
+        total = sum(honks) + gap * (len(honks) - 1) + 0.35
+        m = int(total * ms)
+        t = np.arange(m) / ms
+        env = np.zeros(m)
+        t_on = 0.0
+        for h in honks:
+            env += np.clip((t - t_on) / 0.01, 0, 1) * np.clip((t_on + h - t) / 0.02, 0, 1)
+            t_on += h + gap
+        tone = np.zeros(m)
+        for f in (f1, f2):
+            ph = f * t + rng.random()
+            for k in range(1, 9):  # bright, buzzy horn: odd and even harmonics
+                tone += np.sin(2 * np.pi * k * ph) / k ** 0.9
+        tone = signal.sosfilt(butter("bandpass", (300, 2600), ms, 2), np.tanh(1.5 * tone) * env)
+        # a street of building facades: a few late, darker reflections
+        out = tone.copy()
+        for delay, g in ((rng.uniform(0.04, 0.08), 0.45), (rng.uniform(0.09, 0.16), 0.3),
+                         (rng.uniform(0.17, 0.3), 0.18)):
+            k = int(delay * ms)
+            out[k:] += g * tone[:-k]
+        out /= np.max(np.abs(out)) + 1e-12
+        gl, gr = pan_pair(rng.uniform(-0.8, 0.8))
+        level = 0.1 * rng.uniform(0.5, 1.0) * (0.6 + 0.4 * self.i)
+        return np.vstack([out * gl, out * gr]) * level
+
+    def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        sr, fac = self.sr, self.fac
+        n_m = low_len(n, fac)
+        n_e = low_len(n_m, _ENG)
+        n_c = self.ctl.length(n)
+        # new vehicles are scheduled by the time they become audible
+        for start in self.sched.onsets(n, lambda: sr * rng.exponential(1.0 / self.rate)):
+            self._add_vehicle(rng, (self.pos + start) / sr + SPAN)
+        horns = self.horns.begin(n_m)
+        if self.horn_sched is not None:
+            for start in self.horn_sched.onsets(n, lambda: sr * rng.exponential(1.0 / self.horn_rate)):
+                self.horns.add(start // fac, self._horn(rng))
+
+        # the roar
+        ebb = (0.7 + 0.6 * self.ebb(rng, n_c) * (0.8 + 0.4 * self.swell(rng, n_c))) * self.g_bed
+        g_bed = self.ctl_up(ebb[None], n_m)[0]
+        out = (self.mix @ self.bed(rng, n_m)) * g_bed
+        out += horns
+
+        # pass-bys, all vehicles at once: geometry on a coarse grid covering both block ends
+        nc = -(-n_e // _COARSE)
+        tc = (self.pos / (fac * _ENG) + np.arange(nc + 1) * _COARSE) / self.eng_sr
+        self._drop_vehicles(tc[0])
+        veh = self.veh
+        if veh["t0"].size:
+            col = {f: veh[f][:, None] for f in _FIELDS}
+            s = tc[None, :] - col["t0"]
+            v2 = col["v"] ** 2
+            c2 = C_SOUND ** 2
+            # emission time u (relative to the closest approach) of the sound heard at s
+            u = (c2 * s - np.sqrt(c2 * v2 * s * s + col["d"] ** 2 * (c2 - v2))) / (c2 - v2)
+            x = col["v"] * u * col["side"]
+            r = np.sqrt(x * x + col["d"] ** 2)
+            near = 6.0 / r
+            g = near * np.clip((SPAN - np.abs(s)) / 2.5, 0, 1)
+            gl, gr = pan_pair(np.clip(x / (r + 2.0), -1, 1) * 0.85)
+            gl *= g
+            gr *= g
+            ph = col["f0"] * (u + 0.5 * col["accel"] * u * u) + col["phase0"]
+            ph -= np.floor(ph[:, :1])
+            nv = ph.shape[0]
+            fine = _interp(np.vstack([ph, gl * col["g_eng"], gr * col["g_eng"]]), _COARSE, n_e)
+            idx = ((fine[:nv] % 1.0) * _TABLE).astype(np.intp)
+            idx += (np.arange(nv) * (_TABLE + 1))[:, None]
+            eng = np.take(self.waves, idx)  # (vehicles, n_e)
+            engine = np.vstack([np.einsum("vn,vn->n", eng, fine[nv:2 * nv]),
+                                np.einsum("vn,vn->n", eng, fine[2 * nv:])])
+            engine *= self.rough_up(self.rough(rng, n_c)[None] * 0.7 + 0.65, n_e)
+            out += self.eng_up(engine * 0.05, n_m)
+            tg = col["g_tyre"] * (0.5 + 0.5 * near)
+            h = near * col["g_tyre"]  # air absorption: the highs fall faster with distance
+            coarse = np.vstack([(gl * tg).sum(0), (gr * tg).sum(0), (gl * h).sum(0), (gr * h).sum(0)])
+            gains = _interp(coarse, _COARSE * _ENG, n_m)
+            out += gains[:2] * (self.tyre(rng, n_m)[0] * 0.09)
+            hiss_g = gains[2:] * 0.03
+            hiss_g += g_bed * 0.15
+        else:
+            hiss_g = np.vstack([g_bed, g_bed]) * 0.15
+        self.pos += n
+        full = self.up(out, n)
+        full += self.hiss(rng, n) * self.hiss_up(hiss_g, n)
+        return soft_limit(full)
+
+
+def _interp(coarse: np.ndarray, step: int, n: int) -> np.ndarray:
+    """Linear interpolation of rows sampled every ``step`` samples (both block ends included)."""
+    rows, m = coarse.shape
+    ramp = np.arange(step) / step
+    w = np.vstack([1 - ramp, ramp])
+    win = np.lib.stride_tricks.sliding_window_view(coarse, 2, axis=1)  # (rows, m-1, 2)
+    return (win.reshape(rows * (m - 1), 2) @ w).reshape(rows, (m - 1) * step)[:, :n]

@@ -1,0 +1,139 @@
+"""Ocean waves on a beach: swells every 6-12 s that build as a dark rumble,
+break in a bright crash and wash up and back as a long, fizzing hiss, over
+the constant murmur of distant surf.
+
+Every wave is a handful of analytic envelopes (body, crash, wash) evaluated
+on a ~190 Hz control grid; they weight three noise bands, so the sound opens
+up and closes down like a lowpass sweep as each wave builds, breaks and
+recedes. The low band runs at ~1.5 kHz, the mid band at ~6 kHz (both
+streamed through cubic splines), the bright wash is pre-filtered noise with a
+granular fizz.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._amb import (ColoredNoise, Control, SplineUpsampler, Upsampler, Wander, factor_for, low_len, pan_pair,
+                   soft_limit)
+from .base import SoundModel, StatefulFilter, butter, noise
+
+
+class Waves(SoundModel):
+    name = "waves"
+    category = "ambience"
+    keywords = ("waves", "wave", "ocean", "surf", "beach", "seaside", "sea", "shore", "shoreline",
+                "breakers", "crashing waves", "waves crashing", "lapping waves", "ocean waves", "sea waves",
+                "coast", "tide", "surf on the beach")
+    description = "ocean waves: swells every 6-12 s that rumble, crash and wash back over distant surf"
+    outdoor = True
+    option_words = {
+        "calm": ("sea", "calm"), "gentle": ("sea", "calm"), "lapping": ("sea", "calm"),
+        "lake": ("sea", "calm"), "rough": ("sea", "rough"), "crashing": ("sea", "rough"),
+        "stormy": ("sea", "rough"), "storm": ("sea", "rough"), "pounding": ("sea", "rough"),
+    }
+
+    def setup(self, rng: np.random.Generator) -> None:
+        i = float(np.clip(self.params.intensity, 0, 1))
+        sea = self.params.options.get("sea")
+        if sea == "calm":
+            i = min(i, 0.3)
+        elif sea == "rough":
+            i = max(i, 0.8)
+        self.i = i
+        sr = self.sr
+        self.period = rng.uniform(7.0, 10.5) * (1.0 - 0.15 * i)
+        self.size = 0.35 + 0.65 * i
+        self.ctl = Control(sr)
+        self.f_lo = factor_for(sr, 1500)
+        self.f_mid = factor_for(sr, 6000)
+        lo_sr, mid_sr = sr / self.f_lo, sr / self.f_mid
+        self.low = StatefulFilter(np.vstack([butter("lowpass", 320, lo_sr, 2), butter("highpass", 30, lo_sr, 1)]))
+        self.mid = StatefulFilter(np.vstack([butter("bandpass", (300, 2400), mid_sr, 1)]))
+        self.high = ColoredNoise(sr, np.vstack([butter("highpass", 2200, sr, 2), butter("lowpass", 12000, sr, 1)]))
+        self.fizz = StatefulFilter(butter("lowpass", 700, mid_sr, 1), channels=2)
+        self.fizz_norm = 1.0 / (700 * np.pi / 2 / (mid_sr / 2))  # mean of the squared filtered noise
+        self.hi_up = Upsampler(self.f_mid, 2)
+        self.low_up = SplineUpsampler(self.f_lo // self.f_mid, 2)
+        self.mid_up = SplineUpsampler(self.f_mid, 2)
+        self.ctl_lo = Upsampler(self.ctl.factor // self.f_lo, 2)
+        self.ctl_mid = Upsampler(self.ctl.factor // self.f_mid, 2)
+        self.ctl_hi = Upsampler(self.ctl.factor // self.f_mid, 4)
+        self.drift = Wander(rng, 0.08, self.ctl.rate)
+        self.waves: list[tuple] = []
+        self.time = 0.0  # seconds rendered
+        # a wave is already under way when the clip starts, the next one soon
+        self._add_wave(rng, -rng.uniform(0.5, 4.0))
+        self.next_wave = rng.uniform(1.5, 4.5)
+        self.mix = np.array([[1.0, 0.4], [0.4, 1.0]])
+        self.norm = 0.9 / np.sqrt(self.f_lo)  # white noise at the low rate is denser per hertz
+
+    def _add_wave(self, rng: np.random.Generator, start: float) -> None:
+        amp = self.size * rng.uniform(0.55, 1.0)
+        rise = rng.uniform(1.2, 2.6)
+        body_decay = rng.uniform(1.2, 2.5)
+        wash_decay = rng.uniform(2.2, 4.5) * (0.8 + 0.4 * self.i)
+        crash = rng.uniform(0.6, 1.0) * (0.4 + 0.6 * self.i)
+        gl, gr = pan_pair(rng.uniform(-0.6, 0.6))
+        self.waves.append((start, amp, rise, body_decay, wash_decay, crash, float(gl), float(gr)))
+
+    def _envelopes(self, t: np.ndarray) -> np.ndarray:
+        """Rows: low L/R, mid L/R, high L/R, fizz L/R, at times t (s)."""
+        env = np.zeros((8, t.size))
+        keep = []
+        for w in self.waves:
+            start, amp, rise, body_decay, wash_decay, crash, gl, gr = w
+            tau = t - start
+            if tau[0] > rise + 6 * wash_decay:
+                continue
+            keep.append(w)
+            pre = np.clip(tau / rise, 0, 1)
+            after = np.clip(tau - rise, 0, None)
+            broke = tau >= rise
+            build = pre * pre * (3 - 2 * pre)  # smoothstep
+            body = amp * np.where(broke, np.exp(-after / body_decay), build ** 1.5)
+            hit = amp * crash * broke * (1 - np.exp(-after / 0.1)) * np.exp(-after / 0.8)
+            wash = amp * broke * (1 - np.exp(-after / 0.5)) * np.exp(-after / wash_decay)
+            low = body + 0.5 * hit
+            mid = 0.6 * body * build + hit + 0.5 * wash
+            high = 0.15 * body * build ** 3 + 0.8 * hit + wash
+            env[0] += low * gl
+            env[1] += low * gr
+            env[2] += mid * gl
+            env[3] += mid * gr
+            env[4] += high * gl
+            env[5] += high * gr
+            fizz = 0.8 * wash * np.exp(-after / (0.7 * wash_decay))
+            env[6] += fizz * gl
+            env[7] += fizz * gr
+        self.waves = keep
+        return env
+
+    def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        sr = self.sr
+        n_c = self.ctl.length(n)
+        dt = self.ctl.factor / sr
+        t = self.time + dt * np.arange(1, n_c + 1)
+        end = self.time + n / sr
+        while self.next_wave < end:
+            self._add_wave(rng, self.next_wave)
+            self.next_wave += self.period * rng.uniform(0.7, 1.3)
+        self.time = end
+        env = self._envelopes(t)
+        # the constant murmur of distant surf, slowly breathing
+        bed = (0.12 + 0.06 * self.drift(rng, n_c)) * (0.5 + 0.5 * self.i)
+        env[:6] += bed
+        n_lo = low_len(n, self.f_lo)
+        n_mid = low_len(n, self.f_mid)
+        low = self.low(self.mix @ noise(rng, 2, n_lo)) * self.ctl_lo(env[0:2], n_lo)
+        mid = self.low_up(low * (self.norm * 1.8), n_mid)
+        mid_env = self.ctl_mid(env[2:4], n_mid)
+        mid += self.mid(self.mix @ noise(rng, 2, n_mid)) * mid_env * (0.55 / np.sqrt(self.f_mid))
+        # fizz: while foam drains, the bright band crackles (a spiky gain at ~1 ms grains)
+        fz = self.fizz(noise(rng, 2, n_mid))
+        fz *= fz
+        hi_env = self.ctl_hi(env[4:8].reshape(2, 2, -1).transpose(1, 0, 2).reshape(4, -1), n_mid)
+        gain = hi_env[0::2] - hi_env[1::2] + hi_env[1::2] * (fz * self.fizz_norm)
+        out = self.mid_up(mid, n)
+        out += self.high(rng, n) * self.hi_up(gain * 0.05, n)
+        return soft_limit(out)
