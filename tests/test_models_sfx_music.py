@@ -1,0 +1,443 @@
+"""Signal-character tests for the short effects (sfx.py) and the music beds (music.py).
+
+Each test checks a property that the wrong sound would fail: a walking cadence for
+footsteps, a tonal on/off pattern for beeps, a short event then silence for a door,
+the ring cadence of a phone, the key and the tempo grid of the piano, and so on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scenefill.engine.models import BLOCK, REGISTRY, ModelParams
+from scenefill.engine.models import music as music_mod
+
+SFX = ("footsteps", "beeps", "door", "phone", "horn")
+MUSIC = ("piano", "pad", "drone")
+SR = 48000
+
+
+def make(name, sr=SR, seed=7, layer=2, intensity=0.5, **options):
+    return REGISTRY[name](sr, seed, layer, ModelParams(intensity=intensity, options=dict(options)))
+
+
+def render(name, seconds, sr=SR, seed=7, layer=2, intensity=0.5, **options):
+    m = make(name, sr, seed, layer, intensity, **options)
+    n = int(seconds * sr)
+    blocks = [m.next_block() for _ in range(-(-n // BLOCK))]
+    return m, np.concatenate(blocks, axis=1)[:, :n]
+
+
+def frame_rms(x, sr, frame=0.01):
+    mono = x.mean(axis=0) if x.ndim == 2 else x
+    k = int(frame * sr)
+    m = mono[: mono.size // k * k].reshape(-1, k)
+    return np.sqrt((m ** 2).mean(axis=1))
+
+
+def spectrum(x, sr):
+    mono = x.mean(axis=0) if x.ndim == 2 else x
+    mag = np.abs(np.fft.rfft(mono * np.hanning(mono.size)))
+    return np.fft.rfftfreq(mono.size, 1 / sr), mag
+
+
+def band_energy(f, mag, lo, hi):
+    sel = (f >= lo) & (f < hi)
+    return float((mag[sel] ** 2).sum())
+
+
+def onsets(env, thresh_ratio=0.25, min_gap=5):
+    """Frame indices where the envelope rises through a threshold (relative to its max)."""
+    th = env.max() * thresh_ratio
+    above = env > th
+    idx = np.nonzero(above[1:] & ~above[:-1])[0] + 1
+    keep = []
+    for i in idx:
+        if not keep or i - keep[-1] >= min_gap:
+            keep.append(i)
+    return np.array(keep)
+
+
+def chroma_energy(x, sr, lo=60.0, hi=1100.0):
+    """Energy per pitch class (relative to A=9), from spectral bins in [lo, hi)."""
+    f, mag = spectrum(x, sr)
+    sel = (f >= lo) & (f < hi)
+    pc = np.round(12 * np.log2(f[sel] / 440.0) + 69).astype(int) % 12
+    out = np.zeros(12)
+    np.add.at(out, pc, mag[sel] ** 2)
+    return out
+
+
+# --------------------------------------------------------------------------- contract
+
+def test_models_registered_with_metadata():
+    for name in SFX:
+        cls = REGISTRY[name]
+        assert cls.category == "sfx"
+        assert cls.keywords and all(k == k.lower() for k in cls.keywords)
+    for name in MUSIC:
+        cls = REGISTRY[name]
+        assert cls.category == "music"
+        assert -12 <= cls.default_level_db <= -5
+        assert cls.option_words["melancholy"] == ("mood", "sad")
+    assert REGISTRY["door"].one_shot and REGISTRY["horn"].one_shot
+    assert not REGISTRY["footsteps"].one_shot and not REGISTRY["phone"].one_shot
+    assert REGISTRY["footsteps"].option_words["gravel"] == ("surface", "gravel")
+    assert REGISTRY["door"].option_words["knock"] == ("action", "knock")
+
+
+@pytest.mark.parametrize("name", SFX + MUSIC)
+@pytest.mark.parametrize("sr", [44100, 96000])
+def test_block_contract_all_rates(name, sr):
+    m = make(name, sr)
+    blocks = [m.next_block() for _ in range(3)]
+    for b in blocks:
+        assert b.shape == (2, BLOCK) and b.dtype == np.float64
+        assert np.isfinite(b).all()
+        assert np.abs(b).max() < 1.0
+    short = m.render_block(np.random.default_rng(0), 1000)  # analysis-sized call
+    assert short.shape == (2, 1000) and np.isfinite(short).all()
+
+
+@pytest.mark.parametrize("name", SFX + MUSIC)
+def test_deterministic_and_prefix_stable(name):
+    opts = {"style": "lab"} if name == "beeps" else {}
+    a = make(name, **opts)
+    five = np.concatenate([a.next_block() for _ in range(5)], axis=1)
+    b = make(name, **opts)
+    three = np.concatenate([b.next_block() for _ in range(3)], axis=1)
+    assert np.array_equal(five[:, : three.shape[1]], three)
+    c = make(name, **opts)
+    assert np.array_equal(np.concatenate([c.next_block() for _ in range(5)], axis=1), five)
+    other = make(name, seed=8, **opts)
+    assert not np.array_equal(np.concatenate([other.next_block() for _ in range(3)], axis=1), three)
+
+
+def test_short_analysis_calls_continue_the_timeline():
+    """render_block called repeatedly without next_block walks on through the grid."""
+    m = make("piano")
+    rng = np.random.default_rng(0)
+    first = m.render_block(rng, 4800)
+    second = m.render_block(rng, 4800)
+    ref = make("piano").next_block()
+    assert np.allclose(first, ref[:, :4800], atol=1e-4)   # the reverb is the only split-sensitive part
+    assert np.allclose(second, ref[:, 4800:9600], atol=1e-2)
+
+
+# --------------------------------------------------------------------------- footsteps
+
+def step_period(y, sr):
+    """Median time between footfalls (heel strikes), from the 5 ms envelope."""
+    env = frame_rms(y, sr, 0.005)
+    steps = onsets(env, 0.25, min_gap=int(0.2 / 0.005))
+    return float(np.median(np.diff(steps))) * 0.005
+
+
+@pytest.mark.parametrize("surface", ["concrete", "wood", "gravel", "grass"])
+def test_footsteps_walk_at_a_walking_cadence(surface):
+    m, y = render("footsteps", 8, surface=surface)
+    assert 1.7 <= m.rate <= 2.3
+    assert step_period(y, SR) == pytest.approx(1 / m.rate, rel=0.06)
+    # steps continue through the clip: every second has a transient
+    env = frame_rms(y, SR, 0.01)
+    per_second = env[: env.size // 100 * 100].reshape(-1, 100).max(axis=1)
+    assert (per_second > 0.2 * env.max()).all()
+    # and there is (near) silence between them
+    assert np.percentile(env, 20) < 0.02 * env.max()
+
+
+def test_footsteps_heel_then_toe():
+    m, y = render("footsteps", 6, surface="concrete")
+    env = frame_rms(y, SR, 0.002)
+    # within each step, a second, softer transient 50-110 ms after the heel
+    on = onsets(env, 0.3, min_gap=int(0.3 / 0.002))
+    found = 0
+    for i in on[:8]:
+        seg = env[i + 10:i + 60]  # 20-120 ms after the heel
+        rise = np.diff(seg)
+        if rise.size and rise.max() > 0.02 * env.max():
+            found += 1
+    assert found >= 6
+
+
+def test_running_is_faster_and_surfaces_differ():
+    run, yr = render("footsteps", 6, gait="run")
+    assert 2.5 <= run.rate <= 3.3
+    assert step_period(yr, SR) == pytest.approx(1 / run.rate, rel=0.06)
+    _, wood = render("footsteps", 6, surface="wood")
+    _, gravel = render("footsteps", 6, surface="gravel")
+
+    def centroid(x):
+        f, mag = spectrum(x, SR)
+        return (f * mag ** 2).sum() / (mag ** 2).sum()
+    assert centroid(wood) < 0.5 * centroid(gravel)
+
+
+# --------------------------------------------------------------------------- beeps
+
+def test_beeps_tonal_and_periodic():
+    m, y = render("beeps", 10, wave="sine")
+    f, mag = spectrum(y, SR)
+    assert abs(f[np.argmax(mag)] - m.freq) < 5 or abs(f[np.argmax(mag)] - 0.75 * m.freq) < 5
+    # a clear spectral peak: nearly all energy within 30 Hz of the beep tone(s)
+    near = sum(band_energy(f, mag, t - 30, t + 30) for t in (m.freq, 0.75 * m.freq))
+    assert near > 0.9 * (mag ** 2).sum()
+    # on/off: the envelope switches between loud and silent, repeating with the pattern period
+    env = frame_rms(y, SR, 0.005)
+    on = onsets(env, 0.3, min_gap=4)
+    assert (env < 0.01 * env.max()).mean() > 0.3
+    starts = on * 0.005
+    groups = starts[np.insert(np.diff(starts) > 0.45, 0, True)]
+    assert np.allclose(np.diff(groups), m.period / SR, atol=0.02)
+
+
+def test_heart_monitor_beeps_at_heart_rate():
+    m, y = render("beeps", 12, style="monitor")
+    env = frame_rms(y, SR, 0.005)
+    gaps = np.diff(onsets(env, 0.3, min_gap=20)) * 0.005
+    rate = 60 / gaps.mean()
+    assert 50 <= rate <= 100
+    assert rate == pytest.approx(60 * SR / m.period, rel=0.03)
+    f, mag = spectrum(y, SR)
+    assert 850 <= f[np.argmax(mag)] <= 1010
+
+
+def test_lab_has_hum_and_chirps():
+    m, y = render("beeps", 10, style="lab")
+    env = frame_rms(y, SR, 0.05)
+    assert env.min() > 0  # the fan/hum never stops
+    f, mag = spectrum(y, SR)
+    assert band_energy(f, mag, 1500, 6000) > 0.05 * band_energy(f, mag, 0, 24000)  # chirps and beeps
+    assert band_energy(f, mag, 40, 400) > 0.01 * band_energy(f, mag, 0, 24000)  # hum and fan
+
+
+# --------------------------------------------------------------------------- door
+
+@pytest.mark.parametrize("action", ["close", "open", "slam", "knock", "creak"])
+def test_door_is_a_one_shot_near_the_start(action):
+    m, y = render("door", 10, action=action)
+    nz = np.nonzero(np.abs(y).max(axis=0) > 1e-6)[0] / SR
+    assert 0.5 <= nz[0] <= 0.505  # starts at 0.5 s ...
+    env = frame_rms(y, SR, 0.005)
+    loud = np.nonzero(env > 0.05 * env.max())[0] * 0.005
+    assert loud[0] < 1.5 and loud[-1] < 3.5  # ... is short ...
+    assert not y[:, int(4.5 * SR):].any()  # ... and then exact silence
+    assert not y[:, : int(0.499 * SR)].any()
+
+
+def test_door_knock_is_two_or_three_knocks():
+    _, y = render("door", 3, action="knock")
+    env = frame_rms(y, SR, 0.005)
+    knocks = onsets(env, 0.3, min_gap=20)
+    assert 2 <= knocks.size <= 3
+    assert np.all((np.diff(knocks) * 0.005 > 0.12) & (np.diff(knocks) * 0.005 < 0.32))
+
+
+def test_door_times_option_places_events():
+    _, y = render("door", 6, action="slam", times=[1.0, 3.5])
+    env = frame_rms(y, SR, 0.005)
+    on = onsets(env, 0.3, min_gap=200) * 0.005
+    assert on == pytest.approx([1.0, 3.5], abs=0.03)
+
+
+# --------------------------------------------------------------------------- phone
+
+def on_runs(env, frame, ratio):
+    on = env > ratio * env.max()
+    edges = np.diff(on.astype(int))
+    starts = (np.nonzero(edges == 1)[0] + 1) * frame
+    ends = (np.nonzero(edges == -1)[0] + 1) * frame
+    if on[0]:
+        starts = np.insert(starts, 0, 0.0)
+    return starts, ends
+
+
+def test_phone_ring_cadence_and_tones():
+    m, y = render("phone", 20)
+    env = frame_rms(y, SR, 0.02)
+    starts, ends = on_runs(env, 0.02, 0.1)
+    k = min(starts.size, ends.size)
+    assert k >= 3
+    assert np.allclose(np.diff(starts), 6.0, atol=0.05)  # 2 s on, 4 s off
+    assert np.all((ends[:k] - starts[:k] > 1.8) & (ends[:k] - starts[:k] < 2.8))
+    # the two bells: the strongest peaks between 900 and 1700 Hz are a major-third-ish pair
+    f, mag = spectrum(y, SR)
+    sel = (f > 900) & (f < 1700)
+    fs, ms = f[sel], mag[sel]
+    p1 = fs[np.argmax(ms)]
+    ms2 = np.where(np.abs(fs - p1) > 60, ms, 0)
+    p2 = fs[np.argmax(ms2)]
+    assert 1.12 < max(p1, p2) / min(p1, p2) < 1.3
+    # the ringer's clapper strikes at ~20 Hz while ringing (seen in the fast-decaying upper partials)
+    from scipy import signal
+    hp = signal.sosfilt(signal.butter(4, 3000, "highpass", fs=SR, output="sos"), y[0])
+    on = hp[int(starts[0] * SR) + 4800:int(starts[0] * SR) + 4800 + SR]
+    e = np.abs(on)
+    e = e.reshape(-1, 48).mean(axis=1)  # 1 kHz envelope
+    spec = np.abs(np.fft.rfft(e - e.mean()))
+    fe = np.fft.rfftfreq(e.size, 1 / 1000)
+    sel = (fe > 5) & (fe < 60)
+    assert 16 <= fe[sel][np.argmax(spec[sel])] <= 24
+
+
+def test_phone_styles():
+    _, mobile = render("phone", 6, style="mobile")
+    f, mag = spectrum(mobile, SR)
+    peaks = f[(mag > 0.2 * mag.max())]
+    assert np.ptp(peaks) > 100  # a melody, not one tone
+    _, buzz = render("phone", 6, style="vibrate")
+    f, mag = spectrum(buzz, SR)
+    assert 130 <= f[np.argmax(mag * (f < 1000))] <= 400  # motor fundamental or 2nd harmonic
+    env = frame_rms(buzz, SR, 0.02)
+    assert (env < 0.05 * env.max()).mean() > 0.2  # pulses with pauses
+
+
+# --------------------------------------------------------------------------- horn
+
+def test_horn_is_short_harmonic_honk():
+    m, y = render("horn", 6)
+    env = frame_rms(y, SR, 0.01)
+    loud = np.nonzero(env > 0.05 * env.max())[0] * 0.01
+    assert 0.48 <= loud[0] <= 0.55 and loud[-1] < 3.5
+    assert not y[:, int(4 * SR):].any()
+    seg = y[:, int(loud[0] * SR):int(loud[-1] * SR)]
+    f, mag = spectrum(seg, SR)
+    f0 = f[np.argmax(mag * ((f > 300) & (f < 600)))]
+    # harmonic series: energy concentrated at multiples of the fundamentals
+    harm = 0.0
+    for base in (f0, f0 * 1.25, f0 / 1.25):
+        for k in range(1, 12):
+            harm += band_energy(f, mag, k * base - 12, k * base + 12)
+    assert harm > 0.6 * (mag ** 2).sum()
+
+
+def test_horn_honks_option_gives_several():
+    _, y = render("horn", 5, count=3)
+    env = frame_rms(y, SR, 0.01)
+    assert onsets(env, 0.3, min_gap=8).size == 3
+
+
+# --------------------------------------------------------------------------- piano
+
+def test_piano_mood_sets_mode_and_key():
+    sad, ys = render("piano", 16, mood="sad")
+    happy, yh = render("piano", 16, mood="happy")
+    assert sad.harmony.mode == "minor" and happy.harmony.mode == "major"
+    assert 60 <= sad.bpm <= 90 and 60 <= happy.bpm <= 96 and happy.bpm > sad.bpm
+    for m, y in ((sad, ys), (happy, yh)):
+        chroma = chroma_energy(y, SR)
+        rel = np.roll(chroma, -(m.harmony.root % 12))  # rel[k] = energy of pitch class tonic + k
+        in_scale = rel[list(m.harmony.scale)].sum()
+        if m.harmony.harmonic:
+            in_scale += rel[11]
+        assert in_scale > 0.85 * rel.sum()
+        if m.harmony.mode == "minor":
+            assert rel[3] > 3 * rel[4]
+        else:
+            assert rel[4] > 3 * rel[3]
+
+
+def test_piano_onsets_on_the_tempo_grid():
+    m, y = render("piano", 16)
+    hop = 0.005
+    k = int(hop * SR)
+    mono = y.mean(axis=0)
+    frames = mono[: mono.size // 1024 * 1024]
+    # spectral flux of the 1-5 kHz band catches hammer attacks
+    spec = np.abs(np.fft.rfft(np.lib.stride_tricks.sliding_window_view(frames, 1024)[::k] * np.hanning(1024), axis=1))
+    fb = np.fft.rfftfreq(1024, 1 / SR)
+    band = spec[:, (fb > 1000) & (fb < 5000)]
+    flux = np.maximum(np.diff(band, axis=0), 0).sum(axis=1)
+    on = onsets(flux, 0.2, min_gap=int(0.12 / hop))
+    times = (on + 1) * hop + 512 / SR
+    eighth = 30.0 / m.bpm
+    phase = (times / eighth + 0.5) % 1 - 0.5
+    assert on.size >= 16
+    assert np.mean(np.abs(phase * eighth) < 0.03) > 0.85
+
+
+def test_piano_note_is_a_decaying_struck_string():
+    x = music_mod._piano_note(SR, 60, 0.5, 3.0)
+    env = frame_rms(x, SR, 0.05)
+    assert env[1] > env[10] > env[40]  # decays
+    assert 20 * np.log10(env[1] / env[40]) > 8
+    f, mag = spectrum(x, SR)
+    f0 = 261.6
+    assert abs(f[np.argmax(mag)] - f0) < 3
+    # stretched partials (inharmonicity): the 8th partial sits above 8 * f0
+    sel = (f > 8 * f0 - 30) & (f < 8 * f0 + 40)
+    assert f[sel][np.argmax(mag[sel])] > 8 * f0 + 1
+
+
+# --------------------------------------------------------------------------- pad
+
+def test_pad_is_tonal_sustained_and_slow():
+    m, y = render("pad", 20)
+    def attack(x):  # how much louder a 50 ms frame gets than the half second before it
+        env = frame_rms(x, SR, 0.05)
+        return (env[10:] / np.convolve(env, np.ones(10) / 10, "valid")[:-1]).max()
+    assert attack(y) < 1.55  # only slow swells ...
+    assert attack(render("piano", 20)[1]) > 1.6  # ... where a piano has attacks
+    env = frame_rms(y, SR, 0.05)
+    assert env.min() > 0.2 * env.max()  # sustained
+    f, mag = spectrum(y, SR)
+    # tonal: the energy sits in narrow peaks (low spectral flatness below 2 kHz)
+    sel = (f > 50) & (f < 2000)
+    p = mag[sel] ** 2
+    flatness = np.exp(np.mean(np.log(p + 1e-20))) / p.mean()
+    assert flatness < 0.01
+    chroma = np.roll(chroma_energy(y, SR), -(m.harmony.root % 12))
+    in_scale = chroma[list(m.harmony.scale)].sum() + (chroma[11] if m.harmony.harmonic else 0)
+    assert in_scale > 0.85 * chroma.sum()
+
+
+def test_pad_changes_chords_slowly():
+    m, y = render("pad", 30)
+    assert m.chord_samples / SR > 5
+    # the spectrum of the first and a later chord differ
+    a = chroma_energy(y[:, int(1 * SR):int(3 * SR)], SR)
+    t = (m.chord_samples * 1.5) / SR
+    b = chroma_energy(y[:, int(t * SR):int((t + 2) * SR)], SR)
+    if m.chord_at(0) != m.chord_at(1):
+        assert np.corrcoef(a, b)[0, 1] < 0.95
+
+
+# --------------------------------------------------------------------------- drone
+
+def test_drone_low_and_dissonant():
+    m, y = render("drone", 20)
+    f, mag = spectrum(y, SR)
+    total = band_energy(f, mag, 20, 20000)
+    assert band_energy(f, mag, 20, 300) > 0.7 * total
+    # a minor-second rub: both the octave of the root and a semitone above carry energy
+    r = float(music_mod._midi_hz(m.root + 12))
+    e_root = band_energy(f, mag, r * 0.99, r * 1.01)
+    e_semi = band_energy(f, mag, r * 2 ** (1 / 12) * 0.99, r * 2 ** (1 / 12) * 1.01)
+    assert e_semi > 0.01 * e_root
+
+
+def test_drone_pulses_on_the_grid_and_hits_on_bar_lines():
+    m = make("drone")
+    m.hit_on[:] = False  # the pulse alone (hits land on bar lines, tested below)
+    y = np.concatenate([m.next_block() for _ in range(30)], axis=1)[:, : 20 * SR]
+    env = frame_rms(y, SR, 0.05)
+    env = env[40:-40] / np.convolve(env, np.ones(81) / 81, "valid")  # remove the slow swells
+    t = (np.arange(env.size) + 40.5) * 0.05
+    pulse = 1 - m.pulse_depth * (0.5 - 0.5 * np.cos(2 * np.pi * (m.bpm / 120) * t))
+    assert np.corrcoef(env, pulse)[0, 1] > 0.5
+    # a hit: a low boom starting on the bar line
+    m = make("drone")
+    m.hit_on[:] = False
+    m.hit_on[3] = True
+    ref = make("drone")
+    ref.hit_on[:] = False
+    n = int(4 * m.bar_samples) + SR
+    k = -(-n // BLOCK)
+    diff = (np.concatenate([m.next_block() for _ in range(k)], axis=1)
+            - np.concatenate([ref.next_block() for _ in range(k)], axis=1))
+    bar3 = 3 * m.bar_samples / SR
+    loud = np.nonzero(np.abs(diff).max(axis=0) > 0.01)[0] / SR
+    assert loud[0] == pytest.approx(bar3, abs=0.01)
+    f, mag = spectrum(diff[:, int(bar3 * SR):int((bar3 + 2) * SR)], SR)
+    assert band_energy(f, mag, 20, 150) > 0.7 * band_energy(f, mag, 20, 20000)
