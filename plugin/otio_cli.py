@@ -19,7 +19,8 @@ FILL_EPILOG = """\
 notes: a marker's note is its comment, metadata.Resolve_OTIO.Note, metadata.fcp_xml.comment
 or its name; a clip's note is metadata.scenefill.note or its line in --notes (CSV clip,note or JSON).
 A marker longer than one frame covers its range; a zero/one-frame marker covers up to the next
-noted marker or the end of the item it sits on (the timeline's end for timeline markers).
+noted marker on the same item, or that item's end (the timeline's end for timeline markers).
+Every named marker counts as a note: use --marker-color to pick only your SceneFill colour.
 Output format follows -o's extension: .otio .otioz .xml (FCP7/Premiere) .edl .aaf .kdenlive .fcpxml
 """
 
@@ -189,9 +190,21 @@ def cmd_fill(args) -> int:
     for w in report.warnings:
         print(f"scenefill otio: note: {w}", file=sys.stderr)
     if report.failed:
+        by_error: dict[str, list] = {}
         for p in report.failed:
-            _err(f"could not render {p.item.owner} ({_trim(p.item.note, 40)!r}): {p.error}")
-        _err(f"{len(report.failed)} of {len(report.planned)} notes failed; the timeline was written without them")
+            by_error.setdefault(p.error, []).append(p)
+        for error, group in by_error.items():
+            if len(group) <= 3:
+                for p in group:
+                    _err(f"could not render {p.item.owner} ({_trim(p.item.note, 40)!r}): {error}")
+            else:
+                names = ", ".join(_trim(p.item.note, 24) for p in group[:3])
+                _err(f"could not render {len(group)} notes ({names}, ...): {error}")
+        if report.written:
+            _err(f"{len(report.failed)} of {len(report.planned)} notes failed; "
+                 "the timeline was written without them")
+        else:
+            _err(f"all {len(report.planned)} notes failed; nothing was written")
         return EXIT_PARTIAL
     return EXIT_OK
 
@@ -212,7 +225,7 @@ def _fill_table(report) -> None:
         counts[p.status] = counts.get(p.status, 0) + 1
     audio = sum(p.request.n_samples / p.request.sample_rate for p in report.planned)
     bits = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    outs = ", ".join(str(p) for p in report.written)
+    outs = ", ".join(str(p) for p in report.written) or "nothing written"
     print(f"{len(report.planned)} notes ({bits}; {audio:.1f} s of audio) at {rate.label} fps "
           f"in {report.seconds:.1f} s [{report.renderer}] -> {outs}")
     if report.replaced_tracks:

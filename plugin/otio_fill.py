@@ -329,7 +329,10 @@ def fill(timeline_path: str | os.PathLike, out: str | os.PathLike, *, settings: 
     render_planned(planned, renderer, progress)
 
     replace_generated(tl, build_tracks(planned, rate, settings))
-    written = write_output(tl, plan, rate)
+    if all(p.status == FAILED for p in planned):
+        written = []                     # nothing to place: leave OUT alone
+    else:
+        written = write_output(tl, plan, rate)
     return FillReport(str(timeline_path), plan.out, rate, planned, skipped, list(plan.warnings),
                       written, replaced, time.perf_counter() - t0, renderer.name)
 

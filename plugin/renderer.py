@@ -187,7 +187,23 @@ class DaemonRenderer(Renderer):
         self.address = address
         self._client = SceneFillClient(address, token=token)
 
+    #: items sent in one RenderBatch call (the daemon's default limit is 1000)
+    batch_size = 500
+
     def _render(self, jobs):
+        wait_ready = getattr(self._client, "wait_ready", None)
+        if wait_ready is not None:
+            try:
+                wait_ready(timeout=10.0)
+            except Exception as exc:  # noqa: BLE001 - unreachable: every job fails with the reason
+                msg = _describe_error(exc)
+                for job in jobs:
+                    yield job, JobOutcome(job.id, FAILED, error=msg)
+                return
+        for start in range(0, len(jobs), self.batch_size):
+            yield from self._batch(jobs[start:start + self.batch_size])
+
+    def _batch(self, jobs):
         by_id = {job.id: job for job in jobs}
         items = [(job.id, job.request) for job in jobs]
         seen = set()

@@ -448,3 +448,36 @@ def test_inprocess_renderer_reuses_matching_files(tmp_path):
     assert out["a"].status == "rendered" and sf.info(str(job.dest)).frames == 4800
     out = InProcessRenderer(1).run([job], lambda j, o: seen.append(o.status))
     assert out["a"].status == "cached" and seen == ["rendered", "cached"]
+
+
+def test_fill_through_a_real_daemon(tmp_path, capsys):
+    """--server: the daemon renders, the files are copied into the media dir, exact as ever."""
+    pytest.importorskip("scenefill.plugin.client")
+    testing = pytest.importorskip("scenefill.server.testing")
+    with testing.DaemonProcess(tmp_path / "daemon-out", workers=1) as daemon:
+        out = tmp_path / "spot.otio"
+        code, stdout, err = run_cli(["fill", str(EXAMPLES / "spot_2997df.otio"), "-o", str(out),
+                                     "--server", daemon.address], capsys)
+        assert code == 0, err
+        assert "[daemon]" in stdout and "4 rendered" in stdout
+    clips = check_exact(read_timeline(out))
+    for clip, _, _ in clips:
+        assert clip_path(clip).parent == tmp_path / "spot_media"
+
+
+def test_unreachable_daemon_fails_every_note_in_one_line(tmp_path, capsys, monkeypatch):
+    client_mod = pytest.importorskip("scenefill.plugin.client")
+    import socket
+
+    with socket.socket() as s:          # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    real_wait = client_mod.SceneFillClient.wait_ready
+    monkeypatch.setattr(client_mod.SceneFillClient, "wait_ready",
+                        lambda self, timeout=10.0: real_wait(self, timeout=0.5))
+    out = tmp_path / "spot.otio"
+    code, _, err = run_cli(["fill", str(EXAMPLES / "spot_2997df.otio"), "-o", str(out),
+                            "--server", f"127.0.0.1:{port}"], capsys)
+    assert code == 1
+    assert "could not render 4 notes" in err and "nothing was written" in err and "Traceback" not in err
+    assert not out.exists()
