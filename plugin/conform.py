@@ -126,17 +126,21 @@ def _request_from_prov(prov: dict) -> RenderRequest:
         voice=str(req.get("voice", "") or ""))
 
 
-def _media_path(clip, prov) -> Path | None:
+def _media_path(clip, prov, base_dir: Path | None = None) -> Path | None:
+    """The clip's media file; relative URLs (bundles, hand-edited timelines) are relative to the timeline."""
     ref = clip.media_reference
     url = getattr(ref, "target_url", "") or ""
     if url:
-        path = otio.url_utils.filepath_from_url(url) if "://" in url else url
-        return Path(path)
+        path = Path(otio.url_utils.filepath_from_url(url) if "://" in url else url)
+        if not path.is_absolute() and base_dir is not None:
+            path = base_dir / path
+        return path
     f = (prov.get("audio") or {}).get("file")
     return Path(f) if f else None
 
 
-def collect_generated(tl: otio.schema.Timeline, rate: TimelineRate) -> tuple[list[Generated], dict]:
+def collect_generated(tl: otio.schema.Timeline, rate: TimelineRate,
+                      base_dir: Path | None = None) -> tuple[list[Generated], dict]:
     """Every SceneFill clip with its provenance and position; plus the fill settings stored on the track."""
     found: list[Generated] = []
     settings_meta: dict = {}
@@ -162,7 +166,7 @@ def collect_generated(tl: otio.schema.Timeline, rate: TimelineRate) -> tuple[lis
                 err = ""
             except (KeyError, TypeError, ValueError) as exc:
                 req, err = None, f"its provenance is incomplete ({exc})"
-            found.append(Generated(clip, prov, start, n_frames, _media_path(clip, prov), req, err))
+            found.append(Generated(clip, prov, start, n_frames, _media_path(clip, prov, base_dir), req, err))
     return found, settings_meta
 
 
@@ -243,14 +247,14 @@ def conform(recut_path, out, *, previous=None, renderer, media_dir=None, notes_f
         orate = detect_rate(old_tl, rate)
         if orate.exact != trate.exact:
             raise OtioInputError(f"the recut is at {trate.label} fps but {previous} is at {orate.label} fps")
-        gens, settings_meta = collect_generated(old_tl, orate)
+        gens, settings_meta = collect_generated(old_tl, orate, Path(previous).resolve().parent)
         if orate.start_frame != trate.start_frame:
             shift = orate.start_frame - trate.start_frame
             for g in gens:
                 g.start += shift
         where = previous
     else:
-        gens, settings_meta = collect_generated(recut, trate)
+        gens, settings_meta = collect_generated(recut, trate, Path(recut_path).resolve().parent)
         where = recut_path
     if not gens:
         stripped = any(isinstance(t, otio.schema.Track) and is_generated_track(t)
