@@ -16,13 +16,14 @@ from scipy import signal
 
 from ._amb import (ColoredNoise, KernelBank32, Sparse, SplineUpsampler, Upsampler, factor_for, low_len,
                    pan_pair, sin_cycles, soft_limit)
-from .base import BLOCK, EventBus, SoundModel, butter
+from .base import BLOCK, EventBus, SoundModel, butter, noise
 
 # vowel formants (Hz), between adult male and female values: /a/ /e/ /i/ /o/ /u/ /ʌ/
 _VOWELS = (
     (790, 1180, 2630), (570, 1990, 2680), (320, 2380, 3180), (610, 920, 2600),
     (360, 970, 2430), (690, 1290, 2580),
 )
+_NEUTRAL = ((500, 1500, 2500),)  # schwa, for breath noise
 _BANDWIDTHS = (80, 110, 170)
 _STEP = 32  # low-rate samples per grid step (~2.7 ms): under one glottal pulse per step
 
@@ -97,12 +98,14 @@ class Crowd(SoundModel):
         self.cur_fric = rng.random(v)
         # kernels: each vowel for male and female vocal tracts
         klen = int(0.03 * lo)
-        kernels = [_vowel_kernel(f, lo, klen) for f in _VOWELS]
+        kernels = [_vowel_kernel(f, lo, klen) for f in _VOWELS + _NEUTRAL]
         self.bank = KernelBank32(kernels, block=BLOCK // self.fac + 1)
-        self.nk = len(kernels)
+        self.nk = len(kernels)  # the last one, a neutral vowel, shapes the breath noise
         # consonants: bright noise bursts at syllable onsets
         self.fric = ColoredNoise(int(lo), np.vstack([butter("highpass", 2200, lo, 2)]), fade=32)
         self.fric_up = Upsampler(_STEP, 2)
+        self.breath_up = Upsampler(_STEP, 2)
+        self.breath = 0.025
         self.up = SplineUpsampler(self.fac, 2)
         # a room or street seems to smear voices: a little cross-feed
         self.mix = np.array([[1.0, 0.15], [0.15, 1.0]])
@@ -187,13 +190,15 @@ class Crowd(SoundModel):
         trains = np.zeros((self.nk, 2, n_l))
         np.add.at(trains, (kern, 0, np.clip(pos - self.itd[vi], 0, n_l - 1)), a * gl)
         np.add.at(trains, (kern, 1, np.clip(pos + self.itd[vi], 0, n_l - 1)), a * gr)
+        # breath: a little noise through a neutral vowel, wherever voices are voicing
+        gv_l, gv_r = pan_pair(self.pan)
+        trains[-1] = noise(rng, 2, n_l) * self.breath_up(np.vstack([gv_l @ env, gv_r @ env]) * self.breath, n_l)
         voiced = self.bank(trains)
 
         # consonants at syllable onsets, summed over voices per channel on the grid
         burst = np.minimum(frac * 40.0, 1.0) * np.exp(frac * -16.0)
         burst *= ((frac < 0.17) & (fric[rows, col] < 0.55) & talking) * amp[rows, col]
         burst *= self.level[:, None] * 0.25
-        gv_l, gv_r = pan_pair(self.pan)
         fr_env = np.vstack([gv_l @ burst, gv_r @ burst])
         fr = self.fric(rng, n_l) * self.fric_up(fr_env, n_l)
         low = self.mix @ (voiced + fr)

@@ -114,7 +114,7 @@ class Insects(SoundModel):
         base = np.zeros((4, n_l))
         for c in range(self.count):
             sw = self.swell_up[c](self.swell[c](rng, low_len(n_l, 16))[None], n_l)[0]
-            swell = np.clip(sw * 1.6 - 0.35, 0, 1) ** 1.5
+            swell = np.clip(0.3 + sw * 1.1, 0, 1) ** 1.5  # rises and falls, rarely stops
             clicks = sin_cycles(self.click_osc[c].phases(self.click_rate[c], n_l))
             am = (0.5 + 0.5 * clicks) ** 3  # sharp tymbal pulses
             env = swell * am * (self.amp[c] * self.level)

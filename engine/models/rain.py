@@ -62,8 +62,8 @@ class Rain(SoundModel):
         self.swell_up = self.ctl.upsampler(1)
         # close, distinct drops: a few per second, each with its own pitch
         self.close_rate = (4 + 16 * i) * (0.5 if surface == "window" else 1.0)
-        self.close = GrainBus(int(min(0.08, 2.5 * decay + 0.01) * sr))
-        self.t_close = (np.arange(self.close.length) / sr).astype(np.float32)[None, :]
+        self.close = GrainBus(int(min(0.08, 2.5 * decay + 0.01) * self.half_sr))
+        self.t_close = (np.arange(self.close.length) / self.half_sr).astype(np.float32)[None, :]
 
     def _drop(self, rng: np.random.Generator, res: tuple[float, float], decay: float) -> np.ndarray:
         sr = self.half_sr
@@ -76,13 +76,13 @@ class Rain(SoundModel):
         return signal.sosfilt(butter("highpass", 150, sr, 1), env * (0.6 * tone + 0.4 * click)) * np.sqrt(self.fac)
 
     def _close_drops(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        count = rng.poisson(self.close_rate * n / self.sr)
+        count = rng.poisson(self.close_rate * n / self.half_sr)
         onsets = rng.integers(0, n, count)
         if count == 0:
             return self.close(n, onsets, np.zeros((0, 1)), np.zeros((2, 0)))
         t = self.t_close
         lo, hi = self.res
-        f = rng.uniform(lo * 0.7, hi, count).astype(np.float32)[:, None]
+        f = np.minimum(rng.uniform(lo * 0.7, hi, count), 0.4 * self.half_sr).astype(np.float32)[:, None]
         tau = (self.decay / 4 * rng.uniform(0.6, 1.6, count)).astype(np.float32)[:, None]
         # a drop's note glides up a little as its splash settles
         ph = f * t * (1 + np.float32(0.15) * t / np.float32(self.decay)) + rng.random((count, 1), dtype=np.float32)
@@ -95,10 +95,11 @@ class Rain(SoundModel):
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         n_h = low_len(n, self.fac)
         trains = np.stack([impulse_train(rng, self.drop_rate, n_h, self.half_sr) for _ in range(_KERNELS)])
-        drops = self.drops_up(self.drops(trains), n)
+        half = self.drops(trains) * 0.8
+        half += 0.45 * self._close_drops(rng, n_h)
+        drops = self.drops_up(half, n)
         swell = self.swell_up((self.bed_gain * (0.85 + 0.3 * self.swell(rng, self.ctl.length(n))))[None], n)
         out = self.bed(rng, n) * swell
-        out += 0.8 * drops
-        out += 0.45 * self._close_drops(rng, n)
+        out += drops
         out *= 0.5
         return soft_limit(out)

@@ -16,7 +16,7 @@ import numpy as np
 from scipy import signal
 
 from ._amb import (ColoredNoise, Control, Sparse, SplineUpsampler, Upsampler, Wander, factor_for, low_len,
-                   pan_pair, peak_sos, soft_limit)
+                   pan_pair, peak_sos, sin_cycles, soft_limit)
 from .base import EventBus, SoundModel, butter
 
 C_SOUND = 343.0
@@ -143,7 +143,7 @@ class Traffic(SoundModel):
         for f in (f1, f2):
             ph = f * t + rng.random()
             for k in range(1, 9):  # bright, buzzy horn: odd and even harmonics
-                tone += np.sin(2 * np.pi * k * ph) / k ** 0.9
+                tone += sin_cycles(k * ph) / k ** 0.9
         tone = signal.sosfilt(butter("bandpass", (300, 2600), ms, 2), np.tanh(1.5 * tone) * env)
         # a street of building facades: a few late, darker reflections
         out = tone.copy()
