@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._amb import soft_limit
 from .base import ModelParams, SoundModel
 from .birds import Birds
 from .crowd import Crowd
@@ -36,7 +37,7 @@ class _Composite(SoundModel):
         out = np.zeros((2, n))
         for sub, gain, child in zip(self.subs, self.gains, rng.spawn(len(self.subs))):
             out += sub.render_block(child, n) * gain
-        return out
+        return soft_limit(out)
 
 
 class City(_Composite):

@@ -76,7 +76,7 @@ class Insects(SoundModel):
             self.swell_up = [SplineUpsampler(16, 1) for _ in range(count)]
             self.band = StatefulFilter(butter("lowpass", 700, lo, 2), channels=2 * count)
             self.click_osc = [Oscillator(lo, rng.random()) for _ in range(count)]
-            self.level = 0.2 * (0.5 + 0.5 * i) / np.sqrt(count)
+            self.level = 0.1 * (0.5 + 0.5 * i) / np.sqrt(count)
 
     def _crickets(self, rng: np.random.Generator, n_l: int) -> np.ndarray:
         lo = self.lo_sr

@@ -101,5 +101,5 @@ class Rain(SoundModel):
         swell = self.swell_up((self.bed_gain * (0.85 + 0.3 * self.swell(rng, self.ctl.length(n))))[None], n)
         out = self.bed(rng, n) * swell
         out += drops
-        out *= 0.5
+        out *= 0.4
         return soft_limit(out)

@@ -204,7 +204,7 @@ class Traffic(SoundModel):
             engine = np.vstack([np.einsum("vn,vn->n", eng, fine[nv:2 * nv]),
                                 np.einsum("vn,vn->n", eng, fine[2 * nv:])])
             engine *= self.rough_up(self.rough(rng, n_c)[None] * 0.7 + 0.65, n_e)
-            out += self.eng_up(engine * 0.05, n_m)
+            out += self.eng_up(engine * 0.1, n_m)
             tg = col["g_tyre"] * (0.5 + 0.5 * near)
             h = near * col["g_tyre"]  # air absorption: the highs fall faster with distance
             coarse = np.vstack([(gl * tg).sum(0), (gr * tg).sum(0), (gl * h).sum(0), (gr * h).sum(0)])

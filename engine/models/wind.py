@@ -79,7 +79,7 @@ class Wind(SoundModel):
                                                   butter("lowpass", 7000 + 4000 * i, sr, 1)]))
         self.rustle_up = self.ctl.upsampler(1)
         self.mix = np.array([[1.0, 0.45], [0.45, 1.0]])
-        self.out_gain = 0.45
+        self.out_gain = 0.38
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         n_c = self.ctl.length(n)
