@@ -354,18 +354,19 @@ _NOTE_CACHE_LIMIT = 64 << 20  # bytes of cached note waveforms across all layers
 _note_cache_bytes = [0]
 
 
-def _piano_note(sr: int, midi: int, hard: float, length: float) -> np.ndarray:
+def _piano_note(sr: int, midi: int, hard: float, length: float, voice: int = 0) -> np.ndarray:
     """One struck piano string (float32, mono): inharmonic partials with per-partial
     decay, a slightly detuned second string on the low partials (beating and a slower
-    'aftersound'), hammer noise and a soundboard knock. Cached by its parameters."""
-    key = (sr, midi, round(hard, 2), round(length, 2))
+    'aftersound'), hammer noise and a soundboard knock. ``voice`` (drawn once per layer
+    from its setup generator) seeds the small per-note variations. Cached by its parameters."""
+    key = (sr, midi, round(hard, 2), round(length, 2), voice)
     hit = _NOTE_CACHE.get(key)
     if hit is not None:
         _NOTE_CACHE.move_to_end(key)
         return hit
     f0 = float(_midi_hz(midi))
     n = int(length * sr)
-    rng = np.random.default_rng([sr, midi, int(hard * 100)])  # fixed by the key: same note, same noise
+    rng = np.random.default_rng([voice, sr, midi, int(hard * 100)])  # a child of the layer's stream
     fmax = min(0.45 * sr, 2500 + 8000 * hard)
     inharm = 3.5e-4 * 2 ** ((midi - 60) / 19)
     t60_1 = float(np.clip(14 * (f0 / 65) ** -0.6, 1.0, 16))
@@ -424,7 +425,7 @@ class Piano(_Timeline, SoundModel):
     name = "piano"
     category = "music"
     keywords = ("piano", "piano music", "music", "score", "soundtrack", "underscore", "background music",
-                "calm music", "gentle music", "soft music", "gentle", "sad music", "happy music",
+                "calm music", "gentle music", "soft music", "sad music", "happy music",
                 "melancholy", "melancholic", "melancholy music", "emotional music", "romantic music",
                 "hopeful music", "uplifting music", "sad piano", "gentle piano", "nostalgic music")
     default_level_db = -8.0
@@ -437,8 +438,9 @@ class Piano(_Timeline, SoundModel):
         i = float(np.clip(self.params.intensity, 0, 1))
         self.mood = _mood(self.params) or "calm"
         self.harmony = h = _Harmony(self.mood, rng, rng.random() < 0.6)
+        self.voice = int(rng.integers(1 << 30))  # seeds the notes' small variations (string detune, hammer noise)
         lo, hi = h.tempo_range
-        self.bpm = float(np.clip(rng.uniform(lo, hi) + 6 * (i - 0.5), 56, 96))
+        self.bpm = float(np.clip(rng.uniform(lo, hi) + 6 * (i - 0.5), 60, 90))
         self.beat = 60.0 / self.bpm
         self.bar_samples = 4 * self.beat * sr
         self.eighth_samples = self.beat * sr / 2
@@ -465,7 +467,7 @@ class Piano(_Timeline, SoundModel):
         self._bars: dict[int, list] = {}
         self.maxlen = int(self.note_len * sr) + self.release
         self.verb = _Reverb(sr, 2.2, rng)
-        self.wet = 0.32
+        self.wet = 0.55
 
 
     def _bar_events(self, b: int) -> list:
@@ -519,7 +521,7 @@ class Piano(_Timeline, SoundModel):
             for onset, midi, bucket, gain, bus, stop in self._bar_events(b):
                 if onset >= end or stop + R <= start:
                     continue
-                note = _piano_note(self.sr, midi, self.hardness[bucket], self.note_len)
+                note = _piano_note(self.sr, midi, self.hardness[bucket], self.note_len, self.voice)
                 a = max(onset, start)
                 z = min(end, onset + note.size, stop + R)
                 if z <= a:

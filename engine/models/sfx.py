@@ -205,8 +205,11 @@ _SURFACE_WORDS = {
 class Footsteps(_Timeline, SoundModel):
     name = "footsteps"
     category = "sfx"
-    keywords = ("footsteps", "footstep", "walking", "steps", "running", "heels", "high heels",
-                "walks", "walk", "walker", "pacing", "jogging", "someone walking", "running feet")
+    # not bare "running" ("running water", "engine running") nor "walk" ("a walk in the park")
+    keywords = ("footsteps", "footstep", "walking", "steps", "heels", "high heels", "walker", "pacing",
+                "jogging", "jogger", "someone walking", "someone running", "running feet",
+                "running footsteps", "people walking", "person walking", "man walking", "woman walking",
+                "sprinting")
     default_level_db = 0.0
     description = "heel-toe footsteps at a walking (or running) cadence; surface: concrete, wood, gravel, grass"
     option_words = {
@@ -340,8 +343,7 @@ class Beeps(_Timeline, SoundModel):
     category = "sfx"
     keywords = ("beep", "beeps", "beeping", "monitor", "heart monitor", "hospital monitor",
                 "ecg", "ekg", "lab", "laboratory", "electronics", "computer", "computers",
-                "machines", "server room", "control room", "bleeps", "blips", "reversing beeper",
-                "backup beeper")
+                "control room", "bleeps", "blips", "reversing beeper", "backup beeper")
     default_level_db = -4.0
     description = "electronic beeps: regular or patterned beeps, a heart monitor, or lab electronics with chirps and a fan"
     option_words = {
@@ -478,6 +480,10 @@ def _creak(rng: np.random.Generator, sr: int, dur: float, pitch: float) -> np.nd
     t = _t(sr, dur)
     knots = rng.uniform(0.5, 1.5, 6)
     rate = pitch * np.interp(t, np.linspace(0, dur, knots.size), knots)
+    # stick-slip is irregular: a fast random wobble on the pulse rate
+    wobble = _filt(rng.standard_normal(t.size), "lowpass", 25, sr, 2)
+    rate *= 1 + 0.25 * wobble / (np.std(wobble) + 1e-12)
+    rate = np.maximum(rate, 3.0)
     phase = np.cumsum(rate) / sr
     pulses = np.zeros(t.size)
     idx = np.nonzero(np.diff(np.floor(phase)) > 0)[0] + 1
@@ -598,9 +604,9 @@ class Door(_OneShot):
 class Phone(_Timeline, SoundModel):
     name = "phone"
     category = "sfx"
-    keywords = ("phone", "phone ringing", "ringing", "telephone", "cellphone", "cell phone",
-                "mobile phone", "smartphone", "ringtone", "phone rings", "landline", "phone buzzing",
-                "phone vibrating")
+    # not bare "ringing": church bells and ears ring too
+    keywords = ("phone", "phone ringing", "telephone", "cellphone", "cell phone", "mobile phone",
+                "smartphone", "ringtone", "phone rings", "landline", "phone buzzing", "phone vibrating")
     default_level_db = 0.0
     description = "a ringing phone: classic bell ring (2 s on, 4 s off), electronic trill, mobile ringtone or vibration"
     option_words = {
@@ -746,6 +752,10 @@ class Horn(_OneShot):
         "impatient": ("count", 4), "angry": ("count", 4),
         "honk": ("count", 1), "single": ("count", 1), "once": ("count", 1), "twice": ("count", 2),
         "double": ("count", 2),
+        # multi-word entries override single words ("honks twice" is two, not "honks")
+        "honks twice": ("count", 2), "honk twice": ("count", 2), "honked twice": ("count", 2),
+        "honking twice": ("count", 2), "two honks": ("count", 2), "three honks": ("count", 3),
+        "honks once": ("count", 1), "honked once": ("count", 1),
         "long": ("length", "long"), "leaning": ("length", "long"), "blaring": ("length", "long"),
         "truck": ("kind", "truck"), "lorry": ("kind", "truck"), "bus": ("kind", "truck"),
         "air": ("kind", "truck"),
