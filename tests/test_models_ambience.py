@@ -390,3 +390,45 @@ def test_composite_beds():
     assert share(f, p, 0, 2000) > 0.75
     f, p = psd(render("nature", 20, 0.5))
     assert share(f, p, 2000, 8000) > 0.2 and share(f, p, 0, 1000) > 0.1
+
+
+# -- the streaming helpers the ambience models share ----------------------------------
+
+def test_upsamplers_do_not_depend_on_block_boundaries():
+    from scenefill.engine.models._amb import SplineUpsampler, Upsampler
+    x = np.random.default_rng(1).standard_normal((2, 64))
+    for cls in (SplineUpsampler, Upsampler):
+        for factor in (2, 4, 32):
+            whole = cls(factor, 2)(x, 64 * factor)
+            u = cls(factor, 2)
+            parts = np.concatenate([u(x[:, :16], 16 * factor), u(x[:, 16:], 48 * factor)], axis=1)
+            assert np.allclose(whole, parts)
+
+
+def test_kernel_bank32_matches_direct_convolution_across_blocks():
+    from scenefill.engine.models._amb import KernelBank32
+    rng = np.random.default_rng(2)
+    kernels = [rng.standard_normal(300), rng.standard_normal(120)]
+    trains = np.zeros((2, 2, 4096))
+    trains[rng.integers(0, 2, 40), rng.integers(0, 2, 40), rng.integers(0, 4096, 40)] = 1.0
+    bank = KernelBank32(kernels, block=1024)
+    got = np.concatenate([bank(trains[:, :, k:k + 1024]) for k in range(0, 4096, 1024)], axis=1)
+    want = sum(np.vstack([np.convolve(trains[k, c], kernels[k])[:4096] for c in range(2)]) for k in range(2))
+    assert np.allclose(got, want, atol=1e-4)
+
+
+def test_grain_bus_rings_into_the_next_block():
+    from scenefill.engine.models._amb import GrainBus
+    bus = GrainBus(100)
+    grain = np.ones((1, 100))
+    first = bus(64, np.array([10]), grain, np.array([[1.0], [0.5]]))
+    second = bus(64, np.array([], dtype=int), np.zeros((0, 1)), np.zeros((2, 0)))
+    assert first[0].sum() == 54 and second[0].sum() == 46 and second[1].sum() == 23
+
+
+def test_colored_noise_tables_wrap_without_a_seam():
+    from scenefill.engine.models._amb import _TABLE_LEN, _table
+    from scenefill.engine.models.base import butter
+    tab, _ = _table(SR, butter("lowpass", 80, SR, 2))
+    step = np.abs(np.diff(tab[_TABLE_LEN - 50:_TABLE_LEN + 50]))
+    assert step.max() < 5 * np.mean(np.abs(np.diff(tab[:100000])))

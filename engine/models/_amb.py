@@ -264,17 +264,24 @@ def soft_limit(x: np.ndarray, ceiling: float = 0.95) -> np.ndarray:
 
 _TABLES: dict[tuple, tuple[np.ndarray, float]] = {}
 _TABLE_LEN = 1 << 20  # ~22 s at 48 kHz
+_TABLE_CACHE = 24  # tables kept (float32, ~4 MB each); the oldest goes first
 
 
 def _table(sr: int, sos: np.ndarray) -> tuple[np.ndarray, float]:
+    """A circular table of filtered noise (unit RMS, float32) and the RMS it had."""
     key = (sr, np.asarray(sos, dtype=np.float64).tobytes())
-    got = _TABLES.get(key)
+    got = _TABLES.pop(key, None)
     if got is None:
-        white = np.random.default_rng(0xC0105ED).standard_normal(_TABLE_LEN + 4096)
-        tab = signal.sosfilt(sos, white)[4096:]
+        white = np.random.default_rng(0xC0105ED).standard_normal(_TABLE_LEN)
+        warm = 1 << 15
+        # filtering the periodic extension makes the table wrap around without a seam
+        tab = signal.sosfilt(sos, np.concatenate([white[-warm:], white]))[warm:]
         scale = float(np.sqrt(np.mean(tab ** 2)))
-        tab /= scale
-        _TABLES[key] = got = (np.concatenate([tab, tab[: 2 * BLOCK]]), scale)
+        tab = (tab / scale).astype(np.float32)
+        got = (np.concatenate([tab, tab[: 2 * BLOCK]]), scale)
+        while len(_TABLES) >= _TABLE_CACHE:
+            _TABLES.pop(next(iter(_TABLES)))
+    _TABLES[key] = got  # most recently used last
     return got
 
 

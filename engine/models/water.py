@@ -62,7 +62,7 @@ class Stream(SoundModel):
         self.gurgle = Wander(rng, 6.0, self.ctl.rate, smooth=0.7)
         self.surge = Wander(rng, 0.3, self.ctl.rate)
         self.wash = ColoredNoise(sr, np.vstack([butter("highpass", 350, sr, 2), peak_sos(2500, 4.0, 0.8, sr),
-                                                butter("lowpass", 9000 + 3000 * i, sr, 1)]))
+                                                butter("lowpass", 9000 + 3000 * round(i * 4) / 4, sr, 1)]))
         self.g_wash = 0.032 * wash * (0.5 + 0.5 * i)
         self.roar = ColoredNoise(int(lo), np.vstack([butter("bandpass", (70, 900), lo, 1),
                                                      peak_sos(300, 3.0, 0.7, lo)]), fade=256)

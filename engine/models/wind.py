@@ -76,7 +76,7 @@ class Wind(SoundModel):
         self.mid_up = SplineUpsampler(self.f_mid, 2)
         # rustle at full rate: bright noise from a pre-filtered table, fluttering
         self.rustle = ColoredNoise(sr, np.vstack([butter("highpass", 1800, sr, 2),
-                                                  butter("lowpass", 7000 + 4000 * i, sr, 1)]))
+                                                  butter("lowpass", 7000 + 4000 * round(i * 4) / 4, sr, 1)]))
         self.rustle_up = self.ctl.upsampler(1)
         self.mix = np.array([[1.0, 0.45], [0.45, 1.0]])
         self.out_gain = 0.38
