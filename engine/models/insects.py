@@ -35,7 +35,7 @@ class Insects(SoundModel):
         i = float(np.clip(self.params.intensity, 0, 1))
         self.i = i
         sr = self.sr
-        self.kind = self.params.options.get("kind", "cricket")
+        self.kind = "cicada" if self.params.options.get("kind") == "cicada" else "cricket"
         self.fac = factor_for(sr, 3000)
         self.lo_sr = lo = sr / self.fac
         carrier = rng.uniform(4300, 4900) if self.kind == "cricket" else rng.uniform(5000, 6200)
