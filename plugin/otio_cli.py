@@ -79,7 +79,7 @@ def register(subparsers) -> None:
 def _common(p) -> None:
     p.add_argument("--rate", help="frame rate of an EDL (default 24), or to override the timeline's rate")
     p.add_argument("--server", help="render on a running SceneFill daemon (also SCENEFILL_SERVER)")
-    p.add_argument("--jobs", type=int, default=None, help="in-process render workers (default: 2)")
+    p.add_argument("--jobs", type=int, default=None, help="in-process render workers (default: one per core)")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
 
 

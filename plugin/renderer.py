@@ -1,7 +1,7 @@
 """Where the OTIO adapter gets its audio: one small interface, three implementations.
 
 * :class:`InProcessRenderer` -- the engine in this machine, jobs spread over a
-  process pool (2 workers by default).
+  process pool (one worker per core by default; renders are single-threaded).
 * :class:`DaemonRenderer` -- a running SceneFill daemon (``--server ADDR`` or
   ``SCENEFILL_SERVER``), through :class:`scenefill.plugin.client.SceneFillClient`;
   each result is copied (or hard-linked) from the daemon's output directory into
@@ -125,7 +125,7 @@ class InProcessRenderer(Renderer):
     name = "in-process"
 
     def __init__(self, workers: int | None = None):
-        self.workers = max(1, workers or min(2, os.cpu_count() or 1))
+        self.workers = max(1, workers or os.cpu_count() or 1)
 
     def _render(self, jobs):
         if len(jobs) == 1 or self.workers == 1:

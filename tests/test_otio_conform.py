@@ -70,7 +70,7 @@ def filled(tmp_path_factory):
 def recut(filled_path: Path) -> otio.schema.Timeline:
     tl = otio.adapters.read_from_file(str(filled_path))
     v = tl.tracks[0]
-    a, b = v[1], v[2]
+    a = v[1]
     v.remove(a)                      # move: swap A and B
     v.insert(2, a)
     c = v[3]                         # trim: C loses 12 frames at its tail (ripple: D, E move left)
