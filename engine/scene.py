@@ -34,7 +34,7 @@ PAN_WORDS = {"left": -0.6, "right": 0.6}
 CONCEPTS: dict[str, tuple[str, ...]] = {
     "city": ("traffic", "crowd"), "street": ("traffic",), "downtown": ("traffic", "crowd"),
     "highway": ("traffic",), "freeway": ("traffic",), "motorway": ("traffic",), "road": ("traffic",),
-    "intersection": ("traffic",), "parking": ("traffic",), "market": ("crowd",), "bazaar": ("crowd",),
+    "intersection": ("traffic",), "parking": ("traffic",), "market": ("crowd",), "marketplace": ("crowd",), "bazaar": ("crowd",),
     "station": ("crowd", "hvac"), "airport": ("crowd", "hvac"), "mall": ("crowd", "hvac"),
     "party": ("crowd",), "bar": ("crowd",), "pub": ("crowd",), "stadium": ("crowd",),
     "office": ("room_tone", "hvac"), "hospital": ("beeps", "hvac"), "icu": ("beeps", "hvac"),
@@ -45,7 +45,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "forest": ("birds", "wind"), "woods": ("birds", "wind"), "jungle": ("birds", "insects"),
     "meadow": ("birds", "insects"), "field": ("wind", "insects"), "garden": ("birds",),
     "park": ("birds", "crowd"), "countryside": ("birds", "wind"), "farm": ("birds", "wind"),
-    "night": ("insects",), "summer": ("insects", "birds"), "dawn": ("birds",), "morning": ("birds",),
+    "summer": ("insects", "birds"), "dawn": ("birds",), "morning": ("birds",),
     "beach": ("waves", "wind"), "coast": ("waves", "wind"), "shore": ("waves",), "sea": ("waves",),
     "harbour": ("waves", "wind"), "harbor": ("waves", "wind"), "lake": ("stream", "birds"),
     "mountain": ("wind",), "desert": ("wind",), "cliff": ("wind", "waves"), "arctic": ("wind",),
@@ -65,7 +65,7 @@ INDOOR_WORDS = {
 OUTDOOR_WORDS = {
     "outside", "outdoors", "street", "forest", "woods", "beach", "field", "park", "garden",
     "meadow", "mountain", "desert", "city", "road", "highway", "jungle", "coast", "shore", "sea",
-    "countryside", "farm", "yard", "courtyard", "square", "alley", "rooftop", "open",
+    "countryside", "farm", "yard", "market", "marketplace", "bazaar", "lake", "river", "courtyard", "square", "alley", "rooftop", "open",
 }
 ROOMS = {
     # name: (RT60 seconds, wet level for a close source)
@@ -121,9 +121,21 @@ def _phrases(text: str) -> list[str]:
     return [p.strip() for p in parts if p and p.strip()]
 
 
+def _stem(word: str) -> str:
+    """Crude English suffix stripping, enough for "crowded", "raining", "windy", "birds"."""
+    for suffix in ("ing", "ed", "es", "s", "y"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            base = word[: -len(suffix)]
+            if suffix in ("ing", "ed") and len(base) > 4 and base[-1] == base[-2]:
+                base = base[:-1]  # "rumbling" keeps its l; "chatting" -> "chat"
+            return base
+    return word
+
+
 def _keyword_hits(phrase: str) -> list[tuple[int, str]]:
     """(position, model) for model keywords in the phrase, longest keyword first."""
-    low = " " + " ".join(_words(phrase)) + " "
+    words = _words(phrase)
+    low = " " + " ".join(words) + " " + " ".join(_stem(w) for w in words) + " "
     hits: dict[str, int] = {}
     for name, cls in REGISTRY.items():
         for kw in sorted(cls.keywords, key=len, reverse=True):
@@ -177,7 +189,7 @@ def match_phrase(phrase: str, default_category: str | None = None) -> list[Layer
     if not names:
         words = _words(phrase)
         for w in words:
-            for name in CONCEPTS.get(w, ()):
+            for name in CONCEPTS.get(w, CONCEPTS.get(_stem(w), ())):
                 if name in REGISTRY and name not in names:
                     names.append(name)
         via = "concept"
@@ -228,7 +240,7 @@ def build_scene(caption: Caption) -> SceneSpec:
         sources += [(p, "music") for p in _phrases(caption.music)]
     else:
         sources += [(p, None) for p in _phrases(caption.caption)]
-    seen: set[tuple[str, str]] = set()
+    by_model: dict[str, LayerSpec] = {}
     for phrase, category in sources:
         found = match_phrase(phrase, category)
         if category == "music" and not any(layer.category == "music" for layer in found) and "pad" in REGISTRY:
@@ -239,14 +251,19 @@ def build_scene(caption: Caption) -> SceneSpec:
                 unmatched.append(phrase)
             continue
         for layer in found:
-            key = (layer.model, str(sorted(layer.options.items())))
-            if key in seen:
-                continue
-            seen.add(key)
-            layers.append(layer)
+            same = by_model.get(layer.model)
+            if same is None:
+                by_model[layer.model] = layer
+                layers.append(layer)
+            else:  # one layer per model: "busy cafe with chatter" is one crowd, with the cafe option
+                for key, value in layer.options.items():
+                    same.options.setdefault(key, value)
+                if layer.via == "keyword" and same.via != "keyword":
+                    same.phrase, same.via = layer.phrase, layer.via
+                same.intensity = max(same.intensity, layer.intensity)
     text = " ".join([caption.caption, caption.env, " ".join(caption.sfx)])
     room = _room_for(text, layers)
-    if not any(layer.category == "ambience" for layer in layers):
+    if not any(layer.category in ("ambience", "music") for layer in layers):
         # every scene sits on a bed: room tone indoors, a light breeze outside
         bed = "room_tone" if room != "outdoor" else "wind"
         if bed in REGISTRY:
