@@ -469,7 +469,6 @@ class Piano(_Timeline, SoundModel):
         self.verb = _Reverb(sr, 2.2, rng)
         self.wet = 0.55
 
-
     def _bar_events(self, b: int) -> list:
         ev = self._bars.get(b)
         if ev is not None:
@@ -532,7 +531,8 @@ class Piano(_Timeline, SoundModel):
                     y[a - start:s1 - start] += note[a - onset:s1 - onset] * np.float32(gain)
                 f0 = max(a, stop)
                 if z > f0:
-                    y[f0 - start:z - start] += note[f0 - onset:z - onset] * (np.float32(gain) * self.fade[f0 - stop:z - stop])
+                    fade = self.fade[f0 - stop:z - stop]
+                    y[f0 - start:z - start] += note[f0 - onset:z - onset] * (np.float32(gain) * fade)
         out = (_BUS_MATRIX @ buses).astype(np.float64)
         out += self.wet * self.verb(buses.sum(axis=0, dtype=np.float64))
         out *= self.level * 0.5

@@ -252,6 +252,7 @@ class Footsteps(_Timeline, SoundModel):
         sr = self.sr
         run = self.gait == "run"
         heavy = 0.7 + 0.6 * i + (0.3 if run or self.style == "boots" else 0.0)
+        crisp = 0.6 + 0.8 * i  # harder steps have brighter impacts
         soft = self.style == "soft"
         gap = rng.uniform(0.025, 0.04) if run else rng.uniform(0.06, 0.095)
         s = self.surface
@@ -261,12 +262,13 @@ class Footsteps(_Timeline, SoundModel):
             click = _modes(sr, 0.12, [base * rng.uniform(0.9, 1.15), base * rng.uniform(2.2, 2.6),
                                        rng.uniform(180, 260)],
                            [0.014, 0.006, 0.012], [0.8, 0.35, 0.4])
-            click = _mix(click, _burst(rng, sr, 0.03, 0.0015, (2000, 12000)) * 0.5)
+            click = _mix(click, _burst(rng, sr, 0.03, 0.0015, (2000, 12000)) * 0.5 * crisp)
             first, second = sole, click * heavy
         elif s == "concrete":
             heel = _modes(sr, 0.1, [rng.uniform(80, 115), rng.uniform(160, 240)], [0.018, 0.012],
                           [0.7 * heavy, 0.25 * heavy])
-            heel = _mix(heel, _burst(rng, sr, 0.06, rng.uniform(0.004, 0.007), (1200, 7000)) * (0.3 if soft else 0.7))
+            click = _burst(rng, sr, 0.06, rng.uniform(0.004, 0.007), (1200, 7000))
+            heel = _mix(heel, click * (0.3 if soft else 0.7) * crisp)
             heel = _mix(heel, _burst(rng, sr, 0.08, 0.02, (2500, 10000)) * 0.12)
             toe = _burst(rng, sr, 0.05, 0.004, (1500, 8000)) * (0.2 if soft else 0.4)
             toe = _mix(toe, _swell(rng, sr, rng.uniform(0.05, 0.09), (2000, 9000), 0.012) * (0.25 if run else 0.12))
@@ -276,7 +278,7 @@ class Footsteps(_Timeline, SoundModel):
             heel = _modes(sr, 0.25, [f, f * rng.uniform(2.0, 2.4), f * rng.uniform(3.6, 4.4),
                                      rng.uniform(700, 1100)],
                           [0.06, 0.04, 0.025, 0.012], [0.8 * heavy, 0.45 * heavy, 0.25, 0.15])
-            heel = _mix(heel, _burst(rng, sr, 0.05, 0.005, (600, 4500)) * (0.2 if soft else 0.45))
+            heel = _mix(heel, _burst(rng, sr, 0.05, 0.005, (600, 4500)) * (0.2 if soft else 0.45) * crisp)
             toe = _modes(sr, 0.15, [f * rng.uniform(1.8, 2.3), rng.uniform(400, 600)], [0.03, 0.015],
                          [0.3, 0.2])
             toe = _mix(toe, _burst(rng, sr, 0.04, 0.004, (800, 5000)) * 0.25)
@@ -287,12 +289,12 @@ class Footsteps(_Timeline, SoundModel):
                 toe[:t.size] += creak * np.sin(np.pi * t / t[-1]) ** 2 * 0.08
             first, second = heel, toe
         elif s == "gravel":
-            heel = _grains(rng, sr, 0.22, 900 * heavy, (700, 7500), 0.05)
+            heel = _grains(rng, sr, 0.22, 900 * heavy, (700, 7500), 0.05) * crisp
             heel = _mix(heel, _modes(sr, 0.08, [rng.uniform(60, 90)], [0.02], [0.25 * heavy]))
             toe = _grains(rng, sr, 0.16, 700, (900, 8000), 0.04) * 0.7
             first, second = heel, toe
         else:  # grass, leaves, dirt
-            heel = _swell(rng, sr, 0.2, (1200, 7500), 0.015) * 0.5
+            heel = _swell(rng, sr, 0.2, (1200, 7500), 0.015) * 0.5 * crisp
             heel = _mix(heel, _grains(rng, sr, 0.18, 350, (1500, 9000), 0.05) * 0.6)
             heel = _mix(heel, _modes(sr, 0.08, [rng.uniform(55, 80)], [0.02], [0.3 * heavy]))
             toe = _swell(rng, sr, 0.14, (1800, 8000), 0.02) * 0.35
@@ -345,7 +347,8 @@ class Beeps(_Timeline, SoundModel):
                 "ecg", "ekg", "lab", "laboratory", "electronics", "computer", "computers",
                 "control room", "bleeps", "blips", "reversing beeper", "backup beeper")
     default_level_db = -4.0
-    description = "electronic beeps: regular or patterned beeps, a heart monitor, or lab electronics with chirps and a fan"
+    description = ("electronic beeps: regular or patterned beeps, a heart monitor, or lab electronics "
+                   "with chirps and a fan")
     option_words = {
         "monitor": ("style", "monitor"), "heart": ("style", "monitor"), "hospital": ("style", "monitor"),
         "ecg": ("style", "monitor"), "ekg": ("style", "monitor"), "pulse": ("style", "monitor"),
@@ -546,7 +549,7 @@ class Door(_OneShot):
         for o, p in parts:
             ev[int(o * sr):int(o * sr) + p.size] += p
         stereo = np.vstack([ev, np.roll(ev, int(0.0004 * sr))])  # a touch of width
-        return _fade(_norm(stereo, 0.9), sr, 0.0005, 0.02)
+        return _fade(_norm(stereo, 0.45 + 0.45 * i), sr, 0.0005, 0.02)
 
     def _latch(self, rng: np.random.Generator, amp: float) -> np.ndarray:
         sr = self.sr
