@@ -31,6 +31,8 @@ from .scene import LEVEL_SPEECH, SceneSpec, build_scene
 from .speech import PlacedLine, SpeechStem, place_lines
 
 ANALYSIS_SECONDS = 15.0
+ONE_SHOT_AT = 0.5          # seconds into the range where an untimed one-shot effect plays
+_ONE_SHOT_CALIBRATION_S = 4.0
 FADE_IN_S = 0.005
 FADE_OUT_S = 0.010
 LOOP_CROSSFADE_S = 1.0
@@ -74,6 +76,8 @@ def _make_models(scene: SceneSpec, request: RenderRequest) -> list:
     for index, layer in enumerate(scene.layers):
         cls = REGISTRY[layer.model]
         options = dict(layer.options)
+        if cls.one_shot and "times" not in options:
+            options["times"] = [ONE_SHOT_AT]
         if "times" in options:  # note times are from the range start; the file starts at the head handle
             options["times"] = [t + request.handle_samples / request.sample_rate for t in options["times"]]
         models.append(cls(request.sample_rate, request.seed, index,
@@ -99,8 +103,9 @@ def plan_render(request: RenderRequest) -> RenderPlan:
         stem = np.concatenate(blocks, axis=1)
         level = _loudness(stem, sr)
         if not math.isfinite(level) or level < _SILENT:
-            peak = float(np.abs(stem).max())
-            layer_gains.append(0.1 / peak if peak > 0 else 1.0)
+            level = _calibrate_late_event(layer, request)
+        if not math.isfinite(level) or level < _SILENT:
+            layer_gains.append(1.0)
         else:
             layer_gains.append(_db_to_gain(request.loudness + layer.level_db - level))
     speech_gain = 1.0
@@ -121,6 +126,17 @@ def plan_render(request: RenderRequest) -> RenderPlan:
         level = _loudness(np.concatenate(excerpt, axis=1), sr)
         master = _db_to_gain(request.loudness - level) if math.isfinite(level) else 1.0
     return RenderPlan(request, scene, models, cached, lines, layer_gains, speech_gain, master)
+
+
+def _calibrate_late_event(layer, request: RenderRequest) -> float:
+    """Loudness of a one-shot whose events fall after the excerpt: render one early, alone."""
+    cls = REGISTRY[layer.model]
+    options = dict(layer.options, times=[0.1])
+    model = cls(request.sample_rate, request.seed, 0,
+                ModelParams(intensity=layer.intensity, distance=layer.distance, options=options))
+    blocks = math.ceil(_ONE_SHOT_CALIBRATION_S * request.sample_rate / BLOCK)
+    return _loudness(np.concatenate([model.next_block(BLOCK) for _ in range(blocks)], axis=1),
+                     request.sample_rate)
 
 
 def _to_channels(stereo: np.ndarray, channels: int) -> np.ndarray:

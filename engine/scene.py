@@ -133,19 +133,28 @@ def _stem(word: str) -> str:
 
 
 def _keyword_hits(phrase: str) -> list[tuple[int, str]]:
-    """(position, model) for model keywords in the phrase, longest keyword first."""
+    """(position, model) for model keywords in the phrase.
+
+    One phrase names one piece of music: when several music models match ("dark
+    ambient music" hits pad's "ambient music" and piano's "music"), the longest
+    keyword wins.
+    """
     words = _words(phrase)
     low = " " + " ".join(words) + " " + " ".join(_stem(w) for w in words) + " "
-    hits: dict[str, int] = {}
+    hits: dict[str, tuple[int, int]] = {}
     for name, cls in REGISTRY.items():
         for kw in sorted(cls.keywords, key=len, reverse=True):
             idx = low.find(" " + kw.lower() + " ")
             if idx < 0 and not kw.endswith("s"):
                 idx = low.find(" " + kw.lower() + "s ")
             if idx >= 0:
-                hits[name] = min(hits.get(name, idx), idx)
+                hits[name] = (idx, len(kw))
                 break
-    return sorted((pos, name) for name, pos in hits.items())
+    music = [name for name in hits if REGISTRY[name].category == "music"]
+    if len(music) > 1:
+        best = max(music, key=lambda name: (hits[name][1], -hits[name][0]))
+        hits = {name: hit for name, hit in hits.items() if name not in music or name == best}
+    return sorted((pos, name) for name, (pos, _) in hits.items())
 
 
 def _modifiers(phrase: str, cls) -> tuple[float, float, float, dict]:
