@@ -249,6 +249,7 @@ def render_file(request: RenderRequest, path: Path, *, progress=None, cancel=Non
                 fh.close()
                 _write_flac(tmp, request, plan, provenance, progress, cancel)
         digest = _sha256(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; a render is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -293,6 +294,15 @@ def _write_flac(tmp: Path, request, plan, provenance, progress, cancel) -> None:
         out.software = ENGINE_VERSION
         for chunk in stream_audio(request, cancel=cancel, progress=progress, plan=plan):
             out.write(chunk.T)
+
+
+def _read_umask() -> int:
+    mask = os.umask(0)  # the only way to read it; done once at import, before any threads
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
 
 
 def _sha256(path: Path) -> str:
