@@ -37,6 +37,7 @@ class TruePeakLimiter:
         self.x_hist = np.zeros((channels, self.delay))
         self.need_hist = np.ones(self.hold + 2 * self.look)
         self.avg_hist = np.ones(self.look)
+        self.at_rest = True  # no gain reduction pending in any window
 
     @property
     def latency(self) -> int:
@@ -61,6 +62,12 @@ class TruePeakLimiter:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         n = x.shape[1]
         tp = self._true_peak(x)  # lags x by ~group_delay samples
+        xd = np.concatenate([self.x_hist, x], axis=1)
+        self.x_hist = xd[:, n:]
+        if tp.max() <= self.ceiling and self.at_rest:
+            # nothing near the ceiling now or in the windows' memory: unity gain, just delay
+            self.need_hist = np.ones_like(self.need_hist)
+            return xd[:, :n]
         need = np.minimum(1.0, self.ceiling / np.maximum(tp, 1e-12))
         hist = np.concatenate([self.need_hist, need])
         # min over [i - hold - look, i]: aligned so output sample (delayed) sees look-ahead and hold
@@ -73,7 +80,5 @@ class TruePeakLimiter:
         avg = uniform_filter1d(ahist, size=self.look, origin=(self.look - 1) // 2, mode="nearest")
         gain = np.minimum(avg[len(self.avg_hist):], mins)
         self.avg_hist = ahist[-self.look:]
-        xd = np.concatenate([self.x_hist, x], axis=1)
-        out = xd[:, :n] * gain
-        self.x_hist = xd[:, n:]
-        return out
+        self.at_rest = bool(self.need_hist.min() >= 1.0 and self.avg_hist.min() >= 1.0)
+        return xd[:, :n] * gain

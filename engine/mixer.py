@@ -28,19 +28,25 @@ def distance_cutoff(distance: float) -> float:
 
 
 class SceneMixer:
+    """Streaming mixer. Layers that share a distance share one air-absorption filter and one
+    room send; layers that share a category share one ducking multiply: the cost grows with
+    the number of distinct distances, not with the number of layers."""
+
     def __init__(self, layers: list[LayerSpec], room: str, sample_rate: int,
                  layer_gains: list[float], speech_gain: float) -> None:
         self.sr = sample_rate
         self.layers = layers
         rt60, wet = ROOMS[room]
         self.room = Room(room, rt60, sample_rate)
-        self.gains = layer_gains
         self.speech_gain = speech_gain
-        self.filters = [StatefulFilter(butter("lowpass", distance_cutoff(layer.distance), sample_rate, 2))
-                        if layer.distance > 0.2 else None for layer in layers]
-        self.pans = [pan_gains(layer.pan) for layer in layers]
-        self.sends = [wet * (1.0 + 3.0 * layer.distance) for layer in layers]
-        self.dry = [1.0 - 0.4 * layer.distance for layer in layers]
+        # per layer: one (2, 1) gain that folds level and pan together
+        self.layer_gain = [gain * (pan_gains(layer.pan) if layer.pan else np.ones((2, 1)))
+                           for layer, gain in zip(layers, layer_gains)]
+        self.distances = sorted({round(layer.distance, 3) for layer in layers})
+        self.filters = {d: StatefulFilter(butter("lowpass", distance_cutoff(d), sample_rate, 2))
+                        if d > 0.2 else None for d in self.distances}
+        self.sends = {d: wet * (1.0 + 3.0 * d) for d in self.distances}
+        self.dry = {d: 1.0 - 0.4 * d for d in self.distances}
         self.speech_send = wet * 0.8
         self.hold = max(1, int(_DUCK_HOLD_S * sample_rate))
         a = np.exp(-1.0 / (_DUCK_SMOOTH_S * sample_rate))
@@ -58,8 +64,6 @@ class SceneMixer:
 
     def process(self, layer_blocks: list[np.ndarray], speech: np.ndarray | None, n: int) -> np.ndarray:
         """Mix one block of n samples: (2, n) layer blocks and a mono speech block -> (2, n) stereo."""
-        dry = np.zeros((2, n))
-        send = np.zeros((2, n))
         duck_amount = None
         if speech is not None:
             speech = speech * self.speech_gain
@@ -67,16 +71,28 @@ class SceneMixer:
                 duck_amount = self._duck_envelope(speech)
             else:
                 self.env_hist[:] = 0.0
-        for i, (layer, block) in enumerate(zip(self.layers, layer_blocks)):
-            x = block * self.gains[i]
-            if self.filters[i] is not None:
-                x = self.filters[i](x)
-            if layer.pan:
-                x = x * self.pans[i]
-            if duck_amount is not None:
-                x = x * 10 ** (-DUCK_DB.get(layer.category, 0.0) * duck_amount / 20)
-            dry += x * self.dry[i]
-            send += x * self.sends[i]
+        groups: dict[tuple[float, str], np.ndarray] = {}
+        for layer, gain, block in zip(self.layers, self.layer_gain, layer_blocks):
+            key = (round(layer.distance, 3), layer.category)
+            if key in groups:
+                groups[key] += block * gain
+            else:
+                groups[key] = block * gain
+        by_distance: dict[float, np.ndarray] = {}
+        for (distance, category), x in groups.items():
+            if duck_amount is not None and DUCK_DB.get(category, 0.0):
+                x *= 10 ** (-DUCK_DB[category] * duck_amount / 20)
+            if distance in by_distance:
+                by_distance[distance] += x
+            else:
+                by_distance[distance] = x
+        dry = np.zeros((2, n))
+        send = np.zeros(n)
+        for distance, x in by_distance.items():
+            if self.filters[distance] is not None:
+                x = self.filters[distance](x)
+            dry += x * self.dry[distance]
+            send += (x[0] + x[1]) * (0.5 * self.sends[distance])
         if speech is not None:
             dry += speech
             send += speech * self.speech_send

@@ -64,7 +64,9 @@ class RenderPlan:
     request: RenderRequest
     scene: SceneSpec
     models: list
-    cached: list[list[np.ndarray]]   # per layer: the analysis blocks, reused at the start
+    premixed: list[np.ndarray]  # the mixed analysis excerpt (before the master gain): the render's start
+    mixer: SceneMixer           # carries on from the end of the excerpt
+    stem: SpeechStem
     lines: list[PlacedLine]
     layer_gains: list[float]
     speech_gain: float
@@ -114,18 +116,23 @@ def plan_render(request: RenderRequest) -> RenderPlan:
         level = _loudness(voice, sr)
         if math.isfinite(level):
             speech_gain = _db_to_gain(request.loudness + LEVEL_SPEECH - level)
+    # Mix the excerpt with the render's own mixer: its blocks are the start of the render.
+    mixer = SceneMixer(scene.layers, scene.room, sr, layer_gains, speech_gain)
+    stem = SpeechStem(lines)
+    premixed = []
+    for b in range(n_blocks):
+        layer_blocks = [blocks[b] for blocks in cached]
+        premixed.append(_to_channels(mixer.process(layer_blocks, stem.next_block(BLOCK) if lines else None,
+                                                   BLOCK), request.channels))
+    del cached
     if lines:
         # Dialogue is the anchor (as in dialogue-gated delivery specs): the voice is set to the
         # target and everything else sits under it by the spec's levels. No master trim.
         master = 1.0
     else:
-        # No dialogue: mix the analysis excerpt through a scratch mixer and trim it to target.
-        mixer = SceneMixer(scene.layers, scene.room, sr, layer_gains, speech_gain)
-        excerpt = [_to_channels(mixer.process([blocks[b] for blocks in cached], None, BLOCK), request.channels)
-                   for b in range(n_blocks)]
-        level = _loudness(np.concatenate(excerpt, axis=1), sr)
+        level = _loudness(np.concatenate(premixed, axis=1), sr)
         master = _db_to_gain(request.loudness - level) if math.isfinite(level) else 1.0
-    return RenderPlan(request, scene, models, cached, lines, layer_gains, speech_gain, master)
+    return RenderPlan(request, scene, models, premixed, mixer, stem, lines, layer_gains, speech_gain, master)
 
 
 def _calibrate_late_event(layer, request: RenderRequest) -> float:
@@ -150,23 +157,20 @@ def _loop_samples(request: RenderRequest) -> int:
 def _raw_stream(plan: RenderPlan, cancel: Callable[[], bool] | None) -> Iterator[np.ndarray]:
     """The limited mix from the stream origin, endless; blocks of BLOCK samples."""
     request = plan.request
-    mixer = SceneMixer(plan.scene.layers, plan.scene.room, request.sample_rate,
-                       plan.layer_gains, plan.speech_gain)
-    stem = SpeechStem(plan.lines)
     limiter = TruePeakLimiter(request.sample_rate, request.channels, TRUE_PEAK_CEILING)
     skip = limiter.latency
     block = 0
     while True:
         if cancel is not None and cancel():
             raise Cancelled("render cancelled")
-        if plan.cached and block < len(plan.cached[0]):
-            layer_blocks = [blocks[block] for blocks in plan.cached]
+        if block < len(plan.premixed):
+            mixed = plan.premixed[block]
+            plan.premixed[block] = None  # free the excerpt as it is used
         else:
             layer_blocks = [m.next_block(BLOCK) for m in plan.models]
-            for blocks in plan.cached:  # free the analysis excerpt as soon as it is used
-                blocks.clear()
-        speech = stem.next_block(BLOCK) if plan.lines else None
-        mixed = _to_channels(mixer.process(layer_blocks, speech, BLOCK), request.channels) * plan.master_gain
+            speech = plan.stem.next_block(BLOCK) if plan.lines else None
+            mixed = _to_channels(plan.mixer.process(layer_blocks, speech, BLOCK), request.channels)
+        mixed = mixed * plan.master_gain
         out = limiter(mixed)
         if skip:
             cut = min(skip, out.shape[1])

@@ -51,7 +51,8 @@ class Room:
         ir = impulse_response(room, rt60, sample_rate)
         self.block = block
         self.nfft = sp_fft.next_fast_len(block + ir.shape[1] - 1, real=True)
-        self.spectrum = sp_fft.rfft(ir, self.nfft, axis=-1)
+        # float32 FFTs: twice as fast, and a reverb tail needs no more than 24 bits
+        self.spectrum = sp_fft.rfft(ir.astype(np.float32), self.nfft, axis=-1)
         self.tail = np.zeros((2, ir.shape[1] - 1))
 
     def __call__(self, send: np.ndarray) -> np.ndarray:
@@ -63,7 +64,8 @@ class Room:
                 return np.zeros((2, n))
             y = np.zeros((2, n + k))
         else:
-            y = sp_fft.irfft(sp_fft.rfft(mono, self.nfft)[None, :] * self.spectrum, self.nfft, axis=-1)[:, :n + k]
+            spec = sp_fft.rfft(mono.astype(np.float32), self.nfft)[None, :] * self.spectrum
+            y = sp_fft.irfft(spec, self.nfft, axis=-1)[:, :n + k].astype(np.float64)
         y[:, :k] += self.tail
         self.tail = y[:, n:n + k].copy()
         return y[:, :n]
