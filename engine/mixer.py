@@ -12,7 +12,8 @@ import numpy as np
 from scipy import signal
 from scipy.ndimage import maximum_filter1d
 
-from .models.base import StatefulFilter, butter, pan_gains
+from .calibration import distance_filter
+from .models.base import pan_gains
 from .room import Room
 from .scene import ROOMS, LayerSpec
 
@@ -22,9 +23,13 @@ _DUCK_SMOOTH_S = 0.15
 _DUCK_THRESHOLD = 0.02  # speech envelope (linear, after gain) at which ducking is full
 
 
-def distance_cutoff(distance: float) -> float:
-    """Air absorption: far sources lose their top end."""
-    return float(18000.0 * (0.16 ** np.clip(distance, 0.0, 1.0)))
+def _send(wet: float, distance: float) -> float:
+    """Room send: the further away, the more of a source is room."""
+    return wet * (1.0 + 3.0 * distance)
+
+
+def _dry(distance: float) -> float:
+    return 1.0 - 0.4 * distance
 
 
 class SceneMixer:
@@ -43,16 +48,25 @@ class SceneMixer:
         self.layer_gain = [gain * (pan_gains(layer.pan) if layer.pan else np.ones((2, 1)))
                            for layer, gain in zip(layers, layer_gains)]
         self.distances = sorted({round(layer.distance, 3) for layer in layers})
-        self.filters = {d: StatefulFilter(butter("lowpass", distance_cutoff(d), sample_rate, 2))
-                        if d > 0.2 else None for d in self.distances}
-        self.sends = {d: wet * (1.0 + 3.0 * d) for d in self.distances}
-        self.dry = {d: 1.0 - 0.4 * d for d in self.distances}
+        self.filters = {d: distance_filter(d, sample_rate) for d in self.distances}
+        self.sends = {d: _send(wet, d) for d in self.distances}
+        self.dry = {d: _dry(d) for d in self.distances}
         self.speech_send = wet * 0.8
         self.hold = max(1, int(_DUCK_HOLD_S * sample_rate))
         a = np.exp(-1.0 / (_DUCK_SMOOTH_S * sample_rate))
         self.env_b, self.env_a = [1 - a], [1, -a]
         self.env_zi = np.zeros(1)
         self.env_hist = np.zeros(self.hold)
+
+    @staticmethod
+    def power_factors(layers: list[LayerSpec], room: str) -> list[float]:
+        """How much each layer's power is scaled on its way to the output (dry plus room).
+
+        The room's send is mono and its response has unit energy per channel, so a
+        decorrelated stereo source returns about half its send power as reverb.
+        """
+        wet = ROOMS[room][1]
+        return [_dry(layer.distance) ** 2 + 0.5 * _send(wet, layer.distance) ** 2 for layer in layers]
 
     def _duck_envelope(self, speech: np.ndarray) -> np.ndarray:
         rect = np.concatenate([self.env_hist, np.abs(speech)])

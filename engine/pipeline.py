@@ -1,11 +1,11 @@
-"""One render, start to finish: spec -> calibrated stems -> mix -> limiter -> exact-length stream.
+"""One render, start to finish: spec -> calibrated layers -> mix -> limiter -> exact-length stream.
 
-Calibration is a function of the spec alone: the first ``ANALYSIS_SECONDS`` of
-every layer are rendered once, each layer is set to its spec level from that
-excerpt, and the scene's master gain is set so the excerpt's mix meets the
-loudness target. The excerpt's blocks are then reused as the start of the real
-render, so nothing is rendered twice and a 10 s and a 2 h render of the same
-scene get the same gains (which is what makes extending a clip seamless).
+Every gain is a function of the spec alone. Each layer is set to its spec level
+from its calibrated long-term loudness (:mod:`.calibration`); the scene's master
+gain follows from those levels and the mixer's dry and room factors. Nothing is
+measured on the render itself, so a 10 s and a 2 h render of the same note get
+the same gains, which is what makes extending a clip seamless. With dialogue,
+the voice is the loudness anchor, as in dialogue-gated delivery specs.
 """
 
 from __future__ import annotations
@@ -19,42 +19,22 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import numpy as np
-import pyloudnorm
 
+from .calibration import ONE_SHOT_AT, layer_loudness
 from .caption import parse_caption
 from .errors import Cancelled, InvalidRequest
 from .limiter import TruePeakLimiter
+from .loudness import db_to_gain, integrated_loudness
 from .mixer import SceneMixer
 from .models import BLOCK, REGISTRY, ModelParams
 from .request import RenderRequest
 from .scene import LEVEL_SPEECH, SceneSpec, build_scene
 from .speech import PlacedLine, SpeechStem, place_lines
 
-ANALYSIS_SECONDS = 15.0
-ONE_SHOT_AT = 0.5          # seconds into the range where an untimed one-shot effect plays
-_ONE_SHOT_CALIBRATION_S = 4.0
 FADE_IN_S = 0.005
 FADE_OUT_S = 0.010
 LOOP_CROSSFADE_S = 1.0
 TRUE_PEAK_CEILING = -1.5   # dBTP, half a dB under the -1 dBTP delivery limit
-_SILENT = -70.0
-
-
-def _loudness(x: np.ndarray, sample_rate: int) -> float:
-    """Integrated loudness (BS.1770 via pyloudnorm) of (channels, n); -inf for silence."""
-    if x.shape[1] < int(0.4 * sample_rate) + 1:
-        x = np.pad(x, ((0, 0), (0, int(0.4 * sample_rate) + 1 - x.shape[1])))
-    meter = pyloudnorm.Meter(sample_rate)
-    with np.errstate(divide="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return float(meter.integrated_loudness(x.T if x.shape[0] > 1 else x[0]))
-
-
-def _db_to_gain(db: float) -> float:
-    return float(10 ** (db / 20))
 
 
 @dataclass
@@ -64,8 +44,7 @@ class RenderPlan:
     request: RenderRequest
     scene: SceneSpec
     models: list
-    premixed: list[np.ndarray]  # the mixed analysis excerpt (before the master gain): the render's start
-    mixer: SceneMixer           # carries on from the end of the excerpt
+    mixer: SceneMixer
     stem: SpeechStem
     lines: list[PlacedLine]
     layer_gains: list[float]
@@ -88,62 +67,37 @@ def _make_models(scene: SceneSpec, request: RenderRequest) -> list:
 
 
 def plan_render(request: RenderRequest) -> RenderPlan:
-    """Parse, match, synthesize dialogue and calibrate every gain from the spec."""
+    """Parse, match, synthesize dialogue and set every gain from the spec."""
     if request.backend != "procedural":
         raise InvalidRequest("backend", f"unknown backend {request.backend!r}; available: procedural")
     scene = build_scene(parse_caption(request.note))
-    sr = request.sample_rate
-    lead = request.handle_samples
-    if request.loop:
-        lead += _loop_samples(request)
+    sr, channels = request.sample_rate, request.channels
+    lead = request.handle_samples + (_loop_samples(request) if request.loop else 0)
     lines = place_lines(scene.speech, scene.speech_style, request.voice, sr, offset_samples=lead)
-    models = _make_models(scene, request)
-    n_blocks = math.ceil(ANALYSIS_SECONDS * sr / BLOCK)
-    cached = [[m.next_block(BLOCK) for _ in range(n_blocks)] for m in models]
-    layer_gains = []
-    for layer, blocks in zip(scene.layers, cached):
-        stem = np.concatenate(blocks, axis=1)
-        level = _loudness(stem, sr)
-        if not math.isfinite(level) or level < _SILENT:
-            level = _calibrate_late_event(layer, request)
-        if not math.isfinite(level) or level < _SILENT:
+    layer_gains: list[float] = []
+    mix_power = 0.0
+    mixer_factors = SceneMixer.power_factors(scene.layers, scene.room)
+    for layer, factor in zip(scene.layers, mixer_factors):
+        level = layer_loudness(layer, sr, channels)
+        if level is None:
             layer_gains.append(1.0)
-        else:
-            layer_gains.append(_db_to_gain(request.loudness + layer.level_db - level))
+            continue
+        wanted = request.loudness + layer.level_db
+        layer_gains.append(db_to_gain(wanted - level))
+        if not REGISTRY[layer.model].one_shot:  # a door slam is an event on the bed, not the bed
+            mix_power += 10 ** (wanted / 10) * factor
     speech_gain = 1.0
+    master = 1.0
     if lines:
         voice = np.concatenate([line.audio for line in lines])[None]
-        level = _loudness(voice, sr)
+        level = integrated_loudness(np.repeat(voice, channels, axis=0), sr)
         if math.isfinite(level):
-            speech_gain = _db_to_gain(request.loudness + LEVEL_SPEECH - level)
-    # Mix the excerpt with the render's own mixer: its blocks are the start of the render.
+            speech_gain = db_to_gain(request.loudness + LEVEL_SPEECH - level)
+    elif mix_power > 0:
+        master = db_to_gain(request.loudness - 10 * math.log10(mix_power))
     mixer = SceneMixer(scene.layers, scene.room, sr, layer_gains, speech_gain)
-    stem = SpeechStem(lines)
-    premixed = []
-    for b in range(n_blocks):
-        layer_blocks = [blocks[b] for blocks in cached]
-        premixed.append(_to_channels(mixer.process(layer_blocks, stem.next_block(BLOCK) if lines else None,
-                                                   BLOCK), request.channels))
-    del cached
-    if lines:
-        # Dialogue is the anchor (as in dialogue-gated delivery specs): the voice is set to the
-        # target and everything else sits under it by the spec's levels. No master trim.
-        master = 1.0
-    else:
-        level = _loudness(np.concatenate(premixed, axis=1), sr)
-        master = _db_to_gain(request.loudness - level) if math.isfinite(level) else 1.0
-    return RenderPlan(request, scene, models, premixed, mixer, stem, lines, layer_gains, speech_gain, master)
-
-
-def _calibrate_late_event(layer, request: RenderRequest) -> float:
-    """Loudness of a one-shot whose events fall after the excerpt: render one early, alone."""
-    cls = REGISTRY[layer.model]
-    options = dict(layer.options, times=[0.1])
-    model = cls(request.sample_rate, request.seed, 0,
-                ModelParams(intensity=layer.intensity, distance=layer.distance, options=options))
-    blocks = math.ceil(_ONE_SHOT_CALIBRATION_S * request.sample_rate / BLOCK)
-    return _loudness(np.concatenate([model.next_block(BLOCK) for _ in range(blocks)], axis=1),
-                     request.sample_rate)
+    return RenderPlan(request, scene, _make_models(scene, request), mixer, SpeechStem(lines), lines,
+                      layer_gains, speech_gain, master)
 
 
 def _to_channels(stereo: np.ndarray, channels: int) -> np.ndarray:
@@ -163,13 +117,9 @@ def _raw_stream(plan: RenderPlan, cancel: Callable[[], bool] | None) -> Iterator
     while True:
         if cancel is not None and cancel():
             raise Cancelled("render cancelled")
-        if block < len(plan.premixed):
-            mixed = plan.premixed[block]
-            plan.premixed[block] = None  # free the excerpt as it is used
-        else:
-            layer_blocks = [m.next_block(BLOCK) for m in plan.models]
-            speech = plan.stem.next_block(BLOCK) if plan.lines else None
-            mixed = _to_channels(plan.mixer.process(layer_blocks, speech, BLOCK), request.channels)
+        layer_blocks = [m.next_block(BLOCK) for m in plan.models]
+        speech = plan.stem.next_block(BLOCK) if plan.lines else None
+        mixed = _to_channels(plan.mixer.process(layer_blocks, speech, BLOCK), request.channels)
         mixed = mixed * plan.master_gain
         out = limiter(mixed)
         if skip:

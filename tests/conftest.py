@@ -18,6 +18,15 @@ def true_peak_db(x: np.ndarray) -> float:
     return float(20 * np.log10(np.abs(up).max()))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _calibration_cache(tmp_path_factory):
+    """One calibration cache for the session (subprocess CLI runs inherit it), never the user's."""
+    import os
+
+    os.environ["SCENEFILL_CACHE_DIR"] = str(tmp_path_factory.mktemp("scenefill-cache"))
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _reproducible_dates(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")

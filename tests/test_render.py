@@ -135,10 +135,14 @@ def test_speech_is_spoken_and_the_bed_ducks_under_it():
     assert during > 2.5 * before  # the line stands well above the rain
 
 
-def test_speech_sits_at_the_target_loudness():
+def test_dialogue_is_the_loudness_anchor():
+    from scenefill.engine.speech import FIRST_LINE_AT
+
     r = req('<|caption|>quiet room<|asr|>This is the line the whole scene is built around.', seconds=5)
     audio = render_array(r).astype(np.float64)
-    assert abs(pyloudnorm.Meter(SR).integrated_loudness(audio.T) + 23.0) <= 1.5
+    line = audio[:, int(FIRST_LINE_AT * SR):int((FIRST_LINE_AT + 2.3) * SR)]
+    assert abs(pyloudnorm.Meter(SR).integrated_loudness(line.T) + 23.0) <= 1.0
+    assert true_peak_db(audio) <= -1.0
 
 
 def test_cancelled_render_leaves_nothing(tmp_path):
