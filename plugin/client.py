@@ -286,6 +286,15 @@ class SceneFillClient:
             call.cancel()
 
 
+def _read_umask() -> int:
+    mask = os.umask(0)  # the only way to read it; done once, at import
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
 def _copy_atomically(src: Path, dest: Path, expected_sha256: str) -> None:
     """Copy ``src`` to ``dest`` through a temp file in dest's directory, verifying the hash."""
     directory = dest.parent if str(dest.parent) else Path(".")
@@ -301,6 +310,7 @@ def _copy_atomically(src: Path, dest: Path, expected_sha256: str) -> None:
             os.fsync(fout.fileno())
         if digest.hexdigest() != expected_sha256:
             raise ServerError(f"the server's file {src} changed while it was copied; try again")
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; like a local render, an ordinary file
         os.replace(tmp, dest)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -165,7 +165,7 @@ class RenderCache:
         if not _KEY.match(key) or fmt not in _FORMATS:
             raise ValueError("bad cache key or format")
         directory = self.objects / key[:2]
-        directory.mkdir(exist_ok=True)
+        directory.mkdir(parents=True, exist_ok=True)
         return directory / f"{key}.{fmt}"
 
     @property
@@ -298,6 +298,7 @@ def publish(entry: CacheEntry, out_dir: Path, name: str) -> Path:
             return final
     except FileNotFoundError:
         pass
+    out_dir.mkdir(parents=True, exist_ok=True)  # someone may have removed it while we ran
     tmp = out_dir / f".{name}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}"
     try:
         try:

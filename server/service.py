@@ -44,6 +44,7 @@ log = logging.getLogger("scenefill.server")
 SERVICE_NAME = "scenefill.v1.SceneFill"
 FIELD_METADATA_KEY = "scenefill-field"
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+MAX_CONCURRENT_RPCS = 1024  # beyond this gRPC answers RESOURCE_EXHAUSTED before our handlers run
 
 
 class ConfigError(SceneFillError):
@@ -429,7 +430,7 @@ class Daemon:
         self.pool, self.manager, self.cache = pool, manager, cache
 
         interceptors = [TokenInterceptor(c.token)] if c.token else []
-        server = grpc.aio.server(interceptors=interceptors, options=[
+        server = grpc.aio.server(interceptors=interceptors, maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS, options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
             ("grpc.so_reuseport", 0),

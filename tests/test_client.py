@@ -32,6 +32,7 @@ def test_cli_render_via_server_matches_local_render(daemon, tmp_path, capsys):
     assert main([*args, "-o", str(tmp_path / "remote.wav"), "-q", "--server", daemon.address]) == 0
     assert sf.info(str(tmp_path / "remote.wav")).frames == 48048
     assert (tmp_path / "remote.wav").read_bytes() == (tmp_path / "local.wav").read_bytes()
+    assert (tmp_path / "remote.wav").stat().st_mode == (tmp_path / "local.wav").stat().st_mode
     assert sorted(p.name for p in tmp_path.iterdir()) == ["local.wav", "remote.wav"]  # no temp files left
 
 
