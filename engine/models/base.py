@@ -207,38 +207,57 @@ class KernelBank:
 
 
 _NOISE_TABLE: np.ndarray | None = None
+_NOISE_TABLE32: np.ndarray | None = None
 _NOISE_LEN = 1 << 21  # 43 s at 48 kHz: long enough that reuse is inaudible once filtered
 
 
-def noise(rng: np.random.Generator, channels: int, n: int) -> np.ndarray:
+def _noise_table(dtype) -> np.ndarray:
+    global _NOISE_TABLE, _NOISE_TABLE32
+    if _NOISE_TABLE is None:
+        _NOISE_TABLE = np.random.default_rng(0x5CE2EF11).standard_normal(_NOISE_LEN + BLOCK * 2)
+    if np.dtype(dtype) == np.float32:
+        if _NOISE_TABLE32 is None:
+            _NOISE_TABLE32 = _NOISE_TABLE.astype(np.float32)
+        return _NOISE_TABLE32
+    return _NOISE_TABLE
+
+
+def noise(rng: np.random.Generator, channels: int, n: int, dtype=np.float64) -> np.ndarray:
     """White Gaussian noise, fast: windows of a shared table at random offsets.
 
     Drawing fresh Gaussian samples costs about as much as everything else in a
     layer; reading a long fixed table at offsets chosen by the block's random
     stream is deterministic, decorrelated between channels and blocks, and free.
+    ``dtype=np.float32`` reads a float32 copy of the same table (same offsets).
     """
-    global _NOISE_TABLE
-    if _NOISE_TABLE is None:
-        _NOISE_TABLE = np.random.default_rng(0x5CE2EF11).standard_normal(_NOISE_LEN + BLOCK * 2)
-    out = np.empty((channels, n))
+    table = _noise_table(dtype)
+    out = np.empty((channels, n), dtype=table.dtype)
     for c in range(channels):
         off = int(rng.integers(0, _NOISE_LEN))
-        out[c] = _NOISE_TABLE[off:off + n] if n <= BLOCK * 2 else \
-            np.resize(_NOISE_TABLE[off:], n)
+        out[c] = table[off:off + n] if n <= BLOCK * 2 else \
+            np.resize(table[off:], n)
     return out
 
 
 def impulse_train(rng: np.random.Generator, rate_hz: float, n: int, sr: int,
-                  channels: int = 2) -> np.ndarray:
-    """Sparse random impulses (Poisson onsets, random amplitude and stereo position)."""
-    out = np.zeros((channels, n))
+                  channels: int = 2, dtype=np.float64, out: np.ndarray | None = None) -> np.ndarray:
+    """Sparse random impulses (Poisson onsets, random amplitude and stereo position).
+
+    ``out`` (channels, m >= n), if given, receives the train (zero beyond the first n samples).
+    """
+    if out is None:
+        out = np.empty((channels, n), dtype=dtype)
+    size = out.shape[1]
     onsets = poisson_onsets(rng, rate_hz, n, sr)
-    if onsets.size:
-        amp = rng.uniform(0.05, 1.0, onsets.size) ** 2
-        if channels == 2:
-            p = rng.uniform(0, 1, onsets.size)
-            np.add.at(out[0], onsets, amp * np.sqrt(1 - p))
-            np.add.at(out[1], onsets, amp * np.sqrt(p))
-        else:
-            np.add.at(out[0], onsets, amp)
+    if not onsets.size:
+        out[...] = 0.0
+        return out
+    amp = rng.uniform(0.05, 1.0, onsets.size) ** 2
+    if channels == 2:
+        p = rng.uniform(0, 1, onsets.size)
+        out[0] = np.bincount(onsets, amp * np.sqrt(1 - p), minlength=size)
+        out[1] = np.bincount(onsets, amp * np.sqrt(p), minlength=size)
+    else:
+        out[1:] = 0.0
+        out[0] = np.bincount(onsets, amp, minlength=size)
     return out

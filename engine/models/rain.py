@@ -5,6 +5,8 @@ Three layers: the hiss of countless distant drops (pre-filtered noise, read
 from a table), a dense patter of nearby drops (impulse trains convolved with a
 few prototype drop sounds in one batched float32 FFT per block) and a sparse
 sprinkle of close, distinct drops, each with its own pitch (scattered grains).
+Everything runs in float32; the patter and the close drops share one
+half-rate buffer and one upsampling pass.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import numpy as np
 from scipy import signal
 
 from ._amb import (ColoredNoise, Control, GrainBus, KernelBank32, SplineUpsampler, Wander, factor_for, low_len,
-                   pan_pair, sin_cycles, soft_limit)
-from .base import BLOCK, SoundModel, butter, impulse_train
+                   pan_pair, sin_cycles, to_output)
+from .base import BLOCK, SoundModel, butter, poisson_onsets
 
 # surface -> (bed band Hz, drop resonance range Hz, drop decay s, drops per s at intensity 1)
 _SURFACES = {
@@ -26,6 +28,7 @@ _SURFACES = {
     "pavement": ((200, 11000), (1800, 7000), 0.008, 1400),
 }
 _KERNELS = 2  # prototype drop sounds; each has its own impulse train
+_OUT = 0.4  # output gain
 
 
 class Rain(SoundModel):
@@ -54,7 +57,8 @@ class Rain(SoundModel):
         # above comes from the bed; a cubic spline brings it up
         self.fac = factor_for(sr, 24000)
         self.half_sr = sr / self.fac
-        self.drops = KernelBank32([self._drop(rng, res, decay) for _ in range(_KERNELS)],
+        # the output gain (0.4) and the patter's level (0.8) are folded into the kernels
+        self.drops = KernelBank32([self._drop(rng, res, decay) * (0.8 * _OUT) for _ in range(_KERNELS)],
                                   block=BLOCK // self.fac + 1)
         self.drops_up = SplineUpsampler(self.fac, 2)
         self.ctl = Control(sr)
@@ -62,8 +66,11 @@ class Rain(SoundModel):
         self.swell_up = self.ctl.upsampler(1)
         # close, distinct drops: a few per second, each with its own pitch
         self.close_rate = (4 + 16 * i) * (0.5 if surface == "window" else 1.0)
-        self.close = GrainBus(int(min(0.08, 2.5 * decay + 0.01) * self.half_sr))
-        self.t_close = (np.arange(self.close.length) / self.half_sr).astype(np.float32)[None, :]
+        self.close = GrainBus(int(min(0.08, 2.5 * decay + 0.01) * self.half_sr), dtype=np.float32)
+        t = np.arange(self.close.length) / self.half_sr
+        self.t_close = t.astype(np.float32)[None, :]
+        # a drop's note glides up a little as its splash settles: phase = f * t * (1 + 0.15 t / decay)
+        self.t_glide = (t * (1 + 0.15 * t / decay)).astype(np.float32)[None, :]
 
     def _drop(self, rng: np.random.Generator, res: tuple[float, float], decay: float) -> np.ndarray:
         sr = self.half_sr
@@ -75,31 +82,45 @@ class Rain(SoundModel):
         click = rng.standard_normal(length) * np.exp(-t / (decay / 12))
         return signal.sosfilt(butter("highpass", 150, sr, 1), env * (0.6 * tone + 0.4 * click)) * np.sqrt(self.fac)
 
-    def _close_drops(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def _close_drops(self, rng: np.random.Generator, half: np.ndarray) -> None:
+        """Add this block's close drops (and the tails of earlier ones) to ``half``."""
+        n = half.shape[1]
         count = rng.poisson(self.close_rate * n / self.half_sr)
         onsets = rng.integers(0, n, count)
         if count == 0:
-            return self.close(n, onsets, np.zeros((0, 1)), np.zeros((2, 0)))
+            self.close.add_into(half, onsets, np.zeros((0, 1), dtype=np.float32), np.zeros((2, 0)))
+            return
         t = self.t_close
         lo, hi = self.res
         f = np.minimum(rng.uniform(lo * 0.7, hi, count), 0.4 * self.half_sr).astype(np.float32)[:, None]
         tau = (self.decay / 4 * rng.uniform(0.6, 1.6, count)).astype(np.float32)[:, None]
-        # a drop's note glides up a little as its splash settles
-        ph = f * t * (1 + np.float32(0.15) * t / np.float32(self.decay)) + rng.random((count, 1), dtype=np.float32)
-        grains = sin_cycles(ph) * np.exp(-t / tau)
+        ph = f * self.t_glide
+        ph += rng.random((count, 1), dtype=np.float32)
+        grains = sin_cycles(ph)
+        grains *= np.exp(t * (-1 / tau))
         grains[:, :3] += rng.uniform(-0.5, 0.5, (count, 3)).astype(np.float32)  # the tick of the impact
         amp = rng.uniform(0.2, 1.0, count) ** 2
         gl, gr = pan_pair(rng.uniform(-0.9, 0.9, count))
-        return self.close(n, onsets, grains, np.vstack([gl * amp, gr * amp]))
+        self.close.add_into(half, onsets, grains, np.vstack([gl * amp, gr * amp]), scale=0.45 * _OUT)
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         n_h = low_len(n, self.fac)
-        trains = np.stack([impulse_train(rng, self.drop_rate, n_h, self.half_sr) for _ in range(_KERNELS)])
-        half = self.drops(trains) * 0.8
-        half += 0.45 * self._close_drops(rng, n_h)
+        trains = self.drops.framed(n_h)
+        rows = trains.reshape(_KERNELS, 2, -1)
+        for k in range(_KERNELS):
+            onsets = poisson_onsets(rng, self.drop_rate, n_h, self.half_sr)  # as in base.impulse_train
+            if onsets.size:
+                amp = rng.uniform(0.05, 1.0, onsets.size) ** 2
+                p = rng.uniform(0, 1, onsets.size)
+                at = self.drops.offsets(onsets)
+                rows[k, 0] = np.bincount(at, amp * np.sqrt(1 - p), minlength=rows.shape[2])
+                rows[k, 1] = np.bincount(at, amp * np.sqrt(p), minlength=rows.shape[2])
+        half = self.drops(trains, n_h)
+        self._close_drops(rng, half)
         drops = self.drops_up(half, n)
-        swell = self.swell_up((self.bed_gain * (0.85 + 0.3 * self.swell(rng, self.ctl.length(n))))[None], n)
-        out = self.bed(rng, n) * swell
+        swell = self.swell(rng, self.ctl.length(n))
+        swell = self.swell_up((swell * (0.3 * self.bed_gain * _OUT) + 0.85 * self.bed_gain * _OUT)
+                              .astype(np.float32)[None], n)
+        out = self.bed(rng, n, gain=swell)
         out += drops
-        out *= 0.4
-        return soft_limit(out)
+        return to_output(out)
