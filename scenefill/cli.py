@@ -116,7 +116,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         from scenefill.plugin.client import render_to_path_via_server
 
         result = render_to_path_via_server(server, request, out, progress=bar,
-                                           token=_read_token(args.token_file))
+                                           token=_read_token(args.token_file), max_seconds=args.max_seconds)
     else:
         result = render_to_file(request, out, progress=bar, max_seconds=args.max_seconds)
     if not args.quiet:

@@ -79,6 +79,12 @@ def request_from_proto(msg: "pb.RenderRequest", max_seconds: float) -> RenderReq
         if not isinstance(extra, dict):
             raise InvalidRequest("extra_json", "must be a JSON object")
 
+    from scenefill.engine.speech import is_voice_path
+
+    if is_voice_path(msg.voice):
+        # a client must not make the daemon open arbitrary files: voices are named
+        raise InvalidRequest("voice", "the daemon takes voice names, not paths: 'joe', or a NAME.onnx "
+                                      "placed in the daemon's SCENEFILL_VOICE_DIR")
     request = RenderRequest(
         note=msg.note,
         n_samples=int(n_samples),

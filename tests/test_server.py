@@ -362,6 +362,9 @@ def test_refusals_name_the_field(stub):
         (pb.RenderRequest(note="wind", n_samples=100, loudness_preset="loud"), "loudness_preset"),
         (pb.RenderRequest(note="wind", n_samples=100, extra_json="[1]"), "extra_json"),
         (pb.RenderRequest(note="wind", n_samples=100, format="mp3"), "format"),
+        (pb.RenderRequest(note="wind", n_samples=100, voice="/etc/passwd"), "voice"),
+        (pb.RenderRequest(note="wind", n_samples=100, voice="../voices/x.onnx"), "voice"),
+        (pb.RenderRequest(note="<|caption|>hall<|asr|>Hi", n_samples=100, voice="nobody"), "voice"),
     ]
     for req, field in cases:
         err = rpc_error(stub.Render, req)
