@@ -24,6 +24,8 @@ def _calibration_cache(tmp_path_factory):
     import os
 
     os.environ["SCENEFILL_CACHE_DIR"] = str(tmp_path_factory.mktemp("scenefill-cache"))
+    # fixed bext dates, also for daemons the tests start (module fixtures start before monkeypatch)
+    os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
     yield
 
 
