@@ -20,7 +20,7 @@ import numpy as np
 from scipy import fft as sp_fft
 from scipy import signal
 
-from .base import BLOCK, smooth_noise
+from .base import BLOCK, _sosfilt_raw, smooth_noise
 
 TWO_PI = 2.0 * np.pi
 
@@ -69,6 +69,9 @@ class Upsampler:
         ext[:, :1] = self.last
         ext[:, 1:] = low
         self.last = ext[:, -1:].copy()
+        if rows > 4:  # many rows: one matrix product over all of them
+            win = np.lib.stride_tricks.sliding_window_view(ext, 2, axis=1)  # (rows, n_l, 2)
+            return (win.reshape(rows * n_l, 2) @ w).reshape(rows, n_l * self.factor)[:, :n]
         out = np.empty((rows, n_l, self.factor), dtype=dtype)
         step = ext.strides[1]
         for r in range(rows):  # one small matrix product per row, on a strided view (no copy)
@@ -94,39 +97,57 @@ class SplineUpsampler:
         self.weights32 = self.weights.astype(np.float32)
         self.hist = np.zeros((channels, 3))
 
-    def __call__(self, low: np.ndarray, n: int) -> np.ndarray:
+    def __call__(self, low: np.ndarray, n: int, add_to: np.ndarray | None = None) -> np.ndarray:
+        """Upsampled (rows, n). With ``add_to`` (rows, n), the result is added into that
+        array, which is returned (at factor 2 without an intermediate array)."""
         rows, n_l = low.shape
         dtype = np.float32 if low.dtype == np.float32 else np.float64
         ext = np.empty((rows, n_l + 3), dtype=dtype)
         ext[:, :3] = self.hist
         ext[:, 3:] = low
         self.hist = ext[:, -3:].copy()
-        out = np.empty((rows, n_l, self.factor), dtype=dtype)
         if self.factor == 2:
             # two phases: (a + 4b + c) / 6 and (a + 23b + 23c + d) / 48, plain array sums
+            direct = add_to is not None and add_to.shape == (rows, 2 * n_l) and add_to.flags.c_contiguous
+            out = add_to.reshape(rows, n_l, 2) if direct else np.empty((rows, n_l, 2), dtype=dtype)
             a, b, c, d = ext[:, :n_l], ext[:, 1:n_l + 1], ext[:, 2:n_l + 2], ext[:, 3:]
             t = a + c
             t += 4 * b
-            np.multiply(t, 1 / 6, out=out[:, :, 0])
+            t *= 1 / 6
+            if direct:
+                out[:, :, 0] += t
+            else:
+                out[:, :, 0] = t
             np.add(b, c, out=t)
             t *= 23
             t += a
             t += d
-            np.multiply(t, 1 / 48, out=out[:, :, 1])
+            t *= 1 / 48
+            if direct:
+                out[:, :, 1] += t
+                return add_to
+            out[:, :, 1] = t
         else:
+            out = np.empty((rows, n_l, self.factor), dtype=dtype)
             w = self.weights32 if dtype == np.float32 else self.weights
             step = ext.strides[1]
             for r in range(rows):  # one small matrix product per row, on a strided view (no copy)
                 win = np.lib.stride_tricks.as_strided(ext[r], (n_l, 4), (step, step), writeable=False)
                 np.matmul(win, w, out=out[r])
-        return out.reshape(rows, n_l * self.factor)[:, :n]
+        y = out.reshape(rows, n_l * self.factor)[:, :n]
+        if add_to is not None:
+            add_to += y
+            return add_to
+        return y
 
 
 class Wander:
     """A slow random modulator in 0..1 at control rate, smooth (no corners), streamed.
 
     Random knots at ``rate_hz`` (:func:`smooth_noise`) through a one-pole smoother
-    whose time constant is about one knot interval.
+    whose time constant is about one knot interval. (Computed as :func:`smooth_noise`
+    and ``lfilter`` would, with the interpolation grid kept between blocks and the
+    smoother run by the compiled second-order-sections kernel.)
     """
 
     def __init__(self, rng: np.random.Generator, rate_hz: float, sr_c: float, smooth: float = 1.0) -> None:
@@ -138,11 +159,28 @@ class Wander:
         self.b = [1 - a]
         self.a = [1, -a]
         self.zi = np.array([start * a])
+        self._sos = np.array([[1 - a, 0.0, 0.0, 1.0, -a, 0.0]])
+        self._grid: tuple[int, int, np.ndarray] | None = None
 
     def __call__(self, rng: np.random.Generator, n_c: int) -> np.ndarray:
-        x = smooth_noise(rng, n_c, self.sr_c, self.rate, self.state)
-        y, self.zi = signal.lfilter(self.b, self.a, x, zi=self.zi)
-        return y
+        steps = max(2, int(np.ceil(n_c * self.rate / self.sr_c)) + 1)  # as in base.smooth_noise
+        knots = np.empty(steps)
+        knots[0] = self.state[0]
+        knots[1:] = rng.random(steps - 1)
+        self.state[0] = float(knots[-1])  # the next block starts where this one was heading
+        if self._grid is None or self._grid[:2] != (n_c, steps):
+            self._grid = (n_c, steps, np.linspace(0, steps - 1, n_c, endpoint=False))
+        x = np.interp(self._grid[2], np.arange(steps), knots)
+        if _sosfilt_raw is None:
+            y, self.zi = signal.lfilter(self.b, self.a, x, zi=self.zi)
+            return y
+        # one-pole y[i] = (1 - a) x[i] + a y[i-1]; lfilter's state zi = a * y[-1] is the
+        # section's first state variable
+        y = x[None, :]
+        zi = np.array([[[self.zi[0], 0.0]]])
+        _sosfilt_raw(self._sos, y, zi)
+        self.zi = np.array([zi[0, 0, 0]])
+        return y[0]
 
 
 class Control:
@@ -263,9 +301,10 @@ class KernelBank32:
         """Flat offsets in a framed train row of block positions ``pos``."""
         return (pos // self.seg) * self.nfft + pos % self.seg
 
-    def __call__(self, trains: np.ndarray, n: int | None = None) -> np.ndarray:
+    def __call__(self, trains: np.ndarray, n: int | None = None, used: np.ndarray | None = None) -> np.ndarray:
         """Convolve. ``trains`` is (kernels, channels, m) with m >= n (zero beyond n), or
-        framed (see :meth:`framed`) with ``n`` given."""
+        framed (see :meth:`framed`) with ``n`` given. ``used`` (indices of the kernels whose
+        trains are not all zero) saves looking."""
         seg, nfft = self.seg, self.nfft
         kern, channels = trains.shape[:2]
         n = trains.shape[-1] if n is None else n
@@ -274,7 +313,9 @@ class KernelBank32:
         segs = -(-n // seg)
         k = self.tail.shape[1]
         y = np.zeros((channels, (segs + 1) * seg), dtype=np.float32)
-        used = np.flatnonzero(trains.reshape(kern, -1).any(axis=1))
+        if used is None:
+            used = np.flatnonzero(trains.reshape(kern, -1).any(axis=1))
+        used = np.asarray(used, dtype=np.intp)
         if used.size:
             x = trains[used] if used.size < kern else trains
             if x.ndim == 4:

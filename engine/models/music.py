@@ -181,21 +181,53 @@ def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a @ b
 
 
-def _decaying_partials(sr: int, freqs, amps, t60s, length: int, chunk: int = 256) -> np.ndarray:
-    """Sum of exponentially decaying sines from t=0, via one matrix product (float32)."""
+def _decaying_partials(sr: int, freqs, amps, t60s, length: int, chunk: int = 256,
+                       floor: float = 1e-6) -> np.ndarray:
+    """Sum of exponentially decaying sines from t=0, via matrix products (float32).
+
+    A partial is dropped from the chunk rows after it has decayed below ``floor`` times
+    the summed amplitude of all partials (-120 dB by default: far below audibility and
+    near float32 resolution), so the fast-dying high partials of a long note cost only
+    their lifetime. Partials are sorted longest-lived first; each segment of rows
+    multiplies only the leading (still audible) columns.
+    """
     w = _TWO_PI * np.asarray(freqs, dtype=np.float64) / sr
     d = 6.91 / (np.asarray(t60s, dtype=np.float64) * sr)  # per-sample decay
+    a = np.asarray(amps, dtype=np.float64)
     m = -(-length // chunk)
-    pos = np.arange(m, dtype=np.float64)[:, None] * chunk
-    ph = ((pos * w[None, :]) % _TWO_PI).astype(np.float32)
-    env = np.asarray(amps, dtype=np.float32)[None, :] * np.exp((-pos * d[None, :]).astype(np.float32))
-    left = np.empty((m, 2 * w.size), dtype=np.float32)
-    np.multiply(env, np.sin(ph), out=left[:, :w.size])
-    np.multiply(env, np.cos(ph), out=left[:, w.size:])
-    r = np.arange(chunk)[None, :]
-    er = np.exp(-d[:, None] * r)
-    right = np.vstack([er * np.cos(w[:, None] * r), er * np.sin(w[:, None] * r)]).astype(np.float32)
-    return _matmul(left, right).ravel()[:length]
+    # samples until each partial falls below the floor
+    total = float(np.sum(np.abs(a))) or 1.0
+    life = np.log(np.maximum(np.abs(a), 1e-300) / (floor * total)) / d
+    order = np.argsort(-life, kind="stable")
+    w, d, a, life = w[order], d[order], a[order], life[order]
+    p = w.size
+    # complex decaying phasors by running products (no transcendental per element):
+    # within a chunk, exp((-d + iw) r), r < chunk; at chunk starts, a * exp((-d + iw) * m * chunk)
+    step = np.exp(-d + 1j * w)
+    z = np.empty((chunk, p), dtype=np.complex128)
+    z[0] = 1.0
+    z[1:] = step
+    np.cumprod(z, axis=0, out=z)
+    right = np.empty((2 * p, chunk), dtype=np.float32)  # rows: cos, sin of partial 0, then partial 1...
+    right[0::2] = z.real.T
+    right[1::2] = z.imag.T
+    zc = np.empty((m, p), dtype=np.complex128)
+    zc[0] = a
+    zc[1:] = np.exp((-d + 1j * w) * chunk)
+    np.cumprod(zc, axis=0, out=zc)
+    out = np.zeros((m, chunk), dtype=np.float32)
+    segs = 16
+    bounds = np.unique(np.linspace(0, m, segs + 1).astype(int))
+    with _OneBlasThread():
+        for r0, r1 in zip(bounds[:-1], bounds[1:]):
+            k = int(np.count_nonzero(life > r0 * chunk))  # still audible at the segment's start
+            if k == 0:
+                break
+            left = np.empty((r1 - r0, 2 * k), dtype=np.float32)
+            left[:, 0::2] = zc[r0:r1, :k].imag  # a * env * sin(phase at the chunk start)
+            left[:, 1::2] = zc[r0:r1, :k].real  # a * env * cos(...)
+            np.matmul(left, right[:2 * k], out=out[r0:r1])
+    return out.ravel()[:length]
 
 
 class _Bank:
@@ -306,37 +338,43 @@ class _Reverb:
     def _fdn(self, x: np.ndarray) -> np.ndarray:
         m = x.size
         n, dmax, c = len(self.d), self.pend.shape[1], self.c
-        width = m + dmax
-        buf = np.zeros((n, width))
+        buf = np.zeros((n, m + dmax))
         buf[:, :dmax] = self.pend
-        flat = buf.reshape(-1)
-        # flat positions where line i's input at chunk offset r lands: (i, r + d_i)
-        where = (np.arange(n) * width + np.asarray(self.d))[:, None] + np.arange(c)[None, :]
         bx = self.b[:, None] * x[None, :]
-        A = self.A
+        A, d = self.A, self.d
         for p0 in range(0, m, c):
             p1 = min(p0 + c, m)
             s = A @ buf[:, p0:p1]  # line outputs for this chunk are complete: every delay >= c
             s += bx[:, p0:p1]
-            flat[where[:, :p1 - p0] + p0] = s
+            for i in range(n):  # line i's input at p lands in its output at p + d_i
+                buf[i, p0 + d[i]:p1 + d[i]] = s[i]
         self.pend = buf[:, m:].copy()
         return self.C @ buf[:, :m]
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
+        """Stereo wet signal (2, n) for mono input x (n,), in x's precision (float32 or float64)."""
         n, D = x.size, self.D
+        dtype = np.float32 if x.dtype == np.float32 else np.float64
         xx = np.concatenate([self.rem, x]) if self.rem.size else x
         g = xx.size // D
-        self.rem = xx[g * D:].copy()
+        self.rem = xx[g * D:].astype(np.float64)
+        q = self.queue.shape[1]
+        out = np.empty((2, q + g * D), dtype=dtype)
+        out[:, :q] = self.queue
         if g:
-            wet = self._fdn(xx[:g * D].reshape(g, D) @ self.avg)
-            seq = np.concatenate([self.prev, wet], axis=1)
-            pairs = np.stack([seq[:, :-1], seq[:, 1:]], axis=-1).reshape(2 * g, 2)
-            up = (pairs @ self.lerp).reshape(2, g * D)
+            wet = self._fdn(xx[:g * D].reshape(g, D) @ self.avg.astype(xx.dtype))
+            seq = np.empty((2, g + 1), dtype=dtype)
+            seq[:, :1] = self.prev
+            seq[:, 1:] = wet
             self.prev = wet[:, -1:]
-            self.queue = np.concatenate([self.queue, up], axis=1)
-        out = self.queue[:, :n]
-        self.queue = self.queue[:, n:]
-        return out
+            lerp = self.lerp.astype(dtype)
+            up = out[:, q:].reshape(2, g, D)
+            step = seq.strides[1]
+            for ch in range(2):  # linear interpolation: one small matrix product per channel
+                win = np.lib.stride_tricks.as_strided(seq[ch], (g, 2), (step, step), writeable=False)
+                np.matmul(win, lerp, out=up[ch])
+        self.queue = out[:, n:].copy()
+        return out[:, :n]
 
 
 def _fade_in_start(out: np.ndarray, start: int, sr: int, ms: float = 8.0) -> None:
@@ -372,27 +410,19 @@ def _piano_note(sr: int, midi: int, hard: float, length: float, voice: int = 0) 
     t60_1 = float(np.clip(14 * (f0 / 65) ** -0.6, 1.0, 16))
     slope = 1.7 - 0.9 * hard
     fc = 600 + 3500 * hard
-    freqs, amps, t60s = [], [], []
-    total = 0.0
-    for k in range(1, 48):
-        fk = k * f0 * np.sqrt(1 + inharm * k * k)
-        if fk > fmax:
-            break
-        a = abs(np.sin(np.pi * k / 7.3)) / k ** slope / (1 + (fk / fc) ** 2)  # hammer at ~1/7 of the string
-        if a < 1e-3:
-            continue
-        total += a
-        t60 = t60_1 / (1 + 0.3 * (k - 1) * (f0 / 262) ** 0.25)
-        if k <= 8:
-            det = 2 ** (rng.uniform(0.3, 1.5) / 1200)
-            freqs += [fk, fk * det]
-            amps += [0.7 * a, 0.3 * a]
-            t60s += [t60, t60 * 2.5]
-        else:
-            freqs.append(fk)
-            amps.append(a)
-            t60s.append(t60)
-    x = _decaying_partials(sr, freqs, np.array(amps) / total, t60s, n)
+    k = np.arange(1, 48, dtype=np.float64)
+    fk = k * f0 * np.sqrt(1 + inharm * k * k)
+    a = np.abs(np.sin(np.pi * k / 7.3)) / k ** slope / (1 + (fk / fc) ** 2)  # hammer at ~1/7 of the string
+    keep = (fk <= fmax) & (a >= 1e-3)  # fk grows with k: the first partial above fmax ends the series
+    k, fk, a = k[keep], fk[keep], a[keep]
+    total = float(a.sum())
+    t60 = t60_1 / (1 + 0.3 * (k - 1) * (f0 / 262) ** 0.25)
+    low = k <= 8  # the low partials have a second, slightly detuned string
+    det = 2 ** (rng.uniform(0.3, 1.5, int(low.sum())) / 1200)
+    freqs = np.concatenate([fk[low], fk[low] * det, fk[~low]])
+    amps = np.concatenate([0.7 * a[low], 0.3 * a[low], a[~low]])
+    t60s = np.concatenate([t60[low], t60[low] * 2.5, t60[~low]])
+    x = _decaying_partials(sr, freqs, amps / total, t60s, n)
     nh = int(0.05 * sr)
     th = np.arange(nh) / sr
     hammer = signal.sosfilt(butter("lowpass", 1200 + 5000 * hard, sr, 2), rng.standard_normal(nh)) \
@@ -528,16 +558,38 @@ class Piano(_Timeline, SoundModel):
                 y = buses[bus]
                 s1 = min(z, stop)
                 if s1 > a:
-                    y[a - start:s1 - start] += note[a - onset:s1 - onset] * np.float32(gain)
+                    _axpy(y[a - start:s1 - start], note[a - onset:s1 - onset], gain)
                 f0 = max(a, stop)
                 if z > f0:
                     fade = self.fade[f0 - stop:z - stop]
                     y[f0 - start:z - start] += note[f0 - onset:z - onset] * (np.float32(gain) * fade)
-        out = (_BUS_MATRIX @ buses).astype(np.float64)
-        out += self.wet * self.verb(buses.sum(axis=0, dtype=np.float64))
-        out *= self.level * 0.5
+        # dry buses panned, plus the reverb of their sum; level applied on the way (float32)
+        scale = self.level * 0.5
+        out = (_BUS_MATRIX * np.float32(scale)) @ buses
+        wet = self.verb(buses.sum(axis=0))
+        for ch in range(2):
+            _axpy(out[ch], wet[ch], self.wet * scale)
         _fade_in_start(out, start, self.sr)
-        return out
+        return out.astype(np.float64)
+
+
+def _axpy(y: np.ndarray, x: np.ndarray, a: float) -> None:
+    """y += a * x in place (float32 vectors: one BLAS pass, no temporary).
+
+    Long vectors go in pieces of 8192: OpenBLAS would split a longer axpy over
+    threads that then spin, costing more CPU than they save."""
+    if _saxpy is not None and y.dtype == np.float32 and x.dtype == np.float32 and y.ndim == 1 \
+            and y.flags.c_contiguous and x.flags.c_contiguous and y.size:
+        for i in range(0, y.size, 8192):
+            _saxpy(x[i:i + 8192], y[i:i + 8192], a=a)
+    else:
+        y += x * y.dtype.type(a)
+
+
+try:
+    from scipy.linalg.blas import saxpy as _saxpy
+except Exception:  # pragma: no cover
+    _saxpy = None
 
 
 # --------------------------------------------------------------------------- pad and drone

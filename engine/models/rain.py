@@ -16,7 +16,7 @@ import numpy as np
 from scipy import signal
 
 from ._amb import (ColoredNoise, Control, GrainBus, KernelBank32, SplineUpsampler, Wander, factor_for, low_len,
-                   pan_pair, sin_cycles, to_output)
+                   pan_pair, to_output)
 from .base import BLOCK, SoundModel, butter, poisson_onsets
 
 # surface -> (bed band Hz, drop resonance range Hz, drop decay s, drops per s at intensity 1)
@@ -96,8 +96,10 @@ class Rain(SoundModel):
         tau = (self.decay / 4 * rng.uniform(0.6, 1.6, count)).astype(np.float32)[:, None]
         ph = f * self.t_glide
         ph += rng.random((count, 1), dtype=np.float32)
-        grains = sin_cycles(ph)
-        grains *= np.exp(t * (-1 / tau))
+        ph *= np.float32(2 * np.pi)
+        grains = np.sin(ph, out=ph)  # float32: the phase (a few hundred cycles at most) stays accurate
+        decay = t * (-1 / tau)
+        grains *= np.exp(decay, out=decay)
         grains[:, :3] += rng.uniform(-0.5, 0.5, (count, 3)).astype(np.float32)  # the tick of the impact
         amp = rng.uniform(0.2, 1.0, count) ** 2
         gl, gr = pan_pair(rng.uniform(-0.9, 0.9, count))
@@ -107,6 +109,7 @@ class Rain(SoundModel):
         n_h = low_len(n, self.fac)
         trains = self.drops.framed(n_h)
         rows = trains.reshape(_KERNELS, 2, -1)
+        used = []
         for k in range(_KERNELS):
             onsets = poisson_onsets(rng, self.drop_rate, n_h, self.half_sr)  # as in base.impulse_train
             if onsets.size:
@@ -115,12 +118,12 @@ class Rain(SoundModel):
                 at = self.drops.offsets(onsets)
                 rows[k, 0] = np.bincount(at, amp * np.sqrt(1 - p), minlength=rows.shape[2])
                 rows[k, 1] = np.bincount(at, amp * np.sqrt(p), minlength=rows.shape[2])
-        half = self.drops(trains, n_h)
+                used.append(k)
+        half = self.drops(trains, n_h, used=used)
         self._close_drops(rng, half)
-        drops = self.drops_up(half, n)
         swell = self.swell(rng, self.ctl.length(n))
         swell = self.swell_up((swell * (0.3 * self.bed_gain * _OUT) + 0.85 * self.bed_gain * _OUT)
                               .astype(np.float32)[None], n)
         out = self.bed(rng, n, gain=swell)
-        out += drops
+        self.drops_up(half, n, add_to=out)
         return to_output(out)

@@ -7,7 +7,9 @@ absorption and the image pans across the stereo field; tyre roar is a shared
 noise band weighted by every vehicle's gain. All vehicles are computed at once
 as arrays (no per-vehicle array work), the geometry on a coarse grid. The
 roar and tyres run at ~12 kHz, engines at ~3 kHz, both brought up by cubic
-splines; the tyre hiss above 5 kHz is read from a pre-filtered noise table.
+splines; the tyre hiss above 5 kHz is read from a pre-filtered noise table
+and its gain is interpolated straight from the coarse geometry grid to the
+output rate. Float32 throughout.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ import numpy as np
 from scipy import signal
 
 from ._amb import (ColoredNoise, Control, Sparse, SplineUpsampler, Upsampler, Wander, factor_for, low_len,
-                   pan_pair, peak_sos, sin_cycles, soft_limit)
-from .base import EventBus, SoundModel, butter
+                   pan_pair, peak_sos, sin_cycles, to_output)
+from .base import EventBus, SoundModel, StatefulFilter, butter
 
 C_SOUND = 343.0
 SPAN = 6.5  # seconds a pass-by is audible either side of its closest approach
@@ -63,7 +65,7 @@ class Traffic(SoundModel):
         self.horn_rate = 0.0 if road == "highway" else (0.012 + 0.045 * i) * (0.4 if road == "quiet" else 1.0)
         self.speed_scale = 1.9 if road == "highway" else 1.0
         self.veh = {f: np.zeros(0) for f in _FIELDS}
-        self.waves = np.zeros((0, _TABLE + 1))
+        self.waves = np.zeros((0, _TABLE + 1), dtype=np.float32)
         self.pos = 0  # samples rendered so far
         # a vehicle may already be passing when the scene starts
         if rng.random() < 0.35 + 0.6 * i:
@@ -71,6 +73,7 @@ class Traffic(SoundModel):
         self.sched = Sparse(int(rng.exponential(0.5 / self.rate) * sr))
         self.horn_sched = Sparse(int(rng.uniform(3.0, 12.0) / max(0.3, i) * sr)) if self.horn_rate else None
         self.horns = EventBus()
+        self.horn_sos = butter("bandpass", (300, 2600), ms, 2)
         # distant roar: engine drone plus road roar, slowly ebbing (pre-filtered table at the mid rate)
         top = {"quiet": 1100, "highway": 2600}.get(road, 1800)
         self.bed = ColoredNoise(int(ms), np.vstack([butter("bandpass", (60, top), ms, 1),
@@ -87,9 +90,9 @@ class Traffic(SoundModel):
         self.ctl_up = Upsampler(self.ctl.factor // self.fac, 1)
         self.rough_up = Upsampler(self.ctl.factor // (self.fac * _ENG), 1)
         self.eng_up = SplineUpsampler(_ENG, 2)
-        self.hiss_up = Upsampler(self.fac, 2)
         self.up = SplineUpsampler(self.fac, 2)
-        self.mix = np.array([[1.0, 0.3], [0.3, 1.0]])
+        self.mix = np.array([[1.0, 0.3], [0.3, 1.0]], dtype=np.float32)
+        self.ebb_last = None  # the roar's level at the end of the previous block (hiss gain knots)
 
     def _add_vehicle(self, rng: np.random.Generator, t0: float) -> None:
         kinds = list(_KINDS)
@@ -113,7 +116,7 @@ class Traffic(SoundModel):
         ph = np.arange(_TABLE + 1) / _TABLE
         w = np.asarray(weights) * rng.uniform(0.7, 1.0, len(weights))
         k = np.arange(1, len(w) + 1)
-        wave = (w[:, None] * np.sin(2 * np.pi * (k[:, None] * ph + rng.random((len(w), 1))))).sum(0)
+        wave = w.astype(np.float32) @ sin_cycles(k[:, None] * ph + rng.random((len(w), 1)))
         self.waves = np.vstack([self.waves, wave / (np.max(np.abs(wave)) + 1e-12)])
 
     def _drop_vehicles(self, t_now: float) -> None:
@@ -140,11 +143,13 @@ class Traffic(SoundModel):
             env += np.clip((t - t_on) / 0.01, 0, 1) * np.clip((t_on + h - t) / 0.02, 0, 1)
             t_on += h + gap
         tone = np.zeros(m)
-        for f in (f1, f2):
-            ph = f * t + rng.random()
-            for k in range(1, 9):  # bright, buzzy horn: odd and even harmonics
-                tone += sin_cycles(k * ph) / k ** 0.9
-        tone = signal.sosfilt(butter("bandpass", (300, 2600), ms, 2), np.tanh(1.5 * tone) * env)
+        cycle = _horn_cycle()
+        for f in (f1, f2):  # bright, buzzy horn: odd and even harmonics, read from one cycle
+            pos = (f * t + rng.random()) % 1.0 * _HORN_N
+            i = pos.astype(np.intp)
+            pos -= i
+            tone += cycle[i] + pos * (cycle[i + 1] - cycle[i])  # linear interpolation
+        tone = StatefulFilter(self.horn_sos, channels=1)((np.tanh(1.5 * tone) * env)[None])[0]
         # a street of building facades: a few late, darker reflections
         out = tone.copy()
         for delay, g in ((rng.uniform(0.04, 0.08), 0.45), (rng.uniform(0.09, 0.16), 0.3),
@@ -156,11 +161,55 @@ class Traffic(SoundModel):
         level = 0.1 * rng.uniform(0.5, 1.0) * (0.6 + 0.4 * self.i)
         return np.vstack([out * gl, out * gr]) * level
 
+    def _passbys(self, rng: np.random.Generator, tc: np.ndarray, n_e: int, n_m: int, n_c: int,
+                 out: np.ndarray, ebb_c: np.ndarray) -> np.ndarray:
+        """Engines and tyres of the passing vehicles (added to ``out`` at the mid rate);
+        returns the hiss gain on the coarse grid."""
+        f32 = np.float32
+        veh = self.veh
+        if not veh["t0"].size:
+            return np.vstack([ebb_c, ebb_c]) * 0.15
+        col = {f: veh[f][:, None] for f in _FIELDS}
+        s = tc[None, :] - col["t0"]
+        v2 = col["v"] ** 2
+        c2 = C_SOUND ** 2
+        # emission time u (relative to the closest approach) of the sound heard at s
+        u = (c2 * s - np.sqrt(c2 * v2 * s * s + col["d"] ** 2 * (c2 - v2))) / (c2 - v2)
+        x = col["v"] * u * col["side"]
+        r = np.sqrt(x * x + col["d"] ** 2)
+        near = 6.0 / r
+        g = near * np.clip((SPAN - np.abs(s)) / 2.5, 0, 1)
+        gl, gr = pan_pair(np.clip(x / (r + 2.0), -1, 1) * 0.85)
+        gl *= g
+        gr *= g
+        ph = col["f0"] * (u + 0.5 * col["accel"] * u * u) + col["phase0"]
+        ph -= np.floor(ph[:, :1])
+        nv = ph.shape[0]
+        fine = _interp(np.vstack([ph, gl * (col["g_eng"] * 0.1), gr * (col["g_eng"] * 0.1)]).astype(f32),
+                       _COARSE, n_e)
+        ph_f = fine[:nv]
+        ph_f -= np.floor(ph_f)
+        ph_f *= _TABLE
+        idx = ph_f.astype(np.intp)
+        idx += (np.arange(nv) * (_TABLE + 1))[:, None]
+        eng = np.take(self.waves, idx)  # (vehicles, n_e)
+        engine = np.empty((2, n_e), dtype=f32)
+        np.einsum("vn,vn->n", eng, fine[nv:2 * nv], out=engine[0])
+        np.einsum("vn,vn->n", eng, fine[2 * nv:], out=engine[1])
+        engine *= self.rough_up((self.rough(rng, n_c) * 0.7 + 0.65).astype(f32)[None], n_e)
+        out += self.eng_up(engine, n_m)
+        tg = col["g_tyre"] * (0.5 + 0.5 * near) * 0.09
+        h = near * col["g_tyre"] * 0.03  # air absorption: the highs fall faster with distance
+        tyre_g = _interp(np.vstack([(gl * tg).sum(0), (gr * tg).sum(0)]).astype(f32), _COARSE * _ENG, n_m)
+        out += tyre_g * self.tyre(rng, n_m)
+        return np.vstack([(gl * h).sum(0), (gr * h).sum(0)]) + 0.15 * ebb_c
+
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         sr, fac = self.sr, self.fac
         n_m = low_len(n, fac)
         n_e = low_len(n_m, _ENG)
         n_c = self.ctl.length(n)
+        f32 = np.float32
         # new vehicles are scheduled by the time they become audible
         for start in self.sched.onsets(n, lambda: sr * rng.exponential(1.0 / self.rate)):
             self._add_vehicle(rng, (self.pos + start) / sr + SPAN)
@@ -171,59 +220,52 @@ class Traffic(SoundModel):
 
         # the roar
         ebb = (0.7 + 0.6 * self.ebb(rng, n_c) * (0.8 + 0.4 * self.swell(rng, n_c))) * self.g_bed
-        g_bed = self.ctl_up(ebb[None], n_m)[0]
-        out = (self.mix @ self.bed(rng, n_m)) * g_bed
+        out = self.mix @ self.bed(rng, n_m, gain=self.ctl_up(ebb.astype(f32)[None], n_m))
         out += horns
+        # the roar's level on the coarse grid (for the hiss): ctl sample i sits at full-rate
+        # position (i + 1) * factor - 1, the previous block's last one at -1
+        step = _COARSE * _ENG * fac  # full-rate samples between coarse grid points
+        nc = -(-n_e // _COARSE)
+        knots = np.concatenate([[ebb[0] if self.ebb_last is None else self.ebb_last], ebb])
+        self.ebb_last = float(ebb[-1])
+        ebb_c = np.interp(np.arange(nc + 1) * step, np.arange(-1, n_c * self.ctl.factor, self.ctl.factor), knots)
 
         # pass-bys, all vehicles at once: geometry on a coarse grid covering both block ends
-        nc = -(-n_e // _COARSE)
         tc = (self.pos / (fac * _ENG) + np.arange(nc + 1) * _COARSE) / self.eng_sr
         self._drop_vehicles(tc[0])
-        veh = self.veh
-        if veh["t0"].size:
-            col = {f: veh[f][:, None] for f in _FIELDS}
-            s = tc[None, :] - col["t0"]
-            v2 = col["v"] ** 2
-            c2 = C_SOUND ** 2
-            # emission time u (relative to the closest approach) of the sound heard at s
-            u = (c2 * s - np.sqrt(c2 * v2 * s * s + col["d"] ** 2 * (c2 - v2))) / (c2 - v2)
-            x = col["v"] * u * col["side"]
-            r = np.sqrt(x * x + col["d"] ** 2)
-            near = 6.0 / r
-            g = near * np.clip((SPAN - np.abs(s)) / 2.5, 0, 1)
-            gl, gr = pan_pair(np.clip(x / (r + 2.0), -1, 1) * 0.85)
-            gl *= g
-            gr *= g
-            ph = col["f0"] * (u + 0.5 * col["accel"] * u * u) + col["phase0"]
-            ph -= np.floor(ph[:, :1])
-            nv = ph.shape[0]
-            fine = _interp(np.vstack([ph, gl * col["g_eng"], gr * col["g_eng"]]), _COARSE, n_e)
-            idx = ((fine[:nv] % 1.0) * _TABLE).astype(np.intp)
-            idx += (np.arange(nv) * (_TABLE + 1))[:, None]
-            eng = np.take(self.waves, idx)  # (vehicles, n_e)
-            engine = np.vstack([np.einsum("vn,vn->n", eng, fine[nv:2 * nv]),
-                                np.einsum("vn,vn->n", eng, fine[2 * nv:])])
-            engine *= self.rough_up(self.rough(rng, n_c)[None] * 0.7 + 0.65, n_e)
-            out += self.eng_up(engine * 0.1, n_m)
-            tg = col["g_tyre"] * (0.5 + 0.5 * near)
-            h = near * col["g_tyre"]  # air absorption: the highs fall faster with distance
-            coarse = np.vstack([(gl * tg).sum(0), (gr * tg).sum(0), (gl * h).sum(0), (gr * h).sum(0)])
-            gains = _interp(coarse, _COARSE * _ENG, n_m)
-            out += gains[:2] * (self.tyre(rng, n_m)[0] * 0.09)
-            hiss_g = gains[2:] * 0.03
-            hiss_g += g_bed * 0.15
-        else:
-            hiss_g = np.vstack([g_bed, g_bed]) * 0.15
+        hiss_c = self._passbys(rng, tc, n_e, n_m, n_c, out, ebb_c)
         self.pos += n
         full = self.up(out, n)
-        full += self.hiss(rng, n) * self.hiss_up(hiss_g, n)
-        return soft_limit(full)
+        full += self.hiss(rng, n, gain=_interp(hiss_c.astype(f32), step, n))
+        return to_output(full)
+
+
+_HORN_N = 4096
+_HORN_CYCLE: list[np.ndarray] = []
+
+
+def _horn_cycle() -> np.ndarray:
+    """One cycle of the horn's raw tone: harmonics 1-8 falling as 1/k^0.9, sampled finely enough
+    (4096 points, linear interpolation) to be indistinguishable from summing the sines."""
+    if not _HORN_CYCLE:
+        k = np.arange(1, 9)[:, None]
+        ph = np.arange(_HORN_N + 1) / _HORN_N
+        _HORN_CYCLE.append((np.sin(2 * np.pi * k * ph) / k ** 0.9).sum(0))
+    return _HORN_CYCLE[0]
 
 
 def _interp(coarse: np.ndarray, step: int, n: int) -> np.ndarray:
-    """Linear interpolation of rows sampled every ``step`` samples (both block ends included)."""
+    """Linear interpolation of rows sampled every ``step`` samples (both block ends included).
+    Keeps the input's dtype."""
     rows, m = coarse.shape
     ramp = np.arange(step) / step
-    w = np.vstack([1 - ramp, ramp])
-    win = np.lib.stride_tricks.sliding_window_view(coarse, 2, axis=1)  # (rows, m-1, 2)
-    return (win.reshape(rows * (m - 1), 2) @ w).reshape(rows, (m - 1) * step)[:, :n]
+    w = np.vstack([1 - ramp, ramp]).astype(coarse.dtype)
+    if rows > 4:  # many short rows: one matrix product over all of them
+        win = np.lib.stride_tricks.sliding_window_view(coarse, 2, axis=1)  # (rows, m-1, 2)
+        return (win.reshape(rows * (m - 1), 2) @ w).reshape(rows, (m - 1) * step)[:, :n]
+    out = np.empty((rows, m - 1, step), dtype=coarse.dtype)
+    stride = coarse.strides[1]
+    for r in range(rows):  # one small matrix product per row, on a strided view (no copy)
+        win = np.lib.stride_tricks.as_strided(coarse[r], (m - 1, 2), (stride, stride), writeable=False)
+        np.matmul(win, w, out=out[r])
+    return out.reshape(rows, (m - 1) * step)[:, :n]

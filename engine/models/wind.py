@@ -3,14 +3,17 @@ howl in strong wind, and leaf rustle in a breeze.
 
 Cheap by construction: the rumble lives at ~1.5 kHz sample rate, the whoosh and
 the howl at ~6 kHz, and they are brought up to the output rate by streamed
-linear interpolation; only the rustle is filtered at the full rate.
+cubic splines. Rumble, whoosh and rustle read pre-filtered noise tables; the
+howl's slowly wandering amplitude (narrowband noise, ~15 Hz wide) is filtered
+at ~750 Hz and interpolated up. All in float32.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._amb import SplineUpsampler, ColoredNoise, Control, Oscillator, Upsampler, Wander, factor_for, low_len, sin_cycles, soft_limit
+from ._amb import (ColoredNoise, Control, Oscillator, SplineUpsampler, Upsampler, Wander, factor_for, low_len,
+                   sin_cycles, to_output)
 from .base import SoundModel, StatefulFilter, butter, noise
 
 # style -> (gust rate Hz, gust depth, flutter depth, rumble, whoosh, howl, rustle)
@@ -61,15 +64,23 @@ class Wind(SoundModel):
         self.f_mid = factor_for(sr, 6000)
         lo_sr = sr / self.f_lo
         mid_sr = sr / self.f_mid
-        self.rumble_f = StatefulFilter(np.vstack([butter("lowpass", 180 + 220 * i, lo_sr, 2),
-                                                  butter("highpass", 25, lo_sr, 1)]))
+        self.out_gain = 0.38
+        # filtered noise from shared tables (scaled to what white noise through the filter gives)
+        self.rumble_n = ColoredNoise(int(lo_sr), np.vstack([butter("lowpass", 180 + 220 * i, lo_sr, 2),
+                                                            butter("highpass", 25, lo_sr, 1)]), fade=32)
         self.rumble_up = SplineUpsampler(self.f_lo // self.f_mid, 2)
         self.ctl_lo = Upsampler(self.ctl.factor // self.f_lo, 1)
         self.ctl_mid = Upsampler(self.ctl.factor // self.f_mid, 3)
         # whoosh + howl at ~6 kHz
         self.mid_sr = mid_sr
-        self.whoosh_f = StatefulFilter(butter("bandpass", (250, 1100 + 1400 * i), mid_sr, 1))
-        self.howl_bw = StatefulFilter(butter("lowpass", 9 + 12 * i, mid_sr, 2), channels=4)
+        self.whoosh_n = ColoredNoise(int(mid_sr), butter("bandpass", (250, 1100 + 1400 * i), mid_sr, 1), fade=64)
+        # the howl's narrowband noise (a ~15 Hz low-pass) at ~750 Hz: white noise scaled so the
+        # filtered level matches white noise of unit variance filtered at the mid rate
+        self.f_bw = max(1, self.ctl.factor // self.f_mid // 4)
+        bw_sr = mid_sr / self.f_bw
+        self.howl_bw = StatefulFilter(butter("lowpass", 9 + 12 * i, bw_sr, 2), channels=4, dtype=np.float32)
+        self.howl_bw_gain = 12.0 * np.sqrt(bw_sr / mid_sr) * self.out_gain
+        self.howl_bw_up = Upsampler(self.f_bw, 4)
         self.howl_f0 = rng.uniform(380, 650) * (1.15 if style == "storm" else 1.0)
         self.howl_ratio = rng.uniform(1.3, 1.6)
         self.howl_osc = [Oscillator(mid_sr, rng.random()), Oscillator(mid_sr, rng.random())]
@@ -78,8 +89,7 @@ class Wind(SoundModel):
         self.rustle = ColoredNoise(sr, np.vstack([butter("highpass", 1800, sr, 2),
                                                   butter("lowpass", 7000 + 4000 * round(i * 4) / 4, sr, 1)]))
         self.rustle_up = self.ctl.upsampler(1)
-        self.mix = np.array([[1.0, 0.45], [0.45, 1.0]])
-        self.out_gain = 0.38
+        self.mix = np.array([[1.0, 0.45], [0.45, 1.0]], dtype=np.float32)
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         n_c = self.ctl.length(n)
@@ -89,28 +99,45 @@ class Wind(SoundModel):
         gust = gust * (1 - self.flutter_depth * 0.5 + self.flutter_depth * fl)
         n_lo = low_len(n, self.f_lo)
         n_mid = low_len(n, self.f_mid)
+        og = self.out_gain
 
         # rumble: low rate, amplitude follows the gusts
-        g_lo = self.ctl_lo((gust * (0.6 + 0.8 * gust) * (self.g_rumble * 0.9))[None], n_lo)[0]
-        lo = self.rumble_f(self.mix @ noise(rng, 2, n_lo)) * g_lo
+        g_lo = self.ctl_lo((gust * (0.6 + 0.8 * gust) * (self.g_rumble * 0.9 * og * self.rumble_n.scale))
+                           .astype(np.float32)[None], n_lo)
+        lo = self.mix @ self.rumble_n(rng, n_lo, gain=g_lo)
         mid = self.rumble_up(lo, n_mid)
 
         # whoosh and howl: mid rate, brightness and pitch follow the gusts
-        ctl = self.ctl_mid(np.vstack([gust ** 2 * (self.g_whoosh * 1.6), gust,
-                                      self.g_howl * np.clip(gust - 0.1, 0, None) ** 1.5]), n_mid)
-        mid += self.whoosh_f(noise(rng, 2, n_mid)) * ctl[0]
+        ctl = self.ctl_mid(np.vstack([gust ** 2 * (self.g_whoosh * 1.6 * og * self.whoosh_n.scale), gust,
+                                      self.g_howl * np.clip(gust - 0.1, 0, None) ** 1.5]).astype(np.float32), n_mid)
+        mid += self.whoosh_n(rng, n_mid, gain=ctl[0])
         if self.g_howl > 0:
-            nb = self.howl_bw(noise(rng, 4, n_mid)) * 12.0
+            n_bw = low_len(n_mid, self.f_bw)
+            nb = self.howl_bw_up(self.howl_bw(noise(rng, 4, n_bw, dtype=np.float32)), n_mid)
+            # two gliding tones, each narrowband noise around its pitch (sine and cosine carriers);
+            # their pitches bend together, so one running sum of the bend serves both
             bend = 0.65 + 0.7 * np.clip(ctl[1], 0, 1.5)
+            run = np.empty(n_mid)
+            run[0] = 0.0
+            np.cumsum(bend[:-1], out=run[1:])
+            total = run[-1] + float(bend[-1])
+            tones = np.empty((2, n_mid), dtype=np.float32)
             for k, osc in enumerate(self.howl_osc):
-                ph = osc.phases(self.howl_f0 * (self.howl_ratio if k else 1.0) * bend, n_mid)
-                tone = nb[2 * k] * sin_cycles(ph) + nb[2 * k + 1] * sin_cycles(ph + 0.25)
-                tone *= ctl[2] * (1.0 if k == 0 else 0.6)
-                mid[k] += tone
-                mid[1 - k] += 0.35 * tone
+                step = self.howl_f0 * (self.howl_ratio if k else 1.0) / osc.sr
+                ph = run * step
+                ph += osc.phase
+                osc.phase = (osc.phase + total * step) % 1.0
+                ph -= np.floor(ph)
+                ph = (ph * (2 * np.pi)).astype(np.float32)
+                tone = nb[2 * k] * np.sin(ph)
+                tone += nb[2 * k + 1] * np.cos(ph)
+                tone *= ctl[2] * np.float32(self.howl_bw_gain * (1.0 if k == 0 else 0.6))
+                tones[k] = tone
+            mid += tones
+            mid += 0.35 * tones[::-1]
         out = self.mid_up(mid, n)
 
         if self.g_rustle > 0:
-            leaf = (0.25 + gust) * (0.3 + 0.7 * fl ** 2) * (self.g_rustle * 0.55)
-            out += self.rustle(rng, n) * self.rustle_up(leaf[None], n)
-        return soft_limit(out * self.out_gain)
+            leaf = (0.25 + gust) * (0.3 + 0.7 * fl ** 2) * (self.g_rustle * 0.55 * og)
+            out += self.rustle(rng, n, gain=self.rustle_up(leaf.astype(np.float32)[None], n))
+        return to_output(out)
