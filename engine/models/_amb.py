@@ -97,22 +97,36 @@ class SplineUpsampler:
         self.weights32 = self.weights.astype(np.float32)
         self.hist = np.zeros((channels, 3))
 
-    def __call__(self, low: np.ndarray, n: int, add_to: np.ndarray | None = None) -> np.ndarray:
+    def extended(self, n_l: int, dtype=np.float32) -> np.ndarray:
+        """A (rows, 3 + n_l) buffer starting with the carried history: write the next n_l
+        low-rate samples into ``buf[:, 3:]`` and pass ``ext=buf`` (saves a copy)."""
+        buf = np.empty((self.hist.shape[0], n_l + 3), dtype=dtype)
+        buf[:, :3] = self.hist
+        return buf
+
+    def __call__(self, low: np.ndarray | None, n: int, add_to: np.ndarray | None = None,
+                 ext: np.ndarray | None = None) -> np.ndarray:
         """Upsampled (rows, n). With ``add_to`` (rows, n), the result is added into that
-        array, which is returned (at factor 2 without an intermediate array)."""
-        rows, n_l = low.shape
-        dtype = np.float32 if low.dtype == np.float32 else np.float64
-        ext = np.empty((rows, n_l + 3), dtype=dtype)
-        ext[:, :3] = self.hist
-        ext[:, 3:] = low
+        array, which is returned (at factor 2 without an intermediate array). ``ext`` is
+        a buffer from :meth:`extended` holding the input (then ``low`` is ignored)."""
+        if ext is None:
+            rows, n_l = low.shape
+            dtype = np.float32 if low.dtype == np.float32 else np.float64
+            ext = np.empty((rows, n_l + 3), dtype=dtype)
+            ext[:, :3] = self.hist
+            ext[:, 3:] = low
+        else:
+            rows, n_l = ext.shape[0], ext.shape[1] - 3
+            dtype = ext.dtype
         self.hist = ext[:, -3:].copy()
         if self.factor == 2:
             # two phases: (a + 4b + c) / 6 and (a + 23b + 23c + d) / 48, plain array sums
             direct = add_to is not None and add_to.shape == (rows, 2 * n_l) and add_to.flags.c_contiguous
             out = add_to.reshape(rows, n_l, 2) if direct else np.empty((rows, n_l, 2), dtype=dtype)
             a, b, c, d = ext[:, :n_l], ext[:, 1:n_l + 1], ext[:, 2:n_l + 2], ext[:, 3:]
-            t = a + c
-            t += 4 * b
+            t = b * 4
+            t += a
+            t += c
             t *= 1 / 6
             if direct:
                 out[:, :, 0] += t
@@ -301,10 +315,12 @@ class KernelBank32:
         """Flat offsets in a framed train row of block positions ``pos``."""
         return (pos // self.seg) * self.nfft + pos % self.seg
 
-    def __call__(self, trains: np.ndarray, n: int | None = None, used: np.ndarray | None = None) -> np.ndarray:
+    def __call__(self, trains: np.ndarray, n: int | None = None, used: np.ndarray | None = None,
+                 out: np.ndarray | None = None) -> np.ndarray:
         """Convolve. ``trains`` is (kernels, channels, m) with m >= n (zero beyond n), or
         framed (see :meth:`framed`) with ``n`` given. ``used`` (indices of the kernels whose
-        trains are not all zero) saves looking."""
+        trains are not all zero) saves looking; ``out`` (channels, n) float32 receives the
+        result (returned either way)."""
         seg, nfft = self.seg, self.nfft
         kern, channels = trains.shape[:2]
         n = trains.shape[-1] if n is None else n
@@ -312,10 +328,10 @@ class KernelBank32:
             raise ValueError("KernelBank32 blocks must not exceed the block size it was built for")
         segs = -(-n // seg)
         k = self.tail.shape[1]
-        y = np.zeros((channels, (segs + 1) * seg), dtype=np.float32)
         if used is None:
             used = np.flatnonzero(trains.reshape(kern, -1).any(axis=1))
         used = np.asarray(used, dtype=np.intp)
+        parts = None
         if used.size:
             x = trains[used] if used.size < kern else trains
             if x.ndim == 4:
@@ -334,11 +350,33 @@ class KernelBank32:
             for j in range(1, used.size):
                 acc += spec[j] * spectra[j]
             parts = sp_fft.irfft(acc, nfft, axis=-1)  # (channels, segs, nfft)
-            y[:, :segs * seg].reshape(channels, segs, seg)[...] = parts[:, :, :seg]
-            y[:, seg:].reshape(channels, segs, seg)[:, :, :nfft - seg] += parts[:, :, seg:]
-        y[:, :k] += self.tail
-        self.tail = y[:, n:n + k].copy()
-        return y[:, :n]
+        if out is None:
+            out = np.empty((channels, n), dtype=np.float32)
+        if parts is not None and n == segs * seg:
+            # overlap-add straight into out: each frame's head, plus the previous frame's tail
+            frames = _split_last(out, segs, seg)
+            frames[...] = parts[:, :, :seg]
+            frames[:, 1:, :nfft - seg] += parts[:, :-1, seg:]
+            new_tail = parts[:, -1, seg:seg + k].copy()
+        else:
+            y = np.zeros((channels, (segs + 1) * seg), dtype=np.float32)
+            if parts is not None:
+                _split_last(y[:, :segs * seg], segs, seg)[...] = parts[:, :, :seg]
+                _split_last(y[:, seg:], segs, seg)[:, :, :nfft - seg] += parts[:, :, seg:]
+            out[...] = y[:, :n]
+            new_tail = y[:, n:n + k].copy()
+        if n < k:  # a block shorter than the kernel tail: the older tail rings on past it
+            new_tail[:, :k - n] += self.tail[:, n:]
+        out[:, :min(n, k)] += self.tail[:, :min(n, k)]
+        self.tail = new_tail
+        return out
+
+
+def _split_last(a: np.ndarray, parts: int, size: int) -> np.ndarray:
+    """A view of (rows, parts * size) as (rows, parts, size), never a copy (rows may be strided)."""
+    assert a.shape[1] == parts * size
+    return np.lib.stride_tricks.as_strided(a, (a.shape[0], parts, size),
+                                           (a.strides[0], size * a.strides[1], a.strides[1]))
 
 
 def pink_sos(sr: float) -> np.ndarray:
@@ -371,16 +409,18 @@ def pan_pair(pan) -> tuple[np.ndarray, np.ndarray]:
     return np.cos(theta) * np.sqrt(2), np.sin(theta) * np.sqrt(2)
 
 
-def soft_limit(x: np.ndarray, ceiling: float = 0.95) -> np.ndarray:
-    """Leave everything below ~0.7 of the ceiling alone and bend peaks under the ceiling."""
+def soft_limit(x: np.ndarray, ceiling: float = 0.95, in_place: bool = False) -> np.ndarray:
+    """Leave everything below ~0.7 of the ceiling alone and bend peaks under the ceiling.
+    ``in_place`` bends the peaks of ``x`` itself (else a copy is made when there are any)."""
     knee = 0.7 * ceiling
     if x.max() <= knee and -x.min() <= knee:
         return x
-    over = np.abs(x) > knee
-    y = x.copy()
-    a = np.abs(x[over]) - knee
+    y = x if in_place else x.copy()
+    flat = y.reshape(-1)
+    idx = np.flatnonzero(np.abs(flat) > knee)
+    v = flat[idx]
     room = ceiling - knee
-    y[over] = np.sign(x[over]) * (knee + room * np.tanh(a / room))
+    flat[idx] = np.sign(v) * (knee + room * np.tanh((np.abs(v) - knee) / room))
     return y
 
 
@@ -492,14 +532,19 @@ class GrainBus:
         else:
             tail = np.zeros((channels, length), dtype=dtype)
             if count:
-                g_all = (np.asarray(gains) * scale).astype(dtype, copy=False)[:, :, None] * grains
+                g = (np.asarray(gains, dtype=np.float64) * scale).tolist()
                 width = grains.shape[1]
+                axpy = _axpy if dtype == np.float32 and grains.dtype == np.float32 else None
                 for j, o in enumerate(np.asarray(onsets).tolist()):
-                    g = g_all[:, j]
                     inside = min(n - o, width)
-                    out[:, o:o + inside] += g[:, :inside]
-                    if inside < width:
-                        tail[:, :width - inside] += g[:, inside:]
+                    for c in range(channels):
+                        row = out[c]
+                        if axpy is not None and row.flags.c_contiguous:
+                            axpy(row[o:o + inside], grains[j, :inside], g[c][j])
+                        else:
+                            row[o:o + inside] += grains[j, :inside] * dtype.type(g[c][j])
+                        if inside < width:
+                            tail[c, :width - inside] += grains[j, inside:] * dtype.type(g[c][j])
         k = min(n, length)
         out[:, :k] += self.tail[:, :k]
         if length > n:  # a short block: the older tail rings on past it
@@ -507,6 +552,30 @@ class GrainBus:
         self.tail = tail
 
 
+try:
+    from scipy.linalg.blas import saxpy as _saxpy
+except Exception:  # pragma: no cover
+    _saxpy = None
+
+
+def _axpy(y: np.ndarray, x: np.ndarray, a: float) -> None:
+    """y += a * x in place for float32 vectors (one BLAS pass, no temporary; pieces of
+    8192 keep OpenBLAS from splitting it over threads that then spin)."""
+    if _saxpy is not None and y.dtype == np.float32 and x.dtype == np.float32 and y.ndim == 1 \
+            and y.flags.c_contiguous and x.flags.c_contiguous and y.size:
+        for i in range(0, y.size, 8192):
+            _saxpy(x[i:i + 8192], y[i:i + 8192], a=a)
+    else:
+        y += x * y.dtype.type(a)
+
+
 def to_output(x: np.ndarray, ceiling: float = 0.95) -> np.ndarray:
-    """The engine's output format: :func:`soft_limit` and float64."""
-    return soft_limit(x, ceiling).astype(np.float64, copy=False)
+    """The engine's output format: float64, through :func:`soft_limit` (peaks bent in the
+    float64 copy, so the limiter needs no copy of its own)."""
+    if x.dtype == np.float64:
+        return soft_limit(x, ceiling)
+    knee = 0.7 * ceiling
+    y = x.astype(np.float64)
+    if x.max() <= knee and -x.min() <= knee:
+        return y
+    return soft_limit(y, ceiling, in_place=True)

@@ -29,6 +29,7 @@ from collections import OrderedDict
 import numpy as np
 from scipy import signal
 
+from ._amb import _axpy
 from .base import BLOCK, SoundModel, StatefulFilter, butter, noise, pan_gains
 
 _TABLE = 512  # per-layer random tables indexed by bar number mod this (~30 minutes of bars)
@@ -571,25 +572,6 @@ class Piano(_Timeline, SoundModel):
             _axpy(out[ch], wet[ch], self.wet * scale)
         _fade_in_start(out, start, self.sr)
         return out.astype(np.float64)
-
-
-def _axpy(y: np.ndarray, x: np.ndarray, a: float) -> None:
-    """y += a * x in place (float32 vectors: one BLAS pass, no temporary).
-
-    Long vectors go in pieces of 8192: OpenBLAS would split a longer axpy over
-    threads that then spin, costing more CPU than they save."""
-    if _saxpy is not None and y.dtype == np.float32 and x.dtype == np.float32 and y.ndim == 1 \
-            and y.flags.c_contiguous and x.flags.c_contiguous and y.size:
-        for i in range(0, y.size, 8192):
-            _saxpy(x[i:i + 8192], y[i:i + 8192], a=a)
-    else:
-        y += x * y.dtype.type(a)
-
-
-try:
-    from scipy.linalg.blas import saxpy as _saxpy
-except Exception:  # pragma: no cover
-    _saxpy = None
 
 
 # --------------------------------------------------------------------------- pad and drone

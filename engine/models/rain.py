@@ -16,8 +16,8 @@ import numpy as np
 from scipy import signal
 
 from ._amb import (ColoredNoise, Control, GrainBus, KernelBank32, SplineUpsampler, Wander, factor_for, low_len,
-                   pan_pair, to_output)
-from .base import BLOCK, SoundModel, butter, poisson_onsets
+                   to_output)
+from .base import BLOCK, SoundModel, butter
 
 # surface -> (bed band Hz, drop resonance range Hz, drop decay s, drops per s at intensity 1)
 _SURFACES = {
@@ -102,28 +102,33 @@ class Rain(SoundModel):
         grains *= np.exp(decay, out=decay)
         grains[:, :3] += rng.uniform(-0.5, 0.5, (count, 3)).astype(np.float32)  # the tick of the impact
         amp = rng.uniform(0.2, 1.0, count) ** 2
-        gl, gr = pan_pair(rng.uniform(-0.9, 0.9, count))
-        self.close.add_into(half, onsets, grains, np.vstack([gl * amp, gr * amp]), scale=0.45 * _OUT)
+        theta = (rng.uniform(-0.9, 0.9, count) + 1) * (np.pi / 4)  # pan_pair, without its clip
+        amp *= np.sqrt(2) * 0.45 * _OUT
+        self.close.add_into(half, onsets, grains, np.vstack([np.cos(theta) * amp, np.sin(theta) * amp]))
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         n_h = low_len(n, self.fac)
         trains = self.drops.framed(n_h)
         rows = trains.reshape(_KERNELS, 2, -1)
         used = []
+        width = rows.shape[2]
         for k in range(_KERNELS):
-            onsets = poisson_onsets(rng, self.drop_rate, n_h, self.half_sr)  # as in base.impulse_train
-            if onsets.size:
-                amp = rng.uniform(0.05, 1.0, onsets.size) ** 2
-                p = rng.uniform(0, 1, onsets.size)
-                at = self.drops.offsets(onsets)
-                rows[k, 0] = np.bincount(at, amp * np.sqrt(1 - p), minlength=rows.shape[2])
-                rows[k, 1] = np.bincount(at, amp * np.sqrt(p), minlength=rows.shape[2])
+            # the draws of base.impulse_train (amplitudes and pans go with the sorted onsets)
+            count = rng.poisson(self.drop_rate * n_h / self.half_sr)
+            if count:
+                at = self.drops.offsets(np.sort(rng.integers(0, n_h, size=count)))
+                amp = rng.uniform(0.05, 1.0, count) ** 2
+                p = rng.uniform(0, 1, count)
+                # both channels in one pass: the right channel's row follows the left one's
+                w = np.concatenate([amp * np.sqrt(1 - p), amp * np.sqrt(p)])
+                rows[k] = np.bincount(np.concatenate([at, at + width]), w, minlength=2 * width).reshape(2, width)
                 used.append(k)
-        half = self.drops(trains, n_h, used=used)
-        self._close_drops(rng, half)
+        ext = self.drops_up.extended(n_h)  # the half-rate patter, after the upsampler's history
+        self.drops(trains, n_h, used=used, out=ext[:, 3:])
+        self._close_drops(rng, ext[:, 3:])
         swell = self.swell(rng, self.ctl.length(n))
         swell = self.swell_up((swell * (0.3 * self.bed_gain * _OUT) + 0.85 * self.bed_gain * _OUT)
                               .astype(np.float32)[None], n)
         out = self.bed(rng, n, gain=swell)
-        self.drops_up(half, n, add_to=out)
+        self.drops_up(None, n, add_to=out, ext=ext)
         return to_output(out)
