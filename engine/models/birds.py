@@ -78,7 +78,11 @@ class Birds(SoundModel):
         if fm:
             f = f + np.float32(fm_dev) * sin_cycles(fm / sr * np.arange(m) + rng.random())
         f = np.minimum(f, np.float32(sr * 0.45))
-        ph = np.cumsum(f, dtype=np.float64) / sr + rng.random()
+        ph = np.cumsum(f, dtype=np.float64)
+        ph *= 1.0 / sr
+        ph += rng.random()
+        ph -= np.floor(ph)
+        frac = ph.astype(np.float32)  # phase in cycles, wrapped: float32 is plenty from here on
         # envelope: ~4 ms attack, release over the second half
         att = min(0.3, 0.004 * sr / m)
         env = np.minimum(u / np.float32(att), 1) * np.minimum((1 - u) * 2, 1)
@@ -86,9 +90,12 @@ class Birds(SoundModel):
         if dull > 0:
             fc = 9000.0 - 6000.0 * dull
             env /= np.sqrt(1 + (f / np.float32(fc)) ** 2)
-        tone = sin_cycles(ph)
-        tone += 0.12 * sin_cycles(2 * ph + 0.3)
-        return tone * env
+        tone = np.sin(frac * np.float32(2 * np.pi))
+        over = frac * np.float32(4 * np.pi)  # the octave: sin(2 pi (2 ph + 0.3))
+        over += np.float32(0.6 * np.pi)
+        tone += np.float32(0.12) * np.sin(over, out=over)
+        tone *= env
+        return tone
 
     def _phrase(self, rng: np.random.Generator, bird: _Bird) -> np.ndarray:
         sr = self.sr
@@ -152,5 +159,5 @@ class Birds(SoundModel):
             gap = lambda b=bird: self.sr * b.gap * rng.uniform(0.4, 1.6)  # noqa: E731
             for start in sched.onsets(n, gap):
                 self.bus.add(start, self._phrase(rng, bird))
-        out += self.air(rng, n) * self.g_air
+        out += self.air(rng, n, gain=self.g_air)
         return soft_limit(out)

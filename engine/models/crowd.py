@@ -15,7 +15,7 @@ import numpy as np
 from scipy import signal
 
 from ._amb import (ColoredNoise, KernelBank32, Sparse, SplineUpsampler, Upsampler, factor_for, low_len,
-                   pan_pair, sin_cycles, soft_limit)
+                   pan_pair, sin_cycles, to_output)
 from .base import BLOCK, EventBus, SoundModel, butter, noise
 
 # vowel formants (Hz), between adult male and female values: /a/ /e/ /i/ /o/ /u/ /ʌ/
@@ -108,7 +108,7 @@ class Crowd(SoundModel):
         self.breath = 0.025
         self.up = SplineUpsampler(self.fac, 2)
         # a room or street seems to smear voices: a little cross-feed
-        self.mix = np.array([[1.0, 0.15], [0.15, 1.0]])
+        self.mix = np.array([[1.0, 0.15], [0.15, 1.0]], dtype=np.float32)
         self.gain = 0.6 * (0.5 + 0.5 * i)
         # cafe: cups, saucers, cutlery
         self.clink_rate = {"cafe": 0.6 + 1.6 * i, "bar": 0.3 + 0.8 * i}.get(place, 0.0)
@@ -169,14 +169,18 @@ class Crowd(SoundModel):
         col = np.floor(syl).astype(np.int64) - first[:, None]
         rows = np.arange(v)[:, None]
         frac = syl - np.floor(syl)
-        talking = (phr - np.floor(phr)) < self.talk_frac[:, None]
+        phr_frac = phr - np.floor(phr)
+        talking = phr_frac < self.talk_frac[:, None]
+        amp_now = amp[rows, col]
         # syllable envelope: voiced from 15% to 90% of the syllable
-        shape = np.sqrt(np.clip(np.sin((np.pi / 0.75 * (frac - 0.15)).astype(np.float32)), 0, None))
+        shape = np.sin((np.pi / 0.75 * (frac - 0.15)).astype(np.float32))
+        np.maximum(shape, 0, out=shape)
+        np.sqrt(shape, out=shape)
         shape *= (frac > 0.15) & (frac < 0.9)
-        env = shape * amp[rows, col] * talking * self.level[:, None]
+        env = shape * amp_now * talking * self.level[:, None]
         # pitch: per-syllable offset, falling a little within the syllable, phrase declination
-        semis = pitch[rows, col] - 1.5 * frac - 2.0 * (phr - np.floor(phr))
-        f0 = self.base_f0[:, None] * 2 ** (semis / 12)
+        semis = pitch[rows, col] - 1.5 * frac - 2.0 * phr_frac
+        f0 = self.base_f0[:, None] * np.exp2(semis / 12)
         glot = self.glot[:, None] + np.cumsum(f0 * dt, axis=1)
         start = np.hstack([self.glot[:, None], glot[:, :-1]])
         # one pulse wherever the glottal phase crosses an integer inside a step
@@ -187,21 +191,36 @@ class Crowd(SoundModel):
         kern = vowel[vi, col[vi, si]]
         a = env[vi, si] * (1 + 0.15 * rng.standard_normal(vi.size))  # shimmer
         gl, gr = pan_pair(self.pan[vi])
-        trains = np.zeros((self.nk, 2, n_l))
-        np.add.at(trains, (kern, 0, np.clip(pos - self.itd[vi], 0, n_l - 1)), a * gl)
-        np.add.at(trains, (kern, 1, np.clip(pos + self.itd[vi], 0, n_l - 1)), a * gr)
+        # trains straight into the bank's FFT frames (float32): pulse k of vowel v, channel c
+        # lands in row (v, c) at the frame offset of its position
+        trains = self.bank.framed(n_l)
+        flat = trains.reshape(-1)
+        row = trains.shape[2] * trains.shape[3]
+        base = kern * (2 * row)
+        np.add.at(flat, base + self.bank.offsets(np.clip(pos - self.itd[vi], 0, n_l - 1)), (a * gl).astype(np.float32))
+        np.add.at(flat, base + row + self.bank.offsets(np.clip(pos + self.itd[vi], 0, n_l - 1)),
+                  (a * gr).astype(np.float32))
         # breath: a little noise through a neutral vowel, wherever voices are voicing
         gv_l, gv_r = pan_pair(self.pan)
-        trains[-1] = noise(rng, 2, n_l) * self.breath_up(np.vstack([gv_l @ env, gv_r @ env]) * self.breath, n_l)
-        voiced = self.bank(trains)
+        breath = noise(rng, 2, n_l, dtype=np.float32)
+        breath *= self.breath_up((np.vstack([gv_l @ env, gv_r @ env]) * self.breath).astype(np.float32), n_l)
+        seg = self.bank.seg
+        frames = trains[-1, :, :, :seg]
+        if n_l == frames.shape[1] * seg:
+            frames[...] = breath.reshape(2, -1, seg)
+        else:
+            padded = np.zeros((2, frames.shape[1] * seg), dtype=np.float32)
+            padded[:, :n_l] = breath
+            frames[...] = padded.reshape(2, -1, seg)
+        voiced = self.bank(trains, n_l, used=np.append(np.unique(kern), self.nk - 1))
 
         # consonants at syllable onsets, summed over voices per channel on the grid
         burst = np.minimum(frac * 40.0, 1.0) * np.exp(frac * -16.0)
-        burst *= ((frac < 0.17) & (fric[rows, col] < 0.55) & talking) * amp[rows, col]
+        burst *= ((frac < 0.17) & (fric[rows, col] < 0.55) & talking) * amp_now
         burst *= self.level[:, None] * 0.25
-        fr_env = np.vstack([gv_l @ burst, gv_r @ burst])
-        fr = self.fric(rng, n_l) * self.fric_up(fr_env, n_l)
-        low = self.mix @ (voiced + fr)
+        fr_env = np.vstack([gv_l @ burst, gv_r @ burst]).astype(np.float32)
+        voiced += self.fric(rng, n_l, gain=self.fric_up(fr_env, n_l))
+        low = self.mix @ voiced
 
         # advance the state to the end of the block
         self.syl_ph = syl[:, -1] % 1.0  # only the syllable boundaries matter
@@ -213,10 +232,11 @@ class Crowd(SoundModel):
         self.cur_pitch = pitch[np.arange(v), end_col]
         self.cur_fric = fric[np.arange(v), end_col]
 
-        out = self.up(low * self.gain, n)
+        low *= self.gain
+        out = self.up(low, n)
         if self.clink_sched is not None:
             buf = self.clinks.begin(n)
             for s in self.clink_sched.onsets(n, lambda: self.sr * rng.exponential(1.0 / self.clink_rate)):
                 self.clinks.add(s, self._clink(rng))
             out += buf
-        return soft_limit(out)
+        return to_output(out)

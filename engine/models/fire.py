@@ -4,7 +4,7 @@ sharp crackles and now and then a louder pop of a burning knot.
 The roar is noise at ~1.5 kHz (plus a flame "breath" band at ~6 kHz) under a
 flicker modulator, brought up by cubic splines; crackles and pops are
 individual grains, each with its own length, colour and strength, scattered
-into the output in one pass per block (:class:`GrainBus`).
+into the output in one pass per block (:class:`GrainBus`). Float32 throughout.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 from scipy import signal
 
 from ._amb import (ColoredNoise, Control, GrainBus, SplineUpsampler, Upsampler, Wander, factor_for, low_len,
-                   pan_pair, sin_cycles, soft_limit)
+                   pan_pair, sin_cycles, to_output)
 from .base import SoundModel, StatefulFilter, butter, noise
 
 # kind -> (roar level, crackles per second at intensity 0 and 1, pops per second at 0 and 1, stereo width)
@@ -53,8 +53,8 @@ class Fire(SoundModel):
         self.f_mid = factor_for(sr, 6000)
         lo_sr, mid_sr = sr / self.f_lo, sr / self.f_mid
         self.roar = StatefulFilter(np.vstack([butter("lowpass", 180 + 120 * i, lo_sr, 2),
-                                              butter("highpass", 35, lo_sr, 1)]))
-        self.breath = StatefulFilter(np.vstack([butter("bandpass", (300, 1400), mid_sr, 1)]))
+                                              butter("highpass", 35, lo_sr, 1)]), dtype=np.float32)
+        self.breath = StatefulFilter(np.vstack([butter("bandpass", (300, 1400), mid_sr, 1)]), dtype=np.float32)
         self.sizzle = ColoredNoise(sr, np.vstack([butter("highpass", 3000, sr, 2), butter("lowpass", 10000, sr, 1)]))
         self.flicker = Wander(rng, 5.0, self.ctl.rate, smooth=0.8)
         self.sway = Wander(rng, 0.25, self.ctl.rate)
@@ -67,14 +67,16 @@ class Fire(SoundModel):
         self.g_roar = 0.16 * roar * (0.5 + 0.5 * i) / np.sqrt(self.f_lo)
         self.g_breath = 0.05 * roar * (0.3 + 0.7 * i) / np.sqrt(self.f_mid)
         self.g_sizzle = 0.004 * (0.5 + 0.5 * i)
-        self.crackles = GrainBus(int(0.006 * sr))
+        self.crackles = GrainBus(int(0.006 * sr), dtype=np.float32)
         self.crackle_sos = butter("bandpass", (1500, 7000), sr, 1).astype(np.float32)
         self.snap_sos = butter("bandpass", (800, 6000), sr, 1)
-        self.pops = GrainBus(int(0.08 * sr))
-        self.mix = np.array([[1.0, 0.5], [0.5, 1.0]])
+        self.pops = GrainBus(int(0.08 * sr), dtype=np.float32)
+        self.mix = np.array([[1.0, 0.5], [0.5, 1.0]], dtype=np.float32)
 
-    def _crackles(self, rng: np.random.Generator, n: int, burst: np.ndarray) -> np.ndarray:
+    def _crackles(self, rng: np.random.Generator, out: np.ndarray, burst: np.ndarray, scale: float) -> None:
+        """Add this block's crackles (times ``scale``) to ``out``."""
         sr = self.sr
+        n = out.shape[1]
         count = rng.poisson(self.crackle_rate * 2.2 * n / sr)
         onsets = rng.integers(0, n, count)
         # they come in bursts: thin them by a fast random "activity" curve
@@ -83,7 +85,8 @@ class Fire(SoundModel):
         g = onsets.size
         length = self.crackles.length
         if g == 0:
-            return self.crackles(n, onsets, np.zeros((0, 1)), np.zeros((2, 0)))
+            self.crackles.add_into(out, onsets, np.zeros((0, 1), dtype=np.float32), np.zeros((2, 0)))
+            return
         t = np.arange(length, dtype=np.float32)[None, :] / np.float32(sr)
         tau = rng.uniform(0.00012, 0.0009, g).astype(np.float32)
         # bright noise bursts: most energy between 1.5 and 7 kHz
@@ -91,15 +94,18 @@ class Fire(SoundModel):
         grains *= np.exp(t * (-1.0 / tau)[:, None])
         amp = np.minimum(rng.pareto(2.2, g) * 0.25 + 0.05, 1.2)  # mostly small, a few loud
         gl, gr = pan_pair(rng.uniform(-self.width, self.width, g))
-        return self.crackles(n, onsets, grains, np.vstack([gl * amp, gr * amp]))
+        self.crackles.add_into(out, onsets, grains, np.vstack([gl * amp, gr * amp]), scale)
 
-    def _pops(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def _pops(self, rng: np.random.Generator, out: np.ndarray, scale: float) -> None:
+        """Add this block's pops (times ``scale``) to ``out``."""
         sr = self.sr
+        n = out.shape[1]
         count = rng.poisson(self.pop_rate * n / sr)
         onsets = np.sort(rng.integers(0, n, count))
         length = self.pops.length
         if count == 0:
-            return self.pops(n, onsets, np.zeros((0, 1)), np.zeros((2, 0)))
+            self.pops.add_into(out, onsets, np.zeros((0, 1), dtype=np.float32), np.zeros((2, 0)))
+            return
         t = (np.arange(length) / sr)[None, :]
         f = rng.uniform(350, 1600, count)[:, None]
         tau = rng.uniform(0.004, 0.018, count)[:, None]
@@ -112,22 +118,25 @@ class Fire(SoundModel):
         grains *= np.minimum(t * sr / 3.0, 1.0)
         amp = rng.uniform(0.35, 1.0, count)
         gl, gr = pan_pair(rng.uniform(-self.width, self.width, count))
-        return self.pops(n, onsets, grains, np.vstack([gl * amp, gr * amp]))
+        self.pops.add_into(out, onsets, grains.astype(np.float32), np.vstack([gl * amp, gr * amp]), scale)
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         n_c = self.ctl.length(n)
         n_lo, n_mid = low_len(n, self.f_lo), low_len(n, self.f_mid)
+        f32 = np.float32
         fl = self.flicker(rng, n_c)
         sway = self.sway(rng, n_c)
         burst = self.burst(rng, n_c)
         level = (0.75 + 0.5 * sway) * (0.7 + 0.6 * fl)
-        low = self.roar(self.mix @ noise(rng, 2, n_lo)) * self.ctl_lo((level * self.g_roar)[None], n_lo)
+        low = self.roar(self.mix @ noise(rng, 2, n_lo, dtype=f32))
+        low *= self.ctl_lo((level * self.g_roar).astype(f32)[None], n_lo)
         mid = self.lo_up(low, n_mid)
-        breath = self.ctl_mid((level ** 2 * self.g_breath)[None], n_mid)
-        mid += self.breath(self.mix @ noise(rng, 2, n_mid)) * breath
+        breath = self.breath(self.mix @ noise(rng, 2, n_mid, dtype=f32))
+        breath *= self.ctl_mid((level ** 2 * self.g_breath).astype(f32)[None], n_mid)
+        mid += breath
         out = self.mid_up(mid, n)
         activity = np.clip(burst * 1.7 - 0.45, 0.03, 1.0) ** 1.5
-        out += self._crackles(rng, n, activity) * 0.22
-        out += self._pops(rng, n) * 0.18
-        out += self.sizzle(rng, n) * self.ctl_hi(((0.6 + 0.6 * activity) * self.g_sizzle)[None], n)
-        return soft_limit(out)
+        self._crackles(rng, out, activity, 0.22)
+        self._pops(rng, out, 0.18)
+        out += self.sizzle(rng, n, gain=self.ctl_hi(((0.6 + 0.6 * activity) * self.g_sizzle).astype(f32)[None], n))
+        return to_output(out)

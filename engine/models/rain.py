@@ -111,7 +111,6 @@ class Rain(SoundModel):
         trains = self.drops.framed(n_h)
         rows = trains.reshape(_KERNELS, 2, -1)
         used = []
-        width = rows.shape[2]
         for k in range(_KERNELS):
             # the draws of base.impulse_train (amplitudes and pans go with the sorted onsets)
             count = rng.poisson(self.drop_rate * n_h / self.half_sr)
@@ -119,9 +118,8 @@ class Rain(SoundModel):
                 at = self.drops.offsets(np.sort(rng.integers(0, n_h, size=count)))
                 amp = rng.uniform(0.05, 1.0, count) ** 2
                 p = rng.uniform(0, 1, count)
-                # both channels in one pass: the right channel's row follows the left one's
-                w = np.concatenate([amp * np.sqrt(1 - p), amp * np.sqrt(p)])
-                rows[k] = np.bincount(np.concatenate([at, at + width]), w, minlength=2 * width).reshape(2, width)
+                np.add.at(rows[k, 0], at, (amp * np.sqrt(1 - p)).astype(np.float32))
+                np.add.at(rows[k, 1], at, (amp * np.sqrt(p)).astype(np.float32))
                 used.append(k)
         ext = self.drops_up.extended(n_h)  # the half-rate patter, after the upsampler's history
         self.drops(trains, n_h, used=used, out=ext[:, 3:])

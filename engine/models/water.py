@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._amb import (ColoredNoise, Control, GrainBus, SplineUpsampler, Upsampler, Wander, factor_for, low_len,
-                   pan_pair, peak_sos, sin_cycles, soft_limit)
+                   pan_pair, peak_sos, sin_cycles, to_output)
 from .base import SoundModel, butter
 
 # size -> (bubbles per second at intensity 0 and 1, radius range mm, wash level, low roar level, gurgle depth)
@@ -53,7 +53,7 @@ class Stream(SoundModel):
         self.fac = factor_for(sr, 12000)
         self.lo_sr = lo = sr / self.fac
         self.glen = int(0.03 * lo)
-        self.grains = GrainBus(self.glen)
+        self.grains = GrainBus(self.glen, dtype=np.float32)
         self.t_grain = (np.arange(self.glen) / lo).astype(np.float32)[None, :]
         ramp = np.arange(self.glen) / self.glen
         fade = np.minimum(ramp * self.glen / 3.0, 1.0) * np.minimum((1 - ramp) / 0.25, 1.0)
@@ -71,10 +71,12 @@ class Stream(SoundModel):
         self.up = SplineUpsampler(self.fac, 2)
         self.wash_up = self.ctl.upsampler(1)
         self.roar_up = Upsampler(self.ctl.factor // self.fac, 1)
-        self.mix = np.array([[1.0, 0.3], [0.3, 1.0]])
+        self.mix = np.array([[1.0, 0.3], [0.3, 1.0]], dtype=np.float32)
 
-    def _bubbles(self, rng: np.random.Generator, n_l: int, density: np.ndarray) -> np.ndarray:
+    def _bubbles(self, rng: np.random.Generator, out: np.ndarray, density: np.ndarray, scale: float) -> None:
+        """Add this block's bubbles (times ``scale``) to ``out`` (2, n_l)."""
         lo = self.lo_sr
+        n_l = out.shape[1]
         count = rng.poisson(self.rate * n_l / lo)
         onsets = rng.integers(0, n_l, count)
         # thinning by the gurgle: bubbles come in irregular bursts
@@ -82,7 +84,8 @@ class Stream(SoundModel):
         onsets = onsets[keep]
         g = onsets.size
         if g == 0:
-            return self.grains(n_l, onsets, np.zeros((0, 1)), np.zeros((2, 0)))
+            self.grains.add_into(out, onsets, np.zeros((0, 1), dtype=np.float32), np.zeros((2, 0)))
+            return
         lo_r, hi_r = self.radius
         radius = lo_r * (hi_r / lo_r) ** (rng.random(g) ** 1.7)  # mostly small bubbles
         f0 = np.minimum(3100.0 / radius, 0.42 * lo)
@@ -98,17 +101,19 @@ class Stream(SoundModel):
         env *= amp.astype(f32)[:, None]
         grains = sin_cycles(ph) * env
         gl, gr = pan_pair(rng.uniform(-0.85, 0.85, g))
-        return self.grains(n_l, onsets, grains, np.vstack([gl, gr]))
+        self.grains.add_into(out, onsets, grains, np.vstack([gl, gr]), scale)
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         n_l = low_len(n, self.fac)
         n_c = self.ctl.length(n)
+        f32 = np.float32
         gur = self.gurgle(rng, n_c)
         sur = self.surge(rng, n_c)
         density = np.clip(1 - self.depth + self.depth * 1.6 * (gur - 0.2), 0.02, 1.0)
-        low = self._bubbles(rng, n_l, density) * self.g_bub
+        low = np.zeros((2, n_l), dtype=f32)
+        self._bubbles(rng, low, density, self.g_bub)
         level = 0.85 + 0.3 * sur
-        low += (self.mix @ self.roar(rng, n_l)) * self.roar_up((level * self.g_roar)[None], n_l)
+        low += self.mix @ self.roar(rng, n_l, gain=self.roar_up((level * self.g_roar).astype(f32)[None], n_l))
         out = self.up(low, n)
-        out += self.wash(rng, n) * self.wash_up(((0.9 + 0.2 * gur) * level * self.g_wash)[None], n)
-        return soft_limit(out)
+        out += self.wash(rng, n, gain=self.wash_up(((0.9 + 0.2 * gur) * level * self.g_wash).astype(f32)[None], n))
+        return to_output(out)

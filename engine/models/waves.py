@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._amb import (ColoredNoise, Control, SplineUpsampler, Upsampler, Wander, factor_for, low_len, pan_pair,
-                   soft_limit)
+                   to_output)
 from .base import SoundModel, StatefulFilter, butter, noise
 
 
@@ -48,10 +48,11 @@ class Waves(SoundModel):
         self.f_lo = factor_for(sr, 1500)
         self.f_mid = factor_for(sr, 6000)
         lo_sr, mid_sr = sr / self.f_lo, sr / self.f_mid
-        self.low = StatefulFilter(np.vstack([butter("lowpass", 320, lo_sr, 2), butter("highpass", 30, lo_sr, 1)]))
-        self.mid = StatefulFilter(np.vstack([butter("bandpass", (300, 2400), mid_sr, 1)]))
+        self.low = StatefulFilter(np.vstack([butter("lowpass", 320, lo_sr, 2), butter("highpass", 30, lo_sr, 1)]),
+                                  dtype=np.float32)
+        self.mid = StatefulFilter(np.vstack([butter("bandpass", (300, 2400), mid_sr, 1)]), dtype=np.float32)
         self.high = ColoredNoise(sr, np.vstack([butter("highpass", 2200, sr, 2), butter("lowpass", 12000, sr, 1)]))
-        self.fizz = StatefulFilter(butter("lowpass", 700, mid_sr, 1), channels=2)
+        self.fizz = StatefulFilter(butter("lowpass", 700, mid_sr, 1), channels=2, dtype=np.float32)
         self.fizz_norm = 1.0 / (700 * np.pi / 2 / (mid_sr / 2))  # mean of the squared filtered noise
         self.hi_up = Upsampler(self.f_mid, 2)
         self.low_up = SplineUpsampler(self.f_lo // self.f_mid, 2)
@@ -65,7 +66,7 @@ class Waves(SoundModel):
         # a wave is already under way when the clip starts, the next one soon
         self._add_wave(rng, -rng.uniform(0.5, 4.0))
         self.next_wave = rng.uniform(1.5, 4.5)
-        self.mix = np.array([[1.0, 0.4], [0.4, 1.0]])
+        self.mix = np.array([[1.0, 0.4], [0.4, 1.0]], dtype=np.float32)
         self.norm = 0.9 / np.sqrt(self.f_lo)  # white noise at the low rate is denser per hertz
 
     def _add_wave(self, rng: np.random.Generator, start: float) -> None:
@@ -125,15 +126,23 @@ class Waves(SoundModel):
         env[:6] += bed
         n_lo = low_len(n, self.f_lo)
         n_mid = low_len(n, self.f_mid)
-        low = self.low(self.mix @ noise(rng, 2, n_lo)) * self.ctl_lo(env[0:2], n_lo)
-        mid = self.low_up(low * (self.norm * 1.8), n_mid)
+        f32 = np.float32
+        env = env.astype(f32)
+        low = self.low(self.mix @ noise(rng, 2, n_lo, dtype=f32))
+        low *= self.ctl_lo(env[0:2], n_lo)
+        low *= self.norm * 1.8
+        mid = self.low_up(low, n_mid)
         mid_env = self.ctl_mid(env[2:4], n_mid)
-        mid += self.mid(self.mix @ noise(rng, 2, n_mid)) * mid_env * (0.55 / np.sqrt(self.f_mid))
+        band = self.mid(self.mix @ noise(rng, 2, n_mid, dtype=f32))
+        band *= mid_env
+        band *= 0.55 / np.sqrt(self.f_mid)
+        mid += band
         # fizz: while foam drains, the bright band crackles (a spiky gain at ~1 ms grains)
-        fz = self.fizz(noise(rng, 2, n_mid))
+        fz = self.fizz(noise(rng, 2, n_mid, dtype=f32))
         fz *= fz
         hi_env = self.ctl_hi(env[4:8].reshape(2, 2, -1).transpose(1, 0, 2).reshape(4, -1), n_mid)
         gain = hi_env[0::2] - hi_env[1::2] + hi_env[1::2] * (fz * self.fizz_norm)
+        gain *= 0.05
         out = self.mid_up(mid, n)
-        out += self.high(rng, n) * self.hi_up(gain * 0.05, n)
-        return soft_limit(out)
+        out += self.high(rng, n, gain=self.hi_up(gain, n))
+        return to_output(out)
