@@ -76,7 +76,7 @@ class BwfWriter:
     """Write PCM blocks to a BWF file, patching sizes on close."""
 
     def __init__(self, fh: BinaryIO, sample_rate: int, channels: int, bit_depth: int,
-                 bext: bytes, ixml: str, dither_seed: int = 0) -> None:
+                 bext: bytes, ixml: str, dither_seed: int = 0, rf64_above: int = _U32) -> None:
         if bit_depth not in (16, 24, 32):
             raise ValueError("bit depth must be 16, 24 or 32")
         self.fh = fh
@@ -84,6 +84,7 @@ class BwfWriter:
         self.bit_depth = bit_depth
         self.block_align = channels * bit_depth // 8
         self.frames = 0
+        self.rf64_above = rf64_above  # RIFF sizes are 32-bit: past this the file becomes RF64
         self._dither = np.random.default_rng([dither_seed, 16]) if bit_depth == 16 else None
         fmt = struct.pack("<HHIIHH", 1, channels, sample_rate, sample_rate * self.block_align,
                           self.block_align, bit_depth)
@@ -97,9 +98,9 @@ class BwfWriter:
         self.data_start = fh.tell()
 
     def _chunk(self, cid: bytes, body: bytes) -> None:
+        if len(body) % 2:  # even sizes: some readers (libsndfile's RF64) do not skip pad bytes
+            body += b"\0"
         self.fh.write(cid + struct.pack("<I", len(body)) + body)
-        if len(body) % 2:
-            self.fh.write(b"\0")
 
     def write(self, block: np.ndarray) -> None:
         """Write float samples shaped (channels, n) in [-1, 1]."""
@@ -121,7 +122,7 @@ class BwfWriter:
             self.fh.write(b"\0")
         end = self.fh.tell()
         riff_size = end - 8
-        if riff_size > _U32 or data_bytes > _U32:
+        if riff_size > self.rf64_above or data_bytes > self.rf64_above:
             self.fh.seek(0)
             self.fh.write(b"RF64" + struct.pack("<I", _U32) + b"WAVE")
             self.fh.write(b"ds64" + struct.pack("<I", _DS64_BODY))
