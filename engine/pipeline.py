@@ -184,12 +184,8 @@ def stream_audio(request: RenderRequest, *, cancel: Callable[[], bool] | None = 
 # ---------------------------------------------------------------- files
 
 
-def render_file(request: RenderRequest, path: Path, *, progress=None, cancel=None):
-    """Stream a render into ``path`` atomically and return its RenderResult."""
-    from .api import RenderResult
-    from .provenance import build_provenance
-
-    path = Path(path)
+def check_output_path(path: Path) -> Path:
+    """Refuse an output path that cannot be written, before any work; returns its directory."""
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise InvalidRequest("output", f"directory does not exist: {directory}")
@@ -197,6 +193,16 @@ def render_file(request: RenderRequest, path: Path, *, progress=None, cancel=Non
         raise InvalidRequest("output", f"{path} is a directory")
     if not os.access(directory, os.W_OK):
         raise InvalidRequest("output", f"cannot write to {directory}")
+    return directory
+
+
+def render_file(request: RenderRequest, path: Path, *, progress=None, cancel=None):
+    """Stream a render into ``path`` atomically and return its RenderResult."""
+    from .api import RenderResult
+    from .provenance import build_provenance
+
+    path = Path(path)
+    directory = check_output_path(path)
     plan = plan_render(request, cancel)
     provenance = build_provenance(request, plan.scene)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
@@ -209,7 +215,7 @@ def render_file(request: RenderRequest, path: Path, *, progress=None, cancel=Non
                 fh.close()
                 _write_flac(tmp, request, plan, provenance, progress, cancel)
         digest = _sha256(tmp)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; a render is an ordinary file
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -263,6 +269,8 @@ def _read_umask() -> int:
 
 
 _UMASK = _read_umask()
+#: mode for finished renders: mkstemp makes 0600, but a render is an ordinary file
+FILE_MODE = 0o666 & ~_UMASK
 
 
 def _sha256(path: Path) -> str:

@@ -28,6 +28,7 @@ import grpc
 
 from scenefill.engine.api import RenderResult
 from scenefill.engine.errors import Cancelled, InvalidRequest, SceneFillError
+from scenefill.engine.pipeline import FILE_MODE, check_output_path
 from scenefill.engine.request import RenderRequest
 from scenefill.server import scenefill_pb2 as pb
 from scenefill.server import scenefill_pb2_grpc as pb_grpc
@@ -286,13 +287,6 @@ class SceneFillClient:
             call.cancel()
 
 
-def _read_umask() -> int:
-    mask = os.umask(0)  # the only way to read it; done once, at import
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()
 
 
 def _copy_atomically(src: Path, dest: Path, expected_sha256: str) -> None:
@@ -310,7 +304,7 @@ def _copy_atomically(src: Path, dest: Path, expected_sha256: str) -> None:
             os.fsync(fout.fileno())
         if digest.hexdigest() != expected_sha256:
             raise ServerError(f"the server's file {src} changed while it was copied; try again")
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; like a local render, an ordinary file
+        os.chmod(tmp, FILE_MODE)  # like a local render, an ordinary file
         os.replace(tmp, dest)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -331,13 +325,7 @@ def render_to_path_via_server(address: str, request: RenderRequest, out_path: st
     if max_seconds is not None:
         request.validate(max_seconds)
     out_path = Path(out_path)
-    directory = out_path.parent if str(out_path.parent) else Path(".")
-    if not directory.is_dir():
-        raise InvalidRequest("output", f"directory does not exist: {directory}")
-    if out_path.is_dir():
-        raise InvalidRequest("output", f"{out_path} is a directory")
-    if not os.access(directory, os.W_OK):
-        raise InvalidRequest("output", f"cannot write to {directory}")
+    check_output_path(out_path)
     with SceneFillClient(address, token) as client:
         result = client.render(request, progress)
     try:
