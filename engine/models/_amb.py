@@ -39,6 +39,18 @@ def low_len(n: int, factor: int) -> int:
     return -(-n // factor)
 
 
+def row_windows(a: np.ndarray, r: int, count: int, width: int) -> np.ndarray:
+    """Read-only (count, width) view of overlapping windows of row r of a 2-D array: window i
+    is a[r, i:i + width]. (A plain ndarray over the same buffer: several times cheaper to
+    make than ``as_strided``.)"""
+    step = a.strides[1]
+    if a.flags.c_contiguous:
+        v = np.ndarray((count, width), a.dtype, buffer=a, offset=r * a.strides[0], strides=(step, step))
+        v.flags.writeable = False
+        return v
+    return np.lib.stride_tricks.as_strided(a[r], (count, width), (step, step), writeable=False)
+
+
 class Upsampler:
     """Linear interpolation by an integer factor, streamed.
 
@@ -73,10 +85,8 @@ class Upsampler:
             win = np.lib.stride_tricks.sliding_window_view(ext, 2, axis=1)  # (rows, n_l, 2)
             return (win.reshape(rows * n_l, 2) @ w).reshape(rows, n_l * self.factor)[:, :n]
         out = np.empty((rows, n_l, self.factor), dtype=dtype)
-        step = ext.strides[1]
         for r in range(rows):  # one small matrix product per row, on a strided view (no copy)
-            win = np.lib.stride_tricks.as_strided(ext[r], (n_l, 2), (step, step), writeable=False)
-            np.matmul(win, w, out=out[r])
+            np.matmul(row_windows(ext, r, n_l, 2), w, out=out[r])
         return out.reshape(rows, n_l * self.factor)[:, :n]
 
 
@@ -144,10 +154,8 @@ class SplineUpsampler:
         else:
             out = np.empty((rows, n_l, self.factor), dtype=dtype)
             w = self.weights32 if dtype == np.float32 else self.weights
-            step = ext.strides[1]
             for r in range(rows):  # one small matrix product per row, on a strided view (no copy)
-                win = np.lib.stride_tricks.as_strided(ext[r], (n_l, 4), (step, step), writeable=False)
-                np.matmul(win, w, out=out[r])
+                np.matmul(row_windows(ext, r, n_l, 4), w, out=out[r])
         y = out.reshape(rows, n_l * self.factor)[:, :n]
         if add_to is not None:
             add_to += y
@@ -405,7 +413,7 @@ def peak_sos(f0: float, gain_db: float, q: float, sr: float) -> np.ndarray:
 
 def pan_pair(pan) -> tuple[np.ndarray, np.ndarray]:
     """Equal-power gains (left, right) for pan in [-1, 1] (scalar or array), unity at centre."""
-    theta = (np.clip(pan, -1, 1) + 1) * (np.pi / 4)
+    theta = (np.minimum(np.maximum(pan, -1), 1) + 1) * (np.pi / 4)
     return np.cos(theta) * np.sqrt(2), np.sin(theta) * np.sqrt(2)
 
 

@@ -29,7 +29,7 @@ from collections import OrderedDict
 import numpy as np
 from scipy import signal
 
-from ._amb import _axpy
+from ._amb import _axpy, row_windows
 from .base import BLOCK, SoundModel, StatefulFilter, butter, noise, pan_gains
 
 _TABLE = 512  # per-layer random tables indexed by bar number mod this (~30 minutes of bars)
@@ -370,10 +370,8 @@ class _Reverb:
             self.prev = wet[:, -1:]
             lerp = self.lerp.astype(dtype)
             up = out[:, q:].reshape(2, g, D)
-            step = seq.strides[1]
             for ch in range(2):  # linear interpolation: one small matrix product per channel
-                win = np.lib.stride_tricks.as_strided(seq[ch], (g, 2), (step, step), writeable=False)
-                np.matmul(win, lerp, out=up[ch])
+                np.matmul(row_windows(seq, ch, g, 2), lerp, out=up[ch])
         self.queue = out[:, n:].copy()
         return out[:, :n]
 

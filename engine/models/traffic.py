@@ -18,7 +18,7 @@ import numpy as np
 from scipy import signal
 
 from ._amb import (ColoredNoise, Control, Sparse, SplineUpsampler, Upsampler, Wander, factor_for, low_len,
-                   pan_pair, peak_sos, sin_cycles, to_output)
+                   pan_pair, peak_sos, row_windows, sin_cycles, to_output)
 from .base import EventBus, SoundModel, StatefulFilter, butter
 
 C_SOUND = 343.0
@@ -178,8 +178,8 @@ class Traffic(SoundModel):
         x = col["v"] * u * col["side"]
         r = np.sqrt(x * x + col["d"] ** 2)
         near = 6.0 / r
-        g = near * np.clip((SPAN - np.abs(s)) / 2.5, 0, 1)
-        gl, gr = pan_pair(np.clip(x / (r + 2.0), -1, 1) * 0.85)
+        g = near * np.minimum(np.maximum((SPAN - np.abs(s)) * 0.4, 0), 1)
+        gl, gr = pan_pair(x / (r + 2.0) * 0.85)  # |x| < r: inside (-1, 1) already
         gl *= g
         gr *= g
         ph = col["f0"] * (u + 0.5 * col["accel"] * u * u) + col["phase0"]
@@ -264,8 +264,6 @@ def _interp(coarse: np.ndarray, step: int, n: int) -> np.ndarray:
         win = np.lib.stride_tricks.sliding_window_view(coarse, 2, axis=1)  # (rows, m-1, 2)
         return (win.reshape(rows * (m - 1), 2) @ w).reshape(rows, (m - 1) * step)[:, :n]
     out = np.empty((rows, m - 1, step), dtype=coarse.dtype)
-    stride = coarse.strides[1]
     for r in range(rows):  # one small matrix product per row, on a strided view (no copy)
-        win = np.lib.stride_tricks.as_strided(coarse[r], (m - 1, 2), (stride, stride), writeable=False)
-        np.matmul(win, w, out=out[r])
+        np.matmul(row_windows(coarse, r, m - 1, 2), w, out=out[r])
     return out.reshape(rows, (m - 1) * step)[:, :n]

@@ -109,14 +109,14 @@ class Wind(SoundModel):
 
         # whoosh and howl: mid rate, brightness and pitch follow the gusts
         ctl = self.ctl_mid(np.vstack([gust ** 2 * (self.g_whoosh * 1.6 * og * self.whoosh_n.scale), gust,
-                                      self.g_howl * np.clip(gust - 0.1, 0, None) ** 1.5]).astype(np.float32), n_mid)
+                                      self.g_howl * np.maximum(gust - 0.1, 0) ** 1.5]).astype(np.float32), n_mid)
         mid += self.whoosh_n(rng, n_mid, gain=ctl[0])
         if self.g_howl > 0:
             n_bw = low_len(n_mid, self.f_bw)
             nb = self.howl_bw_up(self.howl_bw(noise(rng, 4, n_bw, dtype=np.float32)), n_mid)
             # two gliding tones, each narrowband noise around its pitch (sine and cosine carriers);
             # their pitches bend together, so one running sum of the bend serves both
-            bend = 0.65 + 0.7 * np.clip(ctl[1], 0, 1.5)
+            bend = 0.65 + 0.7 * np.minimum(np.maximum(ctl[1], 0), 1.5)
             run = np.empty(n_mid)
             run[0] = 0.0
             np.cumsum(bend[:-1], out=run[1:])
