@@ -281,10 +281,10 @@ def _stacked_right(banks: tuple) -> np.ndarray:
 
 
 def _render_banks(items: list[tuple[_Bank, np.ndarray]], start: int, n: int, chunk: int) -> np.ndarray:
-    """Stereo (2, n) float64 sum of banks with per-chunk weights (mb, P)."""
+    """Stereo (2, n) float32 sum of banks with per-chunk weights (mb, P)."""
     mb = -(-n // chunk)
     if not items:
-        return np.zeros((2, n))
+        return np.zeros((2, n), dtype=np.float32)
     cols = sum(2 * b.size for b, _ in items)
     left = np.empty((2 * mb, cols), dtype=np.float32)
     col = 0
@@ -292,8 +292,7 @@ def _render_banks(items: list[tuple[_Bank, np.ndarray]], start: int, n: int, chu
         b.fill(left, col, start, w)
         col += 2 * b.size
     right = items[0][0].right if len(items) == 1 else _stacked_right(tuple(b for b, _ in items))
-    y = _matmul(left, right).reshape(2, mb * chunk)[:, :n]
-    return y.astype(np.float64)
+    return _matmul(left, right).reshape(2, mb * chunk)[:, :n]
 
 
 def _lowpass_gain(freqs: np.ndarray, cutoff: np.ndarray) -> np.ndarray:
@@ -577,7 +576,7 @@ class Piano(_Timeline, SoundModel):
 def _upsample2(xh: np.ndarray, start: int, n: int) -> np.ndarray:
     """Full-rate (2, n) from half-rate samples x_j (j from (start+1)//2 - 1), where x_j sits
     at full-rate time 2j+1: odd positions take x_j, even ones the mean of two neighbours."""
-    if start % 2 == 0 and n % 2 == 0:
+    if start % 2 == 0 and n % 2 == 0:  # float64 out, whatever the input
         y = np.empty((2, n))
         np.add(xh[:, :-1], xh[:, 1:], out=y[:, 0::2])
         y[:, 0::2] *= 0.5
@@ -588,7 +587,7 @@ def _upsample2(xh: np.ndarray, start: int, n: int) -> np.ndarray:
     odd = (p % 2) == 1
     ia = np.where(odd, (p - 1) // 2, p // 2 - 1) - j_lo
     ib = np.where(odd, (p - 1) // 2, p // 2) - j_lo
-    return 0.5 * (xh[:, ia] + xh[:, ib])
+    return 0.5 * (xh[:, ia].astype(np.float64) + xh[:, ib])
 
 
 class _HalfRateBed(_Timeline, SoundModel):
@@ -620,8 +619,8 @@ class _HalfRateBed(_Timeline, SoundModel):
         """Run ``make(k)`` -> (2, k) for the half-rate samples not produced yet and return
         (2, j_hi - j_lo + 1) covering the whole block."""
         k = j_hi - self._fed
-        new = make(k) if k > 0 else np.zeros((2, 0))
-        have = np.concatenate([self._last, new], axis=1)  # covers [fed, j_hi]
+        new = make(k) if k > 0 else np.zeros((2, 0), dtype=self._last.dtype)
+        have = np.concatenate([self._last.astype(new.dtype), new], axis=1)  # covers [fed, j_hi]
         self._fed = j_hi
         if have.shape[1]:
             self._last = have[:, -1:]
@@ -630,11 +629,14 @@ class _HalfRateBed(_Timeline, SoundModel):
     def _finish(self, dry: np.ndarray, j_lo: int, j_hi: int, start: int, n: int,
                 extra=None) -> np.ndarray:
         """Add the stateful parts (``extra(k)`` mono for new samples, then reverb) and go up."""
-        def make(k: int) -> np.ndarray:
-            fresh = dry[:, dry.shape[1] - k:]
+        def make(k: int) -> np.ndarray:  # float32
+            fresh = dry[:, dry.shape[1] - k:].astype(np.float32)
             if extra is not None:
-                fresh = fresh + extra(k)[None, :]
-            return fresh + self.wet * self.verb(fresh.sum(axis=0))
+                fresh += extra(k)[None, :]
+            wet = self.verb(fresh.sum(axis=0))
+            wet *= np.float32(self.wet)
+            wet += fresh
+            return wet
         mix = self._stateful(j_lo, j_hi, make)
         out = _upsample2(mix, start, n)
         out *= self.level
@@ -786,7 +788,7 @@ class Drone(_HalfRateBed):
         self.pulse_depth = 0.25 + 0.4 * i
         # filtered noise swells (filtered at the half rate)
         self.noise_filter = StatefulFilter(butter("bandpass", (90, 160 + 900 * bright), int(self.hr), 1),
-                                           channels=1)
+                                           channels=1, dtype=np.float32)
         self.swell_rates = rng.uniform(1 / 31, 1 / 11, 2)
         self.swell_phase = rng.uniform(0, _TWO_PI, 2)
         imp = np.zeros(int(self.hr))
@@ -898,6 +900,6 @@ class Drone(_HalfRateBed):
             t_ends = np.array([t[0], t[-1]])
             sw = (0.5 + 0.5 * np.sin(_TWO_PI * self.swell_rates[0] * t_ends + self.swell_phase[0])) ** 2 \
                 * (0.6 + 0.4 * np.sin(_TWO_PI * self.swell_rates[1] * t_ends + self.swell_phase[1]))
-            ramp = np.linspace(sw[0], sw[1], k) * self.noise_gain
-            return self.noise_filter(noise(rng, 1, k))[0] * ramp
+            ramp = (np.linspace(sw[0], sw[1], k) * self.noise_gain).astype(np.float32)
+            return self.noise_filter(noise(rng, 1, k, dtype=np.float32))[0] * ramp
         return self._finish(dry, j_lo, j_hi, start, n, extra=hiss)
