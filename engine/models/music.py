@@ -29,7 +29,7 @@ from collections import OrderedDict
 import numpy as np
 from scipy import signal
 
-from ._amb import _axpy, row_windows
+from ._amb import _axpy, polyphase
 from .base import BLOCK, SoundModel, StatefulFilter, butter, noise, pan_gains
 
 _TABLE = 512  # per-layer random tables indexed by bar number mod this (~30 minutes of bars)
@@ -367,10 +367,7 @@ class _Reverb:
             seq[:, :1] = self.prev
             seq[:, 1:] = wet
             self.prev = wet[:, -1:]
-            lerp = self.lerp.astype(dtype)
-            up = out[:, q:].reshape(2, g, D)
-            for ch in range(2):  # linear interpolation: one small matrix product per channel
-                np.matmul(row_windows(seq, ch, g, 2), lerp, out=up[ch])
+            out[:, q:] = polyphase(seq, self.lerp.astype(dtype), g)  # linear interpolation
         self.queue = out[:, n:].copy()
         return out[:, :n]
 

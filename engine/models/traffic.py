@@ -18,7 +18,7 @@ import numpy as np
 from scipy import signal
 
 from ._amb import (ColoredNoise, Control, Sparse, SplineUpsampler, Upsampler, Wander, factor_for, low_len,
-                   pan_pair, peak_sos, row_windows, sin_cycles, to_output)
+                   pan_pair, peak_sos, polyphase, sin_cycles, to_output)
 from .base import EventBus, SoundModel, StatefulFilter, butter
 
 C_SOUND = 343.0
@@ -263,7 +263,4 @@ def _interp(coarse: np.ndarray, step: int, n: int) -> np.ndarray:
     if rows > 4:  # many short rows: one matrix product over all of them
         win = np.lib.stride_tricks.sliding_window_view(coarse, 2, axis=1)  # (rows, m-1, 2)
         return (win.reshape(rows * (m - 1), 2) @ w).reshape(rows, (m - 1) * step)[:, :n]
-    out = np.empty((rows, m - 1, step), dtype=coarse.dtype)
-    for r in range(rows):  # one small matrix product per row, on a strided view (no copy)
-        np.matmul(row_windows(coarse, r, m - 1, 2), w, out=out[r])
-    return out.reshape(rows, (m - 1) * step)[:, :n]
+    return polyphase(np.ascontiguousarray(coarse), w, m - 1)[:, :n]
