@@ -58,20 +58,22 @@ def polyphase(ext: np.ndarray, weights: np.ndarray, count: int) -> np.ndarray:
     """out[r, i, p] = sum_j ext[r, i + j] * weights[j, p] for i < count: interpolation of
     every row by the phase weights (taps, factor), as (rows, count * factor).
 
-    The shifted copies of a row are stacked (taps, count) so that their transpose is a
-    regular (column-major) matrix: one BLAS product per piece, several times faster than
-    a product over overlapping windows, which numpy cannot hand to BLAS.
+    The shifted copies of the rows are stacked (taps, rows * count) so that their transpose
+    is a regular (column-major) matrix: BLAS products over pieces of it, several times
+    faster than a product over overlapping windows, which numpy cannot hand to BLAS.
     """
     rows = ext.shape[0]
     taps, factor = weights.shape
-    out = np.empty((rows, count, factor), dtype=ext.dtype)
-    shifted = np.empty((taps, count), dtype=ext.dtype)
-    for r in range(rows):
-        for j in range(taps):
-            shifted[j] = ext[r, j:j + count]
-        cols = shifted.T
-        for i in range(0, count, _POLY_ROWS):
-            np.matmul(cols[i:i + _POLY_ROWS], weights, out=out[r, i:i + _POLY_ROWS])
+    shifted = np.empty((taps, rows, count), dtype=ext.dtype)
+    for j in range(taps):
+        shifted[j] = ext[:, j:j + count]
+    cols = shifted.reshape(taps, rows * count).T
+    total = rows * count
+    if total <= _POLY_ROWS:
+        return (cols @ weights).reshape(rows, count * factor)
+    out = np.empty((total, factor), dtype=ext.dtype)
+    for i in range(0, total, _POLY_ROWS):
+        np.matmul(cols[i:i + _POLY_ROWS], weights, out=out[i:i + _POLY_ROWS])
     return out.reshape(rows, count * factor)
 
 
@@ -105,9 +107,6 @@ class Upsampler:
         ext[:, :1] = self.last
         ext[:, 1:] = low
         self.last = ext[:, -1:].copy()
-        if rows > 4:  # many short rows: one matrix product over all of them
-            win = np.lib.stride_tricks.sliding_window_view(ext, 2, axis=1)  # (rows, n_l, 2)
-            return (win.reshape(rows * n_l, 2) @ w).reshape(rows, n_l * self.factor)[:, :n]
         return polyphase(ext, w, n_l)[:, :n]
 
 
