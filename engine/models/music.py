@@ -182,6 +182,22 @@ def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a @ b
 
 
+def _powers(q: np.ndarray, count: int) -> np.ndarray:
+    """q ** k for k < count, shaped (count, q.size): running products over two short
+    ranges (k = hi * B + lo) and one broadcast product, instead of a long cumprod."""
+    b = max(1, int(np.ceil(np.sqrt(count))))
+    h = -(-count // b)
+    lo = np.empty((b, q.size), dtype=np.complex128)
+    lo[0] = 1.0
+    lo[1:] = q
+    np.cumprod(lo, axis=0, out=lo)
+    hi = np.empty((h, q.size), dtype=np.complex128)
+    hi[0] = 1.0
+    hi[1:] = lo[-1] * q  # q ** b
+    np.cumprod(hi, axis=0, out=hi)
+    return (hi[:, None, :] * lo[None, :, :]).reshape(h * b, q.size)[:count]
+
+
 def _decaying_partials(sr: int, freqs, amps, t60s, length: int, chunk: int = 256,
                        floor: float = 1e-6) -> np.ndarray:
     """Sum of exponentially decaying sines from t=0, via matrix products (float32).
@@ -202,20 +218,14 @@ def _decaying_partials(sr: int, freqs, amps, t60s, length: int, chunk: int = 256
     order = np.argsort(-life, kind="stable")
     w, d, a, life = w[order], d[order], a[order], life[order]
     p = w.size
-    # complex decaying phasors by running products (no transcendental per element):
-    # within a chunk, exp((-d + iw) r), r < chunk; at chunk starts, a * exp((-d + iw) * m * chunk)
-    step = np.exp(-d + 1j * w)
-    z = np.empty((chunk, p), dtype=np.complex128)
-    z[0] = 1.0
-    z[1:] = step
-    np.cumprod(z, axis=0, out=z)
+    # complex decaying phasors as powers (no transcendental per element): within a chunk,
+    # exp((-d + iw) r), r < chunk; at chunk starts, a * exp((-d + iw) * m * chunk)
+    z = _powers(np.exp(-d + 1j * w), chunk)
     right = np.empty((2 * p, chunk), dtype=np.float32)  # rows: cos, sin of partial 0, then partial 1...
     right[0::2] = z.real.T
     right[1::2] = z.imag.T
-    zc = np.empty((m, p), dtype=np.complex128)
-    zc[0] = a
-    zc[1:] = np.exp((-d + 1j * w) * chunk)
-    np.cumprod(zc, axis=0, out=zc)
+    zc = _powers(np.exp((-d + 1j * w) * chunk), m)
+    zc *= a
     out = np.zeros((m, chunk), dtype=np.float32)
     segs = 16
     bounds = np.unique(np.linspace(0, m, segs + 1).astype(int))
@@ -420,8 +430,8 @@ def _piano_note(sr: int, midi: int, hard: float, length: float, voice: int = 0) 
     x = _decaying_partials(sr, freqs, amps / total, t60s, n)
     nh = int(0.05 * sr)
     th = np.arange(nh) / sr
-    hammer = signal.sosfilt(butter("lowpass", 1200 + 5000 * hard, sr, 2), rng.standard_normal(nh)) \
-        * np.exp(-th / 0.004)
+    hammer = StatefulFilter(butter("lowpass", 1200 + 5000 * hard, sr, 2), channels=1)(
+        rng.standard_normal(nh)[None])[0] * np.exp(-th / 0.004)
     knock = np.sin(_TWO_PI * rng.uniform(80, 110) * th) * np.exp(-th / 0.012)
     x[:nh] += (0.10 * hard * hammer + 0.05 * knock).astype(np.float32)
     na = max(1, int(0.001 * sr))
