@@ -430,16 +430,27 @@ _TABLE_LEN = 1 << 20  # ~22 s at 48 kHz
 _TABLE_CACHE = 24  # tables kept (float32, ~4 MB each); the oldest goes first
 
 
+_WHITE: list[np.ndarray] = []  # the white noise every table is filtered from (made once)
+
+
 def _table(sr: int, sos: np.ndarray) -> tuple[np.ndarray, float]:
     """A circular table of filtered noise (unit RMS, float32) and the RMS it had."""
     key = (sr, np.asarray(sos, dtype=np.float64).tobytes())
     got = _TABLES.pop(key, None)
     if got is None:
-        white = np.random.default_rng(0xC0105ED).standard_normal(_TABLE_LEN)
         warm = 1 << 15
-        # filtering the periodic extension makes the table wrap around without a seam
-        tab = signal.sosfilt(sos, np.concatenate([white[-warm:], white]))[warm:]
-        scale = float(np.sqrt(np.mean(tab ** 2)))
+        if not _WHITE:
+            white = np.random.default_rng(0xC0105ED).standard_normal(_TABLE_LEN)
+            # the periodic extension: filtering it makes the table wrap around without a seam
+            _WHITE.append(np.concatenate([white[-warm:], white]))
+        sos = np.ascontiguousarray(sos, dtype=np.float64)
+        if _sosfilt_raw is not None:  # the compiled kernel behind signal.sosfilt, in place
+            tab = _WHITE[0][None, :].copy()
+            _sosfilt_raw(sos, tab, np.zeros((1, sos.shape[0], 2)))
+            tab = tab[0, warm:]
+        else:
+            tab = signal.sosfilt(sos, _WHITE[0])[warm:]
+        scale = float(np.sqrt(np.dot(tab, tab) / tab.size))
         tab = (tab / scale).astype(np.float32)
         got = (np.concatenate([tab, tab[: 2 * BLOCK]]), scale)
         while len(_TABLES) >= _TABLE_CACHE:

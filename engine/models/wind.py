@@ -3,9 +3,7 @@ howl in strong wind, and leaf rustle in a breeze.
 
 Cheap by construction: the rumble lives at ~1.5 kHz sample rate, the whoosh and
 the howl at ~6 kHz, and they are brought up to the output rate by streamed
-cubic splines. Rumble, whoosh and rustle read pre-filtered noise tables; the
-howl's slowly wandering amplitude (narrowband noise, ~15 Hz wide) is filtered
-at ~750 Hz and interpolated up. All in float32.
+cubic splines; the rustle reads a pre-filtered noise table. All in float32.
 """
 
 from __future__ import annotations
@@ -65,22 +63,16 @@ class Wind(SoundModel):
         lo_sr = sr / self.f_lo
         mid_sr = sr / self.f_mid
         self.out_gain = 0.38
-        # filtered noise from shared tables (scaled to what white noise through the filter gives)
-        self.rumble_n = ColoredNoise(int(lo_sr), np.vstack([butter("lowpass", 180 + 220 * i, lo_sr, 2),
-                                                            butter("highpass", 25, lo_sr, 1)]), fade=32)
+        self.rumble_f = StatefulFilter(np.vstack([butter("lowpass", 180 + 220 * i, lo_sr, 2),
+                                                  butter("highpass", 25, lo_sr, 1)]), dtype=np.float32)
         self.rumble_up = SplineUpsampler(self.f_lo // self.f_mid, 2)
         self.ctl_lo = Upsampler(self.ctl.factor // self.f_lo, 1)
         self.ctl_mid = Upsampler(self.ctl.factor // self.f_mid, 3)
         # whoosh + howl at ~6 kHz
         self.mid_sr = mid_sr
-        self.whoosh_n = ColoredNoise(int(mid_sr), butter("bandpass", (250, 1100 + 1400 * i), mid_sr, 1), fade=64)
-        # the howl's narrowband noise (a ~15 Hz low-pass) at ~750 Hz: white noise scaled so the
-        # filtered level matches white noise of unit variance filtered at the mid rate
-        self.f_bw = max(1, self.ctl.factor // self.f_mid // 4)
-        bw_sr = mid_sr / self.f_bw
-        self.howl_bw = StatefulFilter(butter("lowpass", 9 + 12 * i, bw_sr, 2), channels=4, dtype=np.float32)
-        self.howl_bw_gain = 12.0 * np.sqrt(bw_sr / mid_sr) * self.out_gain
-        self.howl_bw_up = Upsampler(self.f_bw, 4)
+        self.whoosh_f = StatefulFilter(butter("bandpass", (250, 1100 + 1400 * i), mid_sr, 1), dtype=np.float32)
+        # (a very low cutoff: its poles sit close to the unit circle, so it runs in float64)
+        self.howl_bw = StatefulFilter(butter("lowpass", 9 + 12 * i, mid_sr, 2), channels=4)
         self.howl_f0 = rng.uniform(380, 650) * (1.15 if style == "storm" else 1.0)
         self.howl_ratio = rng.uniform(1.3, 1.6)
         self.howl_osc = [Oscillator(mid_sr, rng.random()), Oscillator(mid_sr, rng.random())]
@@ -102,18 +94,18 @@ class Wind(SoundModel):
         og = self.out_gain
 
         # rumble: low rate, amplitude follows the gusts
-        g_lo = self.ctl_lo((gust * (0.6 + 0.8 * gust) * (self.g_rumble * 0.9 * og * self.rumble_n.scale))
-                           .astype(np.float32)[None], n_lo)
-        lo = self.mix @ self.rumble_n(rng, n_lo, gain=g_lo)
+        lo = self.rumble_f(self.mix @ noise(rng, 2, n_lo, dtype=np.float32))
+        lo *= self.ctl_lo((gust * (0.6 + 0.8 * gust) * (self.g_rumble * 0.9 * og)).astype(np.float32)[None], n_lo)
         mid = self.rumble_up(lo, n_mid)
 
         # whoosh and howl: mid rate, brightness and pitch follow the gusts
-        ctl = self.ctl_mid(np.vstack([gust ** 2 * (self.g_whoosh * 1.6 * og * self.whoosh_n.scale), gust,
+        ctl = self.ctl_mid(np.vstack([gust ** 2 * (self.g_whoosh * 1.6 * og), gust,
                                       self.g_howl * np.maximum(gust - 0.1, 0) ** 1.5]).astype(np.float32), n_mid)
-        mid += self.whoosh_n(rng, n_mid, gain=ctl[0])
+        whoosh = self.whoosh_f(noise(rng, 2, n_mid, dtype=np.float32))
+        whoosh *= ctl[0]
+        mid += whoosh
         if self.g_howl > 0:
-            n_bw = low_len(n_mid, self.f_bw)
-            nb = self.howl_bw_up(self.howl_bw(noise(rng, 4, n_bw, dtype=np.float32)), n_mid)
+            nb = self.howl_bw(noise(rng, 4, n_mid)).astype(np.float32)  # narrowband: ~15 Hz wide
             # two gliding tones, each narrowband noise around its pitch (sine and cosine carriers);
             # their pitches bend together, so one running sum of the bend serves both
             bend = 0.65 + 0.7 * np.minimum(np.maximum(ctl[1], 0), 1.5)
@@ -131,7 +123,7 @@ class Wind(SoundModel):
                 ph = (ph * (2 * np.pi)).astype(np.float32)
                 tone = nb[2 * k] * np.sin(ph)
                 tone += nb[2 * k + 1] * np.cos(ph)
-                tone *= ctl[2] * np.float32(self.howl_bw_gain * (1.0 if k == 0 else 0.6))
+                tone *= ctl[2] * np.float32(12.0 * og * (1.0 if k == 0 else 0.6))
                 tones[k] = tone
             mid += tones
             mid += 0.35 * tones[::-1]
