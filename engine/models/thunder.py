@@ -10,10 +10,14 @@ cracks are rendered at the full rate.
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
+from scipy import signal, special
 
 from ._amb import SplineUpsampler, Sparse, Upsampler, Wander, factor_for, low_len, soft_limit
 from .base import EventBus, SoundModel, StatefulFilter, butter, noise
+
+
+_JITTER = 0.3  # how far (in mean gaps) a strike strays from its slot on the storm's grid
+_RUMBLE_LOUD = 0.17  # gated, weighted RMS every rumble is brought to before its strike's level
 
 
 class Thunder(SoundModel):
@@ -42,6 +46,10 @@ class Thunder(SoundModel):
         self.close_bias = {"distant": -0.45, "close": 0.45}.get(mode, 0.0)
         first = rng.uniform(0.3, 2.5) if i > 0.15 else rng.uniform(1.0, 6.0)
         self.sched = Sparse(int(first * sr))
+        self.jit = 0.0  # the last strike's offset from its slot on the storm's grid, in mean gaps
+        self.deck: list[int] = []  # closeness strata still to deal (see _closeness)
+        # what the loudness meter hears of a rumble: its K-weighting's low cut, at the low rate
+        self.meter_sos = butter("highpass", 40, self.lo_sr, 2)
         self.low_bus = EventBus()
         self.crack_bus = EventBus()
         self.up = SplineUpsampler(self.fac, 2)
@@ -79,8 +87,21 @@ class Thunder(SoundModel):
         cut = 110 + 520 * close ** 1.5
         sos = np.vstack([butter("lowpass", cut, fs, 2), butter("highpass", 24, fs, 2)])
         body = signal.sosfilt(sos, raw, axis=-1) * env
-        body /= np.max(np.abs(body)) + 1e-12
+        # level each rumble by how loud it sounds (rolls, flutter and length vary a lot), not by
+        # its peak, within limits so a lone spike is not blown up
+        body *= np.clip(_RUMBLE_LOUD / (self._loudness(body) + 1e-12), 0.5 / (np.max(np.abs(body)) + 1e-12),
+                        1.1 / (np.max(np.abs(body)) + 1e-12))
         return body
+
+    def _loudness(self, body: np.ndarray) -> float:
+        """RMS of a rumble as a loudness meter gates it: over its 400 ms blocks within 10 dB of
+        the loudest, low end weighted down."""
+        y = signal.sosfilt(self.meter_sos, body, axis=-1)
+        p = (y * y).sum(0)
+        b = int(0.4 * self.lo_sr)
+        k = max(1, p.size // b)
+        blocks = p[:k * b].reshape(k, b).mean(1)
+        return float(np.sqrt(np.mean(blocks[blocks > 0.1 * blocks.max()])))
 
     def _crack(self, rng: np.random.Generator, close: float) -> np.ndarray:
         sr = self.sr
@@ -108,13 +129,36 @@ class Thunder(SoundModel):
         out /= np.max(np.abs(out)) + 1e-12
         return out
 
+    def _gap(self, rng: np.random.Generator) -> float:
+        """Samples to the next strike: strikes keep to a jittered grid of the mean gap (each
+        up to ~0.3 of a gap early or late), so a storm's pace holds whatever the seed."""
+        jit = rng.uniform(-_JITTER, _JITTER)
+        gap = self.mean_gap * (1.0 + jit - self.jit)
+        self.jit = jit
+        return self.sr * gap
+
+    def _closeness(self, rng: np.random.Generator, opening: bool) -> float:
+        """How close the next strike is, 0..1: drawn from the storm's distribution half of it at
+        a time (a shuffled deck of its farther and nearer halves), so a short scene gets a mix
+        of near and far strikes rather than a run of one kind. An opening strike that must be
+        a rumble takes from the farther half and leaves the nearer one for the next."""
+        if opening:  # the second quarter: a rumble, but not one so far off it barely registers
+            self.deck = [1]
+            u = (1 + rng.random()) / 4
+        else:
+            if not self.deck:
+                self.deck = [int(k) for k in rng.permutation(2)]
+            u = (self.deck.pop() + rng.random()) / 2
+        return float(special.betaincinv(1.2 + 2.0 * self.i, 2.2, u))
+
     def _strike(self, rng: np.random.Generator, start: int) -> None:
         i = self.i
-        close = float(np.clip(rng.beta(1.2 + 2.0 * i, 2.2) + self.close_bias, 0, 1))
-        if self.first and self.close_bias <= 0 and i < 0.8:
+        opening = self.first and self.close_bias <= 0 and i < 0.8
+        close = float(np.clip(self._closeness(rng, opening) + self.close_bias, 0, 1))
+        if opening:
             close = min(close, 0.5)  # open on a rumble, not a crack, unless asked
         self.first = False
-        level = (0.35 + 0.55 * close) * rng.uniform(0.75, 1.0)
+        level = (0.5 + 0.35 * close) * rng.uniform(0.9, 1.0)
         body = self._rumble(rng, close) * level
         lo_start = start // self.fac
         if close > 0.55:
@@ -127,8 +171,7 @@ class Thunder(SoundModel):
         n_lo = low_len(n, self.fac)
         low = self.low_bus.begin(n_lo)
         crack = self.crack_bus.begin(n)
-        gap = lambda: self.sr * self.mean_gap * rng.uniform(0.45, 1.55)  # noqa: E731
-        for start in self.sched.onsets(n, gap):
+        for start in self.sched.onsets(n, lambda: self._gap(rng)):
             self._strike(rng, start)
         mod = self.bed_up(self.bed_mod(rng, low_len(n_lo, 8))[None], n_lo)[0]
         low += self.bed(noise(rng, 2, n_lo)) * (self.g_bed * (0.3 + 1.4 * mod ** 2))

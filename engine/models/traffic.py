@@ -35,6 +35,25 @@ _KINDS = {
     "motorbike": ((70, 130), (0.7, 1.0, 0.85, 0.7, 0.6, 0.5, 0.4, 0.3), 1.5, 0.6, (10, 18), 0.1),
 }
 _FIELDS = ("t0", "v", "d", "f0", "accel", "g_eng", "g_tyre", "side", "phase0")
+_JITTER = 0.45  # how far (in mean gaps) a vehicle strays from its slot on the street's grid
+# lateral distance bands, m: near lane, far lane, the next street, far off (one of each per deck)
+_BANDS = ((3.5, 6.0), (6.0, 9.5), (9.5, 16.0), (16.0, 30.0))
+_SQUASH = 0.35  # per-vehicle gain goes as energy^-this: pass-bys' energies span 0.3 of the dB range
+
+
+def _passby_energy(veh: dict) -> float:
+    """Rough K-weighted energy of one pass-by (engine, tyre roar and hiss as rendered)."""
+    s = np.linspace(-SPAN, SPAN, 129)
+    r = np.sqrt((veh["v"] * s) ** 2 + veh["d"] ** 2)
+    near = 6.0 / r
+    g2 = (near * np.clip((SPAN - np.abs(s)) / 2.5, 0, 1)) ** 2
+    eng = 0.25 * (0.1 * veh["g_eng"]) ** 2
+    tyre = (0.09 * veh["g_tyre"] * (0.5 + 0.5 * near)) ** 2
+    hiss = 1.6 * (0.03 * veh["g_tyre"] * near) ** 2
+    return float(np.sum(g2 * (eng + tyre + hiss)) * (s[1] - s[0]))
+
+
+_E_REF = _passby_energy({"v": 12.0, "d": 8.0, "g_eng": 0.45, "g_tyre": 0.95})
 
 
 class Traffic(SoundModel):
@@ -61,16 +80,21 @@ class Traffic(SoundModel):
         self.mid_sr = ms = sr / self.fac
         self.eng_sr = ms / _ENG
         # pass-bys per second, horns per second
-        self.rate = (0.06 + 0.3 * i) * {"highway": 1.6, "quiet": 0.45}.get(road, 1.0)
+        self.rate = (0.09 + 0.27 * i) * {"highway": 1.6, "quiet": 0.55}.get(road, 1.0)
         self.horn_rate = 0.0 if road == "highway" else (0.012 + 0.045 * i) * (0.4 if road == "quiet" else 1.0)
         self.speed_scale = 1.9 if road == "highway" else 1.0
         self.veh = {f: np.zeros(0) for f in _FIELDS}
         self.waves = np.zeros((0, _TABLE + 1), dtype=np.float32)
         self.pos = 0  # samples rendered so far
-        # a vehicle may already be passing when the scene starts
-        if rng.random() < 0.35 + 0.6 * i:
-            self._add_vehicle(rng, rng.uniform(-2.0, 4.0))
-        self.sched = Sparse(int(rng.exponential(0.5 / self.rate) * sr))
+        self.deck: list[int] = []  # distance bands still to deal (see _distance)
+        # the street is already busy when the scene starts: vehicles scheduled over the last
+        # 2 * SPAN seconds (closest approach up to SPAN s ago) are on their way or passing
+        self.jit = rng.uniform(-_JITTER, _JITTER)  # the last scheduled vehicle's offset from its slot
+        s = -2 * SPAN + rng.uniform(0.0, 1.0) / self.rate
+        while s < 0:
+            self._add_vehicle(rng, s + SPAN)
+            s += self._gap(rng)
+        self.sched = Sparse(int(s * sr))
         self.horn_sched = Sparse(int(rng.uniform(3.0, 12.0) / max(0.3, i) * sr)) if self.horn_rate else None
         self.horns = EventBus()
         self.horn_sos = butter("bandpass", (300, 2600), ms, 2)
@@ -78,14 +102,14 @@ class Traffic(SoundModel):
         top = {"quiet": 1100, "highway": 2600}.get(road, 1800)
         self.bed = ColoredNoise(int(ms), np.vstack([butter("bandpass", (60, top), ms, 1),
                                                     peak_sos(90, 6.0, 1.0, ms)]), fade=512)
-        self.g_bed = 0.035 * (0.45 + 0.55 * i) * {"highway": 1.6, "quiet": 0.5}.get(road, 1.0)
+        self.g_bed = 0.045 * (0.45 + 0.55 * i) * {"highway": 1.6, "quiet": 0.6}.get(road, 1.0)
         self.tyre = ColoredNoise(int(ms), np.vstack([butter("bandpass", (250, 3000), ms, 1),
                                                      peak_sos(900, 4.0, 0.7, ms)]), channels=1, fade=256)
         self.hiss = ColoredNoise(sr, np.vstack([butter("highpass", 3500, sr, 2),
                                                 butter("lowpass", 11000, sr, 1)]))
         self.ctl = Control(sr)
-        self.ebb = Wander(rng, 0.05, self.ctl.rate)
-        self.swell = Wander(rng, 0.4, self.ctl.rate)
+        self.ebb = _centred(Wander(rng, 0.05, self.ctl.rate), rng)
+        self.swell = _centred(Wander(rng, 0.4, self.ctl.rate), rng)
         self.rough = Wander(rng, 25.0, self.ctl.rate)  # engine roughness, ~25 Hz wobble
         self.ctl_up = Upsampler(self.ctl.factor // self.fac, 1)
         self.rough_up = Upsampler(self.ctl.factor // (self.fac * _ENG), 1)
@@ -93,6 +117,29 @@ class Traffic(SoundModel):
         self.up = SplineUpsampler(self.fac, 2)
         self.mix = np.array([[1.0, 0.3], [0.3, 1.0]], dtype=np.float32)
         self.ebb_last = None  # the roar's level at the end of the previous block (hiss gain knots)
+
+    def _gap(self, rng: np.random.Generator) -> float:
+        """Seconds to the next vehicle. Vehicles keep to a jittered grid at the mean rate
+        (each one early or late by up to ~half a slot), so gaps vary from near-bumper pairs
+        to long lulls while the count per minute stays at its mean, whatever the seed."""
+        jit = rng.uniform(-_JITTER, _JITTER)
+        gap = (1.0 + jit - self.jit) / self.rate
+        self.jit = jit
+        return gap
+
+    def _distance(self, rng: np.random.Generator) -> float:
+        """Lateral distance of the next vehicle: the near lane, the far lane, the next street
+        or further off. Dealt from a shuffled deck of the four, in pairs of one near and one
+        far, so every few vehicles cover all of them: a run of kerb-side pass-bys, or none at
+        all, would otherwise set the level of a whole render."""
+        if not self.deck:
+            near, far = rng.permutation(2), 2 + rng.permutation(2)
+            flip = rng.random(2) < 0.5
+            for k in (1, 0):  # popped from the end: pair 0 first
+                pair = [int(near[k]), int(far[k])]
+                self.deck += pair[::-1] if flip[k] else pair
+        lo, hi = _BANDS[self.deck.pop()]
+        return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
 
     def _add_vehicle(self, rng: np.random.Generator, t0: float) -> None:
         kinds = list(_KINDS)
@@ -102,7 +149,7 @@ class Traffic(SoundModel):
         new = {
             "t0": t0,  # seconds, absolute, of the closest approach
             "v": rng.uniform(*v_rng) * self.speed_scale,
-            "d": rng.uniform(3.5, 9.0) if rng.random() < 0.55 else rng.uniform(9.0, 30.0),
+            "d": self._distance(rng),
             "f0": rng.uniform(*f_rng),
             "accel": rng.uniform(-0.04, 0.05),
             "g_eng": g_eng * rng.uniform(0.6, 1.2),
@@ -110,6 +157,11 @@ class Traffic(SoundModel):
             "side": 1.0 if rng.random() < 0.5 else -1.0,
             "phase0": rng.random(),
         }
+        # a pass-by's loudness grows steeply as it comes closer and slower (its energy goes
+        # as ~1/(v d), more for the near tyre roar); keep the swell but narrow the range
+        c = (_passby_energy(new) / _E_REF) ** -_SQUASH
+        new["g_eng"] *= c
+        new["g_tyre"] *= c
         for f in _FIELDS:
             self.veh[f] = np.append(self.veh[f], new[f])
         # one cycle of the engine note, harmonics with random phases
@@ -158,7 +210,7 @@ class Traffic(SoundModel):
             out[k:] += g * tone[:-k]
         out /= np.max(np.abs(out)) + 1e-12
         gl, gr = pan_pair(rng.uniform(-0.8, 0.8))
-        level = 0.1 * rng.uniform(0.5, 1.0) * (0.6 + 0.4 * self.i)
+        level = 0.1 * rng.uniform(0.5, 1.0) * (0.6 + 0.4 * self.i) * (0.6 if self.road == "quiet" else 1.0)
         return np.vstack([out * gl, out * gr]) * level
 
     def _passbys(self, rng: np.random.Generator, tc: np.ndarray, n_e: int, n_m: int, n_c: int,
@@ -211,7 +263,7 @@ class Traffic(SoundModel):
         n_c = self.ctl.length(n)
         f32 = np.float32
         # new vehicles are scheduled by the time they become audible
-        for start in self.sched.onsets(n, lambda: sr * rng.exponential(1.0 / self.rate)):
+        for start in self.sched.onsets(n, lambda: sr * self._gap(rng)):
             self._add_vehicle(rng, (self.pos + start) / sr + SPAN)
         horns = self.horns.begin(n_m)
         if self.horn_sched is not None:
@@ -219,7 +271,7 @@ class Traffic(SoundModel):
                 self.horns.add(start // fac, self._horn(rng))
 
         # the roar
-        ebb = (0.7 + 0.6 * self.ebb(rng, n_c) * (0.8 + 0.4 * self.swell(rng, n_c))) * self.g_bed
+        ebb = (0.75 + 0.5 * self.ebb(rng, n_c) * (0.8 + 0.4 * self.swell(rng, n_c))) * self.g_bed
         out = self.mix @ self.bed(rng, n_m, gain=self.ctl_up(ebb.astype(f32)[None], n_m))
         out += horns
         # the roar's level on the coarse grid (for the hiss): ctl sample i sits at full-rate
@@ -238,6 +290,16 @@ class Traffic(SoundModel):
         full = self.up(out, n)
         full += self.hiss(rng, n, gain=_interp(hiss_c.astype(f32), step, n))
         return to_output(full)
+
+
+def _centred(w: Wander, rng: np.random.Generator, spread: float = 0.3) -> Wander:
+    """Start a slow :class:`Wander` near its long-run mean (0.5): it takes several of its time
+    constants to forget where it starts, so a start drawn from all of 0..1 would set the level
+    of a short render."""
+    start = 0.5 + spread * (rng.random() - 0.5)
+    w.state[0] = start
+    w.zi = np.array([start * (1.0 - w.b[0])])  # the smoother's memory: a * y[-1], a = 1 - b
+    return w
 
 
 _HORN_N = 4096
