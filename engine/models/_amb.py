@@ -546,17 +546,19 @@ class GrainBus:
             if count:
                 g = (np.asarray(gains, dtype=np.float64) * scale).tolist()
                 width = grains.shape[1]
-                axpy = _axpy if dtype == np.float32 and grains.dtype == np.float32 else None
+                rows = [out[c] for c in range(channels)]
+                blas = _saxpy is not None and dtype == np.float32 and grains.dtype == np.float32 \
+                    and grains.flags.c_contiguous and all(r.flags.c_contiguous for r in rows)
                 for j, o in enumerate(np.asarray(onsets).tolist()):
                     inside = min(n - o, width)
+                    grain = grains[j]
                     for c in range(channels):
-                        row = out[c]
-                        if axpy is not None and row.flags.c_contiguous:
-                            axpy(row[o:o + inside], grains[j, :inside], g[c][j])
+                        if blas:  # row += gain * grain in place, one BLAS call
+                            _saxpy(grain[:inside], rows[c][o:o + inside], a=g[c][j])
                         else:
-                            row[o:o + inside] += grains[j, :inside] * dtype.type(g[c][j])
+                            rows[c][o:o + inside] += grain[:inside] * dtype.type(g[c][j])
                         if inside < width:
-                            tail[c, :width - inside] += grains[j, inside:] * dtype.type(g[c][j])
+                            tail[c, :width - inside] += grain[inside:] * dtype.type(g[c][j])
         k = min(n, length)
         out[:, :k] += self.tail[:, :k]
         if length > n:  # a short block: the older tail rings on past it
@@ -570,13 +572,21 @@ except Exception:  # pragma: no cover
     _saxpy = None
 
 
+_F32 = np.dtype(np.float32)
+
+
 def _axpy(y: np.ndarray, x: np.ndarray, a: float) -> None:
     """y += a * x in place for float32 vectors (one BLAS pass, no temporary; pieces of
     8192 keep OpenBLAS from splitting it over threads that then spin)."""
-    if _saxpy is not None and y.dtype == np.float32 and x.dtype == np.float32 and y.ndim == 1 \
-            and y.flags.c_contiguous and x.flags.c_contiguous and y.size:
-        for i in range(0, y.size, 8192):
-            _saxpy(x[i:i + 8192], y[i:i + 8192], a=a)
+    size = y.size
+    if _saxpy is not None and y.dtype == _F32 and x.dtype == _F32 and y.ndim == 1 \
+            and y.flags.c_contiguous and x.flags.c_contiguous:
+        if size <= 8192:
+            if size:
+                _saxpy(x, y, a=a)
+        else:
+            for i in range(0, size, 8192):
+                _saxpy(x[i:i + 8192], y[i:i + 8192], a=a)
     else:
         y += x * y.dtype.type(a)
 
