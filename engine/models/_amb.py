@@ -346,10 +346,10 @@ class KernelBank32:
                     x = pad
                 spec = sp_fft.rfft(x.reshape(used.size, channels, segs, seg), nfft, axis=-1)
             spectra = self.spectra[used] if used.size < kern else self.spectra
+            spec *= spectra
             acc = spec[0]
-            acc *= spectra[0]
             for j in range(1, used.size):
-                acc += spec[j] * spectra[j]
+                acc += spec[j]
             parts = sp_fft.irfft(acc, nfft, axis=-1)  # (channels, segs, nfft)
         if out is None:
             out = np.empty((channels, n), dtype=np.float32)
