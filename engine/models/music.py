@@ -500,6 +500,7 @@ class Piano(_Timeline, SoundModel):
         self.mel_pick = rng.integers(0, 3, _TABLE)
         self.mel_step = rng.choice([-2, -1, 1, 2], _TABLE)
         self._bars: dict[int, list] = {}
+        self._notes: dict[int, list] = {}
         self.maxlen = int(self.note_len * sr) + self.release
         self.verb = _Reverb(sr, 2.2, rng)
         self.wet = 0.55
@@ -544,6 +545,17 @@ class Piano(_Timeline, SoundModel):
         self._bars[b] = ev
         return ev
 
+    def _bar_notes(self, b: int) -> list:
+        """Bar b's events with their note waveforms looked up: (onset, note, gain, bus, stop)."""
+        got = self._notes.get(b)
+        if got is None:
+            got = [(onset, _piano_note(self.sr, midi, self.hardness[bucket], self.note_len, self.voice),
+                    gain, bus, stop) for onset, midi, bucket, gain, bus, stop in self._bar_events(b)]
+            if len(self._notes) > 8:
+                self._notes.clear()
+            self._notes[b] = got
+        return got
+
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         start = self._block_start(n)
         end = start + n
@@ -552,10 +564,9 @@ class Piano(_Timeline, SoundModel):
         last = int(np.floor(end / self.bar_samples))
         R = self.release
         for b in range(max(first, -2), last + 1):
-            for onset, midi, bucket, gain, bus, stop in self._bar_events(b):
+            for onset, note, gain, bus, stop in self._bar_notes(b):
                 if onset >= end or stop + R <= start:
                     continue
-                note = _piano_note(self.sr, midi, self.hardness[bucket], self.note_len, self.voice)
                 a = max(onset, start)
                 z = min(end, onset + note.size, stop + R)
                 if z <= a:
