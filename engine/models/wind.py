@@ -9,10 +9,11 @@ cubic splines; the rustle reads a pre-filtered noise table. All in float32.
 from __future__ import annotations
 
 import numpy as np
+from scipy import signal
 
 from ._amb import (ColoredNoise, Control, Oscillator, SplineUpsampler, Upsampler, Wander, factor_for, low_len,
                    sin_cycles, to_output)
-from .base import SoundModel, StatefulFilter, butter, noise
+from .base import BLOCK, SoundModel, StatefulFilter, butter, noise
 
 # style -> (gust rate Hz, gust depth, flutter depth, rumble, whoosh, howl, rustle)
 _STYLES = {
@@ -20,6 +21,82 @@ _STYLES = {
     "gusty": (0.22, 0.95, 0.30, 1.00, 0.60, 0.25, 0.20),
     "storm": (0.35, 0.80, 0.45, 1.00, 0.85, 1.00, 0.25),
 }
+
+
+class _Dealt:
+    """Stands in for a block's generator in :class:`Wander`: its knots (uniform in 0..1) are
+    dealt from a shuffled deck of equal strata of 0..1, one value from each stratum per deck.
+
+    The card dealt next leans towards the high or the low end of what is left in the deck,
+    whichever brings a running sum back towards its long-run mean: ``debt`` (the mean minus
+    what was delivered, in units of the mean) is kept by the caller, or here from ``power``
+    (knot -> what it delivers) when given. The knots keep their uniform spread and a random
+    order, but a strong gust tends to be followed by calmer air rather than another, and any
+    half-minute holds its share of gusts and lulls.
+    """
+
+    def __init__(self, strata: int, power=None) -> None:
+        self.strata = strata
+        self.deck: list[int] = []
+        self.rng: np.random.Generator | None = None
+        self.power = power
+        self.debt = 0.0
+        if power is not None:
+            self.mean = float(np.mean(power((np.arange(4096) + 0.5) / 4096)))
+
+    def random(self, size: int) -> np.ndarray:
+        out = np.empty(size)
+        draws = self.rng.random((size, 3)).tolist()  # per knot: which card, whether to lean, offset
+        for j, (pick, lean, offset) in enumerate(draws):
+            if not self.deck:
+                self.deck = sorted(self.rng.permutation(self.strata).tolist())
+            m = len(self.deck)
+            if m > 1 and lean < min(1.0, abs(self.debt)):  # lean: the upper or lower half of the deck
+                upper = m // 2
+                idx = m - upper + int(pick * upper) if self.debt > 0 else int(pick * (m - upper))
+            else:  # near the mean: any card
+                idx = int(pick * m)
+            out[j] = (self.deck.pop(idx) + offset) / self.strata
+            if self.power is not None:
+                self.debt += 1.0 - self.power(out[j]) / self.mean
+        return out
+
+
+class _DealtWander(Wander):
+    """A :class:`Wander` whose knots come from a :class:`_Dealt` deck, starting mid-range."""
+
+    def __init__(self, rng: np.random.Generator, rate_hz: float, sr_c: float, strata: int = 8,
+                 power=None) -> None:
+        super().__init__(rng, rate_hz, sr_c)
+        self.dealer = _Dealt(strata, power)
+        # start in the middle third: a render opening on a full gust (or dead calm) would carry
+        # it for a time constant, and the loud end of the gust curve weighs heavily in its level
+        start = (1.0 + rng.random()) / 3
+        self.state[0] = start
+        self.zi = np.array([start * (1.0 - self.b[0])])  # the smoother's memory: a * y[-1], a = 1 - b
+
+    def __call__(self, rng: np.random.Generator, n_c: int) -> np.ndarray:
+        self.dealer.rng = rng
+        return super().__call__(self.dealer, n_c)
+
+
+_GUST_MEAN: dict[tuple, float] = {}
+
+
+def _gust_mean(rate_hz: float, sr_c: float, n_c: int, depth: float, strata: int) -> float:
+    """Long-run mean of the gust curve to the fourth (the whoosh's power) for a modulator
+    like the model's: a fixed run of dealt knots (without leaning) through its smoother,
+    vectorised; once per process and setting."""
+    key = (rate_hz, sr_c, n_c, depth, strata)
+    if key not in _GUST_MEAN:
+        rng = np.random.default_rng(0x6057)
+        w = Wander(rng, rate_hz, sr_c)
+        per_block = max(2, int(np.ceil(n_c * rate_hz / sr_c)) + 1) - 1  # knots per block, as Wander
+        knots = (np.argsort(rng.random((32, strata)), axis=1) + rng.random((32, strata))).ravel() / strata
+        x = np.interp(np.arange(knots.size * n_c // per_block) * per_block / n_c, np.arange(knots.size), knots)
+        g = signal.lfilter(w.b, w.a, x, zi=np.array([0.5 * (1.0 - w.b[0])]))[0][n_c * 4:]  # from mid-range
+        _GUST_MEAN[key] = float(np.mean(((1 - depth) * 0.45 + depth * g ** 1.6) ** 4))
+    return _GUST_MEAN[key]
 
 
 class Wind(SoundModel):
@@ -47,10 +124,16 @@ class Wind(SoundModel):
         rate, depth, flutter, rumble, whoosh, howl, rustle = _STYLES[style]
         sr = self.sr
         self.ctl = Control(sr)
-        self.gust = Wander(rng, rate * (0.8 + 0.6 * i), self.ctl.rate)
-        self.flutter = Wander(rng, 2.0 + 2 * i, self.ctl.rate)
         self.depth = depth
         self.flutter_depth = flutter
+        # gusts and flutter keep to their long-run power: the gust knots lean on what the
+        # whoosh's power (the gust curve to the fourth) has delivered so far, the flutter's
+        # on what its own knots gave
+        self.gust = _DealtWander(rng, rate * (0.8 + 0.6 * i), self.ctl.rate)
+        self.gust_mean = _gust_mean(self.gust.rate, self.ctl.rate, self.ctl.length(BLOCK), depth,
+                                     self.gust.dealer.strata)
+        self.flutter = _DealtWander(rng, 2.0 + 2 * i, self.ctl.rate,
+                                    power=lambda k: (1 - 0.5 * flutter + flutter * k) ** 4)
         self.env_up = self.ctl.upsampler(3)
         # level and colour from intensity: stronger wind is louder and brighter
         self.g_rumble = rumble * (0.35 + 0.65 * i)
@@ -88,6 +171,8 @@ class Wind(SoundModel):
         g = self.gust(rng, n_c)
         fl = self.flutter(rng, n_c)
         gust = (1 - self.depth) * 0.45 + self.depth * g ** 1.6
+        share = n_c / self.ctl.length(BLOCK)  # of a full block's worth
+        self.gust.dealer.debt += share * (1.0 - float(np.mean(gust ** 4)) / self.gust_mean)
         gust = gust * (1 - self.flutter_depth * 0.5 + self.flutter_depth * fl)
         n_lo = low_len(n, self.f_lo)
         n_mid = low_len(n, self.f_mid)
