@@ -28,6 +28,7 @@ _SURFACES = {
     "pavement": ((200, 11000), (1800, 7000), 0.008, 1400),
 }
 _KERNELS = 2  # prototype drop sounds; each has its own impulse train
+_PARTIALS = 5  # pitches each prototype rings at
 _OUT = 0.4  # output gain
 
 
@@ -76,11 +77,22 @@ class Rain(SoundModel):
         sr = self.half_sr
         length = max(8, int(decay * sr))
         t = np.arange(length) / sr
-        f = min(rng.uniform(*res), 0.4 * sr)
+        # Thousands of drops a second share these few prototypes, so a prototype with one pitch
+        # would sound as a steady whistle. Each one rings at several pitches spread over the
+        # surface's band, over a resonant noise burst: the sum is a bright patter, not a tone.
+        lo, hi = res[0], min(res[1], 0.4 * sr)
+        centres = np.geomspace(lo, hi, _PARTIALS) * rng.uniform(0.92, 1.08, _PARTIALS)
         env = np.exp(-t / (decay / 4))
-        tone = np.sin(2 * np.pi * f * t * (1 - 0.2 * t / decay))
+        tone = np.zeros(length)
+        for f in centres:
+            glide = 1 - rng.uniform(0.1, 0.3) * t / decay
+            tone += rng.uniform(0.3, 1.0) * np.sin(2 * np.pi * f * t * glide + rng.uniform(0, 2 * np.pi))
+        tone /= np.sqrt(_PARTIALS)
+        burst = signal.sosfilt(butter("bandpass", (lo * 0.8, hi), sr, 1), rng.standard_normal(length))
+        burst /= max(np.std(burst[: max(8, length // 4)]), 1e-9)
         click = rng.standard_normal(length) * np.exp(-t / (decay / 12))
-        return signal.sosfilt(butter("highpass", 150, sr, 1), env * (0.6 * tone + 0.4 * click)) * np.sqrt(self.fac)
+        body = env * (0.45 * tone + 0.35 * burst) + 0.4 * click
+        return signal.sosfilt(butter("highpass", 150, sr, 1), body) * np.sqrt(self.fac)
 
     def _close_drops(self, rng: np.random.Generator, half: np.ndarray) -> None:
         """Add this block's close drops (and the tails of earlier ones) to ``half``."""
