@@ -807,7 +807,9 @@ class Drone(_HalfRateBed):
         # filtered noise swells (filtered at the half rate)
         self.noise_filter = StatefulFilter(butter("bandpass", (90, 160 + 900 * bright), int(self.hr), 1),
                                            channels=1, dtype=np.float32)
-        self.swell_rates = rng.uniform(1 / 31, 1 / 11, 2)
+        # (the main swell comes round at least twice in half a minute, so no render sits in one
+        # long trough; the slower one only shades it)
+        self.swell_rates = np.array([rng.uniform(1 / 17, 1 / 9), rng.uniform(1 / 31, 1 / 11)])
         self.swell_phase = rng.uniform(0, _TWO_PI, 2)
         imp = np.zeros(int(self.hr))
         imp[0] = 1.0
@@ -815,8 +817,13 @@ class Drone(_HalfRateBed):
         self.noise_gain = (0.3 + 0.4 * i) / noise_rms  # relative to the tones' rms of 1
         # occasional low hits on bar lines (never in bar 0: the bed should not open with a bang)
         self.hits = [self._hit(rng) for _ in range(3)]
-        self.hit_on = rng.random(_TABLE) < (0.12 + 0.3 * i)
-        self.hit_on[0] = False
+        # on a jittered grid of bars (every 1/p bars, each up to 0.3 of that early or late), so
+        # half a minute holds its share of them whatever the seed
+        p = 0.12 + 0.3 * i
+        k = np.arange(int(np.ceil(_TABLE * p)) + 1)
+        at = np.round((k + rng.uniform(0, 1) + rng.uniform(-0.3, 0.3, k.size)) / p).astype(int)
+        self.hit_on = np.zeros(_TABLE, dtype=bool)
+        self.hit_on[at[(at > 0) & (at < _TABLE)]] = True
         self.hit_pick = rng.integers(0, len(self.hits), _TABLE)
         self.hit_gain = rng.uniform(0.6, 1.0, _TABLE)
         self.hit_len = max(x.size for x in self.hits)
@@ -826,8 +833,46 @@ class Drone(_HalfRateBed):
         est = np.sqrt(rms(self.core) + np.mean([rms(b) for b in self.banks.values()]))
         for b in [self.core, *self.banks.values()]:
             b.amp = (b.amp[0] / est, b.amp[1] / est)
+        # ...then to the same loudness whatever the seed: the reverb's answer to a sustained
+        # partial is coherent with it and, from one seed's delay lines to another's, can double
+        # it or cancel it, and the meter weighs the low partials down
+        est = np.sqrt(self._tone_power() / 0.75)
+        for b in [self.core, *self.banks.values()]:
+            b.amp = (b.amp[0] / est, b.amp[1] / est)
         self.hit_gain *= 2.5 + 1.5 * i
         self.level = 0.075 * (0.8 + 0.4 * i)
+
+    # BS.1770's K-weighting (pre-filter shelf and RLB high-pass) at 48 kHz
+    _K_SOS = np.array([[1.53512485958697, -2.69169618940638, 1.19839281085285, 1.0, -1.69065929318241,
+                        0.73248077421585],
+                       [1.0, -2.0, 1.0, 1.0, -1.99004745483398, 0.99007225036621]])
+
+    def _wet_response(self, freqs: np.ndarray) -> np.ndarray:
+        """Complex steady-state gain (freqs, 2) of the reverb, as run on the half-rate dry
+        signal (block-mean decimation, delay-line network, linear interpolation back up)."""
+        verb = self.verb
+        D = verb.D
+        w = _TWO_PI * np.asarray(freqs, dtype=np.float64) / self.hr  # radians per half-rate sample
+        d = np.array(verb.d)
+        zd = np.exp(-1j * (w * D)[:, None] * d[None, :])  # each line's delay at the network's rate
+        lines = np.linalg.solve(np.eye(d.size)[None] - zd[:, :, None] * verb.A[None],
+                                (zd * verb.b[None, :])[:, :, None])[:, :, 0]
+        r = np.arange(D)
+        dec = np.mean(np.exp(-1j * w[:, None] * (r - (D - 1) / 2)), axis=1)
+        up = np.mean((1 - r / D) * np.exp(-1j * w[:, None] * (2 * D + r - (D - 1) / 2))
+                     + (r / D) * np.exp(-1j * w[:, None] * (D + r - (D - 1) / 2)), axis=1)
+        return (lines @ verb.C.T) * (dec * up)[:, None]
+
+    def _tone_power(self) -> float:
+        """Loudness-weighted power of the tones with their reverb: the core plus an average
+        cluster state, each partial summed with its (coherent) reverberation."""
+        def power(b: _Bank) -> float:
+            h = self._wet_response(b.freqs)
+            mono = (b.amp[0] + b.amp[1]) * self.wet
+            _, k = signal.sosfreqz(self._K_SOS, worN=b.freqs, fs=48000)
+            return float(np.sum(np.abs(k) ** 2 * (np.abs(b.amp[0] + mono * h[:, 0]) ** 2
+                                                  + np.abs(b.amp[1] + mono * h[:, 1]) ** 2)) / 2)
+        return power(self.core) + float(np.mean([power(b) for b in self.banks.values()]))
 
     def _voice(self, midi: float, gain: float, kmax: int, spread: float, rng, freqs, al, ar) -> None:
         f0 = float(_midi_hz(midi))
@@ -917,7 +962,7 @@ class Drone(_HalfRateBed):
             t = (2 * (j_hi - k + 1) + 1 + 2 * np.arange(k)) / self.sr
             t_ends = np.array([t[0], t[-1]])
             sw = (0.5 + 0.5 * np.sin(_TWO_PI * self.swell_rates[0] * t_ends + self.swell_phase[0])) ** 2 \
-                * (0.6 + 0.4 * np.sin(_TWO_PI * self.swell_rates[1] * t_ends + self.swell_phase[1]))
+                * (0.7 + 0.3 * np.sin(_TWO_PI * self.swell_rates[1] * t_ends + self.swell_phase[1]))
             ramp = (np.linspace(sw[0], sw[1], k) * self.noise_gain).astype(np.float32)
             return self.noise_filter(noise(rng, 1, k, dtype=np.float32))[0] * ramp
         return self._finish(dry, j_lo, j_hi, start, n, extra=hiss)
