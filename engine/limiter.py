@@ -49,6 +49,8 @@ class TruePeakLimiter:
         ext = np.concatenate([self.tail, x], axis=1)
         self.tail = ext[:, -(self.taps - 1):]
         peak = np.abs(ext).max(axis=0)
+        if float(peak.max()) * self.bound <= self.ceiling:
+            return peak[self.taps - 1:]  # cheapest path: nothing in the block can reach the ceiling
         near = maximum_filter1d(peak, size=self.taps, origin=(self.taps - 1) // 2, mode="nearest")
         near = near[self.taps - 1:]
         if near.max() * self.bound <= self.ceiling:
