@@ -340,6 +340,42 @@ def _chirp(sr: int, f1: float, f2: float, dur: float) -> np.ndarray:
     return _fade(x * np.exp(-t / (dur * 0.7)), sr, 0.003, 0.01)
 
 
+_BEEP_LOUDNESS = -15.0  # LUFS (one channel) of the beeping pattern at level 1
+_LAB_BEEP_POWER = 10 ** (-25.8 / 10)  # weighted mean square of a lab's patterned beeps at level 1
+_CHIRP_ENERGY = 10 ** (-29.0 / 10)  # weighted energy (per second) of a lab's average chirp
+
+
+_K_FILTERS: dict[int, list] = {}
+
+
+def _weighted_square(x: np.ndarray, sr: int) -> np.ndarray:
+    """The K-weighted (BS.1770, the engine's meter) square of a short one-off sound, with
+    50 ms of its filtered tail."""
+    if sr not in _K_FILTERS:
+        import pyloudnorm  # the engine's meter: its filters for this rate
+
+        _K_FILTERS[sr] = list(pyloudnorm.Meter(sr)._filters.values())
+    y = np.concatenate([x, np.zeros(int(0.05 * sr))])
+    for f in _K_FILTERS[sr]:
+        y = f.apply_filter(y)
+    return y ** 2
+
+
+def _loudness_periodic(y2: np.ndarray, sr: int) -> float:
+    """Integrated loudness (400 ms blocks every 100 ms, absolute and relative gates) of a
+    mono signal repeating endlessly, from its K-weighted square over a whole number of
+    periods."""
+    block, hop = int(0.4 * sr), int(0.1 * sr)
+    c = np.concatenate([[0.0], np.cumsum(np.concatenate([y2, np.resize(y2, block)]))])
+    starts = np.arange(0, y2.size, hop)
+    z = (c[starts + block] - c[starts]) / block
+    z = z[z >= 10 ** ((-70.0 + 0.691) / 10)]
+    if not z.size:
+        return float("-inf")
+    z = z[z >= np.mean(z) / 10]  # the relative gate, 10 LU down
+    return float(-0.691 + 10 * np.log10(np.mean(z)))
+
+
 class Beeps(_Timeline, SoundModel):
     name = "beeps"
     category = "sfx"
@@ -414,7 +450,36 @@ class Beeps(_Timeline, SoundModel):
         self.maxlen = max(p.size for p in self.protos) + max(o for o, _ in self.pattern)
         self.lab = lab
         if lab:
+            # the occasional patterned beeps at a fixed average power (they were drawn with
+            # their period, pitch and length like any beeping)
+            power = sum(np.sum(_weighted_square(self.protos[p], sr)) for _, p in self.pattern) / self.period
+            gain = np.sqrt(_LAB_BEEP_POWER / power)
+            self.protos = [p * gain for p in self.protos]
             self._setup_lab(rng, i)
+        else:
+            # the pitch, wave, length and pattern drawn above set how loud the beeping is (a
+            # 2 kHz square triplet every two seconds against a short 800 Hz sine once a second):
+            # bring the repeating pattern to a loudness set by the intensity alone
+            got = _loudness_periodic(self._pattern_square(), sr)  # at level 1
+            peak = max(np.max(np.abs(p)) for p in self.protos)
+            self.level = float(min(10 ** ((_BEEP_LOUDNESS - got) / 20) * self.level, 0.9 / peak))
+
+    def _pattern_square(self) -> np.ndarray:
+        """The K-weighted square of whole periods (4 s at least) of the beep pattern at level 1,
+        wrapped around: a stretch of its endless repetition."""
+        reps = max(2, int(np.ceil(4.0 * self.sr / self.period)))
+        size = int(round(reps * self.period))
+        squares = [_weighted_square(p, self.sr) for p in self.protos]
+        y2 = np.zeros(size)
+        for r in range(reps):
+            base = int(round(r * self.period))
+            for off, p in self.pattern:
+                q = squares[p]
+                at = (base + off) % size
+                head = min(q.size, size - at)
+                y2[at:at + head] += q[:head]
+                y2[:q.size - head] += q[head:]  # wrapped round (beeps do not overlap themselves)
+        return y2
 
     def _setup_lab(self, rng: np.random.Generator, i: float) -> None:
         sr = self.sr
@@ -430,9 +495,19 @@ class Beeps(_Timeline, SoundModel):
             pair[:b.size] += b
             pair[int(0.06 * sr):int(0.06 * sr) + b.size] += b * 0.8
             self.chirps.append(pair * 0.18)
+        # their pitches and lengths set how loud they are: bring their average energy (what the
+        # meter hears) to a fixed value
+        energy = np.mean([np.sum(_weighted_square(c, sr)) / sr for c in self.chirps])
+        self.chirps = [c * np.sqrt(_CHIRP_ENERGY / energy) for c in self.chirps]
         self.slot = int(0.25 * sr)
         p = 0.12 + 0.25 * i  # chance of a chirp per quarter second
-        self.chirp_on = rng.random(_TABLE) < p
+        # as many in every eight slots as the chance gives, carrying the fraction over (so any
+        # few seconds hold their share), in random slots of the eight
+        carry = np.floor(rng.uniform(0, 1) + 8 * p * np.arange(_TABLE // 8 + 1))
+        counts = np.diff(carry).astype(int)
+        self.chirp_on = np.zeros(_TABLE, dtype=bool)
+        for g, c in enumerate(counts[:_TABLE // 8]):
+            self.chirp_on[8 * g + rng.permutation(8)[:c]] = True
         self.chirp_at = (rng.random(_TABLE) * self.slot).astype(np.int64)
         self.chirp_pick = rng.integers(0, len(self.chirps), _TABLE)
         self.chirp_gain = rng.uniform(0.4, 1.0, _TABLE)
