@@ -16,6 +16,15 @@ from ._amb import ColoredNoise, Sparse, pan_pair, sin_cycles, soft_limit
 from .base import EventBus, SoundModel, butter
 
 _SONGS = ("chirp", "trill", "whistle", "warble", "teacher")
+# per song: mean loudness-weighted energy of a phrase (near, pitch and tempo 1, level 1) and the
+# typical pitch of its notes, Hz (for the dulling with distance)
+_PHRASE_ENERGY = {"chirp": 0.225, "trill": 0.466, "whistle": 0.647, "warble": 0.686, "teacher": 0.605}
+_PHRASE_PITCH = {"chirp": 4500.0, "trill": 4500.0, "whistle": 2900.0, "warble": 4100.0, "teacher": 4700.0}
+# ...and the mean energy of a phrase's mono notes, unweighted (same conditions)
+_PHRASE_RAW = {"chirp": 0.056, "trill": 0.128, "whistle": 0.183, "warble": 0.18, "teacher": 0.163}
+_BIRD_POWER = 0.0472  # the mean of _Bird.power over birds as drawn (outside a chorus)
+_JITTER = 0.45  # how far (in its mean gaps) a bird's phrase strays from its slot
+_SQUASH = 0.25  # a bird's gain goes as its power^-this: the birds' loudness range (in dB) is halved
 
 
 class _Bird:
@@ -27,6 +36,23 @@ class _Bird:
         self.dist = rng.random() ** 0.8  # 0 near .. 1 far
         self.gap = rng.uniform(2.0, 6.0) * (0.5 if chorus else 1.0)  # mean seconds between phrases
         self.seed_notes = rng.integers(2, 6)
+        self.jit = 0.0  # the last phrase's offset from its slot, in mean gaps
+        self.gain = 1.0  # set by the model: narrows the range of the birds' loudness
+
+    def _dulled(self) -> float:
+        """Energy left to this bird's notes by the dulling with distance (1 when near)."""
+        f = _PHRASE_PITCH[self.song] * self.pitch
+        return (1 + (f / 9000) ** 2) / (1 + (f / (9000 - 6000 * self.dist)) ** 2)
+
+    def power(self) -> float:
+        """Loudness-weighted power of this bird's singing at level 1 (phrase energy by song,
+        slower and nearer birds louder, far ones dulled, over the mean gap)."""
+        near = (1 - 0.75 * self.dist) ** 2 * self._dulled()
+        return _PHRASE_ENERGY[self.song] * self.tempo ** -1.25 * near / self.gap
+
+    def phrase_energy(self) -> float:
+        """Mean energy of this bird's phrases as notes (mono, before their level)."""
+        return _PHRASE_RAW[self.song] * self.tempo ** -1.25 * self._dulled()
 
 
 class Birds(SoundModel):
@@ -61,6 +87,15 @@ class Birds(SoundModel):
         self.air = ColoredNoise(sr, np.vstack([butter("bandpass", (250, 6000), sr, 1)]), fade=128)
         self.g_air = 0.004 * (0.6 + 0.4 * i)
         self.level = 0.25 * (0.6 + 0.4 * i)
+        # which songs, how near and how busy the birds drawn above are sets how loud they are
+        # together (a near warbler against three far chirpers): narrow the range between the
+        # birds (near ones stay louder, busy ones busier), then bring their summed power to what
+        # birds as drawn give on average
+        mean = _BIRD_POWER * (0.6 + 0.8 * i) * (2.0 if chorus else 1.0)
+        for b in self.birds:
+            b.gain = (b.power() / mean) ** -_SQUASH
+        total = sum(b.power() * b.gain ** 2 for b in self.birds)
+        self.level *= float(np.clip(np.sqrt(mean * len(self.birds) / total), 0.25, 4.0))
 
     # -- notes -----------------------------------------------------------------------
     def _note(self, rng, dur: float, f_start: float, f_end: float, shape: str = "lin",
@@ -149,15 +184,26 @@ class Birds(SoundModel):
         for start, x in notes:
             k = int(start * sr)
             mono[k:k + len(x)] += x
-        level = self.level * (1.0 - 0.75 * bird.dist) * rng.uniform(0.7, 1.0)
+        # a long phrase is a little softer and a short one a little louder than its notes alone
+        # would make it (half their spread in energy): a few long trills in a row must not set
+        # the level of a whole clip
+        mono *= (bird.phrase_energy() * self.sr / (float(np.einsum("i,i->", mono, mono)) + 1e-12)) ** 0.25
+        level = self.level * bird.gain * (1.0 - 0.75 * bird.dist) * rng.uniform(0.7, 1.0)
         gl, gr = pan_pair(bird.pan + rng.uniform(-0.05, 0.05))
         return np.vstack([mono * gl, mono * gr]) * level
+
+    def _gap(self, rng: np.random.Generator, bird: _Bird) -> float:
+        """Samples to a bird's next phrase: its phrases keep to a jittered grid of its mean gap
+        (each up to ~half a gap early or late), so a bird sings its share of any half-minute."""
+        jit = rng.uniform(-_JITTER, _JITTER)
+        gap = bird.gap * (1.0 + jit - bird.jit)
+        bird.jit = jit
+        return self.sr * gap
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         out = self.bus.begin(n)
         for bird, sched in zip(self.birds, self.sched):
-            gap = lambda b=bird: self.sr * b.gap * rng.uniform(0.4, 1.6)  # noqa: E731
-            for start in sched.onsets(n, gap):
+            for start in sched.onsets(n, lambda b=bird: self._gap(rng, b)):
                 self.bus.add(start, self._phrase(rng, bird))
         out += self.air(rng, n, gain=self.g_air)
         return soft_limit(out)
