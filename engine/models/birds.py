@@ -22,9 +22,9 @@ _PHRASE_ENERGY = {"chirp": 0.225, "trill": 0.466, "whistle": 0.647, "warble": 0.
 _PHRASE_PITCH = {"chirp": 4500.0, "trill": 4500.0, "whistle": 2900.0, "warble": 4100.0, "teacher": 4700.0}
 # ...and the mean energy of a phrase's mono notes, unweighted (same conditions)
 _PHRASE_RAW = {"chirp": 0.056, "trill": 0.128, "whistle": 0.183, "warble": 0.18, "teacher": 0.163}
-_BIRD_POWER = 0.0472  # the mean of _Bird.power over birds as drawn (outside a chorus)
+_BIRD_POWER = 0.039  # a typical bird's _Bird.power as drawn (outside a chorus; a little under the mean)
 _JITTER = 0.45  # how far (in its mean gaps) a bird's phrase strays from its slot
-_SQUASH = 0.25  # a bird's gain goes as its power^-this: the birds' loudness range (in dB) is halved
+_SQUASH = 0.25  # above the average bird, gain goes as power^-this: its excess (in dB) is halved
 
 
 class _Bird:
@@ -88,12 +88,12 @@ class Birds(SoundModel):
         self.g_air = 0.004 * (0.6 + 0.4 * i)
         self.level = 0.25 * (0.6 + 0.4 * i)
         # which songs, how near and how busy the birds drawn above are sets how loud they are
-        # together (a near warbler against three far chirpers): narrow the range between the
-        # birds (near ones stay louder, busy ones busier), then bring their summed power to what
-        # birds as drawn give on average
+        # together (a near warbler against three far chirpers): hold back the birds louder than
+        # the average bird (near ones stay louder, busy ones busier, but one bird must not carry
+        # the scene), then bring their summed power to what birds as drawn give on average
         mean = _BIRD_POWER * (0.6 + 0.8 * i) * (2.0 if chorus else 1.0)
         for b in self.birds:
-            b.gain = (b.power() / mean) ** -_SQUASH
+            b.gain = min(1.0, (b.power() / mean) ** -_SQUASH)
         total = sum(b.power() * b.gain ** 2 for b in self.birds)
         self.level *= float(np.clip(np.sqrt(mean * len(self.birds) / total), 0.25, 4.0))
 
