@@ -56,9 +56,10 @@ class _Dealt:
                 idx = m - upper + int(pick * upper) if self.debt > 0 else int(pick * (m - upper))
             else:  # near the mean: any card
                 idx = int(pick * m)
-            out[j] = (self.deck.pop(idx) + offset) / self.strata
+            v = (self.deck.pop(idx) + offset) / self.strata
+            out[j] = v
             if self.power is not None:
-                self.debt += 1.0 - self.power(out[j]) / self.mean
+                self.debt += 1.0 - self.power(v) / self.mean
         return out
 
 
@@ -171,8 +172,9 @@ class Wind(SoundModel):
         g = self.gust(rng, n_c)
         fl = self.flutter(rng, n_c)
         gust = (1 - self.depth) * 0.45 + self.depth * g ** 1.6
-        share = n_c / self.ctl.length(BLOCK)  # of a full block's worth
-        self.gust.dealer.debt += share * (1.0 - float(np.mean(gust ** 4)) / self.gust_mean)
+        g2 = gust * gust
+        power = float(np.einsum("i,i->", g2, g2)) / n_c  # the whoosh's: the gust curve^4
+        self.gust.dealer.debt += n_c / self.ctl.length(BLOCK) * (1.0 - power / self.gust_mean)
         gust = gust * (1 - self.flutter_depth * 0.5 + self.flutter_depth * fl)
         n_lo = low_len(n, self.f_lo)
         n_mid = low_len(n, self.f_mid)
