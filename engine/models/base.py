@@ -301,3 +301,26 @@ def impulse_train(rng: np.random.Generator, rate_hz: float, n: int, sr: int,
         out[1:] = 0.0
         out[0] = np.bincount(onsets, amp, minlength=size)
     return out
+
+
+class Timeline:
+    """Mixin: the absolute sample position of the block being rendered.
+
+    Models that place events on a musical or rhythmic grid (piano notes, footsteps,
+    phone rings) compute them from the absolute position, so any block can be
+    rendered knowing only its index. ``next_block`` advances ``block_index``, so the
+    clock snaps to the block grid; repeated ``render_block`` calls (tests, analysis)
+    continue where the last one ended.
+    """
+
+    def _clock_reset(self) -> None:
+        self._clock = 0
+        self._clock_block = 0
+
+    def _block_start(self, n: int) -> int:
+        if self.block_index != self._clock_block:
+            self._clock_block = self.block_index
+            self._clock = self.block_index * BLOCK
+        start = self._clock
+        self._clock += n
+        return start

@@ -30,7 +30,7 @@ import numpy as np
 from scipy import signal
 
 from ._amb import _axpy, polyphase
-from .base import BLOCK, SoundModel, StatefulFilter, butter, noise, pan_gains
+from .base import BLOCK, SoundModel, StatefulFilter, Timeline, butter, noise, pan_gains
 
 _TABLE = 512  # per-layer random tables indexed by bar number mod this (~30 minutes of bars)
 _TWO_PI = 2 * np.pi
@@ -85,23 +85,6 @@ def _mood(params) -> str:
     mood = params.options.get("mood", "")
     return mood if mood in _MOODS else ""
 
-
-class _Timeline:
-    """Absolute position of the block being rendered (mixin for models)."""
-
-    def _clock_reset(self) -> None:
-        self._clock = 0
-        self._clock_block = 0
-
-    def _block_start(self, n: int) -> int:
-        # Engine path: next_block() advances block_index, so snap to its grid.
-        # Analysis path: repeated render_block() calls continue where the last ended.
-        if self.block_index != self._clock_block:
-            self._clock_block = self.block_index
-            self._clock = self.block_index * BLOCK
-        start = self._clock
-        self._clock += n
-        return start
 
 
 class _Harmony:
@@ -456,7 +439,7 @@ _PATTERNS = (
 _BUS_MATRIX = np.hstack([pan_gains(-0.35), pan_gains(0.0), pan_gains(0.35)]).astype(np.float32)  # (2, 3)
 
 
-class Piano(_Timeline, SoundModel):
+class Piano(Timeline, SoundModel):
     name = "piano"
     category = "music"
     keywords = ("piano", "piano music", "music", "score", "soundtrack", "underscore", "background music",
@@ -608,7 +591,7 @@ def _upsample2(xh: np.ndarray, start: int, n: int) -> np.ndarray:
     return 0.5 * (xh[:, ia].astype(np.float64) + xh[:, ib])
 
 
-class _HalfRateBed(_Timeline, SoundModel):
+class _HalfRateBed(Timeline, SoundModel):
     """Sustained beds synthesised at half the sample rate (their content stays well
     below a quarter of the rate), then interpolated up. Tonal parts are pure functions
     of the absolute position; stateful parts (noise, reverb) see each half-rate sample

@@ -15,29 +15,12 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from .base import BLOCK, SoundModel, StatefulFilter, butter, noise, pan_gains
+from .base import BLOCK, SoundModel, StatefulFilter, Timeline, butter, noise, pan_gains
 
 _TABLE = 1024  # per-layer tables of random values, indexed by event number mod this
 
 
 # --------------------------------------------------------------------------- helpers
-
-class _Timeline:
-    """Absolute position of the block being rendered (mixin for models)."""
-
-    def _clock_reset(self) -> None:
-        self._clock = 0
-        self._clock_block = 0
-
-    def _block_start(self, n: int) -> int:
-        # Engine path: next_block() advances block_index, so snap to its grid.
-        # Analysis path: repeated render_block() calls continue where the last ended.
-        if self.block_index != self._clock_block:
-            self._clock_block = self.block_index
-            self._clock = self.block_index * BLOCK
-        start = self._clock
-        self._clock += n
-        return start
 
 
 def _add(out: np.ndarray, start: int, onset: int, ev: np.ndarray, gain=1.0) -> None:
@@ -163,7 +146,7 @@ def _times(options: dict, default: float) -> list[float]:
     return [max(0.0, float(x)) for x in times]
 
 
-class _OneShot(_Timeline, SoundModel):
+class _OneShot(Timeline, SoundModel):
     """Base of one-shot effects: one prototype event per requested time, then silence."""
 
     one_shot = True
@@ -202,7 +185,7 @@ _SURFACE_WORDS = {
 }
 
 
-class Footsteps(_Timeline, SoundModel):
+class Footsteps(Timeline, SoundModel):
     name = "footsteps"
     category = "sfx"
     # not bare "running" ("running water", "engine running") nor "walk" ("a walk in the park")
@@ -376,7 +359,7 @@ def _loudness_periodic(y2: np.ndarray, sr: int) -> float:
     return float(-0.691 + 10 * np.log10(np.mean(z)))
 
 
-class Beeps(_Timeline, SoundModel):
+class Beeps(Timeline, SoundModel):
     name = "beeps"
     category = "sfx"
     keywords = ("beep", "beeps", "beeping", "monitor", "heart monitor", "hospital monitor",
@@ -679,7 +662,7 @@ class Door(_OneShot):
 
 # --------------------------------------------------------------------------- phone
 
-class Phone(_Timeline, SoundModel):
+class Phone(Timeline, SoundModel):
     name = "phone"
     category = "sfx"
     # not bare "ringing": church bells and ears ring too
