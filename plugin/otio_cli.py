@@ -141,6 +141,19 @@ def _err(msg: str) -> None:
 
 # --------------------------------------------------------------------------- commands
 
+def _progress(args: argparse.Namespace):
+    """A progress callback for fill and conform: one bar, made when the total is known."""
+    bar = None
+
+    def progress(done, total, planned, outcome):
+        nonlocal bar
+        if bar is None:
+            bar = ProgressBar(total, "rendering", enabled=None if not args.quiet else False)
+        bar.update(done, outcome.status)
+
+    return progress
+
+
 def _renderer(args):
     from .renderer import make_renderer
 
@@ -169,13 +182,7 @@ def cmd_fill(args) -> int:
         source=args.source, marker_colors=args.marker_colors, min_seconds=args.min_seconds,
         sample_rate=args.sample_rate, channels=args.channels, loudness=args.loudness,
         seed=args.seed, track_name=args.track_name, placeholder=args.placeholder, rate=args.rate)
-    bar = None
-
-    def progress(done, total, planned, outcome):
-        nonlocal bar
-        if bar is None:
-            bar = ProgressBar(total, "rendering", enabled=None if not args.quiet else False)
-        bar.update(done, outcome.status)
+    progress = _progress(args)
 
     try:
         with _renderer(args) as renderer:
@@ -237,13 +244,7 @@ def cmd_conform(args) -> int:
 
     from .conform import conform
 
-    bar = None
-
-    def progress(done, total, planned, outcome):
-        nonlocal bar
-        if bar is None:
-            bar = ProgressBar(total, "rendering", enabled=None if not args.quiet else False)
-        bar.update(done, outcome.status)
+    progress = _progress(args)
 
     try:
         with _renderer(args) as renderer:
