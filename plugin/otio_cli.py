@@ -141,6 +141,24 @@ def _err(msg: str) -> None:
 
 # --------------------------------------------------------------------------- commands
 
+def _run(args: argparse.Namespace, work, table):
+    """Run fill or conform with the chosen renderer and a progress bar; print the table and
+    the format warnings. Returns the report, or None after reporting a bad-input error."""
+    from scenefill.engine.errors import SceneFillError
+
+    try:
+        with _renderer(args) as renderer:
+            report = work(renderer, _progress(args))
+    except (SceneFillError, RuntimeError) as exc:
+        _err(str(exc))
+        return None
+    if not args.quiet:
+        table(report)
+    for w in report.warnings:
+        print(f"scenefill otio: note: {w}", file=sys.stderr)
+    return report
+
+
 def _progress(args: argparse.Namespace):
     """A progress callback for fill and conform: one bar, made when the total is known."""
     bar = None
@@ -161,8 +179,6 @@ def _renderer(args):
 
 
 def cmd_fill(args) -> int:
-    from scenefill.engine.errors import SceneFillError
-
     from .otio_fill import FillSettings, fill
 
     if args.min_seconds < 0:
@@ -175,27 +191,21 @@ def cmd_fill(args) -> int:
         if bad:
             _err(f"--marker-color: unknown colour {bad[0]!r}; use {' '.join(MARKER_COLORS)}")
             return EXIT_BAD_INPUT
-    if args.sample_rate not in (44100, 48000, 96000):
-        _err(f"--sample-rate: unsupported sample rate {args.sample_rate}; use 44100, 48000 or 96000")
+    from scenefill.engine.timing import SUPPORTED_SAMPLE_RATES
+
+    if args.sample_rate not in SUPPORTED_SAMPLE_RATES:
+        _err(f"--sample-rate: unsupported sample rate {args.sample_rate}; use "
+             + ", ".join(map(str, SUPPORTED_SAMPLE_RATES)))
         return EXIT_BAD_INPUT
     settings = FillSettings(
         source=args.source, marker_colors=args.marker_colors, min_seconds=args.min_seconds,
         sample_rate=args.sample_rate, channels=args.channels, loudness=args.loudness,
         seed=args.seed, track_name=args.track_name, placeholder=args.placeholder, rate=args.rate)
-    progress = _progress(args)
-
-    try:
-        with _renderer(args) as renderer:
-            report = fill(args.timeline, args.output, settings=settings, renderer=renderer,
-                          media_dir=args.media_dir, notes_file=args.notes, bundle=args.bundle,
-                          progress=progress)
-    except (SceneFillError, RuntimeError) as exc:
-        _err(str(exc))
+    report = _run(args, lambda renderer, progress: fill(
+        args.timeline, args.output, settings=settings, renderer=renderer, media_dir=args.media_dir,
+        notes_file=args.notes, bundle=args.bundle, progress=progress), _fill_table)
+    if report is None:
         return EXIT_BAD_INPUT
-    if not args.quiet:
-        _fill_table(report)
-    for w in report.warnings:
-        print(f"scenefill otio: note: {w}", file=sys.stderr)
     if report.failed:
         by_error: dict[str, list] = {}
         for p in report.failed:
@@ -240,24 +250,13 @@ def _fill_table(report) -> None:
 
 
 def cmd_conform(args) -> int:
-    from scenefill.engine.errors import SceneFillError
-
     from .conform import conform
 
-    progress = _progress(args)
-
-    try:
-        with _renderer(args) as renderer:
-            report = conform(args.recut, args.output, previous=args.previous, renderer=renderer,
-                             media_dir=args.media_dir, notes_file=args.notes, rate=args.rate,
-                             bundle=args.bundle, progress=progress)
-    except (SceneFillError, RuntimeError) as exc:
-        _err(str(exc))
+    report = _run(args, lambda renderer, progress: conform(
+        args.recut, args.output, previous=args.previous, renderer=renderer, media_dir=args.media_dir,
+        notes_file=args.notes, rate=args.rate, bundle=args.bundle, progress=progress), _conform_table)
+    if report is None:
         return EXIT_BAD_INPUT
-    if not args.quiet:
-        _conform_table(report)
-    for w in report.warnings:
-        print(f"scenefill otio: note: {w}", file=sys.stderr)
     if report.failures:
         for f in report.failures:
             _err(f"could not conform {f}")
