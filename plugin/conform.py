@@ -238,7 +238,7 @@ def conform(recut_path, out, *, previous=None, renderer, media_dir=None, notes_f
             rate: str | None = None, bundle: bool = False, progress=None) -> ConformReport:
     """Run ``otio conform``. Raises OtioInputError for bad input (nothing written)."""
     t0 = time.perf_counter()
-    plan = check_output(out, bundle=bundle)
+    plan = check_output(out, bundle=bundle, source=recut_path)
     sidecar = load_sidecar(notes_file) if notes_file else None
     recut = read_timeline(recut_path, rate=rate)
     trate = detect_rate(recut, rate)

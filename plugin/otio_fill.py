@@ -303,7 +303,7 @@ def fill(timeline_path: str | os.PathLike, out: str | os.PathLike, *, settings: 
          progress: ProgressFn | None = None) -> FillReport:
     """Run ``otio fill``. Raises OtioInputError for bad input (before anything is written)."""
     t0 = time.perf_counter()
-    plan: WritePlan = check_output(out, bundle=bundle)
+    plan: WritePlan = check_output(out, bundle=bundle, source=timeline_path)
     sidecar = load_sidecar(notes_file) if notes_file else None
     tl = read_timeline(timeline_path, rate=settings.rate)
     ex = extract_notes(tl, source=settings.source, marker_colors=settings.marker_colors,

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import opentimelineio as otio
 
+from .patch import lanes_from_tracks, patcher_for
 from .otio_common import META_KEY, OtioInputError, TimelineRate, is_generated_track, quiet_adapters
 
 #: extension -> (adapter name, human name)
@@ -56,10 +57,16 @@ class WritePlan:
     label: str
     warnings: list[str] = field(default_factory=list)
     extra_outputs: list[Path] = field(default_factory=list)
+    source: Path | None = None   # the editor's own document: patched in place of a rewrite where we can
 
 
-def check_output(out: str | os.PathLike, *, bundle: bool = False) -> WritePlan:
-    """Refuse an OUT we cannot write before any work is done."""
+def check_output(out: str | os.PathLike, *, bundle: bool = False,
+                 source: str | os.PathLike | None = None) -> WritePlan:
+    """Refuse an OUT we cannot write before any work is done.
+
+    ``source`` is the timeline that was read; when OUT has the same format and a
+    patcher exists for it, the output is that document with our lanes added.
+    """
     p = Path(out)
     ext = p.suffix.lower().lstrip(".")
     if bundle and ext != "otioz":
@@ -90,7 +97,7 @@ def check_output(out: str | os.PathLike, *, bundle: bool = False) -> WritePlan:
         raise OtioInputError(f"-o {p}: directory {probe} is not writable")
     if p.is_dir():
         raise OtioInputError(f"-o {p}: is a directory")
-    return WritePlan(p, ext, adapter, label)
+    return WritePlan(p, ext, adapter, label, source=Path(source) if source is not None else None)
 
 
 # --------------------------------------------------------------------------- preparation
@@ -142,6 +149,11 @@ def serialize(tl: otio.schema.Timeline, plan: WritePlan, rate: TimelineRate) -> 
 
 
 def _serialize(tl, plan: WritePlan, rate: TimelineRate) -> list[tuple[Path, bytes | None]]:
+    patcher = patcher_for(plan.adapter)
+    if patcher is not None and plan.source is not None \
+            and plan.source.suffix.lower().lstrip(".") == plan.ext:
+        lanes = lanes_from_tracks(_generated_tracks(tl), rate)
+        return [(plan.out, patcher.patch(plan.source.read_bytes(), lanes, rate))]
     if plan.adapter == "otio_json":
         return [(plan.out, otio.adapters.write_to_string(tl, "otio_json").encode())]
     if plan.adapter == "otioz":

@@ -9,6 +9,26 @@ that cannot carry everything the editor made. Each format has one module with
 so a second run or a conform replaces rather than stacks).
 """
 
+import importlib
+from types import ModuleType
+
 from .lanes import Lane, Placement, lanes_from_tracks
 
-__all__ = ["Lane", "Placement", "lanes_from_tracks"]
+#: OTIO adapter name -> module in this package that patches that format
+PATCHERS = {"kdenlive": "kdenlive", "fcp_xml": "fcp7", "fcpx_xml": "fcpx"}
+
+
+def patcher_for(adapter: str) -> ModuleType | None:
+    """The patcher module for an adapter's format, or None where we cannot patch it."""
+    name = PATCHERS.get(adapter)
+    if name is None:
+        return None
+    try:
+        return importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__name__}.{name}":
+            raise
+        return None     # not written yet: the adapter's rewrite is used (and its losses reported)
+
+
+__all__ = ["Lane", "Placement", "PATCHERS", "lanes_from_tracks", "patcher_for"]
