@@ -206,6 +206,12 @@ def test_wer_ignores_case_and_punctuation_but_not_words():
     assert word_errors("Get back to the car, now!", "Get back to the bar now").rate == pytest.approx(1 / 6)
 
 
+def test_wer_reads_numbers_the_way_they_are_said():
+    assert word_errors("stable at minus eighty degrees", "Stable at minus 80 degrees.").rate == 0.0
+    assert normalise("1,204 and 2.5%") == "one thousand two hundred four and two point five percent".split()
+    assert word_errors("three o'clock", "3-0 clock").errors == 2  # a real mishearing stays one
+
+
 # --- delivery checks -----------------------------------------------------------------------------
 
 def test_true_peak_sees_the_peak_between_samples():
@@ -235,8 +241,12 @@ def test_loop_seam_passes_a_whole_number_of_cycles_and_catches_a_cut():
     assert seam_check(seamless[None], sr).seamless
     bad = seam_check(cut[None], sr)
     assert not bad.seamless and bad.step_ratio > 10
-    noise = np.random.default_rng(2).standard_normal(sr) * np.r_[np.full(sr // 2, 0.01), np.full(sr - sr // 2, 0.5)]
-    assert not seam_check(noise[None], sr).seamless  # a 34 dB level jump at the wrap
+    noise = np.random.default_rng(2).standard_normal(sr)
+    swell = noise * np.geomspace(0.01, 0.5, sr)            # a slow 34 dB swell: smooth inside, a jump at the wrap
+    assert not seam_check(swell[None], sr).seamless
+    door = noise * 0.05
+    door[sr // 2: sr // 2 + 2400] *= 20                      # a loud moment inside the file is not a seam
+    assert seam_check(door[None], sr).seamless
 
 
 # --- the prompt set ------------------------------------------------------------------------------

@@ -19,6 +19,10 @@ TRUE_PEAK_CEILING_DBTP = -1.0
 #: a seam step larger than this share of the file's sample-to-sample steps is a click
 SEAM_STEP_PERCENTILE_LIMIT = 99.9
 SEAM_BLOCK_S = 0.05
+#: a wrap level jump under this many dB is never audible as a seam ...
+SEAM_LEVEL_FLOOR_DB = 1.5
+#: ... nor one within this factor of the most abrupt 50 ms change elsewhere in the file
+SEAM_LEVEL_MARGIN = 1.25
 
 
 def true_peak_dbtp(audio: np.ndarray) -> float:
@@ -72,11 +76,14 @@ class SeamCheck:
     step_percentile: float     # share of the file's steps smaller than the seam step, in %
     level_jump_db: float       # RMS of the first vs last 50 ms
     typical_level_jump_db: float  # 99th percentile of the same between adjacent 50 ms blocks
+    largest_level_jump_db: float  # the most abrupt change between adjacent 50 ms blocks inside the file
 
     @property
     def seamless(self) -> bool:
+        """No click (the wrap step is within the file's own steps) and the wrap is not the most
+        abrupt change in level anywhere in the file (a rain drop or a door may be; the seam may not)."""
         return bool(self.step_percentile <= SEAM_STEP_PERCENTILE_LIMIT
-                and self.level_jump_db <= max(1.5, self.typical_level_jump_db))
+                    and self.level_jump_db <= max(SEAM_LEVEL_FLOOR_DB, SEAM_LEVEL_MARGIN * self.largest_level_jump_db))
 
     def to_dict(self) -> dict:
         d = {k: round(v, 3) for k, v in asdict(self).items()}
@@ -100,6 +107,8 @@ def seam_check(audio: np.ndarray, sample_rate: int) -> SeamCheck:
     n_blocks = x.shape[1] // block
     power = (x[:, : n_blocks * block] ** 2).reshape(x.shape[0], n_blocks, block).mean(axis=(0, 2))
     levels = _db(power)
-    typical = float(np.percentile(np.abs(np.diff(levels)), 99)) if n_blocks > 2 else 0.0
+    jumps = np.abs(np.diff(levels))
+    typical = float(np.percentile(jumps, 99)) if n_blocks > 2 else 0.0
+    largest = float(jumps.max()) if n_blocks > 2 else 0.0
     head, tail = _db(np.mean(x[:, :block] ** 2)), _db(np.mean(x[:, -block:] ** 2))
-    return SeamCheck(float(wrap[worst] / rms_step[worst]), percentile, float(abs(head - tail)), typical)
+    return SeamCheck(float(wrap[worst] / rms_step[worst]), percentile, float(abs(head - tail)), typical, largest)

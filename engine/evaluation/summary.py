@@ -37,7 +37,7 @@ def format_scorecard(card: Scorecard, expect: list[str] = ()) -> str:
     if card.seam is not None:
         s = card.seam
         lines.append(f"loop seam   step {s.step_ratio:.2f}x typical (percentile {s.step_percentile:.2f}), "
-                     f"level jump {s.level_jump_db:.1f} dB vs {s.typical_level_jump_db:.1f} dB typical: "
+                     f"level jump {s.level_jump_db:.1f} dB vs {s.largest_level_jump_db:.1f} dB at most inside: "
                      f"{'seamless' if s.seamless else 'AUDIBLE SEAM'}")
     for name, why in card.skipped.items():
         lines.append(f"skipped     {name}: {why}")

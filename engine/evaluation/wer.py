@@ -1,8 +1,9 @@
 """Word error rate, the standard ASR yardstick: (substitutions + deletions + insertions) / reference words.
 
-Both texts are normalised first (case, punctuation, hyphens, digits spelled the
-way Whisper tends to write them are left alone), so a line that was heard
-right is not penalised for a comma. Implemented here (a word-level Levenshtein
+Both texts are normalised first (case, punctuation, hyphens, and numbers
+written as digits spelled out as words, since Whisper writes "80" for
+"eighty"), so a line that was heard right is not penalised for a comma or for
+how a number is written. Implemented here (a word-level Levenshtein
 alignment) rather than pulling in a dependency for twenty lines.
 """
 
@@ -14,12 +15,41 @@ from dataclasses import dataclass
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
 _NON_WORD = re.compile(r"[^a-z0-9' ]+")
+_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?![\w])")
+_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+         "sixteen seventeen eighteen nineteen").split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def number_words(n: int) -> str:
+    """0 <= n < 10**9 in words: 80 -> "eighty", 1204 -> "one thousand two hundred four"."""
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
+    for size, name in ((10**6, "million"), (1000, "thousand"), (100, "hundred")):
+        if n >= size:
+            head, rest = divmod(n, size)
+            return f"{number_words(head)} {name}" + ("" if rest == 0 else " " + number_words(rest))
+    raise AssertionError(n)  # pragma: no cover
+
+
+def _spell_numbers(text: str) -> str:
+    def spell(m: re.Match) -> str:
+        whole = int(m.group(1).replace(",", ""))
+        if whole >= 10**9:
+            return m.group(0)
+        words = number_words(whole)
+        if m.group(2):
+            words += " point " + " ".join(_ONES[int(d)] for d in m.group(2))
+        return f" {words} "
+    return _NUMBER.sub(spell, text)
 
 
 def normalise(text: str) -> list[str]:
     """Lower-case words without punctuation: "Hello, World!" -> ["hello", "world"]."""
     text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).lower()
-    text = text.replace("-", " ")
+    text = _spell_numbers(text.replace("-", " ").replace("%", " percent"))
     text = _NON_WORD.sub(" ", text)
     return [w.strip("'") for w in text.split() if w.strip("'")]
 
