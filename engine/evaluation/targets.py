@@ -83,10 +83,12 @@ def summarise(rows: list[dict]) -> dict:
         "confusions": confusions.most_common(8),
         "skipped_scorers": dict(skipped),
     }
+    # None: nothing to judge (no dialogue prompt in the selection, say)
+    rec_rate, loud_rate = summary["recognition"]["rate"], summary["loudness"]["rate"]
     summary["met"] = {
-        "recognition": summary["recognition"]["rate"] is not None and summary["recognition"]["rate"] >= RECOGNITION_TARGET,
-        "wer": corpus_wer is not None and corpus_wer <= WER_TARGET,
-        "loudness": summary["loudness"]["rate"] is not None and summary["loudness"]["rate"] >= LOUDNESS_TARGET,
+        "recognition": None if rec_rate is None else rec_rate >= RECOGNITION_TARGET,
+        "wer": None if corpus_wer is None else corpus_wer <= WER_TARGET,
+        "loudness": None if loud_rate is None else loud_rate >= LOUDNESS_TARGET,
     }
     summary["text"] = summary_text(summary)
     return summary
@@ -94,7 +96,7 @@ def summarise(rows: list[dict]) -> dict:
 
 def summary_text(s: dict) -> str:
     rec, sp, lo = s["recognition"], s["speech"], s["loudness"]
-    yes = {True: "met", False: "NOT met"}
+    yes = {True: "met", False: "NOT met", None: "nothing to judge"}
     lines = [
         f"prompts: {s['prompts']}" + (f" ({len(s['render_failures'])} failed to render)" if s["render_failures"] else ""),
         f"recognised (YAMNet: main label in top 10 and some label in top 5): {rec['passed']}/{rec['of']} "
