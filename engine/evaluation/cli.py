@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--subset", type=int, metavar="N", help="only the first N prompts (spread over the categories)")
     p.add_argument("--ids", nargs="+", metavar="ID", help="only these prompt ids (space or comma separated)")
     p.add_argument("--category", help="only one category (weather, interiors, urban, crowds, nature, tech, "
-                                      "timed, music, speech)")
+                                      "timed, music, dialogue)")
     p.add_argument("--out", default="out/eval", help="report folder (default out/eval)")
     p.add_argument("--report", nargs="+", choices=("md", "html"), default=["md", "html"],
                    help="report formats (default both)")
