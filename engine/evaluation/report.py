@@ -56,7 +56,7 @@ def _targets_rows(summary: dict) -> list[list[str]]:
          f"{rec['passed']}/{rec['of']} = {_pct(rec['rate'])} (top 10: {_pct(rec['first_in_top10'])}, "
          f"top 5: {_pct(rec['any_in_top5'])})", mark[met["recognition"]]],
         ["speech lines in ambience, Whisper tiny.en WER", "<= 5 %",
-         f"{_pct(sp['corpus_wer'])} over {sp['prompts']} prompts ({sp['lines_within_target']} within 5 %)",
+         f"{_pct(sp['corpus_wer'], 1)} over {sp['prompts']} prompts ({sp['lines_within_target']} within 5 %)",
          mark[met["wer"]]],
         ["integrated loudness within 1 LU of the target", "every prompt",
          f"{lo['within_1lu']}/{lo['of']} = {_pct(lo['rate'])}", mark[met["loudness"]]],
@@ -144,7 +144,7 @@ def html_report(rows: list[dict], summary: dict, meta: dict) -> str:
         trs = "".join("<tr>" + "".join(f"<td>{c if raw else e(c)}</td>" for c in r) + "</tr>" for r in body)
         return f"<table><tr>{head}</tr>{trs}</table>"
 
-    targets = [[e(a), e(b), e(c), f'<span class="{"not" if "not" in d else "met"}">{e(d.strip("*"))}</span>']
+    targets = [[e(a), e(b), e(c), f'<span class="{"not" if "not" in d else "met" if d == "met" else ""}">{e(d.strip("*"))}</span>']
                for a, b, c, d in _targets_rows(summary)]
     cats = summary["categories"]
     cat_rows = [[c, f"{cats[c]['passed']}/{cats[c]['prompts']}", _pct(cats[c]["pass_rate"])]

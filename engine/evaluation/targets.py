@@ -18,8 +18,8 @@ def _rate(hits: int, total: int) -> float | None:
     return hits / total if total else None
 
 
-def _pct(v: float | None) -> str:
-    return "n/a" if v is None else f"{v:.0%}"
+def _pct(v: float | None, digits: int = 0) -> str:
+    return "n/a" if v is None else f"{v:.{digits}%}"
 
 
 def summarise(rows: list[dict]) -> dict:
@@ -113,7 +113,7 @@ def summary_text(s: dict) -> str:
         f"recognised (YAMNet: main label in top 10 and some label in top 5): {rec['passed']}/{rec['of']} "
         f"= {_pct(rec['rate'])} (target >= {rec['target']:.0%}: {yes[s['met']['recognition']]}); "
         f"main in top 10 {_pct(rec['first_in_top10'])}, any in top 5 {_pct(rec['any_in_top5'])}",
-        f"speech (Whisper tiny.en): WER {_pct(sp['corpus_wer'])} over {sp['prompts']} prompts, "
+        f"speech (Whisper tiny.en): WER {_pct(sp['corpus_wer'], 1)} over {sp['prompts']} prompts, "
         f"{sp['lines_within_target']} within 5 % (target <= {sp['target']:.0%}: {yes[s['met']['wer']]})",
         f"loudness within 1 LU: {lo['within_1lu']}/{lo['of']} = {_pct(lo['rate'])} "
         f"(target 100 %: {yes[s['met']['loudness']]}); true peak <= -1 dBTP: {lo['true_peak_ok']}/{lo['of']}",
