@@ -182,9 +182,11 @@ def timecode_to_frames(tc: str, fps: Fraction, field: str = "timecode") -> int:
 def parse_sample_rate(value: int | str) -> int:
     """Validate an output sample rate."""
     try:
+        if isinstance(value, str) and len(value.strip()) > MAX_NUMBER_CHARS:
+            raise ValueError(value)
         sr = int(value)
     except (TypeError, ValueError):
-        raise InvalidRequest("sample_rate", f"not a number: {value!r}") from None
+        raise InvalidRequest("sample_rate", f"not a number: {shown(value)}") from None
     if sr not in SUPPORTED_SAMPLE_RATES:
         raise InvalidRequest(
             "sample_rate",
