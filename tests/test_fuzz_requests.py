@@ -1,9 +1,9 @@
 """Hostile input, generated: every RenderRequest / FrameRange field and the CLI's numeric options.
 
 Whatever arrives, the answer is a request or a refusal naming the field, and it
-comes fast: each case runs under a wall-clock bound (:data:`BOUND`), so a parser
-that hangs (``Fraction("1e15000000")`` builds a 15-million-digit integer) fails
-the case instead of stalling the suite. The daemon is also probed over gRPC,
+comes fast: each case runs in a child process under a wall-clock bound
+(:data:`BOUND`, see fuzz_cases.py), so a parser that hangs (``Fraction("1e15000000")``
+builds a 15-million-digit integer) fails the case instead of stalling the suite. The daemon is also probed over gRPC,
 where a stuck event loop would show up as a health check that does not answer.
 """
 
@@ -20,9 +20,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from scenefill.cli import _request_from_args, build_parser
-from scenefill.engine.errors import InvalidRequest, SceneFillError
-from scenefill.engine.request import RenderRequest
+from fuzz_cases import BoundedRunner
+from scenefill.engine.errors import InvalidRequest
 from scenefill.server import scenefill_pb2 as pb
 from scenefill.server import scenefill_pb2_grpc as pb_grpc
 from scenefill.server.convert import request_from_proto
@@ -40,21 +39,11 @@ HOSTILE_NUMBERS = ["1e15000000", "1e999999999", "-1e-999999999", "9" * 5000, "1/
                    "23.976 DF", "24000/1001", "29.97", "1e3", "1E-3", ".5", "5.", "+25", "2.5e+0", " 25 ", ""]
 
 
-def bounded(fn, *args):
-    """Run ``fn(*args)`` in a thread; (returned value, raised exception); fails if it takes over BOUND."""
-    box: dict = {}
-
-    def target():
-        try:
-            box["value"] = fn(*args)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(BOUND)
-    assert not thread.is_alive(), f"took over {BOUND} s (a hang): {args!r:.300}"
-    return box.get("value"), box.get("error")
+@pytest.fixture(scope="module")
+def runner():
+    r = BoundedRunner(BOUND)
+    yield r
+    r.close()
 
 
 numbers = st.one_of(
@@ -119,15 +108,25 @@ def wire_requests(draw) -> pb.RenderRequest:
     return msg
 
 
-def check_outcome(value, error) -> None:
+def check_refusal(outcome: tuple, *, invalid_request: bool = True) -> None:
+    """An error outcome (from fuzz_cases) must be a short refusal naming the field."""
+    _, name, is_invalid, is_ours, field, message, length = outcome
+    if invalid_request:
+        assert is_invalid and field, f"{name}: {message:.300}"
+    else:
+        assert is_ours, f"{name}: {message:.300}"  # a SceneFillError: one line, exit 2
+    assert length < MAX_MESSAGE_CHARS, message[:300]
+
+
+def check_outcome(outcome: tuple) -> None:
     """A validated request or a short refusal naming the field; nothing else."""
-    if error is not None:
-        assert isinstance(error, InvalidRequest), f"{type(error).__name__}: {error!s:.300}"
-        assert error.field and len(str(error)) < MAX_MESSAGE_CHARS, str(error)[:300]
+    if outcome[0] == "error":
+        check_refusal(outcome)
         return
-    assert isinstance(value, RenderRequest)
-    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]", value.note), "control characters kept"
-    assert len(json.dumps(value.extra)) <= 16 * 1024
+    kind, note, extra_chars, _ = outcome
+    assert kind == "request", outcome
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]", note), "control characters kept"
+    assert extra_chars <= 16 * 1024
 
 
 # ---------------------------------------------------------------- wire -> engine, in process
@@ -140,8 +139,8 @@ def check_outcome(value, error) -> None:
 @example(msg=pb.RenderRequest(note="rain", n_samples=4800, extra_json='{"a": ' + deep + "}"))
 @example(msg=pb.RenderRequest(note="rain", n_samples=4800, extra_json='{"x": "' + "y" * 6_000_000 + '"}'))
 @example(msg=pb.RenderRequest(note="rain", n_samples=4800, extra_json='{"time_reference": "abc"}'))
-def test_every_wire_request_converts_fast_to_a_request_or_a_refusal(msg):
-    check_outcome(*bounded(request_from_proto, msg, MAX_SECONDS))
+def test_every_wire_request_converts_fast_to_a_request_or_a_refusal(runner, msg):
+    check_outcome(runner.run("wire", msg.SerializeToString(), MAX_SECONDS))
 
 
 @pytest.mark.parametrize("extra, field", [
@@ -174,34 +173,25 @@ cli_lengths = st.one_of(
 )
 
 
-def _cli_request(argv: list[str]):
-    try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as exc:  # argparse refused a value (exit 2, one usage line)
-        assert exc.code == 2
-        return None
-    return _request_from_args(args).validate(args.max_seconds)
-
-
 @settings(max_examples=300, **FUZZ)
 @given(length=cli_lengths, handles=st.one_of(st.none(), numbers), sample_rate=st.one_of(st.none(), numbers))
 @example(length=["--seconds", "1e15000000"], handles=None, sample_rate=None)
 @example(length=["--frames", "24", "--fps", "1e999999999"], handles=None, sample_rate=None)
 @example(length=["--seconds", "2"], handles="1e15000000", sample_rate=None)
 @example(length=["--samples", "9" * 4000], handles=None, sample_rate=None)
-def test_the_cli_numeric_options_parse_fast_to_a_request_or_a_refusal(length, handles, sample_rate, capsys):
+def test_the_cli_numeric_options_parse_fast_to_a_request_or_a_refusal(runner, length, handles, sample_rate):
     argv = ["render", "rain on a roof", "-o", "x.wav", *length]
     if handles is not None:
         argv += ["--handles", handles]
     if sample_rate is not None:
         argv += ["--sample-rate", sample_rate]
-    value, error = bounded(_cli_request, argv)
-    if error is not None:
-        assert isinstance(error, SceneFillError), f"{type(error).__name__}: {error!s:.300}"
-        assert len(str(error)) < MAX_MESSAGE_CHARS, str(error)[:300]
+    outcome = runner.run("cli", argv)
+    if outcome[0] == "exit":
+        assert outcome[1] == 2  # argparse refused a value: one usage line, exit 2
+    elif outcome[0] == "error":
+        check_refusal(outcome, invalid_request=False)
     else:
-        assert value is None or isinstance(value, RenderRequest)
-    capsys.readouterr()  # argparse's usage lines
+        assert outcome[0] == "request", outcome
 
 
 # ---------------------------------------------------------------- the daemon, over gRPC
