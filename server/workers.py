@@ -562,6 +562,11 @@ class WorkerPool:
         for worker in list(self._workers):
             if worker.dead:
                 continue
+            try:
+                if worker.conn.poll():  # messages not read yet (the loop was busy): it is alive
+                    continue
+            except (OSError, ValueError):
+                continue  # closed: _on_readable sees the EOF and reports the death
             if not worker.ready:
                 if now - worker.started > self.start_timeout:
                     self._kill(worker, WorkerStalled(

@@ -238,3 +238,39 @@ def test_serve_refuses_a_stall_timeout_that_is_not_a_positive_number(tmp_path):
                               timeout=60)
         assert done.returncode == 2 and "--stall-timeout" in done.stderr, (bad, done.stderr)
 
+
+
+def test_the_watchdog_kills_a_render_that_runs_past_its_ceiling():
+    """A worker that keeps its heartbeat but never finishes (a loop in the engine) is cut off too."""
+    import asyncio
+    import multiprocessing
+
+    from scenefill.server.workers import WorkerPool, WorkerStalled, _Running, _Worker, job_ceiling
+
+    assert job_ceiling(48000 * 3600, 48000) > 2 * 3600  # a long render is never cut short
+
+    async def scenario():
+        pool = WorkerPool(1, max_seconds=10, stall_timeout=30)
+        pool._loop = asyncio.get_running_loop()
+        pool._spawn_soon = lambda delay=0.0: None  # no real replacement in this unit test
+        wedged = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+        parent, _child = multiprocessing.Pipe()
+
+        class Proc:
+            pid = wedged.pid
+            exitcode = None
+
+        worker = _Worker(Proc(), parent)
+        worker.ready = True
+        pool._workers.append(worker)
+        future = pool._loop.create_future()
+        worker.job = _Running("job1", future, None, deadline=time.monotonic() + 600, ceiling=600)
+        pool.check_workers()
+        assert not future.done()  # alive and within its ceiling
+        worker.last_seen = time.monotonic() + 600  # its heartbeat goes on...
+        pool.check_workers(now=time.monotonic() + 601)  # ...but the render is past its ceiling
+        assert future.done() and isinstance(future.exception(), WorkerStalled)
+        assert "ran past its 600 s ceiling" in str(future.exception())
+        return wedged.wait(10)
+
+    assert asyncio.run(scenario()) == -signal.SIGKILL
