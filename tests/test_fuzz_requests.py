@@ -18,6 +18,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import event as note_event
 from hypothesis import strategies as st
 
 from fuzz_cases import BoundedRunner
@@ -105,6 +106,29 @@ def wire_requests(draw) -> pb.RenderRequest:
     msg.voice = draw(st.one_of(st.sampled_from(["", "joe", "/etc/passwd", "../x.onnx"]), texts,
                                st.just("v" * 100000)))
     msg.extra_json = draw(extra_jsons)
+    return msg
+
+
+@st.composite
+def valid_requests(draw) -> pb.RenderRequest:
+    """Requests the daemon renders (short ones), with the free-form fields still drawn freely."""
+    msg = pb.RenderRequest(note=draw(notes.filter(lambda n: n.strip() and len(n) <= 8000)),
+                           sample_rate=draw(st.sampled_from([0, 44100, 48000, 96000])),
+                           channels=draw(st.sampled_from([0, 1, 2])), seed=draw(st.integers(0, 2**63 - 1)),
+                           loop=draw(st.booleans()), format=draw(st.sampled_from(["", "wav", "flac"])),
+                           bit_depth=draw(st.sampled_from([0, 16, 24])),
+                           loudness_preset=draw(st.sampled_from(["", "broadcast", "streaming"])),
+                           extra_json=draw(st.one_of(st.just(""), st.dictionaries(
+                               st.text(max_size=8), st.one_of(st.integers(), st.text(max_size=20)), max_size=3
+                           ).map(json.dumps), st.integers(0, 2**64 - 1).map(lambda t: json.dumps({"time_reference": t})))))
+    if draw(st.booleans()):
+        msg.n_samples = draw(st.integers(1, 9600))
+        msg.handle_samples = draw(st.integers(0, 4800))
+    else:
+        msg.frames.CopyFrom(pb.FrameRange(start_frame=draw(st.integers(0, 10**9)), n_frames=draw(st.integers(1, 4)),
+                                          rate=draw(st.sampled_from(["23.976", "24", "25", "29.97 DF", "24000/1001",
+                                                                     "59.94", "2.5e1"]))))
+        msg.handle_frames = draw(st.integers(0, 3))
     return msg
 
 
@@ -215,8 +239,8 @@ def _health(channel) -> int:
     return health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=BOUND).status
 
 
-@settings(max_examples=40, **FUZZ)
-@given(msg=wire_requests())
+@settings(max_examples=50, **FUZZ)
+@given(msg=st.one_of(wire_requests(), valid_requests()))
 @example(msg=pb.RenderRequest(note="rain", frames=pb.FrameRange(n_frames=24, rate="1e15000000")))
 @example(msg=pb.RenderRequest(note="rain", n_samples=4800, extra_json='{"a": ' + deep + "}"))
 @example(msg=pb.RenderRequest(note="rain", n_samples=4800, extra_json='{"x": "' + "y" * 6_000_000 + '"}'))
@@ -237,6 +261,7 @@ def test_the_daemon_answers_every_request_with_a_result_or_invalid_argument(chan
         field = dict(exc.trailing_metadata() or ()).get("scenefill-field", "")
         assert field and len(exc.details()) < MAX_MESSAGE_CHARS
     assert _health(channel) == health_pb2.HealthCheckResponse.SERVING
+    note_event("rendered" if result is not None else "refused")
     if result is not None and result.path.endswith(".wav"):
         from scenefill.engine.wavio import read_chunks
 
