@@ -443,12 +443,15 @@ class Daemon:
         await asyncio.to_thread(cache.open)
         loop = asyncio.get_running_loop()
         health_servicer = health.aio.HealthServicer()
+        health_updates: set[asyncio.Task] = set()
 
         def on_health(reason: str | None) -> None:
             """No worker can start (reason) or one has (None): what health Check/Watch report."""
             status = health_pb2.HealthCheckResponse.NOT_SERVING if reason else health_pb2.HealthCheckResponse.SERVING
             for name in ("", SERVICE_NAME):
-                loop.create_task(health_servicer.set(name, status))
+                task = loop.create_task(health_servicer.set(name, status))
+                health_updates.add(task)
+                task.add_done_callback(health_updates.discard)
 
         pool = WorkerPool(c.workers, render_impl=c.render_impl, max_seconds=c.max_seconds,
                           start_method=c.start_method, stall_timeout=c.stall_timeout, on_health=on_health)
