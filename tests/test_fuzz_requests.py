@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import xml.dom.minidom
 
 import grpc
@@ -247,6 +248,7 @@ def _health(channel) -> int:
 @example(msg=pb.RenderRequest(note="wind\x00 and \x01rain", n_samples=4800, seed=11))
 def test_the_daemon_answers_every_request_with_a_result_or_invalid_argument(channel, msg):
     stub = pb_grpc.SceneFillStub(channel)
+    started = time.monotonic()
     call = stub.Render(msg, timeout=60)
     result = None
     try:
@@ -258,6 +260,7 @@ def test_the_daemon_answers_every_request_with_a_result_or_invalid_argument(chan
                 result = event.result
     except grpc.RpcError as exc:
         assert exc.code() == grpc.StatusCode.INVALID_ARGUMENT, (exc.code(), exc.details()[:300])
+        assert time.monotonic() - started < BOUND, "a refusal took seconds: parsing is not bounded"
         field = dict(exc.trailing_metadata() or ()).get("scenefill-field", "")
         assert field and len(exc.details()) < MAX_MESSAGE_CHARS
     assert _health(channel) == health_pb2.HealthCheckResponse.SERVING

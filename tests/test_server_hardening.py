@@ -110,7 +110,7 @@ def test_a_worker_that_cannot_import_is_not_serving_then_unavailable_then_recove
         err = render_status(d.address, pb.RenderRequest(note="wind", n_samples=4800, seed=2))
         assert err is not None and err.code() == grpc.StatusCode.UNAVAILABLE
         assert err.details().startswith("no render worker can start: ImportError: scenefill engine is broken")
-        assert time.monotonic() - started < 5
+        assert time.monotonic() - started < 10
         with SceneFillClient(d.address) as c:
             assert c.info()["workers_ready"] == 0
             with pytest.raises(ServerUnavailable, match="cannot render now: no render worker can start"):
