@@ -62,7 +62,7 @@ class RenderRequest:
         if self.n_samples > limit:
             raise InvalidRequest(
                 "length",
-                f"{self.n_samples / self.sample_rate:.1f} s is over the maximum of {max_seconds:g} s",
+                f"{min(self.n_samples, 2**64) / self.sample_rate:.1f} s is over the maximum of {max_seconds:g} s",
             )
         if self.channels not in (1, 2):
             raise InvalidRequest("channels", f"channels must be 1 or 2, got {self.channels}")

@@ -9,6 +9,7 @@ which is what lets neighbouring clips tile with no gap and no overlap.
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 
 from .errors import InvalidRequest
@@ -37,33 +38,83 @@ KNOWN_RATES: tuple[Fraction, ...] = (
 _SNAP_TOLERANCE = Fraction(1, 200)
 
 
+#: Bounds on a number typed or sent as text. ``Fraction("1e15000000")`` builds a
+#: 15-million-digit integer (seconds of CPU; ``1e999999999`` takes hours), so every
+#: numeric string is checked against these *before* it is parsed. Generous for any
+#: real length, rate or handle: 14400.000000000000001 s, 1e-9, 24000/1001.
+MAX_NUMBER_CHARS = 48
+MAX_EXPONENT = 20
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE]([+-]?\d+))?")
+_RATIO = re.compile(r"[+-]?\d+\s*/\s*[+-]?\d+")
+
+
+def shown(value: object, limit: int = 24) -> str:
+    """``repr`` of a user's value for a message, cut short: refusals never echo megabytes back."""
+    text = value if isinstance(value, str) else str(value)
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"... ({len(text)} characters)"
+
+
+def parse_number(value: str | float | int | Fraction, field: str, what: str = "a number") -> Fraction:
+    """An exact rational from ``"47"``, ``"2.5"``, ``"1e-3"``, ``"1/3"``, 2.25 or a Fraction.
+
+    The one place numeric text becomes a number, for the CLI and the daemon alike:
+    it refuses, before parsing, anything longer than :data:`MAX_NUMBER_CHARS` or with
+    an exponent beyond +-:data:`MAX_EXPONENT`, so no input can make parsing slow.
+    """
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, bool):
+        raise InvalidRequest(field, f"not {what}: {value!r}")
+    if isinstance(value, int):
+        if value.bit_length() > 4 * MAX_NUMBER_CHARS:
+            raise InvalidRequest(field, f"{what} is out of range")
+        return Fraction(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidRequest(field, f"not {what}: {value!r}")
+        return Fraction(value)
+    text = str(value).strip()
+    if len(text) > MAX_NUMBER_CHARS:
+        raise InvalidRequest(field, f"not {what}: {shown(value)} is too long")
+    m = _DECIMAL.fullmatch(text)
+    try:
+        if m:
+            if m.group(1) is not None and abs(int(m.group(1))) > MAX_EXPONENT:
+                raise InvalidRequest(field, f"{what} {shown(value)} is out of range")
+            return Fraction(text)
+        if _RATIO.fullmatch(text):
+            num, den = text.split("/", 1)
+            return Fraction(int(num), int(den))
+    except ZeroDivisionError:
+        pass
+    raise InvalidRequest(field, f"not {what}: {shown(value)}")
+
+
 def parse_rate(value: str | float | int | Fraction, field: str = "fps") -> Fraction:
     """Turn a frame rate as editors write it into an exact rational.
 
     Accepts "23.976", "23.976023976", "24000/1001", "29.97", "29.97 DF",
     "25", 25, 29.97002997 ... Unknown rates are refused rather than guessed.
     """
-    if isinstance(value, Fraction):
-        candidate = value
+    if isinstance(value, (Fraction, int, float)):
+        candidate = parse_number(value, field, "a frame rate")
     else:
         text = str(value).strip().upper()
+        if len(text) > MAX_NUMBER_CHARS:
+            raise InvalidRequest(field, f"not a frame rate: {shown(value)} is too long")
         for suffix in (" DF", " NDF", "DF", "NDF", " FPS", "FPS", "P"):
             if text.endswith(suffix):
                 text = text[: -len(suffix)].strip()
         try:
-            if "/" in text:
-                num, den = text.split("/", 1)
-                candidate = Fraction(int(num), int(den))
-            else:
-                candidate = Fraction(text)
-        except (ValueError, ZeroDivisionError):
-            raise InvalidRequest(field, f"not a frame rate: {value!r}") from None
+            candidate = parse_number(text, field, "a frame rate")
+        except InvalidRequest:
+            raise InvalidRequest(field, f"not a frame rate: {shown(value)}") from None
     for rate in KNOWN_RATES:
         if candidate == rate or abs(candidate - rate) <= _SNAP_TOLERANCE:
             return rate
     raise InvalidRequest(
         field,
-        f"unsupported frame rate {value!r}; use one of "
+        f"unsupported frame rate {shown(value)}; use one of "
         + ", ".join(format_rate(r) for r in KNOWN_RATES),
     )
 
@@ -99,13 +150,9 @@ def frames_to_samples(start_frame: int | Fraction, n_frames: int | Fraction,
         frame_to_sample(start_frame, fps, sample_rate)
 
 
-def seconds_to_samples(seconds: str | float | Fraction, sample_rate: int) -> int:
-    """Seconds (as typed: "47", "0.5", 2.25) to a sample count, exactly."""
-    try:
-        value = Fraction(str(seconds)) if not isinstance(seconds, Fraction) else seconds
-    except ValueError:
-        raise InvalidRequest("seconds", f"not a number: {seconds!r}") from None
-    return _round_half_up(value * sample_rate)
+def seconds_to_samples(seconds: str | float | Fraction, sample_rate: int, field: str = "seconds") -> int:
+    """Seconds (as typed: "47", "0.5", 2.25) to a sample count, exactly (bounded: :func:`parse_number`)."""
+    return _round_half_up(parse_number(seconds, field, "a number of seconds") * sample_rate)
 
 
 def timecode_to_frames(tc: str, fps: Fraction, field: str = "timecode") -> int:
@@ -114,8 +161,8 @@ def timecode_to_frames(tc: str, fps: Fraction, field: str = "timecode") -> int:
 
     text = tc.strip()
     parts = text.replace(";", ":").replace(".", ":").split(":")
-    if len(parts) != 4 or not all(p.isdigit() for p in parts):
-        raise InvalidRequest(field, f"not a timecode (HH:MM:SS:FF): {tc!r}")
+    if len(text) > 16 or len(parts) != 4 or not all(p.isascii() and p.isdigit() for p in parts):
+        raise InvalidRequest(field, f"not a timecode (HH:MM:SS:FF): {shown(tc)}")
     nominal = math.ceil(fps)
     if int(parts[3]) >= nominal or int(parts[2]) >= 60 or int(parts[1]) >= 60:
         raise InvalidRequest(field, f"timecode {tc!r} is out of range at {format_rate(fps)} fps")
@@ -135,9 +182,11 @@ def timecode_to_frames(tc: str, fps: Fraction, field: str = "timecode") -> int:
 def parse_sample_rate(value: int | str) -> int:
     """Validate an output sample rate."""
     try:
+        if isinstance(value, str) and len(value.strip()) > MAX_NUMBER_CHARS:
+            raise ValueError(value)
         sr = int(value)
     except (TypeError, ValueError):
-        raise InvalidRequest("sample_rate", f"not a number: {value!r}") from None
+        raise InvalidRequest("sample_rate", f"not a number: {shown(value)}") from None
     if sr not in SUPPORTED_SAMPLE_RATES:
         raise InvalidRequest(
             "sample_rate",

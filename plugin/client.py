@@ -9,6 +9,11 @@ Token: the ``token`` argument, else ``$SCENEFILL_TOKEN``, else the file named by
 :class:`~scenefill.engine.errors.InvalidRequest` with the same field and message
 a local render gives; everything else raises a :class:`ServerError` subclass.
 
+No call waits for ever: a render's deadline grows with the audio it asks for
+(:func:`render_deadline`: ten minutes plus one second per second of audio), and a
+daemon that cannot render (no worker can start) answers at once with
+:class:`ServerUnavailable` naming the reason.
+
     with SceneFillClient("127.0.0.1:50051") as client:
         result = client.render(RenderRequest("rain on a tin roof", 48000 * 10))
         for item_id, outcome in client.render_batch([("a", req_a), ("b", req_b)]):
@@ -42,6 +47,34 @@ __all__ = [
 FIELD_METADATA_KEY = "scenefill-field"
 _MAX_MESSAGE = 16 * 1024 * 1024
 ProgressFn = Callable[[float, str], None]
+
+#: A render's deadline: time to wait in the daemon's queue plus one second per second
+#: of audio (the engine renders ~100x faster than that). Generous, but never infinite.
+DEADLINE_BASE_SECONDS = 600.0
+DEADLINE_PER_AUDIO_SECOND = 1.0
+_UNHEALTHY_PREFIX = "no render worker can start"  # the daemon's UNAVAILABLE while it cannot render
+
+
+def render_deadline(audio_seconds: float) -> float:
+    """Seconds a client waits for a render of ``audio_seconds`` (range plus handles) before giving up."""
+    return DEADLINE_BASE_SECONDS + DEADLINE_PER_AUDIO_SECOND * max(0.0, min(float(audio_seconds), 1e7))
+
+
+def _audio_seconds(msg: "pb.RenderRequest") -> float:
+    """The audio a wire request asks for, in seconds (0 when it cannot tell; the daemon will refuse it)."""
+    sample_rate = msg.sample_rate or 48000
+    try:
+        if msg.WhichOneof("length") == "frames":
+            from scenefill.engine.timing import parse_rate
+
+            seconds = msg.frames.n_frames / float(parse_rate(msg.frames.rate, "frames.rate"))
+            if msg.WhichOneof("handles") == "handle_frames":
+                seconds += 2 * msg.handle_frames / float(parse_rate(msg.frames.rate, "frames.rate"))
+            return max(0.0, seconds)
+        samples = msg.n_samples + 2 * (msg.handle_samples if msg.WhichOneof("handles") == "handle_samples" else 0)
+        return max(0.0, samples / sample_rate)
+    except (InvalidRequest, ZeroDivisionError, OverflowError):
+        return 0.0
 
 
 class ServerError(SceneFillError):
@@ -99,6 +132,9 @@ def _error_from_status(code: grpc.StatusCode, details: str, field: str, address:
         prefix = f"{field}: "
         return InvalidRequest(field, details[len(prefix):] if details.startswith(prefix) else details)
     if code == grpc.StatusCode.UNAVAILABLE:
+        if details.startswith(_UNHEALTHY_PREFIX):
+            return ServerUnavailable(f"the SceneFill server at {address} cannot render now: {details} "
+                                     "(it keeps retrying; see its log)", code)
         lowered = details.lower()
         if "connect" in lowered or "refused" in lowered or "no such file" in lowered or not details:
             return ServerUnavailable(f"cannot reach the SceneFill server at {address} "
@@ -112,7 +148,10 @@ def _error_from_status(code: grpc.StatusCode, details: str, field: str, address:
     if code == grpc.StatusCode.CANCELLED:
         return Cancelled(details or "render cancelled")
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-        return ServerError(f"server did not answer in time: {details}", code)
+        return ServerError(f"the server at {address} did not answer in time ({details}); it may be overloaded "
+                           "or stuck: see its log, and `grpc.health.v1` Check", code)
+    if code == grpc.StatusCode.ABORTED:
+        return ServerError(f"the server abandoned the render: {details}", code)
     return ServerError(f"server error ({code.name}): {details}", code)
 
 
@@ -215,10 +254,16 @@ class SceneFillClient:
         """Versions, limits, device, queue and cache state."""
         return _message_to_dict(self._unary(self._stub.GetInfo, pb.GetInfoRequest()))
 
-    def render_events(self, request: RenderRequest | pb.RenderRequest) -> Iterator[pb.RenderEvent]:
-        """The raw event stream of one render (accepted, progress..., result); closing it cancels the call."""
+    def render_events(self, request: RenderRequest | pb.RenderRequest,
+                      timeout: float | None = None) -> Iterator[pb.RenderEvent]:
+        """The raw event stream of one render (accepted, progress..., result); closing it cancels the call.
+
+        ``timeout``: seconds for the whole render; default :func:`render_deadline` of its length.
+        """
         msg = request if isinstance(request, pb.RenderRequest) else request_to_proto(request)
-        call = self._stub.Render(msg, metadata=self._metadata)
+        if timeout is None:
+            timeout = render_deadline(_audio_seconds(msg))
+        call = self._stub.Render(msg, metadata=self._metadata, timeout=timeout)
         try:
             yield from call
         except grpc.RpcError as exc:
@@ -226,14 +271,16 @@ class SceneFillClient:
         finally:
             call.cancel()  # no-op when finished; stops the server job when the caller gives up
 
-    def render(self, request: RenderRequest, progress: ProgressFn | None = None) -> RenderResult:
+    def render(self, request: RenderRequest, progress: ProgressFn | None = None,
+               timeout: float | None = None) -> RenderResult:
         """Render on the daemon; the file stays under the server's output directory (``result.path``).
 
         ``progress(fraction, stage)`` is called for each progress event. Interrupting
         (KeyboardInterrupt, an exception from ``progress``) cancels the server job.
+        ``timeout``: seconds before giving up (default :func:`render_deadline` of the length).
         """
         result = None
-        events = self.render_events(request)
+        events = self.render_events(request, timeout)
         try:
             for event in events:
                 kind = event.WhichOneof("event")
@@ -252,12 +299,14 @@ class SceneFillClient:
 
     def render_batch(self, items: list[tuple[str, RenderRequest]], *,
                      progress: Callable[[str, float, str], None] | None = None,
+                     timeout: float | None = None,
                      ) -> Iterator[tuple[str, RenderResult | Exception]]:
         """Render many requests; yields ``(id, RenderResult or exception)`` as each finishes.
 
         Item ids must be unique. A bad item yields its InvalidRequest without failing the
         others; a failure of the whole call (server unreachable, queue full) raises.
-        Closing the iterator early cancels what is still running.
+        Closing the iterator early cancels what is still running. ``timeout``: seconds for the
+        whole batch (default :func:`render_deadline` of all the items' audio together).
         """
         batch = pb.RenderBatchRequest()
         early: list[tuple[str, Exception]] = []
@@ -269,7 +318,9 @@ class SceneFillClient:
         yield from early
         if not batch.items:
             return
-        call = self._stub.RenderBatch(batch, metadata=self._metadata)
+        if timeout is None:
+            timeout = render_deadline(sum(_audio_seconds(item.request) for item in batch.items))
+        call = self._stub.RenderBatch(batch, metadata=self._metadata, timeout=timeout)
         try:
             for event in call:
                 kind = event.WhichOneof("event")
@@ -313,21 +364,23 @@ def _copy_atomically(src: Path, dest: Path, expected_sha256: str) -> None:
 
 def render_to_path_via_server(address: str, request: RenderRequest, out_path: str | Path, *,
                               progress: ProgressFn | None = None, token: str | None = None,
-                              max_seconds: float | None = None) -> RenderResult:
+                              max_seconds: float | None = None, timeout: float | None = None) -> RenderResult:
     """Render on the daemon at ``address`` and copy the file to ``out_path`` atomically.
 
     Same contract as a local ``render_to_file``: InvalidRequest for a bad field
     (the daemon's refusal carries the field), nothing left under ``out_path`` on
     failure. The daemon's file must be readable here (same machine or a shared disk).
     ``max_seconds``: the caller's own length limit, checked here before sending (the
-    daemon also applies its ``--max-seconds``).
+    daemon also applies its ``--max-seconds``). ``timeout``: as for :meth:`SceneFillClient.render`.
     """
     if max_seconds is not None:
         request.validate(max_seconds)
+    if timeout is not None and not 0 < timeout < float("inf"):
+        raise InvalidRequest("timeout", f"--timeout must be a positive number of seconds, got {timeout}")
     out_path = Path(out_path)
     check_output_path(out_path)
     with SceneFillClient(address, token) as client:
-        result = client.render(request, progress)
+        result = client.render(request, progress, timeout)
     try:
         _copy_atomically(result.path, out_path, result.sha256)
     except FileNotFoundError as exc:

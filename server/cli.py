@@ -63,6 +63,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--max-seconds", type=float, default=None, help="longest render allowed, seconds (default 4 h)")
     p.add_argument("--shutdown-grace", type=float, default=10.0,
                    help="seconds SIGTERM lets running renders finish before cancelling them (default 10)")
+    p.add_argument("--stall-timeout", type=float, default=60.0,
+                   help="seconds a render worker may go silent (stopped, frozen) before the watchdog kills it "
+                        "and fails its job (default 60)")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     p.add_argument("--render-impl", default=None, help=argparse.SUPPRESS)  # tests / experiments
     p.set_defaults(func=run)
@@ -89,7 +92,7 @@ def config_from_args(args: argparse.Namespace):
         cache_max_bytes=args.cache_max_bytes, workers=args.workers, max_queue=args.max_queue,
         max_batch=args.max_batch, token=token,
         max_seconds=args.max_seconds if args.max_seconds is not None else DEFAULT_MAX_SECONDS,
-        shutdown_grace=args.shutdown_grace,
+        shutdown_grace=args.shutdown_grace, stall_timeout=args.stall_timeout,
     )
     if args.render_impl:
         config.render_impl = args.render_impl

@@ -12,20 +12,90 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 from scenefill.engine.errors import InvalidRequest
-from scenefill.engine.request import DEFAULT_LOUDNESS, LOUDNESS_PRESETS, RenderRequest
-from scenefill.engine.timing import frames_to_samples, parse_rate
+from scenefill.engine.request import DEFAULT_LOUDNESS, LOUDNESS_PRESETS, MAX_NOTE_CHARS, RenderRequest
+from scenefill.engine.timing import frames_to_samples, parse_rate, shown
 
 from . import scenefill_pb2 as pb
 
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
+UINT64_MAX = 2**64 - 1
+
+#: Longest value accepted for each short text field. Every one of them can end up
+#: in a reply, a file name, the provenance or the log; none has a use for more.
+MAX_FIELD_CHARS = {"format": 16, "backend": 64, "loudness_preset": 64, "voice": 256}
+#: ``extra_json``: engine extras are a handful of small keys (``time_reference``...).
+#: Bounded so a client cannot have megabytes rendered, cached and echoed back, or
+#: nest the value deep enough to exhaust the recursion limit of the JSON tools.
+MAX_EXTRA_JSON_CHARS = 16 * 1024
+MAX_EXTRA_DEPTH = 16
+
+# XML 1.0 forbids C0 controls except tab, LF, CR (and U+FFFE/U+FFFF); NUL also
+# truncates C strings. A note arriving over gRPC is cleaned of them (each becomes
+# a space, which the engine treats like any other blank) so the file's iXML and
+# bext are well-formed; the note's words are kept.
+_UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def clean_note(note: str) -> str:
+    """The note without characters no XML or C string can carry (each replaced by a space)."""
+    return _UNSAFE_TEXT.sub(" ", note)
+
+
+def _check_length(field: str, value: str, limit: int) -> str:
+    if len(value) > limit:
+        raise InvalidRequest(field, f"{field} is {len(value)} characters long; the limit is {limit}")
+    return value
+
+
+def _json_depth(value) -> int:
+    """Nesting depth of a parsed JSON value, without recursion."""
+    depth, todo = 0, [(value, 1)]
+    while todo:
+        item, level = todo.pop()
+        if isinstance(item, (dict, list)):
+            depth = max(depth, level)
+            if level <= MAX_EXTRA_DEPTH:
+                todo.extend((v, level + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return depth
+
+
+def extra_from_json(text: str) -> dict:
+    """``extra_json`` -> the engine's extras dict: a small, shallow JSON object with sane known keys."""
+    if not text.strip():
+        return {}
+    _check_length("extra_json", text, MAX_EXTRA_JSON_CHARS)
+    try:
+        extra = json.loads(text)
+    except RecursionError:
+        raise InvalidRequest("extra_json", f"nested deeper than {MAX_EXTRA_DEPTH} levels") from None
+    except ValueError as exc:
+        raise InvalidRequest("extra_json", f"not JSON: {exc}") from None
+    if not isinstance(extra, dict):
+        raise InvalidRequest("extra_json", "must be a JSON object")
+    if _json_depth(extra) > MAX_EXTRA_DEPTH:
+        raise InvalidRequest("extra_json", f"nested deeper than {MAX_EXTRA_DEPTH} levels")
+    if "time_reference" in extra:
+        ref = extra["time_reference"]
+        if isinstance(ref, bool) or not isinstance(ref, int) or not 0 <= ref <= UINT64_MAX:
+            raise InvalidRequest("extra_json.time_reference",
+                                 f"time_reference must be a whole number of samples from 0 to 2**64-1, "
+                                 f"got {shown(json.dumps(ref))}")
+    return extra
 
 
 def request_from_proto(msg: "pb.RenderRequest", max_seconds: float) -> RenderRequest:
-    """Wire request -> validated engine request; raises InvalidRequest naming the field."""
+    """Wire request -> validated engine request; raises InvalidRequest naming the field.
+
+    Pure and bounded: every text field has a length limit checked before any
+    parsing, numbers go through :mod:`scenefill.engine.timing`'s bounded parsers.
+    """
+    for name, limit in MAX_FIELD_CHARS.items():
+        _check_length(name, getattr(msg, name), limit)
     sample_rate = msg.sample_rate or 48000
     which = msg.WhichOneof("length")
     rate = None
@@ -65,19 +135,12 @@ def request_from_proto(msg: "pb.RenderRequest", max_seconds: float) -> RenderReq
     elif preset:
         if preset not in LOUDNESS_PRESETS:
             raise InvalidRequest("loudness_preset",
-                                 f"unknown preset {preset!r}; use one of {', '.join(sorted(LOUDNESS_PRESETS))}")
+                                 f"unknown preset {shown(preset)}; use one of {', '.join(sorted(LOUDNESS_PRESETS))}")
         loudness = LOUDNESS_PRESETS[preset]
     else:
         loudness = DEFAULT_LOUDNESS
 
-    extra: dict = {}
-    if msg.extra_json.strip():
-        try:
-            extra = json.loads(msg.extra_json)
-        except ValueError as exc:
-            raise InvalidRequest("extra_json", f"not JSON: {exc}") from None
-        if not isinstance(extra, dict):
-            raise InvalidRequest("extra_json", "must be a JSON object")
+    extra = extra_from_json(msg.extra_json)
 
     from scenefill.engine.speech import is_voice_path
 
@@ -86,7 +149,7 @@ def request_from_proto(msg: "pb.RenderRequest", max_seconds: float) -> RenderReq
         raise InvalidRequest("voice", "the daemon takes voice names, not paths: 'joe', or a NAME.onnx "
                                       "placed in the daemon's SCENEFILL_VOICE_DIR")
     request = RenderRequest(
-        note=msg.note,
+        note=msg.note if len(msg.note) > MAX_NOTE_CHARS else clean_note(msg.note),  # too long: validate refuses
         n_samples=int(n_samples),
         sample_rate=sample_rate,
         channels=msg.channels or 2,

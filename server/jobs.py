@@ -25,7 +25,7 @@ from scenefill.engine.errors import Cancelled, InvalidRequest, SceneFillError
 from scenefill.engine.request import RenderRequest
 
 from .cache import RenderCache, output_name, publish
-from .workers import WorkerCrashed, WorkerPool
+from .workers import WorkerCrashed, WorkerPool, WorkersUnavailable, job_ceiling
 
 log = logging.getLogger("scenefill.server")
 
@@ -166,7 +166,8 @@ class JobManager:
     async def open(self, request: RenderRequest, *, force: bool = False) -> Subscription:
         """Subscribe to the render of a validated request (cache hit, coalesced or new job).
 
-        Raises QueueFull (unless ``force``: batch items, admitted as a whole) or ShuttingDown.
+        Raises QueueFull (unless ``force``: batch items, admitted as a whole), ShuttingDown, or
+        WorkersUnavailable while no render worker can start (a cache hit is still answered).
         """
         if self.closing:
             raise ShuttingDown("the server is shutting down")
@@ -184,6 +185,9 @@ class JobManager:
                                 coalesced=False, queue_position=0, total_samples=request.total_samples)
         if self.closing:
             raise ShuttingDown("the server is shutting down")
+        reason = self.pool.unavailable_reason
+        if reason is not None:
+            raise WorkersUnavailable(reason)
         job = self._inflight.get(key)  # an identical request may have started while we looked
         if job is not None:
             return self._join(job, coalesced=True)
@@ -232,7 +236,8 @@ class JobManager:
                 raise Cancelled("render cancelled")
             job.state = "running"
             path = self.cache.audio_path(job.key, job.request.fmt)
-            result = await self.pool.run(worker, job.id, job.request.to_dict(), path, job.broadcast)
+            result = await self.pool.run(worker, job.id, job.request.to_dict(), path, job.broadcast,
+                                         ceiling=job_ceiling(job.request.total_samples, job.request.sample_rate))
             outcome = await asyncio.to_thread(self._store, job, result)
             job.future.set_result(outcome)
             status = "ok"

@@ -30,14 +30,15 @@ from grpc_reflection.v1alpha import reflection
 from scenefill import ENGINE_VERSION, __version__
 from scenefill.engine.errors import Cancelled, InvalidRequest, SceneFillError
 from scenefill.engine.request import BIT_DEPTHS, FORMATS, LOUDNESS_PRESETS, MAX_NOTE_CHARS
-from scenefill.engine.timing import KNOWN_RATES, SUPPORTED_SAMPLE_RATES, format_rate
+from scenefill.engine.timing import KNOWN_RATES, SUPPORTED_SAMPLE_RATES, format_rate, shown
 
 from . import scenefill_pb2 as pb
 from . import scenefill_pb2_grpc as pb_grpc
 from .cache import RenderCache, clean_output_dir
 from .convert import request_from_proto, result_to_proto
 from .jobs import JobManager, QueueFull, ShuttingDown, Subscription
-from .workers import DEFAULT_RENDER_IMPL, WorkerCrashed, WorkerError, WorkerPool
+from .workers import (DEFAULT_RENDER_IMPL, DEFAULT_STALL_TIMEOUT, WorkerCrashed, WorkerError, WorkerPool,
+                      WorkersUnavailable, WorkerStalled)
 
 log = logging.getLogger("scenefill.server")
 
@@ -45,6 +46,7 @@ SERVICE_NAME = "scenefill.v1.SceneFill"
 FIELD_METADATA_KEY = "scenefill-field"
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 MAX_CONCURRENT_RPCS = 1024  # beyond this gRPC answers RESOURCE_EXHAUSTED before our handlers run
+MAX_BATCH_ID_CHARS = 256  # a batch item's id is echoed on every event of the item
 
 
 class ConfigError(SceneFillError):
@@ -67,6 +69,7 @@ class ServerConfig:
     shutdown_grace: float = 10.0
     render_impl: str = DEFAULT_RENDER_IMPL
     start_method: str | None = None
+    stall_timeout: float = DEFAULT_STALL_TIMEOUT  # a worker silent this long is killed (watchdog)
 
     @property
     def resolved_cache_dir(self) -> Path:
@@ -105,8 +108,10 @@ def check_config(config: ServerConfig) -> None:
         raise ConfigError("--workers must be at least 1")
     if config.max_queue < 0:
         raise ConfigError("--max-queue cannot be negative")
-    if not config.max_seconds > 0:
-        raise ConfigError("--max-seconds must be positive")
+    if not config.max_seconds > 0 or config.max_seconds == float("inf"):
+        raise ConfigError("--max-seconds must be a positive number")
+    if not 0 < config.stall_timeout < float("inf"):
+        raise ConfigError("--stall-timeout must be a positive number of seconds")
 
 
 def _tcp_address(host: str, port: int) -> str:
@@ -134,13 +139,20 @@ def _prepare_socket_path(path: Path) -> None:
 
 
 class TokenInterceptor(grpc.aio.ServerInterceptor):
-    """Every call except health checks needs ``authorization: Bearer <token>``, compared in constant time."""
+    """Every call except the health ``Check`` needs ``authorization: Bearer <token>`` (constant-time compare).
+
+    Only the unary ``Check`` is open (load balancers and supervisors probe without a
+    secret); the streaming ``Watch`` holds a call slot for as long as the client
+    likes, so an anonymous caller must not be able to open them.
+    """
+
+    OPEN_METHODS = frozenset({"/grpc.health.v1.Health/Check"})
 
     def __init__(self, token: str) -> None:
         self._token = token.encode()
 
     async def intercept_service(self, continuation, details):
-        if details.method.startswith("/grpc.health.v1.Health/"):
+        if details.method in self.OPEN_METHODS:
             return await continuation(details)
         supplied = None
         for key, value in details.invocation_metadata or ():
@@ -182,7 +194,7 @@ def status_for(exc: BaseException, closing: bool = False) -> tuple[grpc.StatusCo
         return grpc.StatusCode.INVALID_ARGUMENT, exc.field, str(exc)
     if isinstance(exc, QueueFull):
         return grpc.StatusCode.RESOURCE_EXHAUSTED, "", str(exc)
-    if isinstance(exc, ShuttingDown):
+    if isinstance(exc, (ShuttingDown, WorkersUnavailable)):
         return grpc.StatusCode.UNAVAILABLE, "", str(exc)
     if isinstance(exc, (Cancelled, asyncio.CancelledError)):
         if closing:
@@ -192,6 +204,8 @@ def status_for(exc: BaseException, closing: bool = False) -> tuple[grpc.StatusCo
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             return grpc.StatusCode.RESOURCE_EXHAUSTED, "", f"the server's disk is full: {exc.strerror}"
         return grpc.StatusCode.INTERNAL, "", f"server file error: {exc.strerror or exc}"
+    if isinstance(exc, WorkerStalled):
+        return grpc.StatusCode.ABORTED, "", str(exc)
     if isinstance(exc, WorkerCrashed):
         return grpc.StatusCode.INTERNAL, "", str(exc)
     if isinstance(exc, WorkerError):
@@ -264,13 +278,14 @@ class SceneFillService(pb_grpc.SceneFillServicer):
         self.started = time.monotonic()
         self._caps: pb.Capabilities | None = None
 
-    def _convert(self, msg: pb.RenderRequest):
-        return request_from_proto(msg, self.config.max_seconds)
+    async def _convert(self, msg: pb.RenderRequest):
+        """Wire -> engine request in a thread: bounded, but never on the loop every other call shares."""
+        return await asyncio.to_thread(request_from_proto, msg, self.config.max_seconds)
 
     async def Render(self, request, context):
         started = time.monotonic()
         try:
-            engine_request = self._convert(request)
+            engine_request = await self._convert(request)
             sub = await self.manager.open(engine_request)
         except Exception as exc:  # noqa: BLE001 - mapped to a status
             await _abort(context, exc, self.manager.closing)
@@ -303,8 +318,11 @@ class SceneFillService(pb_grpc.SceneFillServicer):
         for index, item in enumerate(items):
             if not item.id:
                 await _abort(context, InvalidRequest(f"items[{index}].id", "every item needs an id"))
+            if len(item.id) > MAX_BATCH_ID_CHARS:
+                await _abort(context, InvalidRequest(
+                    f"items[{index}].id", f"the id is {len(item.id)} characters long; the limit is {MAX_BATCH_ID_CHARS}"))
             if item.id in seen:
-                await _abort(context, InvalidRequest(f"items[{index}].id", f"duplicate id {item.id!r}"))
+                await _abort(context, InvalidRequest(f"items[{index}].id", f"duplicate id {shown(item.id)}"))
             seen.add(item.id)
         if self.manager.closing:
             await _abort(context, ShuttingDown("the server is shutting down"))
@@ -318,7 +336,7 @@ class SceneFillService(pb_grpc.SceneFillServicer):
         async def run_item(item) -> None:
             sub = None
             try:
-                engine_request = self._convert(item.request)
+                engine_request = await self._convert(item.request)
                 async with in_flight:
                     sub = await self.manager.open(engine_request, force=True)
                     out.put_nowait(pb.BatchEvent(id=item.id, accepted=_accepted(sub)))
@@ -423,8 +441,20 @@ class Daemon:
             log.info("removed %d partial file(s) from an earlier run in %s", removed, out_dir)
         cache = RenderCache(c.resolved_cache_dir, c.cache_max_bytes)
         await asyncio.to_thread(cache.open)
+        loop = asyncio.get_running_loop()
+        health_servicer = health.aio.HealthServicer()
+        health_updates: set[asyncio.Task] = set()
+
+        def on_health(reason: str | None) -> None:
+            """No worker can start (reason) or one has (None): what health Check/Watch report."""
+            status = health_pb2.HealthCheckResponse.NOT_SERVING if reason else health_pb2.HealthCheckResponse.SERVING
+            for name in ("", SERVICE_NAME):
+                task = loop.create_task(health_servicer.set(name, status))
+                health_updates.add(task)
+                task.add_done_callback(health_updates.discard)
+
         pool = WorkerPool(c.workers, render_impl=c.render_impl, max_seconds=c.max_seconds,
-                          start_method=c.start_method)
+                          start_method=c.start_method, stall_timeout=c.stall_timeout, on_health=on_health)
         manager = JobManager(pool, cache, out_dir, max_queue=c.max_queue)
         service = SceneFillService(c, manager, pool, cache)
         self.pool, self.manager, self.cache = pool, manager, cache
@@ -436,7 +466,6 @@ class Daemon:
             ("grpc.so_reuseport", 0),
         ])
         pb_grpc.add_SceneFillServicer_to_server(service, server)
-        health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         reflection.enable_server_reflection(
             (pb.DESCRIPTOR.services_by_name["SceneFill"].full_name, health.SERVICE_NAME, reflection.SERVICE_NAME),
@@ -467,15 +496,15 @@ class Daemon:
             cache.close()
             raise
 
-        loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)
         await server.start()
         if c.socket_path is not None:
             os.chmod(Path(c.socket_path).expanduser().resolve(), 0o600)
         await pool.start()
-        await health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
-        await health_servicer.set(SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
+        if pool.unavailable_reason is None:  # SERVING while the workers warm up: requests queue for them
+            await health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
+            await health_servicer.set(SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
         for address in self.addresses:
             self.announce(f"scenefill serve: listening on {address}")
         log.info("serving %s; output %s; cache %s (%d entries, %.1f MB of %.1f MB); %d %s workers",

@@ -66,13 +66,14 @@ def rss_bytes(pid: int) -> int:
 
 class DaemonProcess:
     def __init__(self, output_dir: str | Path, *args: str, workers: int | None = None,
-                 env: dict | None = None, port: bool = True) -> None:
+                 env: dict | None = None, port: bool = True, cwd: str | Path | None = None) -> None:
         self.output_dir = Path(output_dir)
         self.args = list(args)
         if workers is not None:
             self.args += ["--workers", str(workers)]
         self.env = env
         self.port = port
+        self.cwd = cwd  # the daemon's working directory (default: the caller's)
         self.proc: subprocess.Popen | None = None
         self.address: str | None = None
         self.addresses: list[str] = []
@@ -100,7 +101,7 @@ class DaemonProcess:
         self._log = open(self.log_path, "ab")
         self.started_at = time.perf_counter()
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log, env=env,
-                                     start_new_session=True)
+                                     start_new_session=True, cwd=self.cwd)
         deadline = time.monotonic() + timeout
         buffer = b""
         while True:

@@ -68,10 +68,7 @@ def _request_from_args(args: argparse.Namespace):
         raise InvalidRequest("loudness", "give --loudness or --preset, not both")
     loudness = LOUDNESS_PRESETS[args.preset] if args.preset else (
         args.loudness if args.loudness is not None else LOUDNESS_PRESETS["broadcast"])
-    try:
-        handles = seconds_to_samples(args.handles, sr) if args.handles else 0
-    except InvalidRequest:
-        raise InvalidRequest("handles", f"not a number of seconds: {args.handles!r}") from None
+    handles = seconds_to_samples(args.handles, sr, field="handles") if args.handles else 0
     fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() if args.output else "wav") or "wav"
     if fmt not in ("wav", "flac"):
         raise InvalidRequest("format", f"unknown format {fmt!r} (from the output name); use --format wav or flac")
@@ -115,7 +112,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     if server:
         from scenefill.plugin.client import render_to_path_via_server
 
-        result = render_to_path_via_server(server, request, out, progress=bar,
+        result = render_to_path_via_server(server, request, out, progress=bar, timeout=args.timeout,
                                            token=_read_token(args.token_file), max_seconds=args.max_seconds)
     else:
         result = render_to_file(request, out, progress=bar, max_seconds=args.max_seconds)
@@ -189,6 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--voice", help="Piper voice: 'joe' (default) or a path to a .onnx voice")
     p.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS, help="longest render allowed")
     p.add_argument("--server", help="render on a running daemon (also SCENEFILL_SERVER)")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="with --server: give up after this many seconds (default: 10 minutes + the length)")
     p.add_argument("--token-file", help="daemon token (also SCENEFILL_TOKEN)")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_render)
