@@ -59,7 +59,8 @@ class JobReport:
     failures: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    counts: dict = field(default_factory=dict)
+    counts: dict = field(default_factory=dict)      # placed, kept, deleted, rendered, cached
+    changes: dict = field(default_factory=dict)     # conform: kept, moved, trimmed ... removed, failed
     timings: dict = field(default_factory=dict)
     media_dir: str = ""
     server: str = ""
@@ -76,9 +77,10 @@ class JobReport:
     def lines(self) -> list[str]:
         c = self.counts
         out = [f"{self.job} on '{self.timeline}' ({self.rate} fps): " + ", ".join(
-            f"{c[k]} {k}" for k in ("placed", "kept", "removed", "rendered", "cached") if c.get(k)) or "nothing to do"]
-        if self.job == "conform":
-            out.append("changes: " + ", ".join(f"{c[k]} {k}" for k in CHANGES + ("failed",) if c.get(k)))
+            f"{c[k]} {k}" for k in ("placed", "kept", "deleted", "rendered", "cached") if c.get(k)) or "nothing to do"]
+        if self.changes:
+            out.append("changes: " + ", ".join(f"{self.changes[k]} {k}" for k in CHANGES + ("failed",)
+                                               if self.changes.get(k)))
         for r in self.rows:
             out.append(f"  {r['change']:<11} {r['timecode']}  {r['seconds']:>8.2f}s  {r['track']:<12} {r['note'][:60]}"
                        + (f"  ({r['detail']})" if r.get("detail") else ""))
@@ -255,7 +257,7 @@ class _Job:
         c = self.report.counts
         c["placed"] = sum(1 for pl in placed if pl.ok)
         c["kept"] = len(lay.keep)
-        c["removed"] = len(lay.delete)
+        c["deleted"] = len(lay.delete)
         rate = snap.rate
         for p in sorted(desired, key=lambda q: (q.item.start, q.lane)):
             self.report.rows.append({
@@ -481,7 +483,6 @@ def conform(resolve, *, server: str | None = None, start_server: bool | None = N
                 final.append(_keep_as_is(g, "failed", p.error))
     job.report.failures += report.failures
     removed = [c for c in report.changes if c.change == "removed"]
-    failed_old = {id(p.item) for p in final if p.change == "failed"}
     job.place(snap, final, [item for item, _ in gens], settings, stamp_from=back)
     for c in removed:
         job.report.rows.append({"change": "removed", "timecode": c.timecode, "record_frame": None, "frames": 0,
@@ -490,8 +491,7 @@ def conform(resolve, *, server: str | None = None, start_server: bool | None = N
     order = {c: i for i, c in enumerate(CHANGES + ("failed",))}
     job.report.rows.sort(key=lambda r: (order.get(r["change"], 99), r["timecode"]))
     for r in job.report.rows:
-        job.report.counts[r["change"]] = job.report.counts.get(r["change"], 0) + 1
-    del failed_old
+        job.report.changes[r["change"]] = job.report.changes.get(r["change"], 0) + 1
     return job.finish()
 
 
