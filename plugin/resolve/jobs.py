@@ -35,10 +35,10 @@ from .edition import Edition, require_resolve
 from .errors import ResolveJobError
 from .media import import_files, norm, scenefill_bin, tag
 from .notes import ClipNote, find_notes, item_id
-from .place import apply_layout, check_unlocked, plan_layout, scenefill_tracks, verify
+from .place import apply_layout, check_unlocked, plan_layout, scenefill_tracks, undo, verify
 from .progress import Progress, ask_note, make_progress
 from .server import connect
-from .snapshot import CUSTOM_DATA_PREFIX, ItemSnap, Snapshot, read
+from .snapshot import CUSTOM_DATA_PREFIX, ItemSnap, Snapshot, file_provenance, read
 
 TRACK_NAME = "SceneFill"
 #: marker colours Resolve offers (pass strings: the MARKER_* constants are missing on some builds)
@@ -160,9 +160,10 @@ class _Job:
         out = []
         for track in scenefill_tracks(snap, self.base).values():
             for item in track.items:
-                prov = item.provenance
+                prov = item.provenance or file_provenance(item)
                 if prov is None:
                     continue
+                item.provenance = prov
                 frames = (prov.get("record") or {}).get("frames")
                 try:
                     req, err = _request_from_prov(prov), ""
@@ -249,8 +250,13 @@ class _Job:
             pm = call(self.resolve, "GetProjectManager")
             call(pm, "SaveProject")
         self.lap("place")
-        self.report.problems += verify(snap, placed, self.base)
+        problems = verify(snap, placed, self.base)
         self.lap("verify")
+        if placed and not any(pl.ok for pl in placed):
+            undo(snap, placed, lay, self.base)
+            raise ResolveJobError(f"Resolve refused every SceneFill clip ({problems[0]}); the timeline is as it "
+                                  "was")
+        self.report.problems += problems
         if stamp_from is not None:
             stamp_markers(snap, [pl.planned for pl in placed if pl.ok] + [p for p, _ in lay.keep], stamp_from)
         ok = {id(pl.planned) for pl in placed if pl.ok} | {id(p) for p, _ in lay.keep}
@@ -346,7 +352,7 @@ def fill_from_markers(resolve, colors=None, *, server: str | None = None, start_
     wanted = {c.upper() for c in colors} if colors else None
     scope = [item for item, g in job.generated(snap)
              if g.source.get("kind") == "marker"
-             and (wanted is None or str(g.source.get("color") or "").upper() in wanted)]
+             and (wanted is None or not g.source.get("color") or str(g.source["color"]).upper() in wanted)]
     job.lap("read")
     job.render(planned)
     job.fail_nothing_rendered(planned)

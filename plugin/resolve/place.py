@@ -138,6 +138,17 @@ def _drop_tracks(tl, created: list[int]) -> None:
         call(tl, "DeleteTrack", "audio", idx)
 
 
+def undo(snap: Snapshot, placed: list[Placed], lay: Layout, base: str) -> None:
+    """Take back an apply whose every item Resolve refused: put back what was deleted, drop new tracks."""
+    tl = snap.obj
+    media_pool = call(snap.project_obj, "GetMediaPool")
+    _restore(media_pool, lay.delete)
+    new_names = {lane_name(base, lane) for lane in lay.new_lanes}
+    created = [idx for idx in range(1, (as_int(call(tl, "GetTrackCount", "audio"), 0) or 0) + 1)
+               if text(call(tl, "GetTrackName", "audio", idx)) in new_names]
+    _drop_tracks(tl, created)
+
+
 def verify(snap: Snapshot, placed: list[Placed], base: str) -> list[str]:
     """Re-list the SceneFill tracks; mark each placed item found exactly, and name every one that is not."""
     tl = snap.obj

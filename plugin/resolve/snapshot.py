@@ -242,3 +242,29 @@ def read(resolve, track_name: str = "SceneFill", want_comments: bool = False) ->
 def looks_generated(item: ItemSnap) -> bool:
     """An item SceneFill made whose provenance is unreadable (SceneFill's media name)."""
     return bool(MEDIA_NAME_RE.search(item.file_path.replace("\\", "/").rsplit("/", 1)[-1]))
+
+
+def file_provenance(item: ItemSnap) -> dict | None:
+    """Provenance rebuilt from the WAV itself, for builds without third-party metadata (before 19.0.2).
+
+    Only for items whose media has SceneFill's name; the marker it came from is unknown, so
+    matching falls back to the note (and the item counts as a marker fill).
+    """
+    if not item.file_path or not looks_generated(item):
+        return None
+    try:
+        from scenefill.engine.api import read_provenance as read_file
+
+        d = read_file(item.file_path)
+        opts = d.get("options") or {}
+        return {"note": str(d["note"]), "seed": int(d.get("seed", 0)), "key": "", "engine": d.get("engine_version"),
+                "source": {"kind": "marker"}, "record": {"frames": item.duration},
+                "audio": {"file": item.file_path, "samples": int(d["total_samples"]),
+                          "sample_rate": int(opts.get("sample_rate", 48000)), "channels": int(opts.get("channels", 2)),
+                          "bit_depth": int(opts.get("bit_depth", 24))},
+                "request": {"loudness": float(opts.get("loudness", -23.0)), "loop": bool(opts.get("loop", False)),
+                            "handle_samples": int(opts.get("handle_samples", 0)), "fmt": str(opts.get("format", "wav")),
+                            "backend": str(d.get("backend", "procedural")), "voice": str(d.get("voice", "") or "")}}
+    except Exception:  # noqa: BLE001 - unreadable (a placeholder): enough to replace it, not to conform it
+        return {"note": "", "source": {"kind": "marker"}, "record": {"frames": item.duration},
+                "audio": {"file": item.file_path}}
