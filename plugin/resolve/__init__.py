@@ -15,6 +15,17 @@ line for the editor, before anything is changed.
 """
 
 from .errors import ResolveJobError
-from .jobs import MARKER_COLORS, JobReport, conform, fill_from_markers, render_selected_clip
+
+_LAZY = ("JobReport", "MARKER_COLORS", "conform", "fill_from_markers", "render_selected_clip")
+
+
+def __getattr__(name):
+    # the jobs (OTIO, gRPC) load on first use, so `scenefill --help` stays quick
+    if name in _LAZY:
+        from . import jobs
+
+        return getattr(jobs, name)
+    raise AttributeError(name)
+
 
 __all__ = ["JobReport", "MARKER_COLORS", "ResolveJobError", "conform", "fill_from_markers", "render_selected_clip"]

@@ -156,23 +156,7 @@ class _Job:
         return snap
 
     def generated(self, snap: Snapshot) -> list[tuple[ItemSnap, Generated]]:
-        """What SceneFill placed before (items on its tracks whose media carry its provenance)."""
-        out = []
-        for track in scenefill_tracks(snap, self.base).values():
-            for item in track.items:
-                prov = item.provenance or file_provenance(item)
-                if prov is None:
-                    continue
-                item.provenance = prov
-                frames = (prov.get("record") or {}).get("frames")
-                try:
-                    req, err = _request_from_prov(prov), ""
-                except (KeyError, TypeError, ValueError) as exc:
-                    req, err = None, f"its provenance is incomplete ({exc})"
-                out.append((item, Generated(item, prov, item.start - snap.start_frame,
-                                            int(frames) if isinstance(frames, int) else item.duration,
-                                            Path(item.file_path) if item.file_path else None, req, err)))
-        return out
+        return generated_items(snap, self.base)
 
     # ---------------------------------------------------------------- render
 
@@ -291,6 +275,34 @@ class _Job:
                                   "nothing was changed")
 
 
+def generated_items(snap: Snapshot, base: str = TRACK_NAME) -> list[tuple[ItemSnap, Generated]]:
+    """What SceneFill placed before: items on its tracks whose media carry its provenance."""
+    out = []
+    for track in scenefill_tracks(snap, base).values():
+        for item in track.items:
+            prov = item.provenance or file_provenance(item)
+            if prov is None:
+                continue
+            item.provenance = prov
+            frames = (prov.get("record") or {}).get("frames")
+            try:
+                req, err = _request_from_prov(prov), ""
+            except (KeyError, TypeError, ValueError) as exc:
+                req, err = None, f"its provenance is incomplete ({exc})"
+            out.append((item, Generated(item, prov, item.start - snap.start_frame,
+                                        int(frames) if isinstance(frames, int) else item.duration,
+                                        Path(item.file_path) if item.file_path else None, req, err)))
+    return out
+
+
+def marker_fill_scope(snap: Snapshot, colors: list[str] | None, base: str = TRACK_NAME) -> list[ItemSnap]:
+    """The items a fill from markers (of ``colors``) replaces: earlier marker fills of those colours."""
+    wanted = {c.upper() for c in colors} if colors else None
+    return [item for item, g in generated_items(snap, base)
+            if g.source.get("kind") == "marker"
+            and (wanted is None or not g.source.get("color") or str(g.source["color"]).upper() in wanted)]
+
+
 def stamp_markers(snap: Snapshot, planned: list[Planned], back: dict) -> None:
     """Write ``scenefill:<id>`` into the customData of each filled marker (never over someone else's)."""
     for p in planned:
@@ -349,10 +361,7 @@ def fill_from_markers(resolve, colors=None, *, server: str | None = None, start_
     job.report.media_dir = str(media_dir_for(snap, media_dir))
     if not planned:
         raise ResolveJobError(_no_notes(snap, ex, colors, skipped))
-    wanted = {c.upper() for c in colors} if colors else None
-    scope = [item for item, g in job.generated(snap)
-             if g.source.get("kind") == "marker"
-             and (wanted is None or not g.source.get("color") or str(g.source["color"]).upper() in wanted)]
+    scope = marker_fill_scope(snap, colors, job.base)
     job.lap("read")
     job.render(planned)
     job.fail_nothing_rendered(planned)

@@ -208,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="a short smoke run (CI)")
     p.set_defaults(func=cmd_bench)
 
-    for module in ("scenefill.server.cli", "scenefill.plugin.otio_cli"):
+    for module in ("scenefill.server.cli", "scenefill.plugin.otio_cli", "scenefill.plugin.resolve.cli"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ImportError as exc:
