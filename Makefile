@@ -22,6 +22,7 @@ demo: setup
 	@echo "Open out/short_film.filled.otio in your editor, or play out/rain.wav."
 
 test: setup
+	@command -v luac5.1 >/dev/null || (apt-get update -qq >/dev/null 2>&1; apt-get install -y --no-install-recommends lua5.1 >/dev/null 2>&1) || echo "lua5.1 not installed: the Resolve Lua script tests are skipped"
 	$(BIN)/python -m pytest -q
 	$(BIN)/scenefill bench --quick
 
