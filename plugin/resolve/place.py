@@ -15,8 +15,6 @@ the timeline is left as it was.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-
 from ..otio_fill import Planned, lane_name
 from .api import as_int, as_list, call, text
 from .errors import ResolveJobError
@@ -186,5 +184,5 @@ def verify(snap: Snapshot, placed: list[Placed], base: str) -> list[str]:
     return problems
 
 
-__all__ = ["Layout", "Placed", "apply_layout", "check_unlocked", "plan_layout", "scenefill_tracks", "verify",
-           "Path"]
+__all__ = ["Layout", "Placed", "apply_layout", "check_unlocked", "plan_layout", "scenefill_tracks", "undo",
+           "verify"]
