@@ -38,7 +38,7 @@ from .notes import ClipNote, find_notes, item_id
 from .place import apply_layout, check_unlocked, plan_layout, scenefill_tracks, undo, verify
 from .progress import Progress, ask_note, make_progress
 from .server import connect
-from .snapshot import CUSTOM_DATA_PREFIX, ItemSnap, Snapshot, file_provenance, read
+from .snapshot import CUSTOM_DATA_PREFIX, ItemSnap, Snapshot, file_provenance, is_scenefill_track, read
 
 TRACK_NAME = "SceneFill"
 #: marker colours Resolve offers (pass strings: the MARKER_* constants are missing on some builds)
@@ -176,8 +176,11 @@ class _Job:
         renderer = self.renderer
         own = renderer is None
         if own:
-            address = connect(self.server, self.start_server)
+            address, started = connect(self.server, self.start_server)
             self.report.server = address
+            if started:
+                self.report.warnings.append(f"started `scenefill serve` at {address} (pid {started}); it keeps "
+                                            "running for the next job")
             renderer = DaemonRenderer(address)
         else:
             self.report.server = getattr(renderer, "address", renderer.name)
@@ -387,7 +390,7 @@ def _clip_note(snap: Snapshot, item: ItemSnap) -> str:
 def _selected_items(snap: Snapshot, base: str) -> list[ItemSnap]:
     """The selected timeline items (21.0.4+), else the video item under the playhead."""
     tl = snap.obj
-    by_uid = {i.uid: i for t in snap.tracks if not (t.type == "audio" and t.name.startswith(base))
+    by_uid = {i.uid: i for t in snap.tracks if not (t.type == "audio" and is_scenefill_track(t.name, base))
               for i in t.items}
     chosen: list[ItemSnap] = []
     if has_call(tl, "GetSelectedClips"):

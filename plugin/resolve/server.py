@@ -55,8 +55,8 @@ def _reachable(address: str, timeout: float) -> bool:
         client.close()
 
 
-def start_daemon(address: str, timeout: float = 60.0) -> None:
-    """Start ``scenefill serve`` in the background for ``address`` and wait until it answers."""
+def start_daemon(address: str, timeout: float = 60.0) -> int:
+    """Start ``scenefill serve`` in the background for ``address``, wait until it answers; its pid."""
     exe = scenefill_command()
     if not exe:
         raise ResolveJobError("cannot start a SceneFill server: the `scenefill` command was not found "
@@ -73,26 +73,27 @@ def start_daemon(address: str, timeout: float = 60.0) -> None:
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / "serve.log"
     with open(log, "ab") as fh:
-        subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=fh, stderr=fh, start_new_session=True,
-                         close_fds=True)
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=fh, stderr=fh, start_new_session=True,
+                                close_fds=True)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise ResolveJobError(f"`scenefill serve` exited at once (status {proc.returncode}); see {log}")
         if _reachable(address, 1.0):
-            return
+            return proc.pid
     raise ResolveJobError(f"started `scenefill serve` but nothing answers at {address} after {timeout:g} s; "
                           f"see {log}")
 
 
-def connect(server: str | None = None, start: bool | None = None, wait: float = 2.0) -> str:
-    """The address of a daemon that answers (started when ``start``), or ResolveJobError saying what to do."""
+def connect(server: str | None = None, start: bool | None = None, wait: float = 2.0) -> tuple[str, int | None]:
+    """(address of a daemon that answers, pid when this call started it), or ResolveJobError saying what to do."""
     address = server_address(server)
     if _reachable(address, wait):
-        return address
+        return address, None
     if start is None:
         start = _truthy(os.environ.get("SCENEFILL_AUTOSTART"))
     if not start:
         raise ResolveJobError(
             f"no SceneFill server answers at {address}: start one in a terminal with `scenefill serve` "
             "(or set SCENEFILL_AUTOSTART=1 to let SceneFill start it), then run again")
-    start_daemon(address)
-    return address
+    return address, start_daemon(address)
