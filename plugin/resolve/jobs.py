@@ -76,8 +76,8 @@ class JobReport:
 
     def lines(self) -> list[str]:
         c = self.counts
-        out = [f"{self.job} on '{self.timeline}' ({self.rate} fps): " + ", ".join(
-            f"{c[k]} {k}" for k in ("placed", "kept", "deleted", "rendered", "cached") if c.get(k)) or "nothing to do"]
+        summary = ", ".join(f"{c[k]} {k}" for k in ("placed", "kept", "deleted", "rendered", "cached") if c.get(k))
+        out = [f"{self.job} on '{self.timeline}' ({self.rate} fps): {summary or 'nothing to do'}"]
         if self.changes:
             out.append("changes: " + ", ".join(f"{self.changes[k]} {k}" for k in CHANGES + ("failed",)
                                                if self.changes.get(k)))
@@ -140,6 +140,13 @@ class _Job:
         self._t = time.perf_counter()
         self._t0 = self._t
         self.report.timings = {"read": 0.0, "render": 0.0, "import": 0.0, "place": 0.0, "verify": 0.0}
+
+    def __enter__(self) -> "_Job":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.progress.close()        # a refusal: the console says why (menu.run); no window left open
 
     def lap(self, what: str) -> None:
         now = time.perf_counter()
@@ -241,12 +248,15 @@ class _Job:
         self.lap("verify")
         if placed and not any(pl.ok for pl in placed):
             undo(snap, placed, lay, self.base)
+            if self.save:
+                call(call(self.resolve, "GetProjectManager"), "SaveProject")
             raise ResolveJobError(f"Resolve refused every SceneFill clip ({problems[0]}); the timeline is as it "
                                   "was")
         self.report.problems += problems
         if stamp_from is not None:
             stamp_markers(snap, [pl.planned for pl in placed if pl.ok] + [p for p, _ in lay.keep], stamp_from)
-        ok = {id(pl.planned) for pl in placed if pl.ok} | {id(p) for p, _ in lay.keep}
+        kept = {id(p) for p, _ in lay.keep}
+        ok = {id(pl.planned) for pl in placed if pl.ok} | kept
         c = self.report.counts
         c["placed"] = sum(1 for pl in placed if pl.ok)
         c["kept"] = len(lay.keep)
@@ -254,7 +264,7 @@ class _Job:
         rate = snap.rate
         for p in sorted(desired, key=lambda q: (q.item.start, q.lane)):
             self.report.rows.append({
-                "change": p.change or ("kept" if any(p is k for k, _ in lay.keep) else "placed"),
+                "change": p.change or ("kept" if id(p) in kept else "placed"),
                 "timecode": rate.timecode(p.item.start), "record_frame": snap.start_frame + p.item.start,
                 "frames": p.item.n_frames, "seconds": p.item.n_frames / float(rate.exact),
                 "samples": p.request.total_samples, "track": lane_name(self.base, p.lane), "note": p.item.note,
@@ -353,27 +363,28 @@ def fill_from_markers(resolve, colors=None, *, server: str | None = None, start_
     """
     job = _Job("fill from markers", resolve, bmd=bmd, quiet=quiet, server=server, start_server=start_server,
                renderer=renderer, save=save)
-    colors = normalise_colors(colors)
-    snap = job.read()
-    ex, back = find_notes(snap, colors=colors, min_seconds=min_seconds)
-    settings = _settings(snap, source="markers", colors=colors, min_seconds=min_seconds, seed=seed,
-                         loudness=loudness)
-    skipped = list(ex.skipped)
-    planned = plan_items(ex.items, snap.rate, settings, media_dir_for(snap, media_dir), skipped)
-    job.report.skipped = [_fmt_skip(s) for s in skipped]
-    job.report.media_dir = str(media_dir_for(snap, media_dir))
-    if not planned:
-        raise ResolveJobError(_no_notes(snap, ex, colors, skipped))
-    scope = marker_fill_scope(snap, colors, job.base)
-    job.lap("read")
-    job.render(planned)
-    job.fail_nothing_rendered(planned)
-    failed_ids = {p.item.id for p in planned if p.status == FAILED}
-    ok = [p for p in planned if p.status != FAILED]
-    # a note whose render failed keeps what it had before
-    scope = [i for i in scope if str((i.provenance.get("source") or {}).get("id")) not in failed_ids]
-    job.place(snap, ok, scope, settings, stamp_from=back)
-    return job.finish()
+    with job:
+        colors = normalise_colors(colors)
+        snap = job.read()
+        ex, back = find_notes(snap, colors=colors, min_seconds=min_seconds)
+        settings = _settings(snap, source="markers", colors=colors, min_seconds=min_seconds, seed=seed,
+                             loudness=loudness)
+        skipped = list(ex.skipped)
+        planned = plan_items(ex.items, snap.rate, settings, media_dir_for(snap, media_dir), skipped)
+        job.report.skipped = [_fmt_skip(s) for s in skipped]
+        job.report.media_dir = str(media_dir_for(snap, media_dir))
+        if not planned:
+            raise ResolveJobError(_no_notes(snap, ex, colors, skipped))
+        scope = marker_fill_scope(snap, colors, job.base)
+        job.lap("read")
+        job.render(planned)
+        job.fail_nothing_rendered(planned)
+        failed_ids = {p.item.id for p in planned if p.status == FAILED}
+        ok = [p for p in planned if p.status != FAILED]
+        # a note whose render failed keeps what it had before
+        scope = [i for i in scope if str((i.provenance.get("source") or {}).get("id")) not in failed_ids]
+        job.place(snap, ok, scope, settings, stamp_from=back)
+        return job.finish()
 
 
 def _clip_note(snap: Snapshot, item: ItemSnap) -> str:
@@ -421,37 +432,38 @@ def render_selected_clip(resolve, note: str | None = None, *, server: str | None
     """
     job = _Job("selected clip", resolve, bmd=bmd, quiet=quiet, server=server, start_server=start_server,
                renderer=renderer, save=save)
-    snap = job.read(want_comments=True)
-    targets = _selected_items(snap, job.base)
-    if not targets:
-        raise ResolveJobError("no clip is selected and none is under the playhead: select a clip (or park the "
-                              "playhead on one) in the Edit page and run again")
-    clip_notes: dict[str, ClipNote] = {}
-    for item in targets:
-        text_ = (note or "").strip() or _clip_note(snap, item) or (ask_note(resolve, job.ed, bmd, item.name) or "")
-        if not text_:
-            raise ResolveJobError(
-                f"clip '{item.name}' has no note: add a marker on it and type the scene into its Notes, or write "
-                "the scene into the clip's Comments, then run again; nothing was changed")
-        clip_notes[item.uid] = ClipNote(text_, item_id(item))
-    ex, back = find_notes(snap, markers=False, clip_notes=clip_notes, min_seconds=0.0)
-    settings = _settings(snap, source="clips", colors=None, min_seconds=0.0, seed=seed, loudness=loudness)
-    skipped = list(ex.skipped)
-    planned = plan_items(ex.items, snap.rate, settings, media_dir_for(snap, media_dir), skipped)
-    job.report.skipped = [_fmt_skip(s) for s in skipped]
-    job.report.media_dir = str(media_dir_for(snap, media_dir))
-    if not planned:
-        raise ResolveJobError("the selected clip(s) gave no usable note: " +
-                              "; ".join(_fmt_skip(s) for s in skipped[:3]) + "; nothing was changed")
-    ids = {cn.id for cn in clip_notes.values()}
-    scope = [item for item, g in job.generated(snap) if str(g.source.get("id")) in ids]
-    job.lap("read")
-    job.render(planned)
-    job.fail_nothing_rendered(planned)
-    failed_ids = {p.item.id for p in planned if p.status == FAILED}
-    scope = [i for i in scope if str((i.provenance.get("source") or {}).get("id")) not in failed_ids]
-    job.place(snap, [p for p in planned if p.status != FAILED], scope, settings)
-    return job.finish()
+    with job:
+        snap = job.read(want_comments=True)
+        targets = _selected_items(snap, job.base)
+        if not targets:
+            raise ResolveJobError("no clip is selected and none is under the playhead: select a clip (or park the "
+                                  "playhead on one) in the Edit page and run again")
+        clip_notes: dict[str, ClipNote] = {}
+        for item in targets:
+            text_ = (note or "").strip() or _clip_note(snap, item) or (ask_note(resolve, job.ed, bmd, item.name) or "")
+            if not text_:
+                raise ResolveJobError(
+                    f"clip '{item.name}' has no note: add a marker on it and type the scene into its Notes, or write "
+                    "the scene into the clip's Comments, then run again; nothing was changed")
+            clip_notes[item.uid] = ClipNote(text_, item_id(item))
+        ex, back = find_notes(snap, markers=False, clip_notes=clip_notes, min_seconds=0.0)
+        settings = _settings(snap, source="clips", colors=None, min_seconds=0.0, seed=seed, loudness=loudness)
+        skipped = list(ex.skipped)
+        planned = plan_items(ex.items, snap.rate, settings, media_dir_for(snap, media_dir), skipped)
+        job.report.skipped = [_fmt_skip(s) for s in skipped]
+        job.report.media_dir = str(media_dir_for(snap, media_dir))
+        if not planned:
+            raise ResolveJobError("the selected clip(s) gave no usable note: " +
+                                  "; ".join(_fmt_skip(s) for s in skipped[:3]) + "; nothing was changed")
+        ids = {cn.id for cn in clip_notes.values()}
+        scope = [item for item, g in job.generated(snap) if str(g.source.get("id")) in ids]
+        job.lap("read")
+        job.render(planned)
+        job.fail_nothing_rendered(planned)
+        failed_ids = {p.item.id for p in planned if p.status == FAILED}
+        scope = [i for i in scope if str((i.provenance.get("source") or {}).get("id")) not in failed_ids]
+        job.place(snap, [p for p in planned if p.status != FAILED], scope, settings)
+        return job.finish()
 
 
 def conform(resolve, *, server: str | None = None, start_server: bool | None = None, media_dir=None,
@@ -464,53 +476,54 @@ def conform(resolve, *, server: str | None = None, start_server: bool | None = N
     """
     job = _Job("conform", resolve, bmd=bmd, quiet=quiet, server=server, start_server=start_server,
                renderer=renderer, save=save)
-    snap = job.read(want_comments=True)
-    gens = job.generated(snap)
-    if not gens:
-        raise ResolveJobError(f"timeline '{snap.timeline}' has no SceneFill clips on a '{TRACK_NAME}' track to "
-                              "conform: run SceneFill - Fill From Markers first")
-    prov0 = next((g.prov for _, g in gens if (g.source.get("kind") == "marker")), gens[0][1].prov)
-    settings = FillSettings.from_meta(prov0.get("settings") or {})
-    settings.track_name = TRACK_NAME
-    by_uid = {i.uid: i for i in snap.items() if i.uid}
-    clip_notes: dict[str, ClipNote] = {}
-    for _, g in gens:
-        sid = str(g.source.get("id", ""))
-        if g.source.get("kind") == "clip" and sid.startswith("ri-") and sid[3:] in by_uid:
-            item = by_uid[sid[3:]]
-            clip_notes[item.uid] = ClipNote(_clip_note(snap, item) or g.note, sid)
-    with_markers = any(g.source.get("kind") == "marker" for _, g in gens)
-    ex, back = find_notes(snap, colors=settings.marker_colors, markers=with_markers, clip_notes=clip_notes,
-                          min_seconds=settings.min_seconds)
-    report = ConformReport(snap.rate)
-    existing = [g.path for _, g in gens if g.path is not None]
-    mdir = Path(media_dir) if media_dir else (existing[0].parent if existing else media_dir_for(snap, None))
-    job.report.media_dir = str(mdir)
-    final, to_render, old_of = plan_changes(match([g for _, g in gens], ex.items), snap.rate, settings, mdir,
-                                            report)
-    job.report.skipped = [_fmt_skip(s) for s in ex.skipped]
-    job.lap("read")
-    if to_render:
-        job.render(to_render)
-    for p in list(final):
-        if p.status == FAILED:
-            report.failures.append(f"{p.item.owner} ({p.item.note[:40]!r}): {p.error}")
-            final.remove(p)
-            g = old_of.get(p.item.id)
-            if g is not None:
-                final.append(_keep_as_is(g, "failed", p.error))
-    job.report.failures += report.failures
-    removed = [c for c in report.changes if c.change == "removed"]
-    job.place(snap, final, [item for item, _ in gens], settings, stamp_from=back)
-    for c in removed:
-        job.report.rows.append({"change": "removed", "timecode": c.timecode, "record_frame": None, "frames": 0,
-                                "seconds": float(c.length.rstrip("s")), "samples": 0, "track": "", "note": c.note,
-                                "source": c.source, "file": "", "placed": False, "detail": c.detail})
-    order = {c: i for i, c in enumerate(CHANGES + ("failed",))}
-    job.report.rows.sort(key=lambda r: (order.get(r["change"], 99), r["timecode"]))
-    for r in job.report.rows:
-        job.report.changes[r["change"]] = job.report.changes.get(r["change"], 0) + 1
-    return job.finish()
+    with job:
+        snap = job.read(want_comments=True)
+        gens = job.generated(snap)
+        if not gens:
+            raise ResolveJobError(f"timeline '{snap.timeline}' has no SceneFill clips on a '{TRACK_NAME}' track to "
+                                  "conform: run SceneFill - Fill From Markers first")
+        prov0 = next((g.prov for _, g in gens if (g.source.get("kind") == "marker")), gens[0][1].prov)
+        settings = FillSettings.from_meta(prov0.get("settings") or {})
+        settings.track_name = TRACK_NAME
+        by_uid = {i.uid: i for i in snap.items() if i.uid}
+        clip_notes: dict[str, ClipNote] = {}
+        for _, g in gens:
+            sid = str(g.source.get("id", ""))
+            if g.source.get("kind") == "clip" and sid.startswith("ri-") and sid[3:] in by_uid:
+                item = by_uid[sid[3:]]
+                clip_notes[item.uid] = ClipNote(_clip_note(snap, item) or g.note, sid)
+        with_markers = any(g.source.get("kind") == "marker" for _, g in gens)
+        ex, back = find_notes(snap, colors=settings.marker_colors, markers=with_markers, clip_notes=clip_notes,
+                              min_seconds=settings.min_seconds)
+        report = ConformReport(snap.rate)
+        existing = [g.path for _, g in gens if g.path is not None]
+        mdir = Path(media_dir) if media_dir else (existing[0].parent if existing else media_dir_for(snap, None))
+        job.report.media_dir = str(mdir)
+        final, to_render, old_of = plan_changes(match([g for _, g in gens], ex.items), snap.rate, settings, mdir,
+                                                report)
+        job.report.skipped = [_fmt_skip(s) for s in ex.skipped]
+        job.lap("read")
+        if to_render:
+            job.render(to_render)
+        for p in list(final):
+            if p.status == FAILED:
+                report.failures.append(f"{p.item.owner} ({p.item.note[:40]!r}): {p.error}")
+                final.remove(p)
+                g = old_of.get(p.item.id)
+                if g is not None:
+                    final.append(_keep_as_is(g, "failed", p.error))
+        job.report.failures += report.failures
+        removed = [c for c in report.changes if c.change == "removed"]
+        job.place(snap, final, [item for item, _ in gens], settings, stamp_from=back)
+        for c in removed:
+            job.report.rows.append({"change": "removed", "timecode": c.timecode, "record_frame": None, "frames": 0,
+                                    "seconds": float(c.length.rstrip("s")), "samples": 0, "track": "", "note": c.note,
+                                    "source": c.source, "file": "", "placed": False, "detail": c.detail})
+        order = {c: i for i, c in enumerate(CHANGES + ("failed",))}
+        job.report.rows.sort(key=lambda r: (order.get(r["change"], 99), r["timecode"]))
+        for r in job.report.rows:
+            job.report.changes[r["change"]] = job.report.changes.get(r["change"], 0) + 1
+        return job.finish()
 
 
 __all__ = ["JobReport", "MARKER_COLORS", "conform", "fill_from_markers", "render_selected_clip"]
