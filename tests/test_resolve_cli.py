@@ -21,7 +21,7 @@ from scenefill.plugin.resolve.install import LUA_NAME, MENU
 from scenefill.server.testing import DaemonProcess
 
 ROOT = Path(__file__).resolve().parent.parent
-LUA_SCRIPT = ROOT / "plugin" / "resolve" / "scripts" / LUA_NAME
+LUA_SCRIPT = ROOT / "plugin" / "resolve" / "lua-scripts" / LUA_NAME
 SCENEFILL_EXE = Path(sys.executable).parent / "scenefill"
 START, SPF = 86400, 2002
 

@@ -100,7 +100,7 @@ def scenefill_executable() -> str:
 
 
 def lua_source() -> str:
-    return resources.files("scenefill.plugin.resolve").joinpath("scripts", LUA_NAME).read_text(encoding="utf-8")
+    return resources.files("scenefill.plugin.resolve").joinpath("lua-scripts", LUA_NAME).read_text(encoding="utf-8")
 
 
 def install(scripts_dir: str | os.PathLike | None = None, lua: bool = True) -> list[Path]:

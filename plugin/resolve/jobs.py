@@ -160,6 +160,10 @@ class _Job:
         r = self.report
         r.project, r.timeline, r.rate = snap.project, snap.timeline, snap.rate.label
         r.warnings += snap.warnings
+        for t in scenefill_tracks(snap, self.base).values():
+            if t.subtype and t.subtype != "stereo":
+                r.warnings.append(f"the {t.name} track (A{t.index}) is {t.subtype}, not stereo: SceneFill's files "
+                                  "are stereo")
         return snap
 
     def generated(self, snap: Snapshot) -> list[tuple[ItemSnap, Generated]]:
