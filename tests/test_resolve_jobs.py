@@ -207,6 +207,19 @@ def test_conform_removes_the_audio_of_a_deleted_marker(env):
     assert [(s, d) for s, d, _ in scenefill_items(tl, "SceneFill 2")] == [(START, 600)]
 
 
+def test_a_new_marker_is_added_not_mistaken_for_a_deleted_one(env):
+    """Resolve markers are mostly unnamed: the id SceneFill stamped on each decides, not the name."""
+    r, tl = cut(length=600)
+    fill_from_markers(r, quiet=True)
+    del tl._markers[96.0]
+    tl.add_marker(500, "crackling fireplace", duration=48, color="Green")
+    report = conform(r, quiet=True)
+    assert report.changes == {"kept": 1, "extended": 1, "added": 1, "removed": 1}
+    rows = {row["note"]: row for row in report.rows}
+    assert rows["quiet office room tone"]["change"] == "removed"
+    assert rows["crackling fireplace"]["change"] == "added" and rows["crackling fireplace"]["timecode"] == "01:00:20:20"
+
+
 def test_selected_clip_gets_audio_of_its_record_range(env):
     r, tl = make_resolve(version=(21, 0, 4, 5, ""))
     a = tl.add_clip("sh010", 0, 96)

@@ -236,10 +236,7 @@ class _Job:
         for p in desired:
             mpi = media.get(norm(p.dest))
             if mpi is not None:
-                prov = provenance(p, snap.rate)
-                prov["settings"] = settings.to_meta()
-                prov["job"] = self.report.job
-                tag(mpi, prov)
+                tag(mpi, tagged_provenance(p, snap, settings, self.report.job, stamp_from))
         self.lap("import")
         self.progress.step(f"placing {len(lay.append)} clip(s), removing {len(lay.delete)}, "
                            f"keeping {len(lay.keep)}")
@@ -320,20 +317,60 @@ def marker_fill_scope(snap: Snapshot, colors: list[str] | None, base: str = TRAC
             and (wanted is None or not g.source.get("color") or str(g.source["color"]).upper() in wanted)]
 
 
+def carries_stamp(p: Planned, back: dict | None) -> bool:
+    """True when ``p``'s marker holds (or will hold) its SceneFill id in customData.
+
+    Such a marker is found again by id whatever happens to it; a SceneFill clip made from
+    one is matched by id only (its marker deleted: removed, not mistaken for another note).
+    """
+    if back is None or p.item.kind != "marker" or p.item.obj is None:
+        return False
+    entry = back.get(id(p.item.obj))
+    if not entry:
+        return False
+    m = entry[0]
+    return not m.custom_data or m.custom_data.startswith(CUSTOM_DATA_PREFIX)
+
+
 def stamp_markers(snap: Snapshot, planned: list[Planned], back: dict) -> None:
     """Write ``scenefill:<id>`` into the customData of each filled marker (never over someone else's)."""
     for p in planned:
-        if p.item.kind != "marker" or p.item.obj is None:
+        if not carries_stamp(p, back):
             continue
-        entry = back.get(id(p.item.obj))
-        if not entry:
-            continue
-        m, owner = entry
-        if m.scenefill_id == p.item.id or (m.custom_data and not m.custom_data.startswith(CUSTOM_DATA_PREFIX)):
+        m, owner = back[id(p.item.obj)]
+        if m.scenefill_id == p.item.id:
             continue
         key = int(m.key) if float(m.key).is_integer() else m.key
         target = snap.obj if owner is None else owner.obj
         call(target, "UpdateMarkerCustomData", key, CUSTOM_DATA_PREFIX + p.item.id)
+
+
+def tagged_provenance(p: Planned, snap: Snapshot, settings: FillSettings, job: str, back: dict | None) -> dict:
+    """The provenance stored on a media pool item: the OTIO adapter's, plus settings, job and stamp."""
+    prov = provenance(p, snap.rate)
+    prov["settings"] = settings.to_meta()
+    prov["job"] = job
+    if carries_stamp(p, back):
+        prov["source"]["stamped"] = True
+    return prov
+
+
+def match_generated(gens: list[Generated], items: list) -> list:
+    """:func:`scenefill.plugin.conform.match`, except that a clip whose marker was stamped matches by id only."""
+    strict = [g for g in gens if (g.source or {}).get("stamped")]
+    loose = [g for g in gens if not (g.source or {}).get("stamped")]
+    by_id: dict[str, object] = {}
+    for it in items:
+        by_id.setdefault(it.id, it)
+    pairs, taken = [], set()
+    for g in strict:
+        it = by_id.get(str(g.source.get("id", "")))
+        if it is not None and id(it) not in taken:
+            taken.add(id(it))
+            pairs.append((g, it))
+        else:
+            pairs.append((g, None))
+    return pairs + match(loose, [it for it in items if id(it) not in taken])
 
 
 def _settings(snap: Snapshot, *, source: str, colors, min_seconds, seed, loudness) -> FillSettings:
@@ -503,7 +540,7 @@ def conform(resolve, *, server: str | None = None, start_server: bool | None = N
         existing = [g.path for _, g in gens if g.path is not None]
         mdir = Path(media_dir) if media_dir else (existing[0].parent if existing else media_dir_for(snap, None))
         job.report.media_dir = str(mdir)
-        final, to_render, old_of = plan_changes(match([g for _, g in gens], ex.items), snap.rate, settings, mdir,
+        final, to_render, old_of = plan_changes(match_generated([g for _, g in gens], ex.items), snap.rate, settings, mdir,
                                                 report)
         job.report.skipped = [_fmt_skip(s) for s in ex.skipped]
         job.lap("read")

@@ -18,11 +18,12 @@ import json
 import time
 from pathlib import Path
 
-from ..otio_fill import lane_name, plan_items, provenance, render_planned
+from ..otio_fill import lane_name, plan_items, render_planned
 from ..renderer import FAILED, make_renderer
 from ..timeline_notes import DEFAULT_MIN_SECONDS
 from .errors import ResolveJobError
-from .jobs import TRACK_NAME, _fmt_skip, _no_notes, _settings, marker_fill_scope, media_dir_for, normalise_colors
+from .jobs import (TRACK_NAME, _fmt_skip, _no_notes, _settings, marker_fill_scope, media_dir_for, normalise_colors,
+                   tagged_provenance)
 from .notes import find_notes
 from .place import check_unlocked, plan_layout
 from .rate import timeline_rate
@@ -114,9 +115,7 @@ def plan_for_lua(data: dict, *, colors=None, server: str | None = None, media_di
         lines.append(f"APPEND\t{lane_name(TRACK_NAME, p.lane)}\t{snap.start_frame + p.item.start}\t"
                      f"{p.item.n_frames}\t{p.dest}")
     for p in ok:
-        prov = provenance(p, snap.rate)
-        prov["settings"] = settings.to_meta()
-        prov["job"] = "fill from markers (lua)"
+        prov = tagged_provenance(p, snap, settings, "fill from markers (lua)", back)
         lines.append(f"TAG\t{p.dest}\t{json.dumps(prov, sort_keys=True, separators=(',', ':'))}")
         entry = back.get(id(p.item.obj)) if p.item.kind == "marker" else None
         if entry:
