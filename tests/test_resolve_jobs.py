@@ -277,3 +277,22 @@ def test_a_timeline_reporting_23_is_read_as_23976(env):
     assert report.rate == "23.976"
     assert any("'23'" in w and "23.976" in w for w in report.warnings)
     assert [d for _, d, _ in scenefill_items(tl)] == [96, 72, 108]
+
+
+def test_conform_follows_a_selected_clip_that_was_recut(env):
+    r, tl = make_resolve(version=(21, 0, 4, 5, ""))
+    shot = tl.add_clip("sh010", 48, 96)
+    shot._mpi.SetMetadata("Comments", "night crickets and insects")
+    tl._selected = [shot]
+    render_selected_clip(r, quiet=True)
+    (start, frames, path), = scenefill_items(tl)
+    assert (start, frames) == (START + 48, 96)
+    approved = pcm(path)
+    shot._start += 24            # the shot slides later and is extended at its tail
+    shot._duration += 24
+    report = conform(r, quiet=True)
+    assert report.ok and report.changes == {"extended": 1}
+    (start, frames, path), = scenefill_items(tl)
+    assert (start, frames) == (START + 72, 120)
+    new = pcm(path)
+    assert len(new) == 120 * SPF and np.array_equal(new[:len(approved) - FADE], approved[:-FADE])
