@@ -21,81 +21,30 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from scenefill.engine.request import DEFAULT_LOUDNESS
 
-from ..conform import CHANGES, ConformReport, Generated, _keep_as_is, _request_from_prov, match, plan_changes
-from ..otio_fill import FillSettings, Planned, lane_name, plan_items, provenance, render_planned, slug
+from ..conform import CHANGES, ConformReport, Generated, _keep_as_is, plan_changes
+from ..otio_fill import FillSettings, Planned, lane_name, plan_items, render_planned, slug
 from ..renderer import CACHED, FAILED, RENDERED, DaemonRenderer, Renderer, file_matches
-from ..timeline_notes import DEFAULT_MIN_SECONDS, Skipped
-from .api import call, has_call, as_list
+from ..timeline_notes import DEFAULT_MIN_SECONDS
+from .api import as_list, call, has_call
 from .edition import Edition, require_resolve
 from .errors import ResolveJobError
+from .generated import (TRACK_NAME, generated_items, marker_fill_scope, match_generated, stamp_markers,
+                        tagged_provenance)
 from .media import import_files, norm, scenefill_bin, tag
 from .notes import ClipNote, find_notes, item_id
 from .place import apply_layout, check_unlocked, plan_layout, scenefill_tracks, undo, verify
 from .progress import Progress, ask_note, make_progress
+from .report import JobReport, _fmt_skip
 from .server import connect
-from .snapshot import CUSTOM_DATA_PREFIX, ItemSnap, Snapshot, file_provenance, is_scenefill_track, read
+from .snapshot import ItemSnap, Snapshot, is_scenefill_track, read
 
-TRACK_NAME = "SceneFill"
 #: marker colours Resolve offers (pass strings: the MARKER_* constants are missing on some builds)
 MARKER_COLORS = ("Blue", "Cyan", "Green", "Yellow", "Red", "Pink", "Purple", "Fuchsia", "Rose", "Lavender",
                  "Sky", "Mint", "Lemon", "Sand", "Cocoa", "Cream")
-
-
-@dataclass
-class JobReport:
-    """What a job did, as plain data (``to_dict()``) and as lines for the console (``lines()``)."""
-
-    job: str
-    project: str = ""
-    timeline: str = ""
-    rate: str = ""
-    rows: list[dict] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    counts: dict = field(default_factory=dict)      # placed, kept, deleted, rendered, cached
-    changes: dict = field(default_factory=dict)     # conform: kept, moved, trimmed ... removed, failed
-    timings: dict = field(default_factory=dict)
-    media_dir: str = ""
-    server: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures and not self.problems
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["ok"] = self.ok
-        return d
-
-    def lines(self) -> list[str]:
-        c = self.counts
-        summary = ", ".join(f"{c[k]} {k}" for k in ("placed", "kept", "deleted", "rendered", "cached") if c.get(k))
-        out = [f"{self.job} on '{self.timeline}' ({self.rate} fps): {summary or 'nothing to do'}"]
-        if self.changes:
-            out.append("changes: " + ", ".join(f"{self.changes[k]} {k}" for k in CHANGES + ("failed",)
-                                               if self.changes.get(k)))
-        for r in self.rows:
-            out.append(f"  {r['change']:<11} {r['timecode']}  {r['seconds']:>8.2f}s  {r['track']:<12} {r['note'][:60]}"
-                       + (f"  ({r['detail']})" if r.get("detail") else ""))
-        out += [f"  skipped: {s}" for s in self.skipped]
-        out += [f"  warning: {w}" for w in self.warnings]
-        out += [f"  FAILED: {f}" for f in self.failures]
-        out += [f"  NOT PLACED: {p}" for p in self.problems]
-        t = self.timings
-        if t:
-            out.append("  time: " + ", ".join(f"{k} {v:.2f}s" for k, v in t.items()))
-        return out
-
-
-def _fmt_skip(s: Skipped) -> str:
-    return f"{s.what}: {s.reason}" + (f" ({s.note[:40]!r})" if s.note else "")
 
 
 def media_dir_for(snap: Snapshot, media_dir: str | os.PathLike | None) -> Path:
@@ -287,90 +236,6 @@ class _Job:
         if failed and len(failed) == len(planned):
             raise ResolveJobError(f"could not render any of the {len(planned)} note(s) ({failed[0].error}); "
                                   "nothing was changed")
-
-
-def generated_items(snap: Snapshot, base: str = TRACK_NAME) -> list[tuple[ItemSnap, Generated]]:
-    """What SceneFill placed before: items on its tracks whose media carry its provenance."""
-    out = []
-    for track in scenefill_tracks(snap, base).values():
-        for item in track.items:
-            prov = item.provenance or file_provenance(item)
-            if prov is None:
-                continue
-            item.provenance = prov
-            frames = (prov.get("record") or {}).get("frames")
-            try:
-                req, err = _request_from_prov(prov), ""
-            except (KeyError, TypeError, ValueError) as exc:
-                req, err = None, f"its provenance is incomplete ({exc})"
-            out.append((item, Generated(item, prov, item.start - snap.start_frame,
-                                        int(frames) if isinstance(frames, int) else item.duration,
-                                        Path(item.file_path) if item.file_path else None, req, err)))
-    return out
-
-
-def marker_fill_scope(snap: Snapshot, colors: list[str] | None, base: str = TRACK_NAME) -> list[ItemSnap]:
-    """The items a fill from markers (of ``colors``) replaces: earlier marker fills of those colours."""
-    wanted = {c.upper() for c in colors} if colors else None
-    return [item for item, g in generated_items(snap, base)
-            if g.source.get("kind") == "marker"
-            and (wanted is None or not g.source.get("color") or str(g.source["color"]).upper() in wanted)]
-
-
-def carries_stamp(p: Planned, back: dict | None) -> bool:
-    """True when ``p``'s marker holds (or will hold) its SceneFill id in customData.
-
-    Such a marker is found again by id whatever happens to it; a SceneFill clip made from
-    one is matched by id only (its marker deleted: removed, not mistaken for another note).
-    """
-    if back is None or p.item.kind != "marker" or p.item.obj is None:
-        return False
-    entry = back.get(id(p.item.obj))
-    if not entry:
-        return False
-    m = entry[0]
-    return not m.custom_data or m.custom_data.startswith(CUSTOM_DATA_PREFIX)
-
-
-def stamp_markers(snap: Snapshot, planned: list[Planned], back: dict) -> None:
-    """Write ``scenefill:<id>`` into the customData of each filled marker (never over someone else's)."""
-    for p in planned:
-        if not carries_stamp(p, back):
-            continue
-        m, owner = back[id(p.item.obj)]
-        if m.scenefill_id == p.item.id:
-            continue
-        key = int(m.key) if float(m.key).is_integer() else m.key
-        target = snap.obj if owner is None else owner.obj
-        call(target, "UpdateMarkerCustomData", key, CUSTOM_DATA_PREFIX + p.item.id)
-
-
-def tagged_provenance(p: Planned, snap: Snapshot, settings: FillSettings, job: str, back: dict | None) -> dict:
-    """The provenance stored on a media pool item: the OTIO adapter's, plus settings, job and stamp."""
-    prov = provenance(p, snap.rate)
-    prov["settings"] = settings.to_meta()
-    prov["job"] = job
-    if carries_stamp(p, back):
-        prov["source"]["stamped"] = True
-    return prov
-
-
-def match_generated(gens: list[Generated], items: list) -> list:
-    """:func:`scenefill.plugin.conform.match`, except that a clip whose marker was stamped matches by id only."""
-    strict = [g for g in gens if (g.source or {}).get("stamped")]
-    loose = [g for g in gens if not (g.source or {}).get("stamped")]
-    by_id: dict[str, object] = {}
-    for it in items:
-        by_id.setdefault(it.id, it)
-    pairs, taken = [], set()
-    for g in strict:
-        it = by_id.get(str(g.source.get("id", "")))
-        if it is not None and id(it) not in taken:
-            taken.add(id(it))
-            pairs.append((g, it))
-        else:
-            pairs.append((g, None))
-    return pairs + match(loose, [it for it in items if id(it) not in taken])
 
 
 def _settings(snap: Snapshot, *, source: str, colors, min_seconds, seed, loudness) -> FillSettings:
