@@ -207,7 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="a short smoke run (CI)")
     p.set_defaults(func=cmd_bench)
 
-    for module in ("scenefill.server.cli", "scenefill.plugin.otio_cli", "scenefill.engine.evaluation.cli"):
+    for module in ("scenefill.server.cli", "scenefill.plugin.otio_cli", "scenefill.engine.evaluation.cli",
+                   "scenefill.plugin.resolve.cli"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ImportError as exc:
