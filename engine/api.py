@@ -45,8 +45,13 @@ def render_to_file(request: RenderRequest, path: str | Path, *,
     cancelled render never leaves a partial file under the requested name.
     Raises InvalidRequest (bad field), Cancelled, or OSError (unwritable path).
     """
+    import math
+
+    from .errors import InvalidRequest
     from .pipeline import render_file
 
+    if not isinstance(max_seconds, (int, float)) or not math.isfinite(max_seconds) or max_seconds <= 0:
+        raise InvalidRequest("max_seconds", f"must be a positive number of seconds, got {max_seconds!r}")
     request.validate(max_seconds)
     return render_file(request, Path(path), progress=progress, cancel=cancel)
 

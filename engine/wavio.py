@@ -9,6 +9,7 @@ soundfile) exposes neither bext nor iXML from Python.
 from __future__ import annotations
 
 import json
+import re
 import struct
 import time
 from pathlib import Path
@@ -21,8 +22,26 @@ _U32 = 0xFFFFFFFF
 _DS64_BODY = 28  # riffSize(8) dataSize(8) sampleCount(8) tableLength(4)
 
 
+#: What XML 1.0 cannot carry: C0 controls other than tab, LF and CR (NUL included), lone
+#: surrogates (argv that was not UTF-8) and the non-characters U+FFFE and U+FFFF.
+_XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_ASCII_CONTROLS = re.compile("[\x00-\x1f\x7f]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with every character XML 1.0 forbids replaced by U+FFFD.
+
+    Why replace rather than refuse: a note is free text pasted from scripts and
+    timelines; a stray control character must not cost the user the render, and the
+    exact note still travels (JSON-escaped) in the provenance. Also used for FLAC tags,
+    which libsndfile passes as C strings (a NUL would cut them short).
+    """
+    return _XML_FORBIDDEN.sub("\ufffd", text)
+
+
 def _pack_str(text: str, size: int) -> bytes:
-    return text.encode("ascii", "replace")[:size].ljust(size, b"\0")
+    """A fixed-size bext text field: printable ASCII (controls become spaces), NUL-padded."""
+    return _ASCII_CONTROLS.sub(" ", text).encode("ascii", "replace")[:size].ljust(size, b"\0")
 
 
 def bext_chunk(description: str, originator: str, reference: str, when: time.struct_time,
@@ -46,7 +65,7 @@ def bext_chunk(description: str, originator: str, reference: str, when: time.str
 def ixml_document(provenance: dict) -> str:
     """iXML with the standard fields editors' tools show, and our provenance as JSON."""
     opts = provenance.get("options", {})
-    note = provenance.get("note", "")
+    note = xml_safe(provenance.get("note", ""))
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<BWFXML>\n'
         "<IXML_VERSION>2.10</IXML_VERSION>\n"
@@ -62,14 +81,29 @@ def ixml_document(provenance: dict) -> str:
 
 
 def provenance_from_ixml(doc: str) -> dict:
+    """Our provenance from an iXML document; {} when it holds none.
+
+    Files written before control characters were escaped carry them raw in <NOTE>
+    (not well-formed XML); they are replaced and the document parsed again, which
+    loses nothing: the provenance itself is JSON with every control escaped.
+    Raises ValueError when the document cannot be read even so.
+    """
     from xml.etree import ElementTree
 
-    root = ElementTree.fromstring(doc)
+    try:
+        root = ElementTree.fromstring(doc)
+    except ElementTree.ParseError:
+        try:
+            root = ElementTree.fromstring(xml_safe(doc))
+        except ElementTree.ParseError as exc:
+            raise ValueError(f"its iXML chunk is not well-formed XML ({exc})") from None
     user = root.findtext("USER") or "{}"
     try:
-        return json.loads(user).get("scenefill", {})
+        data = json.loads(user)
     except ValueError:
         return {}
+    found = data.get("scenefill") if isinstance(data, dict) else None
+    return found if isinstance(found, dict) else {}
 
 
 class BwfWriter:
