@@ -10,11 +10,12 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
-
-import numpy as np
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from .request import DEFAULT_MAX_SECONDS, RenderRequest
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: progress(fraction in 0..1, stage name) -- called at least once per render block
 ProgressFn = Callable[[float, str], None]
@@ -66,6 +67,8 @@ def render_blocks(request: RenderRequest, *, cancel: CancelFn | None = None) -> 
 
 def render_array(request: RenderRequest) -> np.ndarray:
     """The whole render in memory, (channels, n) float32 -- for tests and short clips."""
+    import numpy as np
+
     return np.concatenate(list(render_blocks(request)), axis=1)
 
 

@@ -23,6 +23,15 @@ from pathlib import Path
 
 from .errors import InvalidRequest
 
+def _read_umask() -> int:
+    mask = os.umask(0)  # the only way to read it; done once at import, before any threads
+    os.umask(mask)
+    return mask
+
+
+#: mode for finished renders: mkstemp makes 0600, but a render is an ordinary file
+FILE_MODE = 0o666 & ~_read_umask()
+
 _KINDS = (
     (stat.S_ISCHR, "a character device"),
     (stat.S_ISBLK, "a block device"),

@@ -29,7 +29,7 @@ from .limiter import TruePeakLimiter
 from .loudness import db_to_gain, integrated_loudness
 from .mixer import SceneMixer
 from .models import BLOCK, REGISTRY, ModelParams
-from .output_paths import check_output_path, refuse_non_regular
+from .output_paths import FILE_MODE, check_output_path, refuse_non_regular
 from .request import RenderRequest
 from .scene import LEVEL_SPEECH, SceneSpec, build_scene
 from .speech import PlacedLine, SpeechStem, place_lines, validate_voice
@@ -285,17 +285,6 @@ def _write_flac(tmp: Path, request, plan, provenance, progress, cancel) -> None:
         raise OSError(errno.ENOSPC if full else errno.EIO,
                       "could not write the FLAC file: " + ("no space left on device" if full else f"libsndfile: {exc}")
                       ) from None
-
-
-def _read_umask() -> int:
-    mask = os.umask(0)  # the only way to read it; done once at import, before any threads
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()
-#: mode for finished renders: mkstemp makes 0600, but a render is an ordinary file
-FILE_MODE = 0o666 & ~_UMASK
 
 
 def _sha256(path: Path) -> str:

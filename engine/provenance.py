@@ -10,11 +10,13 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scenefill import ENGINE_VERSION, __version__
 
-from .request import RenderRequest
-from .scene import SceneSpec
+if TYPE_CHECKING:  # reading provenance (``scenefill info``) must not load the sound models
+    from .request import RenderRequest
+    from .scene import SceneSpec
 
 ORIGINATOR = "SceneFill"
 

@@ -13,10 +13,10 @@ import re
 import struct
 import time
 from pathlib import Path
-from typing import BinaryIO
-from xml.sax.saxutils import escape
+from typing import TYPE_CHECKING, BinaryIO
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 _U32 = 0xFFFFFFFF
 _DS64_BODY = 28  # riffSize(8) dataSize(8) sampleCount(8) tableLength(4)
@@ -26,6 +26,12 @@ _DS64_BODY = 28  # riffSize(8) dataSize(8) sampleCount(8) tableLength(4)
 #: surrogates (argv that was not UTF-8) and the non-characters U+FFFE and U+FFFF.
 _XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _ASCII_CONTROLS = re.compile("[\x00-\x1f\x7f]")
+
+
+def escape(text: str) -> str:
+    """XML character data: &, < and > escaped (xml.sax.saxutils would import urllib,
+    http and ssl -- 0.1 s of every render's start-up)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def xml_safe(text: str) -> str:
@@ -111,6 +117,8 @@ class BwfWriter:
 
     def __init__(self, fh: BinaryIO, sample_rate: int, channels: int, bit_depth: int,
                  bext: bytes, ixml: str, dither_seed: int = 0, rf64_above: int = _U32) -> None:
+        import numpy as np  # here, not at the top: reading metadata (``info``) needs no numpy
+
         if bit_depth not in (16, 24, 32):
             raise ValueError("bit depth must be 16, 24 or 32")
         self.fh = fh
@@ -138,6 +146,8 @@ class BwfWriter:
 
     def write(self, block: np.ndarray) -> None:
         """Write float samples shaped (channels, n) in [-1, 1]."""
+        import numpy as np
+
         x = np.clip(np.asarray(block, dtype=np.float64).T, -1.0, 1.0)
         if self.bit_depth == 16:
             tpdf = self._dither.random(x.shape) - self._dither.random(x.shape)
