@@ -57,8 +57,10 @@ def read_file_provenance(path: Path) -> dict:
     """Provenance stored in a SceneFill WAV (iXML) or FLAC (comment)."""
     from .errors import InvalidRequest
 
-    if not path.is_file():
+    if not path.exists():
         raise InvalidRequest("file", f"no such file: {path}")
+    if not path.is_file():  # a FIFO would block the read, a device would never end
+        raise InvalidRequest("file", f"{path} is not a regular file")
     with open(path, "rb") as fh:
         magic = fh.read(4)
     if magic in (b"RIFF", b"RF64"):
