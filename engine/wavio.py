@@ -106,7 +106,7 @@ def provenance_from_ixml(doc: str) -> dict:
     user = root.findtext("USER") or "{}"
     try:
         data = json.loads(user)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a hostile file nesting JSON thousands deep
         return {}
     found = data.get("scenefill") if isinstance(data, dict) else None
     return found if isinstance(found, dict) else {}
