@@ -79,6 +79,13 @@ def check_output_path(path: Path, field: str = "output") -> Path:
     return directory
 
 
+def publish(tmp: Path, dest: Path, field: str = "output") -> None:
+    """Rename a finished temporary file over ``dest``, checking ``dest`` once more just
+    before: it may have become a device node or a FIFO while the work ran."""
+    refuse_non_regular(dest, field)
+    os.replace(tmp, dest)
+
+
 def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
     """True when ``a`` and ``b`` name one file: same path once resolved, or the same
     inode (a hard link, a symlink, a bind mount)."""

@@ -29,7 +29,7 @@ from .limiter import TruePeakLimiter
 from .loudness import db_to_gain, integrated_loudness
 from .mixer import SceneMixer
 from .models import BLOCK, REGISTRY, ModelParams
-from .output_paths import FILE_MODE, check_output_path, refuse_non_regular
+from .output_paths import FILE_MODE, check_output_path, publish
 from .request import RenderRequest
 from .scene import LEVEL_SPEECH, SceneSpec, build_scene
 from .speech import PlacedLine, SpeechStem, place_lines, validate_voice
@@ -226,8 +226,7 @@ def render_file(request: RenderRequest, path: Path, *, progress=None, cancel=Non
                 _write_flac(tmp, request, plan, provenance, progress, cancel)
         digest = _sha256(tmp)
         os.chmod(tmp, FILE_MODE)
-        refuse_non_regular(path)  # again: the target may have changed during the render
-        os.replace(tmp, path)
+        publish(tmp, path)  # checks the target again: it may have changed during the render
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         if exc.filename is None:  # a write that failed on the open file: name the file the user asked for
