@@ -15,11 +15,14 @@ import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
 import soundfile as sf
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scenefill.cli import main
 from scenefill.engine.api import read_provenance, render_to_file
@@ -27,7 +30,7 @@ from scenefill.engine.errors import InvalidRequest
 from scenefill.engine.request import RenderRequest
 from scenefill.engine.timecode_labels import check_drop_frame_label
 from scenefill.engine.timing import frames_to_samples, parse_rate, timecode_to_frames
-from scenefill.engine.wavio import BwfWriter, read_chunks
+from scenefill.engine.wavio import BwfWriter, bext_chunk, ixml_document, provenance_from_ixml, read_chunks
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_TIMELINE = REPO / "examples" / "short_film.otio"
@@ -156,6 +159,18 @@ def test_control_characters_in_a_note_give_well_formed_ixml_that_info_reads(tmp_
     assert all(" " <= c <= "~" for c in bext) and bext.startswith("rain on a tin roof")
     assert main(["info", str(out)]) == 0
     assert json.loads(capsys.readouterr().out)["note"] == NASTY_NOTE
+
+
+@settings(max_examples=300, deadline=None)
+@given(note=st.text(st.characters(codec=None, exclude_categories=()), max_size=60))
+def test_any_note_gives_well_formed_ixml_and_ascii_bext(note):
+    """Every code point -- controls, NUL, lone surrogates, non-characters -- stays out of the XML."""
+    prov = {"engine_version": "x", "note": note, "options": {"sample_rate": 48000, "bit_depth": 24}}
+    doc = ixml_document(prov)
+    ElementTree.fromstring(doc.encode("utf-8"))  # encodable and well-formed
+    assert provenance_from_ixml(doc)["note"] == note
+    description = bext_chunk(note, "SceneFill", "seed=0", time.gmtime(0), 0, "")[:256].rstrip(b"\0")
+    assert all(32 <= b < 127 for b in description)
 
 
 def test_control_characters_in_a_flac_note_keep_the_title_whole(tmp_path):
