@@ -162,7 +162,8 @@ def test_control_characters_in_a_note_give_well_formed_ixml_that_info_reads(tmp_
 
 
 @settings(max_examples=300, deadline=None)
-@given(note=st.text(st.characters(codec=None, exclude_categories=()), max_size=60))
+@given(note=st.text(st.characters(codec=None, exclude_categories=())
+                    | st.sampled_from("\x00\x01\x0b\x1f\x7f\udcff\ud800\ufffe\uffff"), max_size=60))
 def test_any_note_gives_well_formed_ixml_and_ascii_bext(note):
     """Every code point -- controls, NUL, lone surrogates, non-characters -- stays out of the XML."""
     prov = {"engine_version": "x", "note": note, "options": {"sample_rate": 48000, "bit_depth": 24}}
