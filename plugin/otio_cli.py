@@ -172,6 +172,21 @@ def _progress(args: argparse.Namespace):
     return progress
 
 
+def _refuse_own_inputs(args, inputs: dict) -> bool:
+    """Report and refuse an output that is one of the command's inputs (by file identity:
+    hard links and symlinks count), or that is not a regular file. True when refused."""
+    from scenefill.engine.errors import InvalidRequest
+    from scenefill.engine.output_paths import refuse_non_regular, refuse_overwriting_inputs
+
+    try:
+        refuse_overwriting_inputs(args.output, inputs, field="-o")
+        refuse_non_regular(args.output, field="-o")
+    except InvalidRequest as exc:
+        _err(str(exc))
+        return True
+    return False
+
+
 def _renderer(args):
     from .renderer import make_renderer
 
@@ -180,6 +195,9 @@ def _renderer(args):
 
 def cmd_fill(args) -> int:
     from .otio_fill import FillSettings, fill
+
+    if _refuse_own_inputs(args, {"input timeline": args.timeline, "--notes file": args.notes}):
+        return EXIT_BAD_INPUT
 
     if args.min_seconds < 0:
         _err("--min-seconds cannot be negative")
@@ -251,6 +269,10 @@ def _fill_table(report) -> None:
 
 def cmd_conform(args) -> int:
     from .conform import conform
+
+    if _refuse_own_inputs(args, {"recut timeline": args.recut, "--previous timeline": args.previous,
+                                 "--notes file": args.notes}):
+        return EXIT_BAD_INPUT
 
     report = _run(args, lambda renderer, progress: conform(
         args.recut, args.output, previous=args.previous, renderer=renderer, media_dir=args.media_dir,
