@@ -183,7 +183,6 @@ def patch(original: bytes, lanes: list[Lane], rate: TimelineRate) -> bytes:
                              f"{rate.label} fps")
     den = int(_TIME.match(spelled).group(2) or 1) if spelled else (1 / rate.exact).denominator
     den = max(den, fd.denominator)
-    tc_start = parse_time(seq.attrs.get("tcStart"))
     tc_format = seq.attrs.get("tcFormat", "DF" if rate.drop_frame else "NDF")
     taken = {n.attrs["id"] for n in root.iter() if "id" in n.attrs}
     lowest = min([0] + [int(n.attrs["lane"]) for n in seq.iter() if n.attrs.get("lane", "").lstrip("-").isdigit()])
@@ -218,7 +217,9 @@ def patch(original: bytes, lanes: list[Lane], rate: TimelineRate) -> bytes:
     for lane in lanes:
         lane_no = lowest - 1 - lane.index
         for p in lane.placements:
-            t = tc_start + p.start * fd
+            # sequence time: FCPXML spine offsets include tcStart; OTIO's reader counts frames from 0s
+            # (no global start), an .otio source from its global start -- both are start_frame + start
+            t = (rate.start_frame + p.start) * fd
             parent = _container(items, t)
             local = parse_time(parent.attrs.get("start")) + t - parse_time(parent.attrs.get("offset"))
             groups.setdefault(id(parent), (parent, []))[1].append(
