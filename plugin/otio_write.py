@@ -324,7 +324,9 @@ def _xmeml_skeleton(name: str, lanes, rate: TimelineRate) -> bytes:
             f'\t\t<duration>{_end_frame(lanes)}</duration>\n\t\t{r}\n'
             f'\t\t<timecode>{r}<string>{rate.timecode(0)}</string><frame>{rate.start_frame}</frame>'
             f'<displayformat>{fmt}</displayformat></timecode>\n'
-            f'\t\t<media>\n\t\t\t<audio>\n\t\t\t\t<numOutputChannels>2</numOutputChannels>\n'
+            f'\t\t<media>\n\t\t\t<video>\n\t\t\t\t<format><samplecharacteristics>{r}<width>1920</width>'
+            f'<height>1080</height><pixelaspectratio>square</pixelaspectratio></samplecharacteristics>'
+            f'</format>\n\t\t\t</video>\n\t\t\t<audio>\n\t\t\t\t<numOutputChannels>2</numOutputChannels>\n'
             f'\t\t\t\t<format><samplecharacteristics><depth>24</depth><samplerate>48000</samplerate>'
             f'</samplecharacteristics></format>\n\t\t\t</audio>\n\t\t</media>\n'
             f'\t</sequence>\n</xmeml>\n').encode()

@@ -199,3 +199,20 @@ def _positions(tl) -> list[tuple[str, int]]:
 def test_sidecar_in_place_is_refused(cut, capsys):
     code, _, err = run(["fill", str(cut), "--sidecar", "--in-place"], capsys)
     assert code == 2 and "--sidecar" in err
+
+
+def test_conform_can_write_a_sidecar_and_work_in_place(cut, tmp_path, capsys):
+    code, _, err = run(["fill", str(cut), "--in-place"], capsys)
+    assert code == 0, err
+    side = tmp_path / "side.xml"
+    code, stdout, err = run(["conform", str(cut), "-o", str(side), "--sidecar"], capsys)
+    assert code == 0, err
+    back = read_timeline(side)
+    tracks = [t for t in back.tracks if isinstance(t, otio.schema.Track) and t.find_clips()]
+    assert tracks and all(is_generated_track(t) for t in tracks)
+    patched = cut.read_bytes()
+    code, _, err = run(["conform", str(cut), "--in-place"], capsys)
+    assert code == 0, err
+    assert fcp7.strip(cut.read_bytes()) == PREMIERE.read_bytes()      # the editor's document, still
+    assert cut.read_bytes().count(b"<clipitem id=\"scenefill-") == patched.count(b"<clipitem id=\"scenefill-")
+    assert len(list(tmp_path.glob("cut.scenefill-backup-*.xml"))) == 2
