@@ -231,13 +231,15 @@ def _serialize(tl, plan: WritePlan, rate: TimelineRate) -> list[tuple[Path, byte
         plan.mode = PATCHED
         plan.summary = f"{name}: your {plan.label} with the SceneFill track(s) added; nothing else changed"
         return [(plan.out, patcher.patch(plan.source.read_bytes(), scenefill_lanes(tl, rate), rate))]
-    if plan.adapter == "otio_json":
-        plan.mode, plan.summary = LOSSLESS_MODE, f"{name}: the whole timeline with the SceneFill track(s) (lossless)"
-        return [(plan.out, otio.adapters.write_to_string(tl, "otio_json").encode())]
-    if plan.adapter == "otioz":
+    if plan.adapter in LOSSLESS:
         plan.mode = LOSSLESS_MODE
-        plan.summary = f"{name}: the whole timeline with the SceneFill track(s) and their media (lossless)"
-        return [(plan.out, _otioz_bytes(tl))]
+        plan.summary = f"{name}: the whole timeline with the SceneFill track(s)" + (
+            " and their media (lossless)" if plan.adapter == "otioz" else " (lossless)")
+        if _src_ext(plan) and _src_ext(plan) not in ("otio", "json", "otioz"):
+            plan.warnings.append(_conversion_note(plan))
+        if plan.adapter == "otioz":
+            return [(plan.out, _otioz_bytes(tl))]
+        return [(plan.out, otio.adapters.write_to_string(tl, "otio_json").encode())]
     if plan.adapter == "AAF" or same_format:
         # a format we cannot edit in place: never rewrite the whole edit through a lossy writer
         plan.mode = SEPARATE
@@ -251,9 +253,7 @@ def _serialize(tl, plan: WritePlan, rate: TimelineRate) -> list[tuple[Path, byte
     plan.mode = CONVERTED
     plan.summary = f"{name}: the whole timeline converted to {plan.label} through OTIO's adapter"
     if plan.source is not None and _src_ext(plan):
-        plan.warnings.append(f"converted .{_src_ext(plan)} to {plan.label}: only what OTIO reads from "
-                             f"{plan.source.name} is carried over (write .{_src_ext(plan)} to get your "
-                             "original back with the SceneFill track added)")
+        plan.warnings.append(_conversion_note(plan))
     if plan.adapter == "fcp_xml":
         if _has_markers(tl):
             plan.warnings.append("FCP7 XML keeps marker notes (as <comment>) but not marker colours "
@@ -268,6 +268,12 @@ def _serialize(tl, plan: WritePlan, rate: TimelineRate) -> list[tuple[Path, byte
         return [(plan.out, otio.adapters.write_to_string(tl, plan.adapter).encode())]
     plan.adapter_timeline = tl
     return [(plan.out, None)]
+
+
+def _conversion_note(plan: WritePlan) -> str:
+    ext = _src_ext(plan)
+    return (f"converted .{ext} to {plan.label}: only what OTIO's reader takes from {plan.source.name} is "
+            f"carried over (write .{ext} to get your own file back with the SceneFill track added)")
 
 
 def _edl_outputs(tl, plan: WritePlan, rate: TimelineRate) -> list[tuple[Path, bytes | None]]:
