@@ -202,3 +202,8 @@ def test_fill_patches_the_premiere_export_and_conform_follows_a_moved_marker(tmp
     starts = sorted(round(c.range_in_parent().start_time.value) for t in back.tracks
                     if is_generated_track(t) for c in t.find_clips())
     assert starts == [153, 492]
+
+
+def test_a_rate_that_does_not_match_the_sequence_is_refused():
+    with pytest.raises(OtioInputError, match="runs at 30.000 fps"):
+        fcp7.patch(PREMIERE.read_bytes(), lanes(), TimelineRate(Fraction(25), 25.0, 0))

@@ -125,3 +125,48 @@ def test_fill_and_conform_work_on_the_patched_project(tmp_path):
     same = conform(out, tmp_path / "same.fcpxml", renderer=PlaceholderRenderer())
     assert {c.change for c in same.changes} == {"kept"} and same.renders == 0
     assert fcpx.strip((tmp_path / "same.fcpxml").read_bytes()) == PROJECT.read_bytes()
+
+
+AUDITION = b"""<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE fcpxml>
+<fcpxml version="1.10">
+    <resources>
+        <format id="r1" frameDuration="1/25s" width="1920" height="1080"/>
+        <asset id="r2" name="a" start="0s" duration="100s" hasVideo="1" format="r1"><media-rep kind="original-media" src="file:///a.mov"/></asset>
+    </resources>
+    <library>
+        <event name="e">
+            <project name="p">
+                <sequence format="r1" duration="20s" tcStart="3600s" tcFormat="NDF">
+                    <spine>
+                        <audition offset="3600s" duration="10s">
+                            <asset-clip ref="r2" offset="3600s" name="take 1" start="5s" duration="10s"/>
+                            <asset-clip ref="r2" offset="3600s" name="take 2" start="20s" duration="10s"/>
+                        </audition>
+                        <sync-clip offset="3610s" duration="10s" start="0s"><asset-clip ref="r2" offset="0s" duration="10s"/><sync-source sourceID="storyline"/></sync-clip>
+                    </spine>
+                </sequence>
+            </project>
+        </event>
+    </library>
+</fcpxml>
+"""
+
+
+def test_auditions_and_sync_clips_get_our_clip_where_fcpxml_allows_it():
+    """An audition's children are alternative takes: our clip goes inside the active take;
+    inside a sync-clip it goes before <sync-source> (the DTD's order)."""
+    rate = TimelineRate(Fraction(25), 25.0, 90000)                     # tcStart 3600s = 01:00:00:00
+    lane = Lane("SceneFill", 0, [placement(25, 25, "a_0123456789abcdef.wav", fps=25),
+                                 placement(300, 25, "b_fedcba9876543210.wav", fps=25)])
+    out = fcpx.patch(AUDITION, [lane], rate)
+    root = ET.fromstring(out)
+    audition = root.find(".//audition")
+    assert [c.get("name") for c in audition] == ["take 1", "take 2"]          # no third "take"
+    ours = audition[0].find("asset-clip")
+    assert ours.get("offset") == "6s"                  # take 1 starts at 5 s of its media; 1 s in
+    sync = root.find(".//sync-clip")
+    assert [c.tag for c in sync] == ["asset-clip", "asset-clip", "sync-source"]
+    assert sync[1].get("offset") == "2s"               # 300 frames = 12 s into the timeline, 2 s into it
+    assert ours.find("media-rep") is None and root.find("resources/asset[@id='scenefill-r1']/media-rep") is not None
+    assert fcpx.strip(out) == AUDITION

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import posixpath
+from fractions import Fraction
 from urllib.parse import quote, unquote, urlsplit
 
 from ..otio_common import MEDIA_NAME_RE, OtioInputError, TimelineRate
@@ -143,6 +144,13 @@ def patch(original: bytes, lanes: list[Lane], rate: TimelineRate) -> bytes:
     nl = newline_of(doc)
     taken = {n.attrs["id"] for n in root.iter() if "id" in n.attrs}
     timebase, ntsc = _seq_rate(seq, rate)
+    try:
+        seq_fps = Fraction(int(timebase)) * (Fraction(1000, 1001) if ntsc == "TRUE" else 1)
+    except ValueError:
+        raise OtioInputError(f"the FCP7 XML sequence has an unreadable timebase {timebase!r}") from None
+    if seq_fps != rate.exact:
+        raise OtioInputError(f"the FCP7 XML sequence runs at {float(seq_fps):.3f} fps but the notes were "
+                             f"placed at {rate.label} fps (pass --rate to match the sequence)")
     fmt = _display_format(seq, rate)
     lanes = [lane for lane in lanes if lane.placements]
     if not lanes:

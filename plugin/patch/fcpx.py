@@ -42,8 +42,9 @@ WHAT = "FCPXML"
 
 #: children that must come after anchored items inside a clip (FCPXML DTD order)
 _TRAILING = {"marker", "chapter-marker", "rating", "keyword", "analysis-marker", "audio-channel-source",
-             "audio-role-source", "filter-video", "filter-video-mask", "filter-audio", "metadata"}
-#: primary-storyline items a clip can be connected to
+             "audio-role-source", "sync-source", "filter-video", "filter-video-mask", "filter-audio",
+             "metadata", "reserved"}
+#: primary-storyline items a clip can be connected to (an audition: its active pick, the first child)
 _ANCHORS = {"clip", "asset-clip", "ref-clip", "sync-clip", "mc-clip", "gap", "title", "video", "audio",
             "audition"}
 _TIME = re.compile(r"^\s*(-?\d+)(?:/(\d+))?s\s*$")
@@ -220,8 +221,14 @@ def patch(original: bytes, lanes: list[Lane], rate: TimelineRate) -> bytes:
             # sequence time: FCPXML spine offsets include tcStart; OTIO's reader counts frames from 0s
             # (no global start), an .otio source from its global start -- both are start_frame + start
             t = (rate.start_frame + p.start) * fd
-            parent = _container(items, t)
-            local = parse_time(parent.attrs.get("start")) + t - parse_time(parent.attrs.get("offset"))
+            item = _container(items, t)
+            parent = item
+            if item.tag == "audition":          # its children are alternatives: connect to the active one
+                picks = [c for c in item.children if c.tag in _ANCHORS]
+                if not picks:
+                    raise OtioInputError("an FCPXML audition without clips: cannot connect to it")
+                parent = picks[0]
+            local = parse_time(parent.attrs.get("start")) + t - parse_time(item.attrs.get("offset"))
             groups.setdefault(id(parent), (parent, []))[1].append(
                 _asset_clip(p, asset_ids[str(p.path)], lane_no, local, p.frames * fd, den, tc_format,
                             opened=parent.self_closing))
