@@ -207,3 +207,23 @@ def test_fill_patches_the_premiere_export_and_conform_follows_a_moved_marker(tmp
 def test_a_rate_that_does_not_match_the_sequence_is_refused():
     with pytest.raises(OtioInputError, match="runs at 30.000 fps"):
         fcp7.patch(PREMIERE.read_bytes(), lanes(), TimelineRate(Fraction(25), 25.0, 0))
+
+
+def test_a_premiere_re_export_of_the_patched_file_still_conforms_and_replaces_our_tracks(tmp_path):
+    """Premiere drops our marker attribute and renumbers ids when it exports again; our tracks are
+    still ours (SceneFill media names) and the provenance comes back from the lognote."""
+    out = tmp_path / "cut.xml"
+    fill(PREMIERE, out, settings=FillSettings(placeholder=True), renderer=PlaceholderRenderer())
+    reexport = out.read_bytes()
+    import re
+
+    reexport = re.sub(rb' scenefill="[^"]*"', b"", reexport)
+    reexport = reexport.replace(b"scenefill-clipitem-", b"clipitem-9").replace(b"scenefill-file-", b"file-9")
+    recut = tmp_path / "reexport.xml"
+    recut.write_bytes(reexport)
+    assert fcp7.strip(reexport) == PREMIERE.read_bytes()          # recognised by the media names
+    result = conform(recut, tmp_path / "conformed.xml", renderer=PlaceholderRenderer())
+    assert [c.change for c in result.changes] == ["kept", "kept"] and result.renders == 0
+    conformed = (tmp_path / "conformed.xml").read_bytes()
+    assert fcp7.strip(conformed) == PREMIERE.read_bytes()
+    assert conformed.count(b"<clipitem id=\"scenefill-") == 4      # replaced, not stacked

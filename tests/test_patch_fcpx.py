@@ -170,3 +170,16 @@ def test_auditions_and_sync_clips_get_our_clip_where_fcpxml_allows_it():
     assert sync[1].get("offset") == "2s"               # 300 frames = 12 s into the timeline, 2 s into it
     assert ours.find("media-rep") is None and root.find("resources/asset[@id='scenefill-r1']/media-rep") is not None
     assert fcpx.strip(out) == AUDITION
+
+
+@needs_fcpx
+def test_an_fcp_re_export_with_renumbered_ids_still_strips_and_conforms(tmp_path):
+    out = tmp_path / "cut.fcpxml"
+    fill(PROJECT, out, settings=FillSettings(placeholder=True), renderer=PlaceholderRenderer())
+    reexport = out.read_bytes().replace(b'"scenefill-r', b'"r9')
+    recut = tmp_path / "reexport.fcpxml"
+    recut.write_bytes(reexport)
+    assert fcpx.strip(reexport) == PROJECT.read_bytes()
+    result = conform(recut, tmp_path / "conformed.fcpxml", renderer=PlaceholderRenderer())
+    assert {c.change for c in result.changes} == {"kept"} and result.renders == 0
+    assert fcpx.strip((tmp_path / "conformed.fcpxml").read_bytes()) == PROJECT.read_bytes()
