@@ -206,6 +206,11 @@ def serialize(tl: otio.schema.Timeline, plan: WritePlan, rate: TimelineRate) -> 
         msg = " ".join(str(exc).split()) or type(exc).__name__
         raise OtioInputError(f"the {plan.label} writer cannot write this timeline: {msg[:240]} "
                              "(write .otio instead)") from None
+    if not plan.in_place and plan.source is not None:
+        for path, _ in outputs:      # an extra output (NAME-A2.edl) may name the input too
+            if _same_file(path, plan.source):
+                raise OtioInputError(f"{path} would be written, but it is the input timeline; "
+                                     "choose another -o")
     if plan.in_place and plan.mode not in (PATCHED, LOSSLESS_MODE):
         raise OtioInputError(f"--in-place: {plan.out.name} would become {plan.summary.split(': ', 1)[-1]}, "
                              f"not your timeline with the SceneFill track added; write a new file with -o")
@@ -280,8 +285,9 @@ def _edl_outputs(tl, plan: WritePlan, rate: TimelineRate) -> list[tuple[Path, by
     lanes = scenefill_lanes(tl, rate)
     outputs = edl_write.write_edls(tl.name or "SceneFill", lanes, rate, plan.out)
     plan.mode = SIDECAR if plan.sidecar else AUDIO_EDL
+    kept = "your picture EDL is unchanged" if _src_ext(plan) == "edl" else "the picture stays in your timeline"
     plan.summary = (f"{plan.out.name}: an audio-only EDL of the SceneFill events at {rate.label} fps "
-                    f"from {rate.timecode(0)} (your picture EDL is unchanged)")
+                    f"from {rate.timecode(0)} ({kept})")
     if not plan.sidecar:
         plan.warnings.append(f"an EDL holds one track: {plan.out.name} has the SceneFill audio events only "
                              "(record timecode from the timeline start); keep your picture EDL beside it")
