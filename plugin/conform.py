@@ -248,6 +248,8 @@ def conform(recut_path, out, *, previous=None, renderer, media_dir=None, notes_f
     """
     t0 = time.perf_counter()
     plan = check_output(out, bundle=bundle, source=recut_path, sidecar=sidecar_out, in_place=in_place)
+    if previous and plan.out.exists() and os.path.samefile(plan.out, previous):
+        raise OtioInputError(f"-o {plan.out} is the --previous timeline; write the conform to a new file")
     sidecar = load_sidecar(notes_file) if notes_file else None
     recut = read_timeline(recut_path, rate=rate)
     recover_provenance(recut, recut_path)

@@ -216,3 +216,12 @@ def test_conform_can_write_a_sidecar_and_work_in_place(cut, tmp_path, capsys):
     assert fcp7.strip(cut.read_bytes()) == PREMIERE.read_bytes()      # the editor's document, still
     assert cut.read_bytes().count(b"<clipitem id=\"scenefill-") == patched.count(b"<clipitem id=\"scenefill-")
     assert len(list(tmp_path.glob("cut.scenefill-backup-*.xml"))) == 2
+
+
+def test_conform_never_writes_over_the_previous_timeline(cut, tmp_path, capsys):
+    filled = tmp_path / "filled.xml"
+    code, _, err = run(["fill", str(cut), "-o", str(filled)], capsys)
+    assert code == 0, err
+    before = filled.read_bytes()
+    code, _, err = run(["conform", str(cut), "--previous", str(filled), "-o", str(filled)], capsys)
+    assert code == 2 and "--previous" in err and filled.read_bytes() == before
