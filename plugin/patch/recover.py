@@ -5,7 +5,9 @@ we keep in the document's own fields (FCP7 ``<lognote>``, FCPXML ``<md>``). The
 patcher of the format reads those fields (``provenance(document) -> {media
 path: provenance}``); here each SceneFill clip without ``metadata.scenefill``
 gets the provenance of its media file, and its track the fill settings, so a
-conform of a patched document works exactly as on an ``.otio``.
+conform of a patched document works exactly as on an ``.otio``. A patcher may
+instead offer ``annotate(timeline, document) -> int`` and match its lanes to
+OTIO's tracks itself (Kdenlive's reader keeps no media names to match by).
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ def recover_provenance(tl: otio.schema.Timeline, path: str | os.PathLike) -> int
     """Attach provenance from the document at ``path`` to ``tl``'s SceneFill clips; returns how many."""
     ext = Path(path).suffix.lower().lstrip(".")
     module = patcher_for(_ADAPTER_OF.get(ext, ""))
+    annotate = getattr(module, "annotate", None)
+    if annotate is not None:        # a patcher that matches its lanes to OTIO's tracks itself (Kdenlive)
+        try:
+            return int(annotate(tl, Path(path).read_bytes()) or 0)
+        except Exception:  # noqa: BLE001 - a document OTIO read but we cannot: nothing to recover
+            return 0
     reader = getattr(module, "provenance", None)
     if reader is None:
         return 0
