@@ -251,12 +251,10 @@ def conform(recut_path, out, *, previous=None, renderer, media_dir=None, notes_f
     if previous and plan.out.exists() and os.path.samefile(plan.out, previous):
         raise OtioInputError(f"-o {plan.out} is the --previous timeline; write the conform to a new file")
     sidecar = load_sidecar(notes_file) if notes_file else None
-    recut = read_timeline(recut_path, rate=rate)
-    recover_provenance(recut, recut_path)
+    recut = _read_with_provenance(recut_path, rate)
     trate = detect_rate(recut, rate)
     if previous:
-        old_tl = read_timeline(previous, rate=rate)
-        recover_provenance(old_tl, previous)
+        old_tl = _read_with_provenance(previous, rate)
         orate = detect_rate(old_tl, rate)
         if orate.exact != trate.exact:
             raise OtioInputError(f"the recut is at {trate.label} fps but {previous} is at {orate.label} fps")
@@ -400,6 +398,15 @@ def conform(recut_path, out, *, previous=None, renderer, media_dir=None, notes_f
     report.changes.sort(key=lambda c: (order.get(c.change, 99), c.timecode))
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _read_with_provenance(path, rate: str | None) -> otio.schema.Timeline:
+    """Read a timeline; the provenance a patched document keeps in its own fields (FCP7
+    lognote, FCPXML md, Kdenlive properties: OTIO's readers drop them) is put back on the
+    SceneFill clips it read (:func:`.patch.recover.recover_provenance`)."""
+    tl = read_timeline(path, rate=rate)
+    recover_provenance(tl, path)
+    return tl
 
 
 def _plan(it: NoteItem, req: RenderRequest, mdir: Path) -> Planned | None:
