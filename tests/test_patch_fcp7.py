@@ -227,3 +227,22 @@ def test_a_premiere_re_export_of_the_patched_file_still_conforms_and_replaces_ou
     conformed = (tmp_path / "conformed.xml").read_bytes()
     assert fcp7.strip(conformed) == PREMIERE.read_bytes()
     assert conformed.count(b"<clipitem id=\"scenefill-") == 4      # replaced, not stacked
+
+
+def test_a_scenefill_file_the_editor_reused_in_their_own_track_stays_defined():
+    """The editor copied one of our clips into a track of their own: stripping our track must not
+    leave their clip pointing at a <file> that no longer exists."""
+    original = PREMIERE.read_bytes()
+    out = fcp7.patch(original, lanes(), R30)
+    root = ET.fromstring(out)
+    file_id = root.find(".//track[@scenefill]/clipitem/file").get("id")
+    theirs = (b'<track><clipitem id="editor-copy"><name>copy</name><start>700</start><end>750</end>'
+              b'<in>0</in><out>50</out><file id="' + file_id.encode() + b'"/></clipitem>'
+              b'<clipitem id="editor-own"><name>own</name><start>750</start><end>800</end>'
+              b'<in>0</in><out>50</out><file id="file-1"/></clipitem></track>')
+    at = out.rindex(b"</audio>")
+    edited = out[:at] + theirs + out[at:]
+    stripped = fcp7.strip(edited)
+    copy = ET.fromstring(stripped).find(".//clipitem[@id='editor-copy']/file")
+    assert copy.findtext("pathurl").endswith("rain_0123456789abcdef.wav")
+    assert not ET.fromstring(stripped).findall(".//track[@scenefill]")

@@ -126,7 +126,29 @@ def strip(document: bytes) -> bytes:
         for track in audio.findall("track"):
             if _is_ours(track, urls):
                 edits.append((leading_space(document, track.start), track.end, b""))
-    return splice(document, edits) if edits else document
+    if not edits:
+        return document
+    return splice(document, edits + _keep_file_definitions(document, root, edits))
+
+
+def _keep_file_definitions(document: bytes, root: Node, removed: list[tuple[int, int, bytes]]):
+    """A <file> defined inside a removed track but used elsewhere by reference (an editor copied
+    a SceneFill clip into their own track and re-exported): its first outside reference gets
+    the full definition, so the document stays whole."""
+    def inside(node: Node) -> bool:
+        return any(a <= node.start and node.end <= b for a, b, _ in removed)
+
+    defined: dict[str, Node] = {}
+    for f in root.iter("file"):
+        if f.children and f.attrs.get("id") and inside(f):
+            defined.setdefault(f.attrs["id"], f)
+    moves = []
+    for f in root.iter("file"):
+        ident = f.attrs.get("id")
+        if ident in defined and not f.children and not inside(f):
+            full = defined.pop(ident)
+            moves.append((f.start, f.end, document[full.start:full.end]))
+    return moves
 
 
 # --------------------------------------------------------------------------- patch
