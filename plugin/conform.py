@@ -58,6 +58,7 @@ from .otio_fill import (
     stamp_sources,
 )
 from .otio_write import check_output, preflight, write_output
+from .patch.recover import recover_provenance
 from .renderer import CACHED, FAILED, RENDERED, file_matches
 from .timeline_notes import NoteItem, assign_lanes, extract_notes, load_sidecar, read_timeline
 
@@ -105,6 +106,8 @@ class ConformReport:
     renders: int = 0
     cached: int = 0
     seconds: float = 0.0
+    summary: str = ""             # what OUT is
+    backup: Path | None = None    # --in-place: where the original went
 
     def count(self, change: str) -> int:
         return sum(1 for c in self.changes if c.change == change)
@@ -235,15 +238,23 @@ def _item_from_generated(g: Generated) -> NoteItem:
 
 
 def conform(recut_path, out, *, previous=None, renderer, media_dir=None, notes_file=None,
-            rate: str | None = None, bundle: bool = False, progress=None) -> ConformReport:
-    """Run ``otio conform``. Raises OtioInputError for bad input (nothing written)."""
+            rate: str | None = None, bundle: bool = False, progress=None,
+            sidecar_out: bool = False, in_place: bool = False) -> ConformReport:
+    """Run ``otio conform``. Raises OtioInputError for bad input (nothing written).
+
+    A patched document (FCP7 XML, FCPXML ...) is conformed the same way: OTIO reads
+    it, the provenance comes back from our own fields (:mod:`.patch.recover`), and
+    the output is the recut document with the SceneFill track replaced.
+    """
     t0 = time.perf_counter()
-    plan = check_output(out, bundle=bundle, source=recut_path)
+    plan = check_output(out, bundle=bundle, source=recut_path, sidecar=sidecar_out, in_place=in_place)
+    if previous and plan.out.exists() and os.path.samefile(plan.out, previous):
+        raise OtioInputError(f"-o {plan.out} is the --previous timeline; write the conform to a new file")
     sidecar = load_sidecar(notes_file) if notes_file else None
-    recut = read_timeline(recut_path, rate=rate)
+    recut = _read_with_provenance(recut_path, rate)
     trate = detect_rate(recut, rate)
     if previous:
-        old_tl = read_timeline(previous, rate=rate)
+        old_tl = _read_with_provenance(previous, rate)
         orate = detect_rate(old_tl, rate)
         if orate.exact != trate.exact:
             raise OtioInputError(f"the recut is at {trate.label} fps but {previous} is at {orate.label} fps")
@@ -310,6 +321,7 @@ def conform(recut_path, out, *, previous=None, renderer, media_dir=None, notes_f
     replace_generated(recut, build_tracks(final, trate, settings))
     report.written = write_output(recut, plan, trate)
     report.warnings = list(plan.warnings)
+    report.summary, report.backup = plan.summary, plan.backup
 
     for p in sorted(final, key=lambda q: q.item.start):
         report.changes.append(Change(p.change, trate.timecode(p.item.start), _fmt_len(p.item.n_frames, trate),
@@ -400,6 +412,15 @@ def plan_changes(pairs, trate: TimelineRate, settings: FillSettings, mdir: Path,
         to_render.append(p)
 
     return final, to_render, old_of
+
+
+def _read_with_provenance(path, rate: str | None) -> otio.schema.Timeline:
+    """Read a timeline; the provenance a patched document keeps in its own fields (FCP7
+    lognote, FCPXML md, Kdenlive properties: OTIO's readers drop them) is put back on the
+    SceneFill clips it read (:func:`.patch.recover.recover_provenance`)."""
+    tl = read_timeline(path, rate=rate)
+    recover_provenance(tl, path)
+    return tl
 
 
 def _plan(it: NoteItem, req: RenderRequest, mdir: Path) -> Planned | None:
