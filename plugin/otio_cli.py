@@ -196,6 +196,10 @@ def _refuse_own_inputs(args, inputs: dict) -> bool:
     from scenefill.engine.errors import InvalidRequest
     from scenefill.engine.output_paths import refuse_non_regular, refuse_overwriting_inputs
 
+    if args.output is None:
+        return False            # --in-place: the output is the input, backed up by the writer
+    # the timeline itself is checked by otio_write.check_output, which knows about --in-place
+    inputs = {k: v for k, v in inputs.items() if k not in ("input timeline", "recut timeline")}
     try:
         refuse_overwriting_inputs(args.output, inputs, field="-o")
         refuse_non_regular(args.output, field="-o")

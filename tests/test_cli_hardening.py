@@ -138,7 +138,7 @@ def test_otio_conform_never_writes_over_the_recut_or_the_previous_timeline(timel
     assert main(["otio", "fill", str(timeline), "-o", str(filled), "--placeholder", "--quiet"]) == 0
     capsys.readouterr()
     before = filled.read_bytes()
-    assert "recut timeline" in refused(capsys, ["otio", "conform", str(filled), "-o", str(filled), "--quiet"])
+    assert "is the input timeline" in refused(capsys, ["otio", "conform", str(filled), "-o", str(filled), "--quiet"])
     assert "--previous timeline" in refused(capsys, ["otio", "conform", str(timeline), "--previous",
                                                       str(filled), "-o", str(filled), "--quiet"])
     assert filled.read_bytes() == before
