@@ -240,10 +240,10 @@ def conform(recut_path, out, *, previous=None, renderer, media_dir=None, notes_f
     t0 = time.perf_counter()
     plan = check_output(out, bundle=bundle, source=recut_path)
     sidecar = load_sidecar(notes_file) if notes_file else None
-    recut = read_timeline(recut_path, rate=rate)
+    recut = _read_with_provenance(recut_path, rate)
     trate = detect_rate(recut, rate)
     if previous:
-        old_tl = read_timeline(previous, rate=rate)
+        old_tl = _read_with_provenance(previous, rate)
         orate = detect_rate(old_tl, rate)
         if orate.exact != trate.exact:
             raise OtioInputError(f"the recut is at {trate.label} fps but {previous} is at {orate.label} fps")
@@ -386,6 +386,20 @@ def conform(recut_path, out, *, previous=None, renderer, media_dir=None, notes_f
     report.changes.sort(key=lambda c: (order.get(c.change, 99), c.timecode))
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _read_with_provenance(path, rate: str | None) -> otio.schema.Timeline:
+    """Read a timeline; a Kdenlive project's SceneFill provenance (kept in MLT properties the
+    OTIO reader drops) is put back on the clips it read."""
+    tl = read_timeline(path, rate=rate)
+    if Path(path).suffix.lower() == ".kdenlive":
+        from .patch import kdenlive
+
+        try:
+            kdenlive.annotate(tl, Path(path).read_bytes())
+        except kdenlive.KdenliveDocumentError as exc:
+            raise OtioInputError(f"cannot read {path}: {exc}") from None
+    return tl
 
 
 def _plan(it: NoteItem, req: RenderRequest, mdir: Path) -> Planned | None:

@@ -338,7 +338,7 @@ def _audio_props(p: Placement, service: str) -> list[tuple[str, object]]:
         ("meta.media.0.stream.type", "audio"),
         ("meta.media.0.codec.sample_rate", p.sample_rate),
         ("meta.media.0.codec.channels", p.channels),
-        ("meta.media.0.codec.name", f"pcm_s{p.bit_depth}le" if p.bit_depth in (16, 24, 32) else "pcm"),
+        ("meta.media.0.codec.name", {16: "pcm_s16le", 24: "pcm_s24le", 32: "pcm_f32le"}.get(p.bit_depth, "pcm")),
     ]
 
 
