@@ -22,6 +22,8 @@ demo: setup
 	@echo "Open out/short_film.filled.otio in your editor, or play out/rain.wav."
 
 test: setup
+	@command -v melt >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends melt) \
+	  || echo "!!! melt could not be installed: the Kdenlive render tests will be SKIPPED !!!"
 	$(BIN)/python -m pytest -q
 	$(BIN)/scenefill bench --quick
 

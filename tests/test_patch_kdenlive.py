@@ -308,3 +308,79 @@ def test_not_a_kdenlive_project_is_refused():
         kdenlive.strip(b"<mlt><producer id='a'/></mlt>")
     with pytest.raises(kdenlive.KdenliveDocumentError):
         kdenlive.strip(b"<mlt><playlist id='main_bin'>")
+
+
+def resaved_by_kdenlive(doc: bytes) -> bytes:
+    """What Kdenlive's save does to our additions: tracks, playlists, entries and transitions rebuilt
+    without our marks, ids renumbered, times as clock strings; clips keep their properties."""
+    text = doc.decode()
+
+    def clock(m):
+        f = int(m.group(2))
+        return f'{m.group(1)}="00:00:{f / 25:06.3f}"'
+
+    out = []
+    skip_depth = None
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("<tractor") or stripped.startswith("<playlist") \
+                or stripped.startswith("<transition") or stripped.startswith("<entry"):
+            skip_depth = line
+        if skip_depth is not None and any(f'name="{n}"' in line for n in
+                                          ("scenefill:generated", "scenefill:lane", "scenefill:key", "scenefill:settings")) \
+                and "<producer" not in skip_depth:
+            continue
+        if stripped.startswith("<producer"):
+            skip_depth = None
+        if "scenefill_" in line and "<producer" not in line and "kdenlive:folder" not in line:
+            line = re.sub(r'(in|out|length)="(\d+)"', clock, line)
+        out.append(line)
+    text = "\n".join(out)
+    for kind in ("tractor", "playlist", "transition", "filter"):
+        text = re.sub(rf"scenefill_{kind}(\d+)", rf"kd{kind}\1", text)
+    return text.encode()
+
+
+def test_a_project_kdenlive_saved_again_is_still_stripped_and_conformed(tmp_path):
+    """After the editor opens the filled project in Kdenlive and saves, our tracks carry no marks;
+    they are still found (every clip on them is ours), replaced on the next fill, read by conform."""
+    project = tmp_path / "project" / "p.kdenlive"
+    project.parent.mkdir()
+    shutil.copy(PROJECTS[0], project)
+    out, report = filled(project, tmp_path)
+    resaved = resaved_by_kdenlive(out.read_bytes())
+    assert b'"kdtractor' in resaved and b'name="scenefill:lane"' not in resaved
+    assert all(el.find("property[@name='scenefill:settings']") is None
+               for el in ET.fromstring(resaved) if el.tag == "tractor")
+    assert kdenlive.strip(resaved) == project.read_bytes()
+    lanes = kdenlive.read_lanes(resaved)
+    assert sorted((c["start"], c["frames"], c["provenance"]["note"]) for ln in lanes for c in ln["clips"]) \
+        == sorted((p.item.start, p.item.n_frames, p.item.note) for p in report.planned)
+    assert all(ln["settings"]["track_name"] == "SceneFill" for ln in lanes)   # kept on the bin clips
+    again_in = tmp_path / "exports" / "resaved.kdenlive"
+    again_in.write_bytes(resaved)
+    again, rep = filled(again_in, tmp_path, name="again.kdenlive")
+    assert again.read_bytes() == out.read_bytes()               # replaced, not stacked
+    conf = tmp_path / "exports" / "conformed.kdenlive"
+    crep = conform(again_in, conf, renderer=PlaceholderRenderer())
+    assert crep.count("kept") == len(report.planned)
+
+
+def test_a_scenefill_clip_the_editor_moved_to_their_own_track_stays(tmp_path):
+    project = tmp_path / "project" / "p.kdenlive"
+    project.parent.mkdir()
+    shutil.copy(PROJECTS[0], project)
+    out, _ = filled(project, tmp_path)
+    doc = out.read_bytes()
+    # the editor drags the first SceneFill clip onto the (empty) second playlist of the music track
+    moved = doc.replace(b' <playlist id="playlist1">\n  <property name="kdenlive:audio_track">1</property>\n </playlist>',
+                        b' <playlist id="playlist1">\n  <property name="kdenlive:audio_track">1</property>\n'
+                        b'  <entry producer="scenefill_producer0" in="0" out="24"/>\n </playlist>', 1)
+    assert moved != doc
+    stripped = kdenlive.strip(moved)
+    assert b'<entry producer="scenefill_producer0"' in stripped       # still referenced ...
+    assert b'<producer id="scenefill_producer0"' in stripped          # ... and still defined
+    ET.fromstring(stripped)
+    ids = {el.get("id") for el in ET.fromstring(stripped)}
+    refs = {el.get("producer") for el in ET.fromstring(stripped).iter() if el.get("producer")}
+    assert refs - {"main_bin"} <= ids                                   # no dangling reference

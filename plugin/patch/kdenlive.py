@@ -468,42 +468,108 @@ def _renumber_edits(doc: bytes, lay: Layout, index_shift, skip: set[int], order:
     return edits
 
 
+@dataclass
+class Ours:
+    """Everything in a document that a SceneFill run added.
+
+    Found by our ``scenefill:generated`` marks; a project Kdenlive re-saved keeps the marks on
+    the clips (bin clips keep all their properties) but rebuilds tracks without them, so a
+    timeline audio track whose every clip is one of ours counts as ours too, with the internal
+    mix transition Kdenlive wrote for it.
+    """
+
+    tracks: list[int] = field(default_factory=list)         # indices in the timeline tractor
+    nodes: list[Node] = field(default_factory=list)          # whole elements to remove
+    transitions: set[int] = field(default_factory=set)       # start offsets of our transitions
+    producers: set[str] = field(default_factory=set)
+    lanes: list[tuple[int, Node]] = field(default_factory=list)   # (track index, lane tractor)
+
+
+_PRODUCER_TAGS = ("producer", "chain")
+
+
+def find_ours(mlt: Node, lay: Layout) -> Ours:
+    ours = Ours()
+    top = [n for n in mlt.children if "id" in n.attrs]
+    marked = {n.attrs["id"] for n in top if n.tag in _PRODUCER_TAGS and n.generated}
+    clip_ids = {lay.by_id[i].prop("kdenlive:id") for i in marked} - {""}
+    producers = marked | {n.attrs["id"] for n in top if n.tag in _PRODUCER_TAGS
+                          and n.prop("kdenlive:id") in clip_ids}
+    if not producers and not any(n.generated for n in top):
+        return ours
+    playlists_of: dict[int, list[Node]] = {}
+    for i, t in enumerate(lay.tracks):
+        sub = lay.track_tractor(t)
+        if i == 0 or sub is None or sub.tag != "tractor" or lay.is_background(t):
+            continue
+        pls = [lay.by_id.get(x.attrs.get("producer", "")) for x in sub.kids("track")]
+        pls = [pl for pl in pls if pl is not None and pl.tag == "playlist"]
+        entries = [e for pl in pls for e in pl.kids("entry")]
+        if sub.generated or (lay.is_audio(t) and entries
+                             and all(e.attrs.get("producer") in producers for e in entries)):
+            ours.tracks.append(i)
+            ours.lanes.append((i, sub))
+            playlists_of[i] = pls
+            ours.nodes.append(t)
+            ours.nodes.append(sub)
+            ours.nodes.extend(pls)
+    removed = {id(n) for n in ours.nodes}
+    # a clip the editor moved onto a track of their own stays, with its producers
+    used_elsewhere = set()
+    for n in _walk(mlt):
+        if n.tag in ("entry", "track") and "producer" in n.attrs and n is not lay.main_bin:
+            if not _inside(n, ours.nodes) and not any(n is c for c in lay.main_bin.children):
+                used_elsewhere.add(n.attrs["producer"])
+    keep_clip_ids = {lay.by_id[p].prop("kdenlive:id") for p in used_elsewhere & producers}
+    gone = {p for p in producers if p not in used_elsewhere and lay.by_id[p].prop("kdenlive:id") not in keep_clip_ids}
+    ours.producers = gone
+    folders = set()
+    for n in top:
+        if id(n) in removed:
+            continue
+        if (n.attrs["id"] in gone) or (n.generated and n.tag not in _PRODUCER_TAGS):
+            ours.nodes.append(n)
+            fid = n.prop("kdenlive:folderid")
+            if fid not in ("", "-1"):
+                folders.add(fid)
+    remaining_folders = {n.prop("kdenlive:folderid") for n in top if n.tag in _PRODUCER_TAGS
+                         and n.attrs["id"] not in gone}
+    for c in lay.main_bin.children:
+        if c.tag == "entry" and c.attrs.get("producer") in gone:
+            ours.nodes.append(c)
+        elif c.tag == "property" and c.attrs.get("name", "").startswith("kdenlive:folder.-1."):
+            fid = c.attrs["name"].rsplit(".", 1)[-1]
+            if fid in folders and fid not in remaining_folders:
+                ours.nodes.append(c)
+    track_set = set(ours.tracks)
+    for tr in lay.timeline.kids("transition"):
+        b = tr.prop("b_track").strip()
+        internal_mix = (tr.prop("mlt_service") == "mix" and tr.prop("internal_added") == "237"
+                        and b.isdigit() and int(b) in track_set)
+        if tr.generated or internal_mix:
+            ours.transitions.add(tr.start)
+            ours.nodes.append(tr)
+    return ours
+
+
+def _inside(node: Node, containers: list[Node]) -> bool:
+    return any(c.start <= node.start and node.end <= c.end for c in containers)
+
+
 def strip(document: bytes) -> bytes:
     """The document without anything a SceneFill run added (and its tracks renumbered back)."""
     mlt = parse(document)
     lay = layout(mlt)
-    ours = {n.attrs.get("id") for n in mlt.children if n.generated and "id" in n.attrs}
-    if not ours:
+    ours = find_ours(mlt, lay)
+    if not ours.nodes:
         return document
-    edits: list[Edit] = []
-    removed_tracks = []
-    for i, t in enumerate(lay.tracks):
-        if t.attrs.get("producer") in ours:
-            removed_tracks.append(i)
-            edits.append(_removal(document, t))
-    skip = set()
-    for tr in lay.timeline.kids("transition"):
-        if tr.generated:
-            skip.add(tr.start)
-            edits.append(_removal(document, tr))
-    folders = set()
-    for n in mlt.children:
-        if n.generated and "id" in n.attrs:
-            edits.append(_removal(document, n))
-            fid = n.prop("kdenlive:folderid")
-            if fid not in ("", "-1"):
-                folders.add(fid)
-    for c in lay.main_bin.children:
-        if c.tag == "entry" and c.attrs.get("producer") in ours:
-            edits.append(_removal(document, c))
-        elif c.tag == "property" and c.attrs.get("name", "").startswith("kdenlive:folder.-1.") \
-                and c.attrs["name"].rsplit(".", 1)[-1] in folders:
-            edits.append(_removal(document, c))
+    edits = [_removal(document, n) for n in ours.nodes]
+    removed_tracks = ours.tracks
 
     def back(i: int) -> int:
         return i - sum(1 for r in removed_tracks if r < i)
 
-    edits += _renumber_edits(document, lay, back, skip, 1)
+    edits += _renumber_edits(document, lay, back, ours.transitions, 1)
     return _apply(document, edits)
 
 
@@ -537,7 +603,9 @@ def patch(original: bytes, lanes: list[Lane], rate: TimelineRate) -> bytes:
                                  _audio_props(p, "avformat-novalidate") + [
                                      ("kdenlive:clipname", p.name), ("kdenlive:clip_type", 1),
                                      ("kdenlive:folderid", folder_id), ("kdenlive:id", cid),
-                                     ] + _provenance_props(p)))
+                                     ] + _provenance_props(p)
+                                 # a Kdenlive re-save rebuilds tracks (our settings with them); bin clips stay
+                                 + [(SETTINGS, _json(lane.settings) if getattr(lane, "settings", None) else "")]))
             bin_entries.append(_element("entry", {"producer": pid, "in": 0, "out": p.frames - 1}, []))
 
     for lane in lanes:
@@ -638,33 +706,49 @@ def read_lanes(document: bytes) -> list[dict]:
     frames, resource, provenance), in the timeline's track order."""
     mlt = parse(document)
     lay = layout(mlt)
+    fps = _fps(mlt)
+    ours = find_ours(mlt, lay)
+    bins = {}
+    for n in mlt.children:
+        if n.tag in _PRODUCER_TAGS and n.prop(PROVENANCE):
+            bins.setdefault(n.prop("kdenlive:id"), n)
     lanes = []
-    for t in lay.tracks:
-        sub = lay.track_tractor(t)
-        if sub is None or not sub.generated:
-            continue
-        settings = _loads(sub.prop(SETTINGS))
+    for index, sub in ours.lanes:
         clips = []
-        for pt in sub.kids("track")[:2]:
+        bin_nodes: list[Node] = []
+        for pt in sub.kids("track"):
             pl = lay.by_id.get(pt.attrs.get("producer", ""))
             if pl is None:
                 continue
             pos = 0
             for item in pl.children:
                 if item.tag == "blank":
-                    pos += _frames(item.attrs.get("length", "0"))
+                    pos += _frames(item.attrs.get("length", "0"), fps)
                 elif item.tag == "entry":
                     prod = lay.by_id.get(item.attrs.get("producer", ""))
-                    n = _frames(item.attrs.get("out", "0")) - _frames(item.attrs.get("in", "0")) + 1
-                    prov = _loads(prod.prop(PROVENANCE)) if prod is not None else {}
-                    if prod is not None and not prov:
-                        prov = {"note": prod.prop("scenefill:note"), "key": prod.prop("scenefill:key")}
+                    n = _frames(item.attrs.get("out", "0"), fps) - _frames(item.attrs.get("in", "0"), fps) + 1
+                    src = prod if prod is not None and prod.prop(PROVENANCE) else bins.get(
+                        prod.prop("kdenlive:id") if prod is not None else "")
+                    prov = _loads(src.prop(PROVENANCE)) if src is not None else {}
+                    if src is not None:
+                        bin_nodes.append(bins.get(src.prop("kdenlive:id"), src))
                     clips.append({"start": pos, "frames": n, "provenance": prov,
                                   "resource": prod.prop("resource") if prod is not None else ""})
                     pos += n
+        clips.sort(key=lambda c: c["start"])
+        settings = _loads(sub.prop(SETTINGS)) or next(
+            (_loads(b.prop(SETTINGS)) for b in bin_nodes if b.prop(SETTINGS)), {})
         lanes.append({"name": sub.prop("kdenlive:track_name"), "lane": sub.prop(LANE),
-                      "settings": settings, "clips": clips, "track_index": lay.tracks.index(t)})
+                      "settings": settings, "clips": clips, "track_index": index})
     return lanes
+
+
+def _fps(mlt: Node) -> float:
+    prof = mlt.kids("profile")
+    try:
+        return int(prof[0].attrs["frame_rate_num"]) / int(prof[0].attrs.get("frame_rate_den", "1") or 1)
+    except (IndexError, KeyError, ValueError, ZeroDivisionError):
+        return 25.0
 
 
 def _loads(text: str) -> dict:
@@ -677,12 +761,18 @@ def _loads(text: str) -> dict:
     return v if isinstance(v, dict) else {}
 
 
-def _frames(value: str) -> int:
-    """Our own values are frame counts; Kdenlive re-saves clock strings (only integer rates exact)."""
+def _frames(value: str, fps: float) -> int:
+    """A frame count (what we write), or a clock string ``hh:mm:ss.mmm`` as Kdenlive re-saves (MLT's rounding)."""
     value = value.strip()
     if re.fullmatch(r"-?\d+", value):
         return int(value)
-    raise KdenliveDocumentError(f"time {value!r} is not a frame count")
+    m = re.fullmatch(r"(?:(\d+):)?(?:(\d+):)?(\d+(?:[.,]\d*)?)", value)
+    if not m:
+        raise KdenliveDocumentError(f"cannot read the time {value!r}")
+    parts = [p for p in m.groups()[:2] if p is not None]
+    hours, minutes = (int(parts[0]), int(parts[1])) if len(parts) == 2 else (0, int(parts[0]) if parts else 0)
+    seconds = float(m.group(3).replace(",", "."))
+    return round(fps * (hours * 3600 + minutes * 60 + seconds))
 
 
 def annotate(tl, document: bytes) -> int:
