@@ -220,3 +220,33 @@ def test_our_tracks_sit_below_the_video_tracks(rendered):
              else "audio" if lay.is_audio(t) else "video" for t in lay.tracks]
     assert kinds == ["bg", "audio", "audio", "sf", "sf", "video", "video"]
     assert kdenlive.strip(doc) == rendered["original"].read_bytes()
+
+
+@pytest.mark.parametrize("num,den", [(24000, 1001), (30000, 1001)])
+def test_clips_land_on_their_samples_at_ntsc_rates(num, den, tmp_path):
+    """At 23.976 and 29.97 (1601.6 samples a frame) our clips still start on the exact sample."""
+    from fractions import Fraction
+
+    from scenefill.engine.timing import frame_to_sample
+
+    project = tmp_path / "project"
+    project.mkdir()
+    make_media(project)
+    original = make_project(project, PROJECTS[0])
+    original.write_text(original.read_text().replace(
+        'frame_rate_num="25"', f'frame_rate_num="{num}"').replace('frame_rate_den="1"', f'frame_rate_den="{den}"'))
+    out = tmp_path / "exports" / "filled.kdenlive"
+    fill(original, out, settings=FillSettings(bit_depth=32), renderer=NoiseRenderer())
+    before = render_audio(original, tmp_path / "original.wav")
+    after = render_audio(out, tmp_path / "filled.wav")
+    assert before.shape == after.shape
+    fps = Fraction(num, den)
+    clips = []
+    for lane in kdenlive.read_lanes(out.read_bytes()):
+        for c in lane["clips"]:
+            audio, _ = sf.read(c["resource"], dtype="float64", always_2d=True)
+            clips.append((frame_to_sample(c["start"], fps, SR), audio, c["provenance"]["note"]))
+    assert len(clips) == 3
+    ours = sum(place(len(after), audio, at) for at, audio, _ in clips)
+    residual = after - before - ours
+    assert np.abs(residual).max() < 1e-6, np.abs(residual).max()
