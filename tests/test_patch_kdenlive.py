@@ -384,3 +384,22 @@ def test_a_scenefill_clip_the_editor_moved_to_their_own_track_stays(tmp_path):
     ids = {el.get("id") for el in ET.fromstring(stripped)}
     refs = {el.get("producer") for el in ET.fromstring(stripped).iter() if el.get("producer")}
     assert refs - {"main_bin"} <= ids                                   # no dangling reference
+
+
+def test_an_editors_track_holding_only_moved_scenefill_clips_is_theirs(tmp_path):
+    """After a Kdenlive re-save (no marks on tracks), a track the editor named keeps the
+    SceneFill clip they moved onto it; only the lanes named like ours are replaced."""
+    project = tmp_path / "project" / "p.kdenlive"
+    project.parent.mkdir()
+    shutil.copy(PROJECTS[0], project)
+    out, _ = filled(project, tmp_path)
+    resaved = resaved_by_kdenlive(out.read_bytes())
+    theirs = resaved.replace(b'<property name="kdenlive:track_name">SceneFill 2</property>',
+                             b'<property name="kdenlive:track_name">Thunder FX</property>', 1)
+    assert theirs != resaved
+    stripped = kdenlive.strip(theirs)
+    names = [el.findtext("property[@name='kdenlive:track_name']") for el in ET.fromstring(stripped)
+             if el.tag == "tractor"]
+    assert "Thunder FX" in names and "SceneFill" not in names
+    refs = {el.get("producer") for el in ET.fromstring(stripped).iter() if el.get("producer")}
+    assert refs <= {el.get("id") for el in ET.fromstring(stripped)}

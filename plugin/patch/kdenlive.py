@@ -498,6 +498,7 @@ def find_ours(mlt: Node, lay: Layout) -> Ours:
     if not producers and not any(n.generated for n in top):
         return ours
     playlists_of: dict[int, list[Node]] = {}
+    bases = {FOLDER_NAME} | {str(_loads(lay.by_id[i].prop(SETTINGS)).get("track_name", "")) for i in marked} - {""}
     for i, t in enumerate(lay.tracks):
         sub = lay.track_tractor(t)
         if i == 0 or sub is None or sub.tag != "tractor" or lay.is_background(t):
@@ -505,8 +506,8 @@ def find_ours(mlt: Node, lay: Layout) -> Ours:
         pls = [lay.by_id.get(x.attrs.get("producer", "")) for x in sub.kids("track")]
         pls = [pl for pl in pls if pl is not None and pl.tag == "playlist"]
         entries = [e for pl in pls for e in pl.kids("entry")]
-        if sub.generated or (lay.is_audio(t) and entries
-                             and all(e.attrs.get("producer") in producers for e in entries)):
+        if sub.generated or (lay.is_audio(t) and _lane_name(sub.prop("kdenlive:track_name"), bases)
+                             and entries and all(e.attrs.get("producer") in producers for e in entries)):
             ours.tracks.append(i)
             ours.lanes.append((i, sub))
             playlists_of[i] = pls
@@ -550,6 +551,12 @@ def find_ours(mlt: Node, lay: Layout) -> Ours:
             ours.transitions.add(tr.start)
             ours.nodes.append(tr)
     return ours
+
+
+def _lane_name(name: str, bases: set[str]) -> bool:
+    """A track name SceneFill gives its lanes ("SceneFill", "SceneFill 2", ...): an editor's own
+    track holding only clips they moved there from ours is theirs, not ours."""
+    return any(name == b or re.fullmatch(re.escape(b) + r" \d+", name) for b in bases)
 
 
 def _inside(node: Node, containers: list[Node]) -> bool:
