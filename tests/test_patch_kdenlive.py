@@ -403,3 +403,22 @@ def test_an_editors_track_holding_only_moved_scenefill_clips_is_theirs(tmp_path)
     assert "Thunder FX" in names and "SceneFill" not in names
     refs = {el.get("producer") for el in ET.fromstring(stripped).iter() if el.get("producer")}
     assert refs <= {el.get("id") for el in ET.fromstring(stripped)}
+
+
+def test_windows_line_ends_and_a_minified_project_round_trip(tmp_path):
+    from fractions import Fraction
+
+    from scenefill.plugin.otio_common import TimelineRate
+    from scenefill.plugin.patch import Lane, Placement
+
+    lane = Lane("SceneFill", 0, [Placement(30, 40, tmp_path / "a_0123456789abcdef.wav", "a", "rain", 76800,
+                                           48000, 2, 24, {"note": "rain", "key": "k", "seed": 3})])
+    rate = TimelineRate(Fraction(25), 25.0, 0)
+    crlf = PROJECTS[0].read_bytes().replace(b"\n", b"\r\n")
+    minified = re.sub(rb">\s+<", b"><", PROJECTS[0].read_bytes())
+    for doc in (crlf, minified):
+        out = kdenlive.patch(doc, [lane], rate)
+        assert kdenlive.strip(out) == doc
+        assert [(c["start"], c["frames"]) for c in kdenlive.read_lanes(out)[0]["clips"]] == [(30, 40)]
+        if doc is crlf:
+            assert b"\n" not in out.replace(b"\r\n", b"")           # no bare line feeds added

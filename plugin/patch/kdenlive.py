@@ -273,14 +273,15 @@ def _insertion(doc: bytes, pos: int, blocks: list[str], order: int, child_indent
     indented by one space per level, as Kdenlive writes); each is re-indented to the
     target's indentation (plus one space when inserting before a closing tag).
     """
+    eol = "\r\n" if b"\r\n" in doc[:4096] else "\n"     # the document's own line ends
     ind = _indent(doc, pos)
     if ind is None:
-        return Edit(pos, pos, order, "".join(blocks).encode())
+        return Edit(pos, pos, order, "".join(blocks).replace("\n", eol).encode())
     base = ind + (" " if child_indent else "")
     lines = []
     for b in blocks:
         for line in b.split("\n"):
-            lines.append(base + line + "\n")
+            lines.append(base + line + eol)
     ls = _line_start(doc, pos)
     return Edit(ls, ls, order, "".join(lines).encode())
 
@@ -497,7 +498,6 @@ def find_ours(mlt: Node, lay: Layout) -> Ours:
                           and n.prop("kdenlive:id") in clip_ids}
     if not producers and not any(n.generated for n in top):
         return ours
-    playlists_of: dict[int, list[Node]] = {}
     bases = {FOLDER_NAME} | {str(_loads(lay.by_id[i].prop(SETTINGS)).get("track_name", "")) for i in marked} - {""}
     for i, t in enumerate(lay.tracks):
         sub = lay.track_tractor(t)
@@ -510,7 +510,6 @@ def find_ours(mlt: Node, lay: Layout) -> Ours:
                              and entries and all(e.attrs.get("producer") in producers for e in entries)):
             ours.tracks.append(i)
             ours.lanes.append((i, sub))
-            playlists_of[i] = pls
             ours.nodes.append(t)
             ours.nodes.append(sub)
             ours.nodes.extend(pls)
