@@ -611,7 +611,7 @@ def patch(original: bytes, lanes: list[Lane], rate: TimelineRate) -> bytes:
                                      ("kdenlive:folderid", folder_id), ("kdenlive:id", cid),
                                      ] + _provenance_props(p)
                                  # a Kdenlive re-save rebuilds tracks (our settings with them); bin clips stay
-                                 + [(SETTINGS, _json(lane.settings) if getattr(lane, "settings", None) else "")]))
+                                 + [(SETTINGS, _json(_lane_settings(lane)) if _lane_settings(lane) else "")]))
             bin_entries.append(_element("entry", {"producer": pid, "in": 0, "out": p.frames - 1}, []))
 
     for lane in lanes:
@@ -687,8 +687,12 @@ def patch(original: bytes, lanes: list[Lane], rate: TimelineRate) -> bytes:
 
 
 def _lane_settings(lane: Lane) -> dict:
+    """The lane's fill settings: on the lane, or (as otio_write passes them) in each placement's provenance."""
     settings = getattr(lane, "settings", None)
-    return dict(settings) if settings else {}
+    if not settings:
+        settings = next((p.provenance.get("settings") for p in lane.placements
+                         if hasattr(p.provenance, "get") and p.provenance.get("settings")), None)
+    return to_plain(settings) if settings else {}
 
 
 def _check_rate(mlt: Node, rate: TimelineRate) -> None:
