@@ -41,7 +41,6 @@ import json
 import re
 import xml.parsers.expat
 from dataclasses import dataclass, field
-from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from ..otio_common import META_KEY, TimelineRate, to_plain
@@ -824,11 +823,5 @@ def annotate(tl, document: bytes) -> int:
     return done
 
 
-def losses(original: bytes) -> list[str]:
-    """What this writer still cannot carry, by name (nothing of the editor's project is dropped)."""
-    return ["Kdenlive: SceneFill's note ids are not written onto the project's markers (the markers are "
-            "left byte for byte); conform finds each note again by its clip and position"]
-
-
-__all__ = ["patch", "strip", "parse", "annotate", "read_lanes", "losses", "KdenliveDocumentError",
+__all__ = ["patch", "strip", "parse", "annotate", "read_lanes", "find_ours", "layout", "KdenliveDocumentError",
            "GENERATED", "PROVENANCE"]
