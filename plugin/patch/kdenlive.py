@@ -94,22 +94,15 @@ class Node:
         return self.prop(GENERATED) == "1"
 
 
+_TAG = re.compile(rb"""<[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""")
+
+
 def _tag_close(doc: bytes, start: int) -> int:
-    """Index just after the '>' that ends the tag starting at ``start`` (quotes respected)."""
-    quote = 0
-    i = start
-    n = len(doc)
-    while i < n:
-        ch = doc[i]
-        if quote:
-            if ch == quote:
-                quote = 0
-        elif ch in (0x22, 0x27):
-            quote = ch
-        elif ch == 0x3E:
-            return i + 1
-        i += 1
-    raise KdenliveDocumentError("unterminated tag")
+    """Index just after the '>' that ends the tag starting at ``start`` (quoted '>' skipped)."""
+    m = _TAG.match(doc, start)
+    if m is None:
+        raise KdenliveDocumentError("unterminated tag")
+    return m.end()
 
 
 def parse(doc: bytes) -> Node:
@@ -515,10 +508,10 @@ def find_ours(mlt: Node, lay: Layout) -> Ours:
     removed = {id(n) for n in ours.nodes}
     # a clip the editor moved onto a track of their own stays, with its producers
     used_elsewhere = set()
+    skip = {id(d) for c in ours.nodes + [lay.main_bin] for d in _walk(c)}
     for n in _walk(mlt):
-        if n.tag in ("entry", "track") and "producer" in n.attrs and n is not lay.main_bin:
-            if not _inside(n, ours.nodes) and not any(n is c for c in lay.main_bin.children):
-                used_elsewhere.add(n.attrs["producer"])
+        if n.tag in ("entry", "track") and "producer" in n.attrs and id(n) not in skip:
+            used_elsewhere.add(n.attrs["producer"])
     keep_clip_ids = {lay.by_id[p].prop("kdenlive:id") for p in used_elsewhere & producers}
     gone = {p for p in producers if p not in used_elsewhere and lay.by_id[p].prop("kdenlive:id") not in keep_clip_ids}
     ours.producers = gone
@@ -555,10 +548,6 @@ def _lane_name(name: str, bases: set[str]) -> bool:
     """A track name SceneFill gives its lanes ("SceneFill", "SceneFill 2", ...): an editor's own
     track holding only clips they moved there from ours is theirs, not ours."""
     return any(name == b or re.fullmatch(re.escape(b) + r" \d+", name) for b in bases)
-
-
-def _inside(node: Node, containers: list[Node]) -> bool:
-    return any(c.start <= node.start and node.end <= c.end for c in containers)
 
 
 def strip(document: bytes) -> bytes:
