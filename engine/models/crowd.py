@@ -116,36 +116,48 @@ class Crowd(SoundModel):
         self.clink_sched = Sparse(int(rng.uniform(0.2, 1.5) * sr)) if self.clink_rate else None
 
     def _clink(self, rng: np.random.Generator) -> np.ndarray:
+        """A cup set on a saucer, or cutlery touching china: a short inharmonic impact.
+
+        Ceramic (a cup's wall, a plate's rim) and a spoon or fork (a free metal bar:
+        modes at 1 : 2.76 : 5.40) ring in a few inharmonic modes at 1.5-7 kHz that die in
+        tens of milliseconds; the contact itself is a dull click. Nothing above ~9 kHz
+        carries much: the dense partials of a bell would read as music.
+        """
         sr = self.sr
         cutlery = rng.random() < 0.45
         if cutlery:
-            f = rng.uniform(2800, 5200)
-            ratios = np.array([1.0, 2.76, 5.4])
-            decay = rng.uniform(0.03, 0.08)
-            taps = int(rng.integers(1, 4))
-        else:  # cup on saucer: ceramic, lower and longer
-            f = rng.uniform(1700, 3300)
-            ratios = np.array([1.0, 2.32, 4.25, 6.1])
-            decay = rng.uniform(0.08, 0.25)
-            taps = 1 if rng.random() < 0.7 else 2
-        length = int((decay * 5 + 0.12 * (taps - 1)) * sr)
+            f = rng.uniform(2200, 4200)
+            ratios = np.array([1.0, 2.76])
+            decay = rng.uniform(0.015, 0.045)
+            taps = int(rng.integers(1, 3))
+        else:  # cup on saucer: ceramic, lower, a touch longer, with a rattle of the cup in the saucer
+            f = rng.uniform(1300, 2600)
+            ratios = np.array([1.0, rng.uniform(1.45, 1.7), rng.uniform(2.2, 2.6)])
+            decay = rng.uniform(0.02, 0.06)
+            taps = 1 if rng.random() < 0.6 else int(rng.integers(2, 4))
+        length = int((decay * 5 + 0.05 * (taps - 1)) * sr) + 64
         t = np.arange(length) / sr
         out = np.zeros(length)
         t_tap = 0.0
-        for _ in range(taps):
+        for j in range(taps):
             x = t - t_tap
             on = x >= 0
             xs = np.where(on, x, 0.0)
-            amp = rng.uniform(0.5, 1.0)
+            amp = rng.uniform(0.5, 1.0) * (0.55 ** j)
             for k, ratio in enumerate(ratios):
-                fk = min(f * ratio * rng.uniform(0.98, 1.02), sr * 0.45)
-                out += on * amp * (0.8 ** k) * np.exp(-xs / (decay / (1 + 0.6 * k))) * \
+                fk = f * ratio * rng.uniform(0.97, 1.03)
+                if fk > 9000:
+                    continue
+                out += on * amp * (0.6 ** k) * np.exp(-xs / (decay / (1 + 0.8 * k))) * \
                     sin_cycles(fk * xs + rng.random())
-            out[int(t_tap * sr):int(t_tap * sr) + 24] += rng.uniform(-0.6, 0.6, 24) * amp
-            t_tap += rng.uniform(0.06, 0.13)
-        out *= np.clip(np.arange(length) / 16, 0, 1)
+            s0 = int(t_tap * sr)
+            click = rng.standard_normal(48) * np.exp(-np.arange(48) / 8.0) * amp * 0.5
+            out[s0:s0 + 48] += click[:max(0, min(48, length - s0))]
+            t_tap += rng.uniform(0.025, 0.06)
+        out = signal.lfilter(*signal.butter(2, 8000, fs=sr), out)  # china and felt dull the top
+        out *= np.clip(np.arange(length) / 8, 0, 1)
         gl, gr = pan_pair(rng.uniform(-0.8, 0.8))
-        level = 0.035 * rng.uniform(0.25, 1.0) ** 1.5
+        level = 0.05 * rng.uniform(0.25, 1.0) ** 1.5
         return np.vstack([out * gl, out * gr]) * level
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
