@@ -52,13 +52,15 @@ class Crowd(SoundModel):
                 "people talking", "people chatting", "talking", "conversation", "conversations",
                 "restaurant", "cafe", "café", "coffee shop", "coffeeshop", "diner", "canteen",
                 "cafeteria", "busy room", "party chatter", "audience murmur", "background voices",
-                "indistinct voices", "distant voices", "voices")
+                "indistinct voices", "distant voices", "voices", "cups clinking", "clinking cups", "cutlery",
+                "cups and saucers", "clattering dishes", "dishes clattering", "clinking cutlery")
     description = "crowd murmur: many overlapping, unintelligible voices; cafe/restaurant adds cup and cutlery clinks"
     outdoor = None
     option_words = {
         "cafe": ("place", "cafe"), "café": ("place", "cafe"), "coffee": ("place", "cafe"),
         "restaurant": ("place", "cafe"), "diner": ("place", "cafe"), "canteen": ("place", "cafe"),
         "cafeteria": ("place", "cafe"), "dinner": ("place", "cafe"), "bistro": ("place", "cafe"),
+        "cups": ("place", "cafe"), "cutlery": ("place", "cafe"), "dishes": ("place", "cafe"),
         "bar": ("place", "bar"), "pub": ("place", "bar"), "party": ("place", "bar"),
         "market": ("place", "outdoor"), "street": ("place", "outdoor"), "square": ("place", "outdoor"),
         "plaza": ("place", "outdoor"), "park": ("place", "outdoor"), "station": ("place", "hall"),

@@ -39,8 +39,8 @@ def _ring(rng: np.random.Generator, sr: int, f1: float, tau1: float, dur: float,
 class GlassClink(_OneShot):
     name = "glass_clink"
     keywords = ("glass clink", "glasses clink", "clinking glasses", "glasses clinking", "clink of glasses",
-                "toast", "cheers", "wine glass", "wine glasses", "champagne glasses", "glass tap",
-                "glasses", "clink")
+                "toast", "raise a toast", "wine glass", "wine glasses", "champagne glasses", "glass tap",
+                "glasses")
     default_level_db = 0.0
     description = "two glasses touching in a toast: bright, ringing, beating bowl modes; one-shot"
     option_words = {"wine": ("kind", "wine"), "champagne": ("kind", "wine"), "crystal": ("kind", "wine"),
