@@ -29,7 +29,8 @@ def _clap_kernel(rng: np.random.Generator, sr: int, f: float, q: float) -> np.nd
     t = np.arange(n) / sr
     puff = rng.standard_normal(n) * np.exp(-t / rng.uniform(0.0008, 0.0018))
     b, a = signal.iirpeak(min(f, 0.4 * sr), q, fs=sr)
-    y = signal.lfilter(b, a, puff) * 0.8 + 0.2 * puff  # the resonance plus the slap's broadband edge
+    edge = signal.sosfilt(butter("lowpass", 6000, sr, 1), puff)  # the slap's broadband edge, dulled by skin
+    y = signal.lfilter(b, a, puff) * 0.8 + 0.2 * edge
     y = signal.sosfilt(butter("highpass", 300, sr, 2), y)
     y *= np.exp(-t / 0.006)
     return y / np.sqrt(np.sum(y ** 2))
