@@ -16,7 +16,8 @@ from scipy import signal
 
 from ._amb import (ColoredNoise, KernelBank32, Sparse, SplineUpsampler, Upsampler, factor_for, low_len,
                    pan_pair, sin_cycles, to_output)
-from .base import BLOCK, EventBus, SoundModel, butter, noise
+from ._babble import material
+from .base import BLOCK, EventBus, SoundModel, StatefulFilter, butter, noise
 
 # vowel formants (Hz), between adult male and female values: /a/ /e/ /i/ /o/ /u/ /ʌ/
 _VOWELS = (
@@ -116,6 +117,15 @@ class Crowd(SoundModel):
         self.clink_rate = {"cafe": 0.6 + 1.6 * i, "bar": 0.3 + 0.8 * i}.get(place, 0.0)
         self.clinks = EventBus()
         self.clink_sched = Sparse(int(rng.uniform(0.2, 1.5) * sr)) if self.clink_rate else None
+        # real speech: every voice reads the bundled voice's babble material (see _babble)
+        self.material = material(int(round(lo)))
+        if self.material is not None:
+            size = self.material.size
+            self.read_pos = rng.uniform(0, size, v)
+            self.read_rate = np.where(female, rng.uniform(1.15, 1.32, v), rng.uniform(0.84, 1.06, v))
+            self.is_far = near < 0.5
+            self.pan_l, self.pan_r = pan_pair(self.pan)
+            self.far_filter = StatefulFilter(butter("lowpass", 2200, lo, 1), dtype=np.float32)
 
     def _clink(self, rng: np.random.Generator) -> np.ndarray:
         """A cup set on a saucer, or cutlery touching china: a short inharmonic impact.
@@ -159,11 +169,45 @@ class Crowd(SoundModel):
         out = signal.lfilter(*signal.butter(2, 8000, fs=sr), out)  # china and felt dull the top
         out *= np.clip(np.arange(length) / 8, 0, 1)
         gl, gr = pan_pair(rng.uniform(-0.8, 0.8))
-        level = 0.05 * rng.uniform(0.25, 1.0) ** 1.5
+        level = 0.1 * rng.uniform(0.25, 1.0) ** 1.5
         return np.vstack([out * gl, out * gr]) * level
+
+    def _speak(self, rng: np.random.Generator, n_l: int) -> np.ndarray:
+        """This block of every reader (2, n_l) float32: each reads the material at its own
+        place and speed (pitch and tempo move together, as a range of larynx and vocal-tract
+        sizes and speaking rates); the far readers are dulled by one shared low-pass."""
+        mat = self.material
+        size = mat.size
+        x = np.arange(n_l, dtype=np.float64)
+        near = np.zeros((2, n_l), dtype=np.float32)
+        far = np.zeros((2, n_l), dtype=np.float32)
+        for k in range(self.nv):
+            pos = (self.read_pos[k] + self.read_rate[k] * x) % size
+            i0 = pos.astype(np.int64)
+            frac = (pos - i0).astype(np.float32)
+            y = mat[i0] * (1 - frac) + mat[(i0 + 1) % size] * frac
+            dest = far if self.is_far[k] else near
+            dest[0] += y * np.float32(self.level[k] * self.pan_l[k])
+            dest[1] += y * np.float32(self.level[k] * self.pan_r[k])
+            self.read_pos[k] = float((self.read_pos[k] + self.read_rate[k] * n_l) % size)
+        near += self.far_filter(far).astype(np.float32)
+        return near * np.float32(4.0)
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         n_l = low_len(n, self.fac)
+        voiced = self._speak(rng, n_l) if self.material is not None else self._synth(rng, n_l)
+        low = self.mix @ voiced
+        low *= self.gain
+        out = self.up(low, n)
+        if self.clink_sched is not None:
+            buf = self.clinks.begin(n)
+            for s in self.clink_sched.onsets(n, lambda: self.sr * rng.exponential(1.0 / self.clink_rate)):
+                self.clinks.add(s, self._clink(rng))
+            out += buf
+        return to_output(out)
+
+    def _synth(self, rng: np.random.Generator, n_l: int) -> np.ndarray:
+        """Fallback voices (no Piper voice installed): source-filter talkers, as arrays."""
         steps = -(-n_l // _STEP)
         v = self.nv
         dt = 1.0 / self.grid
@@ -234,8 +278,6 @@ class Crowd(SoundModel):
         burst *= self.level[:, None] * 0.25
         fr_env = np.vstack([gv_l @ burst, gv_r @ burst]).astype(np.float32)
         voiced += self.fric(rng, n_l, gain=self.fric_up(fr_env, n_l))
-        low = self.mix @ voiced
-
         # advance the state to the end of the block
         self.syl_ph = syl[:, -1] % 1.0  # only the syllable boundaries matter
         self.phr_ph = phr[:, -1] % 1.0
@@ -245,12 +287,4 @@ class Crowd(SoundModel):
         self.cur_amp = amp[np.arange(v), end_col]
         self.cur_pitch = pitch[np.arange(v), end_col]
         self.cur_fric = fric[np.arange(v), end_col]
-
-        low *= self.gain
-        out = self.up(low, n)
-        if self.clink_sched is not None:
-            buf = self.clinks.begin(n)
-            for s in self.clink_sched.onsets(n, lambda: self.sr * rng.exponential(1.0 / self.clink_rate)):
-                self.clinks.add(s, self._clink(rng))
-            out += buf
-        return to_output(out)
+        return voiced
