@@ -18,22 +18,29 @@ import numpy as np
 from scipy import signal
 
 from ._amb import Control, KernelBank32, Wander, to_output
-from .base import BLOCK, SoundModel, butter, impulse_train
+from .base import BLOCK, SoundModel, butter
 
 _KERNELS = 8
 
 
-def _clap_kernel(rng: np.random.Generator, sr: int, f: float, q: float) -> np.ndarray:
-    """One hand-clap prototype: a ~1 ms noise puff ringing the hand cavity resonance."""
-    n = int(0.03 * sr)
+def _clap_kernel(rng: np.random.Generator, sr: int, f: float, q: float, hall: float = 0.3) -> np.ndarray:
+    """One hand-clap prototype: the air jet squeezed from between the palms (a noise puff of
+    a few milliseconds) ringing the cavity of the hands, dulled by skin above ~5 kHz."""
+    n = int(0.04 * sr)
+    n_tail = int(0.3 * sr)
     t = np.arange(n) / sr
-    puff = rng.standard_normal(n) * np.exp(-t / rng.uniform(0.0008, 0.0018))
+    puff = rng.standard_normal(n) * (np.clip(t / 0.0004, 0, 1) * np.exp(-t / rng.uniform(0.0012, 0.0028)))
     b, a = signal.iirpeak(min(f, 0.4 * sr), q, fs=sr)
-    edge = signal.sosfilt(butter("lowpass", 6000, sr, 1), puff)  # the slap's broadband edge, dulled by skin
-    y = signal.lfilter(b, a, puff) * 0.8 + 0.2 * edge
-    y = signal.sosfilt(butter("highpass", 300, sr, 2), y)
-    y *= np.exp(-t / 0.006)
-    return y / np.sqrt(np.sum(y ** 2))
+    y = signal.lfilter(b, a, puff) + 0.25 * puff
+    y = signal.sosfilt(np.vstack([butter("highpass", 250, sr, 2), butter("lowpass", 5000, sr, 1)]), y)
+    y /= np.sqrt(np.sum(y ** 2))
+    # the hall answers every clap: a diffuse tail, darker as it decays (an audience sits in a room)
+    tail = signal.sosfilt(butter("bandpass", (300, 3000), sr, 1), rng.standard_normal(n_tail))
+    tail *= np.exp(-np.arange(n_tail) / (0.05 * sr)) * (1 - np.exp(-np.arange(n_tail) / (0.004 * sr)))
+    tail *= np.sqrt(hall / np.sum(tail ** 2))
+    out = tail
+    out[:n] += y
+    return out
 
 
 class Applause(SoundModel):
@@ -42,7 +49,7 @@ class Applause(SoundModel):
     keywords = ("applause", "applauding", "applaud", "clapping", "claps", "clap", "hand clapping",
                 "round of applause", "ovation", "standing ovation", "audience claps", "audience clapping",
                 "people clapping", "crowd clapping", "handclaps", "hand claps")
-    description = "applause: many hands clapping (dense claps with a few near, distinct clappers)"
+    description = "applause: many people clapping, each at their own steady tempo, hand shape and seat"
     outdoor = None
     option_words = {"ovation": ("size", "large"), "standing": ("size", "large"), "stadium": ("size", "large"),
                     "arena": ("size", "large"), "polite": ("size", "small"), "few": ("size", "small"),
@@ -52,49 +59,48 @@ class Applause(SoundModel):
         i = float(np.clip(self.params.intensity, 0, 1))
         sr = self.sr
         size = self.params.options.get("size", "")
-        people = {"small": 8 + 20 * i, "large": 250 + 600 * i}.get(size, 25 + 220 * i)
-        self.rate = people * 4.2 / _KERNELS  # claps per second per kernel, far clappers
+        people = int({"small": 6 + 14 * i, "large": 150 + 350 * i}.get(size, 12 + 90 * i))
+        self.people = people
         # kernels span the hand shapes: cupped (low) to flat (high)
-        freqs = np.geomspace(750, 2600, _KERNELS) * rng.uniform(0.93, 1.07, _KERNELS)
-        qs = rng.uniform(3, 9, _KERNELS)
+        freqs = np.geomspace(650, 2200, _KERNELS) * rng.uniform(0.93, 1.07, _KERNELS)
+        qs = rng.uniform(2, 6, _KERNELS)
         self.kernels = [_clap_kernel(rng, sr, f, q) for f, q in zip(freqs, qs)]
         self.bank = KernelBank32(self.kernels, block=BLOCK)
-        # near clappers: periodic, each with its own hand shape, rate and position
-        self.near = int(2 + 3 * i) if size != "small" else 2
-        self.near_rate = rng.uniform(3.4, 5.6, self.near)
-        self.near_phase = rng.random(self.near)
-        self.near_kernel = rng.integers(0, _KERNELS, self.near)
-        self.near_pan = rng.uniform(-0.8, 0.8, self.near)
-        # a near clap carries about as much as 1/3 of the whole far crowd per second, shared out
-        self.near_amp = np.sqrt(max(people, 8) * 4.2 * 0.33 / 4.2 / self.near) * 0.55
+        # every clapper keeps one hand shape, one tempo (3-6 claps/s) and one seat: distance r
+        # with density ~ r over the audience's floor (level ~ 1/r), a few metres at the nearest
+        self.rate = rng.uniform(3.2, 5.8, people)
+        self.phase = rng.random(people)
+        self.kernel = rng.integers(0, _KERNELS, people)
+        r = np.sqrt(rng.uniform(6.0 ** 2, 25.0 ** 2, people))
+        theta = (rng.uniform(-0.9, 0.9, people) + 1) * np.pi / 4
+        self.amp_lr = np.vstack([np.cos(theta), np.sin(theta)]) * (np.sqrt(2) * 2.0 / r)
         self.ctl = Control(sr)
         self.swell = Wander(rng, 0.25, self.ctl.rate)
-        self.gain = 0.6 / np.sqrt(people * 4.2 / 100)
+        self.gain = 0.6 / np.sqrt(float(np.sum(self.amp_lr ** 2)) * 4.5 / 50)
 
-    def _near_train(self, rng: np.random.Generator, n: int, trains: np.ndarray) -> None:
-        sr = self.sr
-        for k in range(self.near):
-            step = self.near_rate[k] / sr
-            ph0 = self.near_phase[k]
-            # clap j lands where the phase crosses an integer; jitter +-8 ms
-            first = int(np.ceil(ph0))
-            last = int(np.floor(ph0 + step * n - 1e-12))
-            if last >= first:
-                idx = (np.arange(first, last + 1) - ph0) / step
-                idx = np.clip(np.round(idx + rng.normal(0, 0.008 * sr, idx.size)), 0, n - 1).astype(np.int64)
-                amp = self.near_amp * rng.uniform(0.7, 1.0, idx.size)
-                theta = (self.near_pan[k] + 1) * np.pi / 4
-                kern = self.near_kernel[k]
-                np.add.at(trains[kern, 0], idx, amp * np.cos(theta) * np.sqrt(2))
-                np.add.at(trains[kern, 1], idx, amp * np.sin(theta) * np.sqrt(2))
-            self.near_phase[k] = (ph0 + step * n) % 1.0
+    def _trains(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Every clapper's claps in this block, as (kernel, channel, n) impulse trains: clap j
+        of a clapper lands where its phase crosses an integer, jittered by a few ms."""
+        step = self.rate / self.sr
+        first = np.ceil(self.phase)
+        count = (np.floor(self.phase + step * n - 1e-12) - first + 1).astype(np.int64)
+        most = int(count.max(initial=0))
+        trains = np.zeros((_KERNELS, 2, n), dtype=np.float32)
+        if most > 0:
+            j = np.arange(most)
+            who, col = np.nonzero(j[None, :] < count[:, None])
+            pos = (first[who] + col - self.phase[who]) / step[who]
+            pos = np.clip(np.round(pos + rng.normal(0, 0.006 * self.sr, pos.size)), 0, n - 1).astype(np.int64)
+            amp = rng.uniform(0.75, 1.0, pos.size)
+            flat = trains.reshape(-1)
+            base = self.kernel[who] * (2 * n) + pos
+            np.add.at(flat, base, (amp * self.amp_lr[0, who]).astype(np.float32))
+            np.add.at(flat, base + n, (amp * self.amp_lr[1, who]).astype(np.float32))
+        self.phase = (self.phase + step * n) % 1.0
+        return trains
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        trains = np.zeros((_KERNELS, 2, n), dtype=np.float32)
-        for k in range(_KERNELS):
-            impulse_train(rng, self.rate, n, self.sr, out=trains[k], dtype=np.float32)
-        self._near_train(rng, n, trains)
-        y = self.bank(trains, n)
+        y = self.bank(self._trains(rng, n), n)
         sw = self.swell(rng, self.ctl.length(n))
         g = np.interp(np.arange(n), np.linspace(0, n, sw.size), 10 ** ((sw - 0.5) * 2.5 / 20))
         out = y * (g * self.gain).astype(np.float32)

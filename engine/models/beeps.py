@@ -71,7 +71,7 @@ class Beeps(Timeline, SoundModel):
     name = "beeps"
     category = "sfx"
     keywords = ("beep", "beeps", "beeping", "monitor", "heart monitor", "hospital monitor",
-                "ecg", "ekg", "lab", "laboratory", "electronics", "computer", "computers",
+                "ecg", "ekg", "lab", "laboratory", "electronics",
                 "control room", "bleeps", "blips", "reversing beeper", "backup beeper")
     default_level_db = -4.0
     description = ("electronic beeps: regular or patterned beeps, a heart monitor, or lab electronics "

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._sfxkit import _TABLE, _add, _burst, _fade, _filt, _t, grid_events
+from ._sfxkit import _TABLE, _add, _burst, _fade, _filt, _reson, _t, grid_events
 from .base import SoundModel, Timeline
 
 _PARTIALS = np.array([0.5, 1.0, 1.2, 1.5, 2.0, 2.5, 2.67, 3.0, 4.0, 5.33])
@@ -40,8 +40,15 @@ def _bell(rng: np.random.Generator, sr: int, prime: float, hum_tau: float, dur: 
         beat = rng.uniform(0.3, 1.6)
         out += amp * env * (np.sin(2 * np.pi * f * t + rng.random() * 6.28) +
                             0.5 * np.sin(2 * np.pi * (f + beat) * t + rng.random() * 6.28))
-    clang = _burst(rng, sr, 0.05, 0.006, (1500, 7000)) * 1.5
-    out[:clang.size] += clang
+    # the strike: the clapper excites many high bending modes that die within tens of ms
+    m = int(0.25 * sr)
+    for _ in range(10):
+        f = prime * rng.uniform(6.0, 16.0)
+        if f < 0.45 * sr:
+            out[:m] += rng.uniform(0.1, 0.3) * np.exp(-t[:m] / rng.uniform(0.01, 0.04)) * \
+                np.sin(2 * np.pi * f * t[:m] + rng.random() * 6.28)
+    thud = _burst(rng, sr, 0.02, 0.002, (200, 2000)) * 0.4
+    out[:thud.size] += thud
     return _fade(out, sr, 0.0005, 0.3)
 
 
@@ -99,23 +106,25 @@ class ChurchBell(Timeline, SoundModel):
 
 
 def _tick(rng: np.random.Generator, sr: int, pitch: float, body: float) -> np.ndarray:
-    t = _t(sr, 0.09)
-    out = np.zeros(t.size)
+    """Escapement tick: two sharp metal clicks (lock, then drop), each a broadband crack
+    through the escape wheel's small, quickly damped modes, colouring the case a little."""
+    n = int(0.06 * sr)
+    t = np.arange(n) / sr
+    out = np.zeros(n)
     for delay, amp in ((0.0, 1.0), (rng.uniform(0.004, 0.012), 0.6)):  # lock, then drop
         d = int(delay * sr)
-        tt = t[:t.size - d]
-        click = np.zeros(tt.size)
-        for ratio, tau, a in ((1.0, 0.004, 1.0), (1.63, 0.003, 0.7), (2.51, 0.002, 0.5), (3.7, 0.0015, 0.3)):
-            click += a * np.exp(-tt / tau) * np.sin(2 * np.pi * pitch * ratio * rng.uniform(0.98, 1.02) * tt)
-        case = np.exp(-tt / 0.012) * np.sin(2 * np.pi * body * tt) * 0.5
+        hit = rng.standard_normal(n - d) * np.exp(-t[:n - d] / 0.0006)
+        click = _reson(hit, pitch, 3.0, sr) + 0.6 * _reson(hit, pitch * 1.63, 4.0, sr) + 0.3 * hit
+        case = _reson(hit, body, 2.0, sr) * 0.5
         out[d:] += amp * (click + case)
-    return _fade(_filt(out, "highpass", 150, sr, 2), sr, 0.0002, 0.01)
+    return _fade(_filt(out, "highpass", 300, sr, 2), sr, 0.0002, 0.01)
 
 
 class Clock(Timeline, SoundModel):
     name = "clock"
     category = "ambience"
-    keywords = ("clock", "clock ticking", "ticking clock", "ticking", "tick tock", "tick-tock", "ticks",
+    keywords = ("clock ticking", "clock ticks", "ticking clock", "ticking", "tick tock", "tick-tock", "ticks",
+                "clock tick", "old clock", "clock on the wall", "mantel clock",
                 "grandfather clock", "wall clock", "pendulum", "wristwatch", "watch ticking", "alarm clock ticking")
     description = "a clock ticking: escapement tick-tock (wall clock; 'grandfather' slower and deeper, 'watch' fast)"
     outdoor = False

@@ -106,7 +106,8 @@ class TrainCarriage(Timeline, SoundModel):
     category = "ambience"
     keywords = ("train carriage", "inside a train", "on a train", "in a train", "train interior", "train ride",
                 "railway carriage", "train compartment", "subway car", "on the subway", "metro ride",
-                "clickety clack", "clickety-clack", "train journey", "passenger train")
+                "clickety clack", "clickety-clack", "train journey", "passenger train", "train carriages",
+                "on the rails", "rails", "wheels clattering", "clattering on the rails", "rail joints")
     description = "inside a train: rumble and sway with the clickety-clack of wheels over rail joints"
     outdoor = False
     option_words = {"subway": ("kind", "subway"), "metro": ("kind", "subway"), "underground": ("kind", "subway"),

@@ -52,7 +52,8 @@ class Crowd(SoundModel):
     keywords = ("crowd", "crowds", "murmur", "murmuring", "babble", "chatter", "chattering", "walla",
                 "people talking", "people chatting", "talking", "conversation", "conversations",
                 "restaurant", "cafe", "café", "coffee shop", "coffeeshop", "diner", "canteen",
-                "cafeteria", "busy room", "party chatter", "audience murmur", "background voices",
+                "cafeteria", "busy room", "party chatter", "children playing", "kids playing",
+                "children shouting", "playground", "audience murmur", "background voices",
                 "indistinct voices", "distant voices", "voices", "cups clinking", "clinking cups", "cutlery",
                 "cups and saucers", "clattering dishes", "dishes clattering", "clinking cutlery")
     description = "crowd murmur: many overlapping, unintelligible voices; cafe/restaurant adds cup and cutlery clinks"
@@ -66,6 +67,8 @@ class Crowd(SoundModel):
         "market": ("place", "outdoor"), "street": ("place", "outdoor"), "square": ("place", "outdoor"),
         "plaza": ("place", "outdoor"), "park": ("place", "outdoor"), "station": ("place", "hall"),
         "hall": ("place", "hall"), "lobby": ("place", "hall"), "airport": ("place", "hall"),
+        "children": ("place", "children"), "kids": ("place", "children"), "playground": ("place", "children"),
+        "schoolyard": ("place", "children"), "school": ("place", "children"),
     }
 
     def setup(self, rng: np.random.Generator) -> None:
@@ -123,6 +126,8 @@ class Crowd(SoundModel):
             size = self.material.size
             self.read_pos = rng.uniform(0, size, v)
             self.read_rate = np.where(female, rng.uniform(1.15, 1.32, v), rng.uniform(0.84, 1.06, v))
+            if place == "children":  # shorter vocal tracts, higher voices, quicker speech
+                self.read_rate = rng.uniform(1.35, 1.65, v)
             self.is_far = near < 0.5
             self.pan_l, self.pan_r = pan_pair(self.pan)
             self.far_filter = StatefulFilter(butter("lowpass", 2200, lo, 1), dtype=np.float32)

@@ -16,17 +16,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._sfxkit import _burst, _fade, _filt, _modes, _t
+from ._sfxkit import _burst, _fade, _filt, _reson
 from .base import EventBus, SoundModel
 
 
 def _impact(rng, sr, cap_f: float, body_f: float, loud: float, click: float) -> np.ndarray:
-    cap = _modes(sr, 0.03, (cap_f, cap_f * 1.47, cap_f * 2.3), (0.002, 0.0015, 0.001), (1.0, 0.5, 0.3))
-    body = _modes(sr, 0.06, (body_f, body_f * 2.2), (0.009, 0.005), (0.8, 0.3))
+    """Plastic on plastic: heavily damped, so a noisy click through low-Q resonances (the
+    keycap's few kilohertz, the case's few hundred hertz), not a ringing tone."""
+    n = int(0.04 * sr)
+    t = np.arange(n) / sr
+    hit = rng.standard_normal(n) * np.exp(-t / 0.0015)
+    cap = _reson(hit, cap_f, 2.0, sr)
+    body = _reson(rng.standard_normal(n) * np.exp(-t / 0.004), body_f, 2.5, sr) * 1.6
     tick = _burst(rng, sr, 0.004, 0.0004, (2000, 12000)) * click
-    out = np.zeros(max(cap.size, body.size))
-    out[:cap.size] += cap
-    out[:body.size] += body
+    out = cap + body
     out[:tick.size] += tick
     return out * loud
 

@@ -97,7 +97,8 @@ class HVAC(SoundModel):
                 "refrigerator hum", "fridge", "refrigerator", "server room", "machine hum", "hum",
                 "electrical hum", "mains hum", "ducting", "extractor fan", "heating", "radiator",
                 "computer room", "data center", "data centre", "server rack", "servers", "ceiling fan",
-                "desk fan", "fan whirring", "air handling")
+                "desk fan", "fan whirring", "air handling", "fans whirring", "cooling fans", "fans", "whirring",
+                "humming", "humming equipment", "humming machines", "whir", "whirr")
     description = ("air conditioning: fan blade-pass whirr (rpm x blades / 60) and harmonics over duct air "
                    "rush; fridge adds compressor hum, server room a rack of beating fans")
     outdoor = False
@@ -107,6 +108,7 @@ class HVAC(SoundModel):
         "us": ("mains", 60), "usa": ("mains", 60), "american": ("mains", 60), "japan": ("mains", 60),
         "fridge": ("kind", "fridge"), "refrigerator": ("kind", "fridge"), "kitchen": ("kind", "fridge"),
         "server": ("kind", "server"), "servers": ("kind", "server"), "computer": ("kind", "server"),
+        "computers": ("kind", "server"),
         "data": ("kind", "server"), "fan": ("kind", "fan"), "ceiling": ("kind", "fan"), "desk": ("kind", "fan"),
     }
 
