@@ -217,7 +217,7 @@ def test_cafe_clinks_are_short_and_not_a_bell_choir():
         clink = crowd._clink(rng).mean(axis=0)
         f = np.fft.rfftfreq(clink.size, 1 / SR)
         p = np.abs(np.fft.rfft(clink)) ** 2
-        assert p[f > 10000].sum() < 0.02 * p.sum()
+        assert p[f > 13000].sum() < 0.02 * p.sum()
         e = np.cumsum(clink ** 2)
         assert np.searchsorted(e, 0.95 * e[-1]) / SR < 0.25
 

@@ -38,28 +38,30 @@ SENTENCES = (
     "We got completely lost on the way there, the map was useless.",
     "Oh really? That's brilliant, I'm so happy for her, she deserves it.",
 )
-_TEMPOS = (0.92, 1.0, 1.1)
-_VERSION = "babble-1"
+#: Piper length scales per reading: "slow" material is for readers played back faster (higher
+#: voices), so that their syllable rate stays that of ordinary speech
+_TEMPOS = {"normal": (1.0, 1.1, 1.2), "slow": (1.2, 1.3, 1.4)}
+_VERSION = "babble-2"
 _lock = threading.Lock()
-_RAW: list[tuple[np.ndarray, int]] = []
-_AT_RATE: dict[int, np.ndarray] = {}
+_RAW: dict[str, tuple[np.ndarray, int]] = {}
+_AT_RATE: dict[tuple[int, str], np.ndarray] = {}
 
 
-def _cache_file(voice: Path) -> Path:
+def _cache_file(voice: Path, tempo: str) -> Path:
     root = os.environ.get("SCENEFILL_CACHE_DIR")
     base = Path(root) if root else Path.home() / ".cache" / "scenefill"
-    key = hashlib.sha256(("|".join((_VERSION, str(voice), str(voice.stat().st_size)) + SENTENCES)).encode())
+    key = hashlib.sha256(("|".join((_VERSION, tempo, str(voice), str(voice.stat().st_size)) + SENTENCES)).encode())
     return base / f"babble-{key.hexdigest()[:16]}.npy"
 
 
-def _synthesise() -> tuple[np.ndarray, int] | None:
+def _synthesise(tempo: str) -> tuple[np.ndarray, int] | None:
     try:
         from ..speech import _synthesize, resolve_voice
 
         voice = resolve_voice("joe")
     except Exception:
         return None
-    path = _cache_file(voice)
+    path = _cache_file(voice, tempo)
     try:
         data = np.load(path)
         return data[1:].astype(np.float32), int(data[0])
@@ -70,7 +72,8 @@ def _synthesise() -> tuple[np.ndarray, int] | None:
     native = 22050
     try:
         for j, text in enumerate(SENTENCES):
-            audio, native = _synthesize(str(voice), text, _TEMPOS[j % len(_TEMPOS)])
+            scales = _TEMPOS[tempo]
+            audio, native = _synthesize(str(voice), text, scales[j % len(scales)])
             loud = np.flatnonzero(np.abs(audio) > 0.02 * np.abs(audio).max())
             audio = audio[loud[0]:loud[-1] + 1] if loud.size else audio
             active = audio[np.abs(audio) > 0.05 * np.abs(audio).max()]
@@ -89,19 +92,20 @@ def _synthesise() -> tuple[np.ndarray, int] | None:
     return raw, int(native)
 
 
-def material(rate: int) -> np.ndarray | None:
-    """The babble material (mono float32) resampled to ``rate``, or None without a voice."""
+def material(rate: int, tempo: str = "normal") -> np.ndarray | None:
+    """The babble material (mono float32) resampled to ``rate``, or None without a voice;
+    ``tempo`` "slow" is read more slowly (for readers played back faster)."""
     with _lock:
-        got = _AT_RATE.get(rate)
+        got = _AT_RATE.get((rate, tempo))
         if got is not None:
             return got
-        if not _RAW:
-            made = _synthesise()
+        if tempo not in _RAW:
+            made = _synthesise(tempo)
             if made is None:
                 return None
-            _RAW.append(made)
-        raw, native = _RAW[0]
+            _RAW[tempo] = made
+        raw, native = _RAW[tempo]
         ratio = Fraction(int(rate), int(native))
         out = signal.resample_poly(raw, ratio.numerator, ratio.denominator).astype(np.float32)
-        _AT_RATE[rate] = out
+        _AT_RATE[(rate, tempo)] = out
         return out

@@ -76,7 +76,8 @@ class Applause(SoundModel):
         self.amp_lr = np.vstack([np.cos(theta), np.sin(theta)]) * (np.sqrt(2) * 2.0 / r)
         self.ctl = Control(sr)
         self.swell = Wander(rng, 0.25, self.ctl.rate)
-        self.gain = 0.6 / np.sqrt(float(np.sum(self.amp_lr ** 2)) * 4.5 / 50)
+        # level normalised to the crowd's clapping energy, then louder for a bigger, keener crowd
+        self.gain = 0.6 / np.sqrt(float(np.sum(self.amp_lr ** 2)) * 4.5 / 50) * (0.55 + 0.9 * i)
 
     def _trains(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """Every clapper's claps in this block, as (kernel, channel, n) impulse trains: clap j

@@ -89,6 +89,6 @@ class Stadium(_Composite):
 
     def _plan(self, i):
         return [
-            (Crowd, 0.8 + 0.2 * i, {"place": "hall"}, 1.0),
-            (Applause, 0.4 + 0.5 * i, {"size": "large"}, 0.6),
+            (Crowd, 0.5 + 0.5 * i, {"place": "hall"}, 1.0),
+            (Applause, 0.2 + 0.8 * i, {"size": "large"}, 0.3 + 0.5 * i),
         ]

@@ -80,7 +80,7 @@ class Crowd(SoundModel):
         self.fac = factor_for(sr, 12000)
         self.lo_sr = lo = sr / self.fac
         self.grid = lo / _STEP
-        v = int(round(5 + 30 * i * (0.75 if place == "cafe" else 1.0)))
+        v = int(round(6 + 40 * i * (0.75 if place == "cafe" else 1.0)))
         self.nv = v
         female = rng.random(v) < 0.5
         self.base_f0 = np.where(female, rng.uniform(175, 245, v), rng.uniform(95, 145, v))
@@ -121,23 +121,36 @@ class Crowd(SoundModel):
         self.clinks = EventBus()
         self.clink_sched = Sparse(int(rng.uniform(0.2, 1.5) * sr)) if self.clink_rate else None
         # real speech: every voice reads the bundled voice's babble material (see _babble)
+        # (higher voices read slowly spoken material, played faster: pitch up, tempo as usual)
         self.material = material(int(round(lo)))
-        if self.material is not None:
-            size = self.material.size
-            self.read_pos = rng.uniform(0, size, v)
+        slow = material(int(round(lo)), "slow") if self.material is not None else None
+        if slow is None:
+            self.material = None
+        if self.material is not None and slow is not None:
             self.read_rate = np.where(female, rng.uniform(1.15, 1.32, v), rng.uniform(0.84, 1.06, v))
-            if place == "children":  # shorter vocal tracts, higher voices, quicker speech
-                self.read_rate = rng.uniform(1.35, 1.65, v)
-            self.is_far = near < 0.5
+            if place == "children":  # shorter vocal tracts, higher voices
+                self.read_rate = rng.uniform(1.35, 1.6, v)
+            high = self.read_rate > 1.1
+            self.sources = [slow if h else self.material for h in high]
+            self.read_pos = np.array([rng.uniform(0, s.size) for s in self.sources])
+            self.is_far = near > 0.45  # 'near' is how far off a voice is (0 = at the next table)
             self.pan_l, self.pan_r = pan_pair(self.pan)
             self.far_filter = StatefulFilter(butter("lowpass", 2200, lo, 1), dtype=np.float32)
+            # beyond the room's critical distance a talker is heard mostly as reverberation: the
+            # far bus also feeds a diffuse tail (decaying noise, darker as it decays)
+            rt60 = {"hall": 1.6, "outdoor": 0.5, "bar": 0.7, "cafe": 0.8, "children": 0.6}.get(place, 1.0)
+            k = int(min(rt60, 1.0) * 0.9 * lo)
+            tail = np.random.default_rng(int(rng.integers(1 << 31))).standard_normal(k)
+            tail *= np.exp(-np.arange(k) * (6.9 / (rt60 * lo)))
+            tail = signal.lfilter(*signal.butter(1, 2500, fs=lo), tail)
+            self.diffuse = KernelBank32([tail / np.sqrt(np.sum(tail ** 2))], block=BLOCK // self.fac + 1)
 
     def _clink(self, rng: np.random.Generator) -> np.ndarray:
         """A cup set on a saucer, or cutlery touching china: a short inharmonic impact.
 
         Ceramic (a cup's wall, a plate's rim) and a spoon or fork (a free metal bar:
         modes at 1 : 2.76 : 5.40) ring in a few inharmonic modes at 1.5-7 kHz that die in
-        tens of milliseconds; the contact itself is a dull click. Nothing above ~9 kHz
+        tens of milliseconds; the contact itself is a dull click. Nothing above ~12 kHz
         carries much: the dense partials of a bell would read as music.
         """
         sr = self.sr
@@ -163,7 +176,7 @@ class Crowd(SoundModel):
             amp = rng.uniform(0.5, 1.0) * (0.55 ** j)
             for k, ratio in enumerate(ratios):
                 fk = f * ratio * rng.uniform(0.97, 1.03)
-                if fk > 9000:
+                if fk > 12000:
                     continue
                 out += on * amp * (0.6 ** k) * np.exp(-xs / (decay / (1 + 0.8 * k))) * \
                     sin_cycles(fk * xs + rng.random())
@@ -171,7 +184,7 @@ class Crowd(SoundModel):
             click = rng.standard_normal(48) * np.exp(-np.arange(48) / 8.0) * amp * 0.5
             out[s0:s0 + 48] += click[:max(0, min(48, length - s0))]
             t_tap += rng.uniform(0.025, 0.06)
-        out = signal.lfilter(*signal.butter(2, 8000, fs=sr), out)  # china and felt dull the top
+        out = signal.lfilter(*signal.butter(2, 10000, fs=sr), out)  # china and felt dull the top
         out *= np.clip(np.arange(length) / 8, 0, 1)
         gl, gr = pan_pair(rng.uniform(-0.8, 0.8))
         level = 0.1 * rng.uniform(0.25, 1.0) ** 1.5
@@ -181,12 +194,12 @@ class Crowd(SoundModel):
         """This block of every reader (2, n_l) float32: each reads the material at its own
         place and speed (pitch and tempo move together, as a range of larynx and vocal-tract
         sizes and speaking rates); the far readers are dulled by one shared low-pass."""
-        mat = self.material
-        size = mat.size
         x = np.arange(n_l, dtype=np.float64)
         near = np.zeros((2, n_l), dtype=np.float32)
         far = np.zeros((2, n_l), dtype=np.float32)
         for k in range(self.nv):
+            mat = self.sources[k]
+            size = mat.size
             pos = (self.read_pos[k] + self.read_rate[k] * x) % size
             i0 = pos.astype(np.int64)
             frac = (pos - i0).astype(np.float32)
@@ -195,7 +208,9 @@ class Crowd(SoundModel):
             dest[0] += y * np.float32(self.level[k] * self.pan_l[k])
             dest[1] += y * np.float32(self.level[k] * self.pan_r[k])
             self.read_pos[k] = float((self.read_pos[k] + self.read_rate[k] * n_l) % size)
-        near += self.far_filter(far).astype(np.float32)
+        far = self.far_filter(far).astype(np.float32)
+        near += far * np.float32(0.6)
+        near += self.diffuse(far[None], n_l) * np.float32(0.9)
         return near * np.float32(4.0)
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
