@@ -114,10 +114,10 @@ class HVAC(SoundModel):
 
     # kind -> (fans, rpm range, blades, air band top Hz, air gain, hum gain, tone gain)
     _KINDS = {
-        "hvac": (1, (700, 1200), (6, 9), 4000, 0.8, 0.004, 0.006),
+        "hvac": (1, (700, 1200), (6, 9), 5000, 0.8, 0.004, 0.004),
         "fan": (1, (900, 1400), (3, 5), 3500, 0.7, 0.0025, 0.010),
         "fridge": (1, (1800, 2400), (4, 5), 1800, 0.15, 0.012, 0.004),
-        "server": (6, (3600, 6000), (7, 7), 7000, 1.0, 0.003, 0.007),
+        "server": (6, (3600, 6000), (7, 7), 9000, 1.4, 0.003, 0.005),
     }
 
     def setup(self, rng: np.random.Generator) -> None:
@@ -150,6 +150,7 @@ class HVAC(SoundModel):
             butter("bandpass", (70, air_hi * (0.6 + 0.6 * i)), lo_sr, 2),
             peak_sos(343 / (2 * duct), 5.0, 3.0, lo_sr), peak_sos(343 / duct, 3.0, 3.0, lo_sr),
             peak_sos(rng.uniform(300, 700), 4.0, 0.8, lo_sr),
+            peak_sos(rng.uniform(1000, 1800), 6.0, 0.6, lo_sr),  # the diffuser's hiss
             pink_sos(int(lo_sr)),
         ]))
         self.g_air = g_air * (0.35 + 0.65 * i)
@@ -178,7 +179,7 @@ class HVAC(SoundModel):
             for k, (a, p0) in enumerate(zip(self.h_amp, self.h_phase)):
                 mono += a * sin_cycles(ph * (k + 1) + p0)
             mono *= self.g_hum
-        amp = self.g_tone * (0.75 + 0.5 * turb)
+        amp = self.g_tone * (0.9 + 0.2 * turb)
         for f, osc in zip(self.fans, self.fan_osc):
             ph = osc.phases(f * (1 + 0.003 * (wob - 0.5)), n_lo)
             tone = np.zeros(n_lo)
