@@ -48,13 +48,19 @@ _MOODS: dict[str, tuple[str, tuple[float, float], float, tuple[int, ...]]] = {
     "sad": ("minor", (60, 68), 0.3, (0, 2, 4, 7, 9)),
     "mysterious": ("minor", (60, 70), 0.35, (2, 4, 9, 11)),
     "tense": ("minor", (60, 72), 0.25, (0, 2, 4, 5, 9)),
+    "epic": ("minor", (76, 88), 0.75, (0, 2, 5, 7)),
+    "playful": ("major", (92, 104), 0.8, (0, 5, 7, 2)),
 }
 
 _MOOD_WORDS = {
     "calm": "calm", "gentle": "calm", "peaceful": "calm", "soft": "calm", "relaxing": "calm",
     "relaxed": "calm", "serene": "calm", "quiet": "calm", "tranquil": "calm", "soothing": "calm",
     "happy": "happy", "cheerful": "happy", "uplifting": "happy", "joyful": "happy", "bright": "happy",
-    "upbeat": "happy", "playful": "happy", "light": "happy", "sunny": "happy",
+    "upbeat": "happy", "light": "happy", "sunny": "happy",
+    "playful": "playful", "whimsical": "playful", "quirky": "playful", "bouncy": "playful", "fun": "playful",
+    "cartoon": "playful", "mischievous": "playful", "comedic": "playful", "funny": "playful",
+    "epic": "epic", "heroic": "epic", "triumphant": "epic", "cinematic": "epic", "orchestral": "epic",
+    "grand": "epic", "battle": "epic", "adventure": "epic", "powerful": "epic", "majestic": "epic",
     "hopeful": "hopeful", "warm": "hopeful", "inspiring": "hopeful", "inspirational": "hopeful",
     "sad": "sad", "melancholy": "sad", "melancholic": "sad", "somber": "sad", "sombre": "sad",
     "nostalgic": "sad", "wistful": "sad", "grief": "sad", "lonely": "sad", "mournful": "sad",
@@ -445,9 +451,12 @@ class Piano(Timeline, SoundModel):
     keywords = ("piano", "piano music", "music", "score", "soundtrack", "underscore", "background music",
                 "calm music", "gentle music", "soft music", "sad music", "happy music",
                 "melancholy", "melancholic", "melancholy music", "emotional music", "romantic music",
-                "hopeful music", "uplifting music", "sad piano", "gentle piano", "nostalgic music")
+                "hopeful music", "uplifting music", "sad piano", "gentle piano", "nostalgic music",
+                "epic music", "orchestral music", "cinematic music", "playful music", "whimsical music",
+                "heroic music", "trailer music")
     default_level_db = -8.0
-    description = "calm piano: arpeggiated chord progression with a sparse melody; mood sets key, mode and tempo"
+    description = ("calm piano: arpeggiated chord progression with a sparse melody in A A B A phrases; mood sets "
+                   "key, mode and tempo; a render of known length ends on a V-I cadence held to the end")
     option_words = _MOOD_OPTIONS
 
     def setup(self, rng: np.random.Generator) -> None:
@@ -458,7 +467,7 @@ class Piano(Timeline, SoundModel):
         self.harmony = h = _Harmony(self.mood, rng, rng.random() < 0.6)
         self.voice = int(rng.integers(1 << 30))  # seeds the notes' small variations (string detune, hammer noise)
         lo, hi = h.tempo_range
-        self.bpm = float(np.clip(rng.uniform(lo, hi) + 6 * (i - 0.5), 60, 90))
+        self.bpm = float(np.clip(rng.uniform(lo, hi) + 6 * (i - 0.5), 60, 104))
         self.beat = 60.0 / self.bpm
         self.bar_samples = 4 * self.beat * sr
         self.eighth_samples = self.beat * sr / 2
@@ -487,12 +496,57 @@ class Piano(Timeline, SoundModel):
         self.maxlen = int(self.note_len * sr) + self.release
         self.verb = _Reverb(sr, 2.2, rng)
         self.wet = 0.55
+        self.final_bar = self._final_bar()
+
+    def _final_bar(self) -> int | None:
+        """The bar that holds the closing tonic chord when the render's end is known
+        (``options["end_s"]``, seconds of the last sample): the last bar whose chord can ring
+        out before the end. The bar before it is the dominant: an authentic V-I cadence."""
+        try:
+            end = float(self.params.options["end_s"]) * self.sr
+        except (KeyError, TypeError, ValueError):
+            return None
+        bar = int(np.floor((end - (self.note_len + 0.3) * self.sr) / self.bar_samples))
+        return bar if bar >= 2 else None
+
+    def _cadence_events(self, b: int) -> list | None:
+        """Bars at the end: the dominant (V, major even in minor) arpeggiated, then the tonic
+        struck as one held chord with the tonic in the bass and the melody, then silence."""
+        fb = self.final_bar
+        if fb is None or b < fb - 1:
+            return None
+        if b > fb:
+            return []
+        h, sr = self.harmony, self.sr
+        start = b * self.bar_samples
+        if b == fb - 1:  # V: root, major third, fifth and the seventh leading home
+            root = h.degree(4)
+            tones = (root, root + 4, root + 7, root + 10)
+            stop = int(round(start + self.bar_samples + 0.06 * sr))
+            ev = [(int(round(start)), h.place(root, 36), 1, 0.85, 0, stop)]
+            for slot in range(8):
+                m = h.place(tones[slot % 4], 48) + (12 if slot >= 4 else 0)
+                onset = int(round(start + slot * self.eighth_samples))
+                ev.append((onset, m, 0, 0.5 * (1 - 0.03 * slot), 1 if m < 67 else 2, stop))
+            return ev
+        root, third, fifth, _, _ = h.chord(0)
+        stop = int(round(start + self.note_len * sr))  # the last chord rings out
+        onset = int(round(start + 0.03 * sr))  # a breath before the resolution
+        ev = [(onset, h.place(root, 36), 1, 0.9, 0, stop)]
+        for m in (h.place(root, 48), h.place(fifth, 55), h.place(root, 60), h.place(third, 64)):
+            ev.append((onset + int(0.012 * sr), m, 0, 0.45, 1 if m < 67 else 2, stop))
+        ev.append((onset + int(0.025 * sr), h.place(root, 72), 1, 0.6, 2, stop))
+        return ev
 
     def _bar_events(self, b: int) -> list:
         ev = self._bars.get(b)
         if ev is not None:
             return ev
         h, sr = self.harmony, self.sr
+        closing = self._cadence_events(b)
+        if closing is not None:
+            self._bars[b] = closing
+            return closing
         j = b % _TABLE
         sec = _SECTIONS[(b // 4) % 4]
         deg = self.progressions[sec][b % 4]
