@@ -17,30 +17,23 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from ._amb import Control, KernelBank32, Wander, to_output
+from ._amb import Control, KernelBank32, SplineUpsampler, Wander, factor_for, low_len, to_output
 from .base import BLOCK, SoundModel, butter
 
-_KERNELS = 8
+_KERNELS = 5
 
 
-def _clap_kernel(rng: np.random.Generator, sr: int, f: float, q: float, hall: float = 0.3) -> np.ndarray:
+def _clap_kernel(rng: np.random.Generator, sr: int, f: float, q: float) -> np.ndarray:
     """One hand-clap prototype: the air jet squeezed from between the palms (a noise puff of
     a few milliseconds) ringing the cavity of the hands, dulled by skin above ~5 kHz."""
-    n = int(0.04 * sr)
-    n_tail = int(0.3 * sr)
+    n = int(0.025 * sr)
     t = np.arange(n) / sr
+    sr = int(round(sr))
     puff = rng.standard_normal(n) * (np.clip(t / 0.0004, 0, 1) * np.exp(-t / rng.uniform(0.0012, 0.0028)))
     b, a = signal.iirpeak(min(f, 0.4 * sr), q, fs=sr)
     y = signal.lfilter(b, a, puff) + 0.25 * puff
     y = signal.sosfilt(np.vstack([butter("highpass", 250, sr, 2), butter("lowpass", 5000, sr, 1)]), y)
-    y /= np.sqrt(np.sum(y ** 2))
-    # the hall answers every clap: a diffuse tail, darker as it decays (an audience sits in a room)
-    tail = signal.sosfilt(butter("bandpass", (300, 3000), sr, 1), rng.standard_normal(n_tail))
-    tail *= np.exp(-np.arange(n_tail) / (0.05 * sr)) * (1 - np.exp(-np.arange(n_tail) / (0.004 * sr)))
-    tail *= np.sqrt(hall / np.sum(tail ** 2))
-    out = tail
-    out[:n] += y
-    return out
+    return y / np.sqrt(np.sum(y ** 2))
 
 
 class Applause(SoundModel):
@@ -64,8 +57,12 @@ class Applause(SoundModel):
         # kernels span the hand shapes: cupped (low) to flat (high)
         freqs = np.geomspace(650, 2200, _KERNELS) * rng.uniform(0.93, 1.07, _KERNELS)
         qs = rng.uniform(2, 6, _KERNELS)
-        self.kernels = [_clap_kernel(rng, sr, f, q) for f, q in zip(freqs, qs)]
-        self.bank = KernelBank32(self.kernels, block=BLOCK)
+        # claps carry little above ~8 kHz: convolved at half the rate (~24 kHz), then a spline up
+        self.fac = factor_for(sr, 24000)
+        self.lo_sr = lo = sr / self.fac
+        self.kernels = [_clap_kernel(rng, lo, f, q) for f, q in zip(freqs, qs)]
+        self.bank = KernelBank32(self.kernels, block=BLOCK // self.fac + 1)
+        self.up = SplineUpsampler(self.fac, 2)
         # every clapper keeps one hand shape, one tempo (3-6 claps/s) and one seat: distance r
         # with density ~ r over the audience's floor (level ~ 1/r), a few metres at the nearest
         self.rate = rng.uniform(3.2, 5.8, people)
@@ -82,26 +79,28 @@ class Applause(SoundModel):
     def _trains(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """Every clapper's claps in this block, as (kernel, channel, n) impulse trains: clap j
         of a clapper lands where its phase crosses an integer, jittered by a few ms."""
-        step = self.rate / self.sr
+        step = self.rate / self.lo_sr
         first = np.ceil(self.phase)
         count = (np.floor(self.phase + step * n - 1e-12) - first + 1).astype(np.int64)
         most = int(count.max(initial=0))
-        trains = np.zeros((_KERNELS, 2, n), dtype=np.float32)
+        trains = self.bank.framed(n)  # straight into the convolution's FFT frames
         if most > 0:
             j = np.arange(most)
             who, col = np.nonzero(j[None, :] < count[:, None])
             pos = (first[who] + col - self.phase[who]) / step[who]
-            pos = np.clip(np.round(pos + rng.normal(0, 0.006 * self.sr, pos.size)), 0, n - 1).astype(np.int64)
+            pos = np.clip(np.round(pos + rng.normal(0, 0.006 * self.lo_sr, pos.size)), 0, n - 1).astype(np.int64)
             amp = rng.uniform(0.75, 1.0, pos.size)
             flat = trains.reshape(-1)
-            base = self.kernel[who] * (2 * n) + pos
+            row = trains.shape[2] * trains.shape[3]
+            base = self.kernel[who] * (2 * row) + self.bank.offsets(pos)
             np.add.at(flat, base, (amp * self.amp_lr[0, who]).astype(np.float32))
-            np.add.at(flat, base + n, (amp * self.amp_lr[1, who]).astype(np.float32))
+            np.add.at(flat, base + row, (amp * self.amp_lr[1, who]).astype(np.float32))
         self.phase = (self.phase + step * n) % 1.0
         return trains
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        y = self.bank(self._trains(rng, n), n)
+        n_l = low_len(n, self.fac)
+        y = self.up(self.bank(self._trains(rng, n_l), n_l), n)
         sw = self.swell(rng, self.ctl.length(n))
         g = np.interp(np.arange(n), np.linspace(0, n, sw.size), 10 ** ((sw - 0.5) * 2.5 / 20))
         out = y * (g * self.gain).astype(np.float32)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from ._amb import (ColoredNoise, KernelBank32, Sparse, SplineUpsampler, Upsampler, factor_for, low_len,
+from ._amb import (ColoredNoise, _axpy, KernelBank32, Sparse, SplineUpsampler, Upsampler, factor_for, low_len,
                    pan_pair, sin_cycles, to_output)
 from ._babble import material
 from .base import BLOCK, EventBus, SoundModel, StatefulFilter, butter, noise
@@ -131,19 +131,21 @@ class Crowd(SoundModel):
             if place == "children":  # shorter vocal tracts, higher voices
                 self.read_rate = rng.uniform(1.35, 1.6, v)
             high = self.read_rate > 1.1
-            self.sources = [slow if h else self.material for h in high]
-            self.read_pos = np.array([rng.uniform(0, s.size) for s in self.sources])
+            # both readings in one array: voice k reads [base_k, base_k + size_k)
+            self.reading = np.concatenate([self.material, slow, self.material[:1], slow[:1]])
+            self.read_base = np.where(high, self.material.size, 0).astype(np.float64)
+            self.read_size = np.where(high, slow.size, self.material.size).astype(np.float64)
+            self.read_pos = rng.uniform(0, 1, v) * self.read_size
             self.is_far = near > 0.45  # 'near' is how far off a voice is (0 = at the next table)
             self.pan_l, self.pan_r = pan_pair(self.pan)
+            # per-voice gains into the (near L, near R, far L, far R) buses
+            gains = np.zeros((4, v))
+            far_k = self.is_far.astype(float)
+            gains[0], gains[1] = self.level * self.pan_l * (1 - far_k), self.level * self.pan_r * (1 - far_k)
+            gains[2], gains[3] = self.level * self.pan_l * far_k, self.level * self.pan_r * far_k
+            self.bus_gains = gains.astype(np.float32)
+            self.bus_rows = [(2, 3) if f else (0, 1) for f in self.is_far]
             self.far_filter = StatefulFilter(butter("lowpass", 2200, lo, 1), dtype=np.float32)
-            # beyond the room's critical distance a talker is heard mostly as reverberation: the
-            # far bus also feeds a diffuse tail (decaying noise, darker as it decays)
-            rt60 = {"hall": 1.6, "outdoor": 0.5, "bar": 0.7, "cafe": 0.8, "children": 0.6}.get(place, 1.0)
-            k = int(min(rt60, 1.0) * 0.9 * lo)
-            tail = np.random.default_rng(int(rng.integers(1 << 31))).standard_normal(k)
-            tail *= np.exp(-np.arange(k) * (6.9 / (rt60 * lo)))
-            tail = signal.lfilter(*signal.butter(1, 2500, fs=lo), tail)
-            self.diffuse = KernelBank32([tail / np.sqrt(np.sum(tail ** 2))], block=BLOCK // self.fac + 1)
 
     def _clink(self, rng: np.random.Generator) -> np.ndarray:
         """A cup set on a saucer, or cutlery touching china: a short inharmonic impact.
@@ -193,24 +195,28 @@ class Crowd(SoundModel):
     def _speak(self, rng: np.random.Generator, n_l: int) -> np.ndarray:
         """This block of every reader (2, n_l) float32: each reads the material at its own
         place and speed (pitch and tempo move together, as a range of larynx and vocal-tract
-        sizes and speaking rates); the far readers are dulled by one shared low-pass."""
+        sizes and speaking rates); the far readers are dulled by one shared low-pass (the
+        room's reverberation is the mixer's). All voices at once: one gather, then adds."""
         x = np.arange(n_l, dtype=np.float64)
-        near = np.zeros((2, n_l), dtype=np.float32)
-        far = np.zeros((2, n_l), dtype=np.float32)
-        for k in range(self.nv):
-            mat = self.sources[k]
-            size = mat.size
-            pos = (self.read_pos[k] + self.read_rate[k] * x) % size
-            i0 = pos.astype(np.int64)
-            frac = (pos - i0).astype(np.float32)
-            y = mat[i0] * (1 - frac) + mat[(i0 + 1) % size] * frac
-            dest = far if self.is_far[k] else near
-            dest[0] += y * np.float32(self.level[k] * self.pan_l[k])
-            dest[1] += y * np.float32(self.level[k] * self.pan_r[k])
-            self.read_pos[k] = float((self.read_pos[k] + self.read_rate[k] * n_l) % size)
-        far = self.far_filter(far).astype(np.float32)
-        near += far * np.float32(0.6)
-        near += self.diffuse(far[None], n_l) * np.float32(0.9)
+        pos = self.read_rate[:, None] * x
+        pos += self.read_pos[:, None]
+        # a block reads far less than a whole reading: at most one wrap
+        pos -= (pos >= self.read_size[:, None]) * self.read_size[:, None]
+        pos += self.read_base[:, None]
+        i0 = pos.astype(np.int64)
+        frac = (pos - i0).astype(np.float32)
+        y = self.reading[i0]
+        y += (self.reading[i0 + 1] - y) * frac
+        # each voice into its two buses (single-threaded BLAS adds; a matrix product here
+        # wakes OpenBLAS's thread pool, which costs more than it saves)
+        buses = np.zeros((4, n_l), dtype=np.float32)
+        for k, (r0, r1) in enumerate(self.bus_rows):
+            _axpy(buses[r0], y[k], float(self.bus_gains[r0, k]))
+            _axpy(buses[r1], y[k], float(self.bus_gains[r1, k]))
+        self.read_pos = (self.read_pos + self.read_rate * n_l) % self.read_size
+        near = np.ascontiguousarray(buses[:2])
+        far = self.far_filter(buses[2:]).astype(np.float32)
+        near += far
         return near * np.float32(4.0)
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
