@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from .base import BLOCK, SoundModel, StatefulFilter, Timeline, butter, noise, pan_gains
+from .base import SoundModel, Timeline, butter
 
 _TABLE = 1024  # per-layer tables of random values, indexed by event number mod this
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
 
-from ._sfxkit import (_TABLE, _OneShot, _add, _burst, _filt, _fade, _grains, _mix, _modes, _norm, _osc,
-                      _reson, _swell, _t, _times, _wavetable)
+from ._sfxkit import _TABLE, _add, _fade, _osc, _t
 from .base import BLOCK, SoundModel, StatefulFilter, Timeline, butter, noise, pan_gains
 
 

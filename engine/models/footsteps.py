@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
 
-from ._sfxkit import (_TABLE, _OneShot, _add, _burst, _filt, _fade, _grains, _mix, _modes, _norm, _osc,
-                      _reson, _swell, _t, _times, _wavetable)
-from .base import BLOCK, SoundModel, StatefulFilter, Timeline, butter, noise, pan_gains
+from ._sfxkit import _TABLE, _add, _burst, _fade, _grains, _mix, _modes, _norm, _swell, _t
+from .base import SoundModel, Timeline, pan_gains
 
 
 # --------------------------------------------------------------------------- footsteps

@@ -4,10 +4,9 @@ rush plus mains hum of air conditioning, fans and fridges."""
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
 
-from ._amb import (ColoredNoise, Control, Oscillator, SplineUpsampler, Upsampler, Wander, factor_for, low_len,
-                   peak_sos, pink_sos, sin_cycles)
+from ._amb import (ColoredNoise, Control, Oscillator, SplineUpsampler, Upsampler, Wander, factor_for,
+                   low_len, peak_sos, pink_sos, sin_cycles)
 from .base import ModelParams, SoundModel, StatefulFilter, butter, noise
 
 
