@@ -136,16 +136,19 @@ class Clock(Timeline, SoundModel):
     def setup(self, rng: np.random.Generator) -> None:
         self._clock_reset()
         sr = self.sr
+        i = float(np.clip(self.params.intensity, 0, 1))
         kind = self.params.options.get("kind", "wall")
         pitch, body, period = {"grandfather": (1900, 260, 1.0), "watch": (5200, 1800, 0.2)}.get(
             kind, (3200, 650, 0.5 if rng.random() < 0.3 else 1.0))
         self.period = period * sr * rng.uniform(0.995, 1.005)
         self.protos = [_tick(rng, sr, pitch * rng.uniform(0.95, 1.05), body),
                        _tick(rng, sr, pitch * 0.88 * rng.uniform(0.95, 1.05), body * 0.93)]
+        # every take carries the same energy, and faster clocks tick softer: the level holds
+        self.protos = [p / np.sqrt(np.sum(p ** 2) / (0.01 * sr)) for p in self.protos]
         self.longest = max(p.size for p in self.protos)
         self.amps = rng.uniform(0.85, 1.0, _TABLE)
         self.jitter = np.abs(rng.normal(0, 0.0008 * sr, _TABLE))
-        self.gain = 0.35
+        self.gain = 0.05 * np.sqrt(period) * (0.5 + i)  # 'loud' ticking: a nearer clock
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         start = self._block_start(n)

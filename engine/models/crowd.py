@@ -189,7 +189,7 @@ class Crowd(SoundModel):
         out = signal.lfilter(*signal.butter(2, 10000, fs=sr), out)  # china and felt dull the top
         out *= np.clip(np.arange(length) / 8, 0, 1)
         gl, gr = pan_pair(rng.uniform(-0.8, 0.8))
-        level = 0.1 * rng.uniform(0.25, 1.0) ** 1.5
+        level = 0.14 * rng.uniform(0.25, 1.0) ** 1.5
         return np.vstack([out * gl, out * gr]) * level
 
     def _speak(self, rng: np.random.Generator, n_l: int) -> np.ndarray:

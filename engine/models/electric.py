@@ -92,7 +92,8 @@ class RadioStatic(SoundModel):
     def setup(self, rng: np.random.Generator) -> None:
         sr = self.sr
         i = float(np.clip(self.params.intensity, 0, 1))
-        self.band = StatefulFilter(np.vstack([butter("bandpass", (220, 4500), sr, 2)]))
+        # a weaker signal: the receiver turns its gain up and the hiss gets louder and brighter
+        self.band = StatefulFilter(np.vstack([butter("bandpass", (220, 2500 + 4000 * i), sr, 2)]))
         self.ctl = Control(sr)
         self.fade = Wander(rng, 0.6, self.ctl.rate)
         self.tune = Wander(rng, 0.12, self.ctl.rate)
@@ -103,7 +104,7 @@ class RadioStatic(SoundModel):
             self.g_whistle = 0.05 * float(self.params.options.get("whistle", 0.5))
         except (TypeError, ValueError):
             self.g_whistle = 0.025
-        self.gain = 0.25
+        self.gain = 0.25 * (0.5 + i)
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         sr = self.sr

@@ -49,8 +49,8 @@ class Siren(SoundModel):
         self.near = Wander(rng, 0.08, self.ctl.rate)
         self.horn = StatefulFilter(np.vstack([butter("bandpass", (480, 5000), sr, 2)]), channels=1)
         self.air = StatefulFilter(butter("lowpass", 6000, sr, 1), channels=2)
-        self.gain = 0.3
-        self.last_g = None
+        i = float(np.clip(self.params.intensity, 0, 1))
+        self.gain = 0.3 * (0.45 + 0.9 * i)  # a louder siren is a nearer one
 
     def _pitch(self, ph: np.ndarray) -> np.ndarray:
         frac = ph % 1.0
