@@ -120,6 +120,8 @@ class Crowd(SoundModel):
         self.clink_rate = {"cafe": 0.6 + 1.6 * i, "bar": 0.3 + 0.8 * i}.get(place, 0.0)
         self.clinks = EventBus()
         self.clink_sched = Sparse(int(rng.uniform(0.2, 1.5) * sr)) if self.clink_rate else None
+        # a set of takes made once; each clink picks one, with its own level and place
+        self.clink_takes = [self._clink(rng) for _ in range(24)] if self.clink_rate else []
         # real speech: every voice reads the bundled voice's babble material (see _babble)
         # (higher voices read slowly spoken material, played faster: pitch up, tempo as usual)
         self.material = material(int(round(lo)))
@@ -188,9 +190,7 @@ class Crowd(SoundModel):
             t_tap += rng.uniform(0.025, 0.06)
         out = signal.lfilter(*signal.butter(2, 10000, fs=sr), out)  # china and felt dull the top
         out *= np.clip(np.arange(length) / 8, 0, 1)
-        gl, gr = pan_pair(rng.uniform(-0.8, 0.8))
-        level = 0.14 * rng.uniform(0.25, 1.0) ** 1.5
-        return np.vstack([out * gl, out * gr]) * level
+        return out
 
     def _speak(self, rng: np.random.Generator, n_l: int) -> np.ndarray:
         """This block of every reader (2, n_l) float32: each reads the material at its own
@@ -228,7 +228,10 @@ class Crowd(SoundModel):
         if self.clink_sched is not None:
             buf = self.clinks.begin(n)
             for s in self.clink_sched.onsets(n, lambda: self.sr * rng.exponential(1.0 / self.clink_rate)):
-                self.clinks.add(s, self._clink(rng))
+                take = self.clink_takes[int(rng.integers(len(self.clink_takes)))]
+                gl, gr = pan_pair(rng.uniform(-0.8, 0.8))
+                level = 0.14 * rng.uniform(0.25, 1.0) ** 1.5
+                self.clinks.add(s, np.vstack([take * (gl * level), take * (gr * level)]))
             out += buf
         return to_output(out)
 
