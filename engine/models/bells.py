@@ -30,16 +30,19 @@ _TAUS = np.array([1.0, 0.6, 0.45, 0.3, 0.35, 0.18, 0.15, 0.12, 0.08, 0.05])  # o
 
 
 def _bell(rng: np.random.Generator, sr: int, prime: float, hum_tau: float, dur: float) -> np.ndarray:
-    t = _t(sr, dur)
+    t = _t(sr, dur).astype(np.float32)
     out = np.zeros(t.size)
     for ratio, amp, tau in zip(_PARTIALS, _AMPS, _TAUS):
         f = prime * ratio * rng.uniform(0.995, 1.005)
+        beat = rng.uniform(0.3, 1.6)
+        p1, p2 = rng.random() * 6.28, rng.random() * 6.28
         if f > 0.45 * sr:
             continue
-        env = np.exp(-t / (hum_tau * tau))
-        beat = rng.uniform(0.3, 1.6)
-        out += amp * env * (np.sin(2 * np.pi * f * t + rng.random() * 6.28) +
-                            0.5 * np.sin(2 * np.pi * (f + beat) * t + rng.random() * 6.28))
+        m = min(t.size, int(hum_tau * tau * 8 * sr))  # to -70 dB, then nothing
+        tt = t[:m]
+        env = np.exp(tt * np.float32(-1 / (hum_tau * tau)))
+        out[:m] += amp * env * (np.sin(np.float32(2 * np.pi * f) * tt + np.float32(p1)) +
+                                0.5 * np.sin(np.float32(2 * np.pi * (f + beat)) * tt + np.float32(p2)))
     # the strike: the clapper excites many high bending modes that die within tens of ms
     m = int(0.25 * sr)
     for _ in range(10):
