@@ -102,16 +102,6 @@ class Crowd(SoundModel):
         self.cur_amp = rng.uniform(0.4, 1.0, v)
         self.cur_pitch = rng.normal(0, 2.0, v)
         self.cur_fric = rng.random(v)
-        # kernels: each vowel for male and female vocal tracts
-        klen = int(0.03 * lo)
-        kernels = [_vowel_kernel(f, lo, klen) for f in _VOWELS + _NEUTRAL]
-        self.bank = KernelBank32(kernels, block=BLOCK // self.fac + 1)
-        self.nk = len(kernels)  # the last one, a neutral vowel, shapes the breath noise
-        # consonants: bright noise bursts at syllable onsets
-        self.fric = ColoredNoise(int(lo), np.vstack([butter("highpass", 2200, lo, 2)]), fade=32)
-        self.fric_up = Upsampler(_STEP, 2)
-        self.breath_up = Upsampler(_STEP, 2)
-        self.breath = 0.025
         self.up = SplineUpsampler(self.fac, 2)
         # a room or street seems to smear voices: a little cross-feed
         self.mix = np.array([[1.0, 0.15], [0.15, 1.0]], dtype=np.float32)
@@ -148,6 +138,21 @@ class Crowd(SoundModel):
             self.bus_gains = gains.astype(np.float32)
             self.bus_rows = [(2, 3) if f else (0, 1) for f in self.is_far]
             self.far_filter = StatefulFilter(butter("lowpass", 2200, lo, 1), dtype=np.float32)
+        else:  # no voice installed: synthetic talkers
+            self._build_synth(lo)
+
+    def _build_synth(self, lo: float) -> None:
+        """Formant kernels and consonant noise of the fallback (synthetic) talkers."""
+        # kernels: each vowel for male and female vocal tracts
+        klen = int(0.03 * lo)
+        kernels = [_vowel_kernel(f, lo, klen) for f in _VOWELS + _NEUTRAL]
+        self.bank = KernelBank32(kernels, block=BLOCK // self.fac + 1)
+        self.nk = len(kernels)  # the last one, a neutral vowel, shapes the breath noise
+        # consonants: bright noise bursts at syllable onsets
+        self.fric = ColoredNoise(int(lo), np.vstack([butter("highpass", 2200, lo, 2)]), fade=32)
+        self.fric_up = Upsampler(_STEP, 2)
+        self.breath_up = Upsampler(_STEP, 2)
+        self.breath = 0.025
 
     def _clink(self, rng: np.random.Generator) -> np.ndarray:
         """A cup set on a saucer, or cutlery touching china: a short inharmonic impact.
