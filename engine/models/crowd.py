@@ -1,12 +1,14 @@
 """Crowd murmur and cafe babble: many overlapping voices, none intelligible.
 
-Each voice is a source-filter talker: glottal pulses at a pitch that moves
-with intonation, grouped into syllables (3-6 per second, with pauses between
-phrases), each syllable voiced through one vowel's formants; consonant noise
-bursts mark the syllable onsets. All voices are computed at once as arrays on
-a ~375 Hz grid; pulses become sparse impulse trains, one per vowel, convolved
-with formant kernels in float32 FFTs at ~12 kHz (see :class:`KernelBank32`),
-then brought up by a cubic spline. The cafe adds cup and cutlery clinks.
+Babble is made of real speech: every voice reads lines the bundled Piper voice
+synthesised (``_babble``), each at its own place in the material, its own
+speed (pitch and pace together: higher voices read more slowly spoken
+material, so their syllable rate stays natural), level, position and distance;
+far voices are dulled. All readers are one vectorised gather per block at
+~12 kHz, brought up by a cubic spline. Without a voice installed the model
+falls back to source-filter talkers: glottal pulses through vowel formant
+kernels grouped into syllables, with consonant bursts (:class:`KernelBank32`).
+The cafe adds cup and cutlery clinks: short inharmonic ceramic and metal impacts.
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ class Crowd(SoundModel):
                 "children shouting", "playground", "audience murmur", "background voices",
                 "indistinct voices", "distant voices", "voices", "cups clinking", "clinking cups", "cutlery",
                 "cups and saucers", "clattering dishes", "dishes clattering", "clinking cutlery")
-    description = "crowd murmur: many overlapping, unintelligible voices; cafe/restaurant adds cup and cutlery clinks"
+    description = ("crowd murmur: many overlapped readers of real speech at varied pitch, pace and distance; "
+                   "cafe/restaurant adds cup and cutlery clinks; children on a playground")
     outdoor = None
     option_words = {
         "cafe": ("place", "cafe"), "café": ("place", "cafe"), "coffee": ("place", "cafe"),
