@@ -41,10 +41,11 @@ class RoomTone(SoundModel):
             peak_sos(rng.uniform(220, 330), 2.0, 0.7, lo_sr),  # a touch of body
         ]))
         self.low_up = SplineUpsampler(self.fac, 2)
-        bright = 3500 + 9000 * round(i * 4) / 4
+        # a quiet room's floor falls faster than pink above a few hundred hertz (NC curves)
+        bright = 2500 + 6000 * round(i * 4) / 4
         self.high = ColoredNoise(sr, np.vstack([pink_sos(sr), butter("highpass", 400, sr, 2),
                                                 butter("lowpass", bright, sr, 2)]), fade=256)
-        self.g_high = self.high.scale
+        self.g_high = self.high.scale * 0.5
         # match the two pink slopes at 100 Hz; white noise at the low rate is denser per hertz
         self.g_low = 1.0 / np.sqrt(self.fac)
         self.ctl = Control(sr)
