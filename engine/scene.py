@@ -55,6 +55,21 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "typhoon": ("wind", "rain"), "lightning": ("thunder",), "blizzard": ("wind",),
     "lab": ("beeps", "hvac"), "laboratory": ("beeps", "hvac"), "factory": ("hvac",), "engine": ("hvac",),
     "silence": ("room_tone",), "quiet": ("room_tone",), "tone": ("room_tone",),
+    # interiors, urban, crowds and tech (h-models-b): scene words composed from the models
+    "apartment": ("room_tone", "traffic"), "flat": ("room_tone", "traffic"), "church": ("room_tone",), "clock": ("clock",),
+    "cathedral": ("room_tone",), "chapel": ("room_tone",), "concert": ("crowd", "applause"),
+    "theatre": ("crowd", "applause"), "theater": ("crowd", "applause"), "auditorium": ("crowd", "applause"),
+    "audience": ("crowd", "applause"), "arena": ("crowd", "applause"), "ward": ("beeps", "room_tone"),
+    "restaurant": ("crowd",), "cafe": ("crowd",), "café": ("crowd",), "playground": ("crowd", "birds"),
+    "schoolyard": ("crowd", "birds"), "construction": ("traffic", "electrical_buzz"),
+    "night": ("traffic",), "nightlife": ("traffic", "crowd"), "ambulance": ("siren", "traffic"),
+    "police": ("siren", "traffic"), "emergency": ("siren", "traffic"), "plane": ("aircraft_cabin",),
+    "flight": ("aircraft_cabin",), "subway": ("train_carriage",),
+    "metro": ("train_carriage",), "car": ("car_interior",), "taxi": ("car_interior",),
+    "computer": ("hvac", "keyboard_typing"), "datacenter": ("hvac",), "starship": ("spaceship_hum",),
+    "scifi": ("spaceship_hum",), "sci-fi": ("spaceship_hum",), "spacecraft": ("spaceship_hum",),
+    "radio": ("radio_static",), "transmission": ("radio_static",), "newsroom": ("keyboard_typing", "room_tone"),
+    "study": ("clock", "room_tone"), "grandmother's": ("clock", "room_tone"), "waiting": ("clock", "room_tone"),
 }
 INDOOR_WORDS = {
     "room", "inside", "indoors", "interior", "office", "kitchen", "bedroom", "bathroom", "hall",
