@@ -87,6 +87,12 @@ class Thunder(SoundModel):
         cut = 110 + 520 * close ** 1.5
         sos = np.vstack([butter("lowpass", cut, fs, 2), butter("highpass", 24, fs, 2)])
         body = signal.sosfilt(sos, raw, axis=-1) * env
+        if close > 0.3:
+            # the first of the roll comes from the nearest stretch of the channel and is brighter;
+            # the rest travels farther through air that soaks up the highs, so the upper band dies
+            # away within a second or two while the low roll goes on
+            bright = signal.sosfilt(butter("bandpass", (200, min(650, 0.45 * fs)), fs, 2), raw, axis=-1)
+            body += bright * env * (1.2 * close * np.exp(-t / (0.35 + 0.5 * close)))
         # level each rumble by how loud it sounds (rolls, flutter and length vary a lot), not by
         # its peak, within limits so a lone spike is not blown up
         body *= np.clip(_RUMBLE_LOUD / (self._loudness(body) + 1e-12), 0.5 / (np.max(np.abs(body)) + 1e-12),

@@ -12,6 +12,8 @@ granular fizz.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ._amb import (ColoredNoise, Control, SplineUpsampler, Upsampler, Wander, factor_for, low_len, pan_pair,
@@ -68,6 +70,8 @@ class Waves(SoundModel):
         self.next_wave = rng.uniform(1.5, 4.5)
         self.mix = np.array([[1.0, 0.4], [0.4, 1.0]], dtype=np.float32)
         self.norm = 0.9 / np.sqrt(self.f_lo)  # white noise at the low rate is denser per hertz
+        self.bed_gain = 1.0  # the distant surf's murmur
+        self.out_gain = 1.0
 
     def _add_wave(self, rng: np.random.Generator, start: float) -> None:
         amp = self.size * rng.uniform(0.55, 1.0)
@@ -122,7 +126,7 @@ class Waves(SoundModel):
         self.time = end
         env = self._envelopes(t)
         # the constant murmur of distant surf, slowly breathing
-        bed = (0.12 + 0.06 * self.drift(rng, n_c)) * (0.5 + 0.5 * self.i)
+        bed = (0.12 + 0.06 * self.drift(rng, n_c)) * (0.5 + 0.5 * self.i) * self.bed_gain
         env[:6] += bed
         n_lo = low_len(n, self.f_lo)
         n_mid = low_len(n, self.f_mid)
@@ -145,4 +149,28 @@ class Waves(SoundModel):
         gain *= 0.05
         out = self.mid_up(mid, n)
         out += self.high(rng, n, gain=self.hi_up(gain, n))
+        if self.out_gain != 1.0:
+            out *= np.float32(self.out_gain)
         return to_output(out)
+
+
+class Surf(Waves):
+    name = "surf"
+    category = "ambience"
+    keywords = ("surf", "pounding surf", "heavy surf", "breakers", "surf breaking", "crashing surf",
+                "surf on the beach", "big waves", "rough sea", "stormy sea", "waves pounding")
+    description = "surf: big breakers one over another, a continuous roar of white water"
+    outdoor = True
+    option_words = {}
+    supersedes = ("waves",)
+
+    def setup(self, rng: np.random.Generator) -> None:
+        i = float(np.clip(self.params.intensity, 0, 1))
+        self.params = replace(self.params, intensity=0.85 + 0.15 * i,
+                              options={**self.params.options, "sea": "rough"})
+        super().setup(rng)
+        self.period *= 0.6  # sets of breakers: the next comes before the last has drained
+        self.next_wave = min(self.next_wave, 2.0)
+        self.bed_gain = 2.2  # the white water never stops
+        self.out_gain = 0.5
+
