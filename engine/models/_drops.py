@@ -146,6 +146,13 @@ def impacts(rng: np.random.Generator, s: Surface, sr: float, count: int, length:
     return out
 
 
+def heard_energy(x: np.ndarray, sr: float) -> np.ndarray:
+    """Energy of each row (count, n) as a loudness meter weighs it: K-weighting's shelf gives the
+    band above ~1.5 kHz about 4 dB (2.5 times the power)."""
+    hi = signal.sosfilt(butter("highpass", 1500.0, sr, 2), x, axis=1)
+    return np.einsum("ij,ij->i", x, x) + 1.5 * np.einsum("ij,ij->i", hi, hi)
+
+
 _KERNELS = 3  # prototype impacts of the patter, each with its own impulse train
 _AMP_POWER = (1 - 0.05 ** 5) / (5 * 0.95)  # E[u^4], u ~ U(0.05, 1): mean power of a patter drop
 
@@ -176,6 +183,7 @@ class ImpactRain(SoundModel):
         self.rate = s.rate * (0.08 + 0.92 * i) / _KERNELS  # per kernel
         kern = impacts(rng, s, hsr, _KERNELS, self.klen, 99, np.full(_KERNELS, self.size), copies=5,
                        ring=0.5)
+        kern /= np.sqrt(heard_energy(kern, hsr))[:, None]  # the same loudness whichever seed drew them
         # a patter drop's gain, so that the patter's RMS is ``level`` at intensity 1
         self.g_pat = self.level / np.sqrt(s.rate * _AMP_POWER * 0.5 / hsr)
         self.bank = KernelBank32([k * self.g_pat for k in kern], block=BLOCK // self.fac + 1)
@@ -235,8 +243,8 @@ class ImpactRain(SoundModel):
         trains = self.bank.framed(n_h)
         rows = trains.reshape(_KERNELS, 2, -1)
         used = []
-        # the rain comes in waves: drops thinned by a slow swell (60-100 % of the rate)
-        dens = 0.6 + 0.4 * swell
+        # the rain comes in waves: drops thinned by a slow swell (75-100 % of the rate)
+        dens = 0.75 + 0.25 * swell
         for k in range(_KERNELS):
             count = int(rng.poisson(self.rate * n_h / self.hsr))
             if count:
@@ -252,7 +260,7 @@ class ImpactRain(SoundModel):
         ext = self.up.extended(n_h)
         self.bank(trains, n_h, used=used, out=ext[:, 3:])
         self._near(rng, ext[:, 3:])
-        gain = self.swell_up(((0.75 + 0.5 * swell) * self.g_wash).astype(np.float32)[None], n)
+        gain = self.swell_up(((0.85 + 0.3 * swell) * self.g_wash).astype(np.float32)[None], n)
         out = self.wash(rng, n, gain=gain)
         self.up(None, n, add_to=out, ext=ext)
         return to_output(out)

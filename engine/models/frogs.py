@@ -27,6 +27,10 @@ _SPECIES = {"treefrog": (0.45, 1.6, 1.0), "peeper": (0.3, 1.1, 0.7), "toad": (0.
             "bullfrog": (0.15, 7.0, 0.6)}
 
 
+# mean seconds a call of each species lasts
+_CALL_LEN = {"treefrog": 0.25, "peeper": 0.15, "toad": 4.5, "bullfrog": 0.65}
+
+
 class _Frog:
     def __init__(self, rng: np.random.Generator, species: str) -> None:
         self.species = species
@@ -65,7 +69,12 @@ class Frogs(SoundModel):
         self.bus = EventBus()
         self.air = ColoredNoise(sr, np.vstack([butter("bandpass", (150, 4000), sr, 1)]), fade=128)
         self.g_air = 0.002
-        self.level = 0.05 / np.sqrt(len(self.frogs) / 8.0)
+        # which species, how near and how busy the frogs drawn are sets how loud the chorus is:
+        # bring their summed power (level^2 x call length / gap) to a fixed figure per frog, so
+        # every seed's chorus is as loud while near and far frogs keep their difference
+        power = sum((_SPECIES[f.species][2] * (1 - 0.75 * f.dist)) ** 2 * _CALL_LEN[f.species] / f.gap
+                    for f in self.frogs)
+        self.level = 0.05 * np.sqrt(0.05 * len(self.frogs) / power) / np.sqrt(len(self.frogs) / 8.0)
         self.bull_sos = np.vstack([butter("bandpass", (180, 320), sr, 1), butter("lowpass", 900, sr, 4)])
         self.bull_sos2 = butter("bandpass", (480, 750), sr, 1)
 

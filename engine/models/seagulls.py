@@ -52,7 +52,10 @@ class Seagulls(SoundModel):
         self.bus = EventBus()
         self.air = ColoredNoise(sr, np.vstack([butter("bandpass", (200, 5000), sr, 1)]), fade=128)
         self.g_air = 0.003
-        self.level = 0.06 / np.sqrt(count / 5.0)
+        # bring the gulls' summed power (level^2 / gap: every call is as loud and about as long)
+        # to a fixed figure per gull, so no seed's flock is louder for having its gulls nearer
+        power = sum((1 - 0.7 * g.dist) ** 2 / g.gap for g in self.gulls)
+        self.level = 0.06 * np.sqrt(0.06 * count / power) / np.sqrt(count / 5.0)
 
     def _note(self, rng: np.random.Generator, g: _Gull, dur: float, rise: float, fall: float,
               peak_at: float) -> np.ndarray:
@@ -112,7 +115,9 @@ class Seagulls(SoundModel):
         # distance: quieter and duller
         cut = 9000 - 6500 * g.dist
         mono = signal.sosfilt(butter("lowpass", cut, sr, 1), mono)
-        mono /= np.sqrt(np.mean(mono ** 2)) + 1e-12  # every call at the same loudness before distance
+        # every call carries the same energy before distance (a long call is no louder overall
+        # than a mew): what varies between seeds is then only where the gulls are
+        mono *= np.sqrt(0.8 * sr / (np.dot(mono, mono) + 1e-12))
         level = self.level * (1 - 0.7 * g.dist) * rng.uniform(0.75, 1.0)
         gl, gr = pan_pair(g.pan + rng.uniform(-0.1, 0.1))
         return np.vstack([mono * gl, mono * gr]) * level

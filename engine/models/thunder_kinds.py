@@ -48,4 +48,10 @@ class ThunderRoll(Thunder):
     def setup(self, rng: np.random.Generator) -> None:
         self.params = replace(self.params, options={**self.params.options, "closeness": "distant"})
         super().setup(rng)
-        self.close_bias = -0.7  # never near enough to crack
+        self.close_bias = 0.0
+        self.mean_gap *= 0.5  # a storm far off: many strikes, each heard only as its roll
+        self.g_bed *= 2.0  # and their grumble hardly stops
+
+    def _closeness(self, rng: np.random.Generator, opening: bool) -> float:
+        """Every strike a few kilometres off: too far to crack, near enough to roll (0.1-0.35)."""
+        return float(0.1 + 0.25 * super()._closeness(rng, opening))
