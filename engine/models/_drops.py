@@ -63,7 +63,8 @@ class Surface:
     modes: tuple[tuple[float, float], ...]  # (frequency Hz, decay time constant s) of the struck body
     detune: float = 0.08        # spread of each mode between strikes (where the drop lands)
     click_tau: float = 2e-4     # impact pulse length, s
-    click: float = 1.0          # impact weight against the ring
+    click: float = 1.0          # energy of the impact pulse ...
+    ring: float = 0.5           # ... and of the struck body's ring (the rest is splash and bubble)
     splash: float = 0.3         # weight of the secondary droplets
     bubble: float = 0.0         # chance a drop entrains a ringing bubble
     radius: tuple[float, float] = (0.8, 2.2)  # bubble radii, mm
@@ -77,7 +78,8 @@ class Surface:
 
 
 def impacts(rng: np.random.Generator, s: Surface, sr: float, count: int, length: int, modes: int,
-            size: np.ndarray | None = None, copies: int = 1, ring: float = 1.0) -> np.ndarray:
+            size: np.ndarray | None = None, copies: int = 1, ring: float = 1.0,
+            ring_gain: float = 1.0) -> np.ndarray:
     """``count`` impact sounds (count, length) float32, each of unit energy.
 
     Each rings ``modes`` of the surface's modes (all of them when ``modes`` is larger),
@@ -86,7 +88,7 @@ def impacts(rng: np.random.Generator, s: Surface, sr: float, count: int, length:
     mode at that many pitches, spread twice as wide: a prototype standing for drops all
     over a roof (a handful of fixed pitches repeated a thousand times a second would whistle);
     ``ring`` scales the modes' decay (the farther drops of the patter ring shorter, through air
-    and the clutter of everything else falling).
+    and the clutter of everything else falling) and ``ring_gain`` its share of the energy.
     """
     f32 = np.float32
     t = (np.arange(length) / sr).astype(f32)
@@ -103,27 +105,30 @@ def impacts(rng: np.random.Generator, s: Surface, sr: float, count: int, length:
     pick = np.argsort(rng.random((count, len(table))), axis=1)[:, :k]
     f = np.minimum(table[pick, 0] * np.exp(detune * rng.standard_normal((count, k))), 0.45 * sr)
     tau = ring * table[pick, 1] * rng.uniform(0.7, 1.3, (count, k))
-    amp = rng.uniform(0.3, 1.0, (count, k)) / np.sqrt(k)
+    amp = rng.uniform(0.3, 1.0, (count, k))
     ph = rng.random((count, k))
+    body = np.zeros((count, length), dtype=f32)
     for j in range(k):
         cyc = f[:, j:j + 1].astype(f32) * t + ph[:, j:j + 1].astype(f32)
-        ring = np.sin(f32(2 * np.pi) * (cyc - np.floor(cyc)))
-        ring *= np.exp(t * (-1.0 / tau[:, j:j + 1]).astype(f32))
-        out += ring * amp[:, j:j + 1].astype(f32)
+        wave = np.sin(f32(2 * np.pi) * (cyc - np.floor(cyc)))
+        wave *= np.exp(t * (-1.0 / tau[:, j:j + 1]).astype(f32))
+        body += wave * amp[:, j:j + 1].astype(f32)
+    _unit(body)
+    out += body * f32(np.sqrt(s.ring * ring_gain))
     # the impact: a one-sided pulse of noise, as long as the drop takes to flatten
     width = int(min(length, max(4, 8 * s.click_tau * sr * size.max())))
     ctau = (s.click_tau * size).astype(f32)[:, None]
     click = np.diff(rng.standard_normal((count, width + 1)).astype(f32), axis=1)  # no rumble from it
     click *= np.exp(t[:width] * (-1.0 / ctau))
-    ring_e = np.sqrt(np.mean(out[:, :width] ** 2, axis=1, keepdims=True)) + 1e-6
-    out[:, :width] += click * (s.click * 4.0) * np.maximum(ring_e, 0.05)
-    if s.splash > 0:  # secondary droplets: a few ticks over the next ~30 ms
-        drops = rng.poisson(4.0, count)
+    _unit(click)
+    out[:, :width] += click * f32(np.sqrt(s.click))
+    if s.splash > 0:  # secondary droplets: a couple of small ticks over the next ~30 ms
+        drops = rng.poisson(2.0, count)
         total = int(drops.sum())
         if total:
             row = np.repeat(np.arange(count), drops)
             at = np.minimum((rng.exponential(0.012, total) * sr).astype(int) + 8, length - 2)
-            a = s.splash * rng.uniform(-1, 1, total) * 0.5
+            a = np.sqrt(s.splash) * rng.uniform(-1, 1, total) * 0.3
             np.add.at(out, (row, at), a.astype(f32))
             np.add.at(out, (row, at + 1), (-0.6 * a).astype(f32))
     if s.bubble > 0:  # the entrained bubble: Minnaert pitch, rising, after the crater closes
@@ -136,14 +141,19 @@ def impacts(rng: np.random.Generator, s: Surface, sr: float, count: int, length:
             delay = rng.uniform(0.002, 0.012, has.size)
             tt = np.maximum(t[None, :] - delay[:, None].astype(f32), 0)
             cyc = f0[:, None].astype(f32) * (tt + (0.5 * 0.12 * d)[:, None].astype(f32) * tt * tt)
-            ring = np.sin(f32(2 * np.pi) * (cyc - np.floor(cyc))) * np.exp(tt * (-d)[:, None].astype(f32))
-            ring *= tt > 0
-            out[has] += ring * f32(1.6)
+            wave = np.sin(f32(2 * np.pi) * (cyc - np.floor(cyc))) * np.exp(tt * (-d)[:, None].astype(f32))
+            wave *= tt > 0
+            _unit(wave)
+            out[has] += wave * f32(np.sqrt(1.5))
     if s.lowpass:
         out = signal.sosfilt(butter("lowpass", s.lowpass, sr, 2), out, axis=1).astype(f32)
-    out -= out.mean(axis=1, keepdims=True) * (t[None, :] < 0.004)
-    out /= np.sqrt(np.einsum("ij,ij->i", out, out))[:, None] + 1e-9  # unit energy
-    return out
+    return _unit(out)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit energy, in place (silent rows stay silent)."""
+    x /= np.sqrt(np.einsum("ij,ij->i", x, x))[:, None] + np.float32(1e-9)
+    return x
 
 
 def heard_energy(x: np.ndarray, sr: float) -> np.ndarray:
@@ -182,7 +192,7 @@ class ImpactRain(SoundModel):
         self.klen = int(min(0.4, 5 * longest + 0.03) * hsr)
         self.rate = s.rate * (0.08 + 0.92 * i) / _KERNELS  # per kernel
         kern = impacts(rng, s, hsr, _KERNELS, self.klen, 99, np.full(_KERNELS, self.size), copies=5,
-                       ring=0.5)
+                       ring=0.5, ring_gain=0.35)
         kern /= np.sqrt(heard_energy(kern, hsr))[:, None]  # the same loudness whichever seed drew them
         # a patter drop's gain, so that the patter's RMS is ``level`` at intensity 1
         self.g_pat = self.level / np.sqrt(s.rate * _AMP_POWER * 0.5 / hsr)

@@ -13,24 +13,24 @@ from ._drops import ImpactRain, Surface
 
 SURFACES = {
     # a pitched roof heard from the room below: dull knocks on tiles and battens
-    "roof": Surface(modes=((190, 0.018), (420, 0.012), (780, 0.008), (1500, 0.006), (2700, 0.004),
-                           (4100, 0.003)), detune=0.12, click_tau=3e-4, click=0.8, splash=0.25,
-                    wash_band=(250, 7000), wash_db=-5.0, near_db=9.0, rate=1000, near=(4, 22)),
-    # corrugated iron: many long, bright pings
-    "tin": Surface(modes=((620, 0.09), (1130, 0.07), (1870, 0.06), (2750, 0.05), (3900, 0.04), (5300, 0.03)),
-                   detune=0.10, click_tau=1.2e-4, click=0.6, splash=0.15,
-                   wash_band=(500, 9000), wash_db=-8.0, near_db=8.0, rate=900, near=(5, 24)),
-    # a window pane: high, short ticks and a faint low knock of the pane
-    "window": Surface(modes=((320, 0.02), (2400, 0.012), (3900, 0.01), (5600, 0.008), (7800, 0.006)),
-                      detune=0.06, click_tau=6e-5, click=1.2, splash=0.2,
-                      wash_band=(1200, 11000), wash_db=-10.0, near_db=9.0, rate=500, near=(3, 14)),
+    "roof": Surface(modes=((320, 0.012), (610, 0.009), (1100, 0.007), (1900, 0.005), (3100, 0.003)),
+                    detune=0.15, click_tau=3e-4, click=1.0, ring=0.5, splash=0.2, lowpass=6000,
+                    wash_band=(250, 7000), wash_db=-4.0, near_db=7.0, rate=1100, near=(4, 18)),
+    # corrugated iron: bright, metallic pings, short-lived on a wet sheet
+    "tin": Surface(modes=((700, 0.035), (1250, 0.03), (1900, 0.025), (2800, 0.02), (3900, 0.016),
+                          (5300, 0.012)), detune=0.15, click_tau=2e-4, click=0.6, ring=1.0, splash=0.05,
+                   wash_band=(500, 9000), wash_db=-5.0, near_db=8.0, rate=1000, near=(5, 22)),
+    # a window pane: soft dense patter, high ticks and a faint low knock of the pane
+    "window": Surface(modes=((320, 0.02), (2400, 0.01), (3900, 0.008), (5600, 0.006), (7800, 0.005)),
+                      detune=0.08, click_tau=2e-4, click=1.0, ring=0.7, splash=0.05,
+                      wash_band=(800, 10000), wash_db=-4.0, near_db=5.0, rate=1000, near=(3, 10)),
     # leaves: soft flaps that bounce back, a lot of them
-    "leaves": Surface(modes=((550, 0.015), (1050, 0.011), (1900, 0.008), (3200, 0.005)),
-                      detune=0.25, click_tau=3.5e-4, click=0.7, splash=0.5,
-                      wash_band=(300, 7000), wash_db=-5.0, near_db=7.0, rate=1300, near=(6, 26)),
+    "leaves": Surface(modes=((900, 0.01), (1500, 0.008), (2300, 0.006), (3400, 0.004)),
+                      detune=0.3, click_tau=3e-4, click=1.0, ring=0.4, splash=0.5,
+                      wash_band=(400, 8000), wash_db=-4.0, near_db=7.0, rate=1400, near=(6, 24)),
     # wet pavement: splashes on a water film, the odd small bubble
     "pavement": Surface(modes=((1200, 0.003), (2600, 0.002), (4500, 0.0015)), detune=0.2, click_tau=1.5e-4,
-                        click=1.4, splash=0.8, bubble=0.12, radius=(0.5, 1.5),
+                        click=1.0, ring=0.25, splash=0.8, bubble=0.12, radius=(0.5, 1.5),
                         wash_band=(250, 10000), wash_db=-4.0, near_db=8.0, rate=1400, near=(6, 28)),
 }
 
@@ -73,8 +73,8 @@ class Drizzle(ImpactRain):
 
     def setup(self, rng) -> None:
         super().setup(rng)
-        self.near_rate *= 0.5  # few drops big enough to pick out
-        self.g_wash *= 0.6
+        self.near_rate *= 0.4  # few drops big enough to pick out, and those soft
+        self.g_near *= 0.5
 
 
 class Downpour(ImpactRain):
@@ -86,7 +86,7 @@ class Downpour(ImpactRain):
     outdoor = True
     option_words = dict(_WORDS)
     supersedes = ("rain",)
-    surfaces = {k: s.__class__(**{**s.__dict__, "bubble": max(s.bubble, 0.35), "radius": (0.9, 3.0),
+    surfaces = {k: s.__class__(**{**s.__dict__, "bubble": max(s.bubble, 0.2), "radius": (0.9, 3.0),
                                   "wash_db": s.wash_db + 3.0, "rate": s.rate * 2.2,
                                   "near": (s.near[1], s.near[1] * 2.0)})
                 for k, s in SURFACES.items()}

@@ -16,9 +16,11 @@ class RainTent(ImpactRain):
     outdoor = False
     supersedes = ("rain", "drizzle", "downpour")
     # a taut nylon fly: a membrane's low modes (roughly as the zeros of J0 over a ~1 m panel)
-    surfaces = {"tent": Surface(modes=((130, 0.04), (205, 0.035), (300, 0.03), (470, 0.022), (690, 0.016),
-                                       (1050, 0.01)), detune=0.12, click_tau=4e-4, click=0.5, splash=0.15,
-                                wash_band=(150, 4000), wash_db=-9.0, near_db=9.0, rate=700, near=(5, 24))}
+    # (light fabric radiates well: the air damps its ring within ~10 ms; a thud, not a note)
+    surfaces = {"tent": Surface(modes=((240, 0.009), (380, 0.008), (560, 0.007), (830, 0.006), (1200, 0.005),
+                                       (1800, 0.004)), detune=0.12, click_tau=2.5e-4, click=1.0, ring=0.6,
+                                splash=0.1, wash_band=(200, 6000), wash_db=-4.0, near_db=8.0, rate=800,
+                                near=(5, 24))}
     default_surface = "tent"
 
 
@@ -31,10 +33,10 @@ class RainCarRoof(ImpactRain):
     outdoor = False
     supersedes = ("rain", "drizzle", "downpour")
     # a pressed-steel roof panel damped by its headliner: low modes, heard through the lining
-    surfaces = {"car": Surface(modes=((85, 0.05), (140, 0.045), (230, 0.035), (380, 0.025), (640, 0.016),
-                                      (2900, 0.006), (4300, 0.005)), detune=0.1, click_tau=3e-4, click=0.45,
-                               splash=0.1, lowpass=4500, wash_band=(120, 3500), wash_db=-8.0, near_db=8.0,
-                               rate=900, near=(6, 26))}
+    surfaces = {"car": Surface(modes=((260, 0.01), (420, 0.009), (690, 0.007), (1100, 0.006), (2900, 0.005),
+                                      (4300, 0.004)), detune=0.12, click_tau=2e-4, click=1.0, ring=0.5,
+                               splash=0.2, lowpass=7000, wash_band=(300, 6000), wash_db=-5.0, near_db=7.0,
+                               rate=1100, near=(6, 24))}
     default_surface = "car"
 
 
@@ -46,10 +48,11 @@ class RainUmbrella(ImpactRain):
     outdoor = True
     supersedes = ("rain", "drizzle", "downpour")
     # the canopy: a small, tight nylon membrane between ribs, right by the ears
-    surfaces = {"umbrella": Surface(modes=((380, 0.02), (610, 0.017), (900, 0.014), (1350, 0.011), (2100, 0.008),
-                                           (3200, 0.005)), detune=0.1, click_tau=1.3e-4, click=0.9, splash=0.3,
-                                    bubble=0.1, radius=(1.0, 2.5), wash_band=(400, 9000), wash_db=-10.0,
-                                    near_db=9.0, rate=600, near=(12, 40))}
+    surfaces = {"umbrella": Surface(modes=((380, 0.008), (610, 0.007), (900, 0.006), (1350, 0.005), (2100, 0.004),
+                                           (3200, 0.003)), detune=0.1, click_tau=1.3e-4, click=1.0, ring=0.5,
+                                           splash=0.3,
+                                    bubble=0.1, radius=(1.0, 2.5), wash_band=(400, 9000), wash_db=-5.0,
+                                    near_db=6.0, rate=900, near=(8, 28))}
     default_surface = "umbrella"
 
 
@@ -62,7 +65,8 @@ class RainPuddles(ImpactRain):
     outdoor = True
     supersedes = ("rain", "drizzle", "downpour", "lake")
     # standing water: little impact ring, most drops entrain a bubble of 0.7-2.5 mm
-    surfaces = {"water": Surface(modes=((900, 0.002), (2200, 0.0015)), detune=0.2, click_tau=2e-4, click=0.5,
-                                 splash=0.4, bubble=0.85, radius=(0.7, 2.5), wash_band=(800, 12000),
+    surfaces = {"water": Surface(modes=((900, 0.002), (2200, 0.0015)), detune=0.2, click_tau=2e-4,
+                                 click=0.3, ring=0.1,
+                                 splash=0.1, bubble=0.85, radius=(0.7, 2.5), wash_band=(800, 12000),
                                  wash_db=-9.0, near_db=8.0, rate=700, near=(6, 26))}
     default_surface = "water"

@@ -18,8 +18,8 @@ from .wind import Wind
 
 # a leaf: a small, light plate, high modes that die in a couple of milliseconds
 _LEAF = Surface(modes=((2300, 0.0015), (3600, 0.0012), (5200, 0.001), (7400, 0.0008)), detune=0.25,
-                click_tau=1e-4, click=0.6, splash=0.0)
-_LEAF_LEN = 0.006  # s
+                click_tau=8e-4, click=1.0, ring=0.3, splash=0.0)
+_LEAF_LEN = 0.012  # s
 
 
 class Breeze(Wind):
