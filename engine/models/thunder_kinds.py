@@ -32,6 +32,7 @@ class ThunderCrack(Thunder):
         super().setup(rng)
         self.close_bias = 0.6  # every strike is near enough to crack
         self.first = False  # and the first one too
+        self.mean_gap *= 0.6  # a storm overhead: strikes come thick and fast
 
 
 class ThunderRoll(Thunder):
