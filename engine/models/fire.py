@@ -167,7 +167,7 @@ class Fireplace(Fire):
     def setup(self, rng: np.random.Generator) -> None:
         self.params = replace(self.params, options={**self.params.options, "kind": "fireplace"})
         super().setup(rng)
-        self.g_sizzle *= 1.6  # sap boiling out of the ends of the logs
+        self.crackle_rate *= 1.8  # dry, split logs: fine crackles close by
         self.settles = Sparse(int(rng.uniform(2.0, 8.0) * self.sr))
         self.settle_bus = EventBus()
 

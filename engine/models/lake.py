@@ -20,7 +20,7 @@ _JITTER = 0.35  # how far (in mean gaps) a lap strays from its slot
 
 # edge -> (slap band Hz, hollow resonance Hz or 0, bubbles per lap, bubble radii mm, drain level)
 _EDGES = {
-    "shore": ((200.0, 1800.0), 0.0, (8, 20), (0.9, 4.5), 0.35),
+    "shore": ((150.0, 1200.0), 0.0, (8, 20), (0.9, 4.5), 0.35),
     "hull": ((120.0, 900.0), 240.0, (3, 9), (1.5, 5.0), 0.4),
 }
 
@@ -56,7 +56,7 @@ class Lake(SoundModel):
             self.hollow_sos = peak_sos(hollow, 12.0, 4.0, sr)
         self.drain_sos = butter("bandpass", (600.0, 3500.0), sr, 1)
         self.ripple = ColoredNoise(sr, np.vstack([butter("bandpass", (180.0, 3000.0), sr, 1)]), fade=128)
-        self.g_ripple = 0.004 * (0.5 + 0.5 * i)
+        self.g_ripple = 0.0015 * (0.5 + 0.5 * i)
         self.level = 0.6 * (0.5 + 0.5 * i)
 
     def _lap(self, rng: np.random.Generator, strength: float) -> np.ndarray:
@@ -64,9 +64,9 @@ class Lake(SoundModel):
         _, _, (b0, b1), (r0, r1), drain = self.edge
         m = int(0.9 * sr)
         t = np.arange(m) / sr
-        # the slap: the wave front hits, a fast swell and a ~0.1 s fall
-        slap_len = rng.uniform(0.05, 0.12)
-        env = (1 - np.exp(-t / 0.008)) * np.exp(-t / slap_len)
+        # the slap: the wave front runs up the stones, a soft ~30 ms swell and a ~0.2 s fall
+        slap_len = rng.uniform(0.12, 0.25)
+        env = (1 - np.exp(-t / 0.03)) ** 2 * np.exp(-t / slap_len)
         slap = signal.sosfilt(self.slap_sos, rng.standard_normal(m)) * env
         if self.hollow_sos is not None:
             slap = signal.sosfilt(self.hollow_sos, slap)
