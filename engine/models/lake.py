@@ -71,7 +71,7 @@ class Lake(SoundModel):
         if self.hollow_sos is not None:
             slap = signal.sosfilt(self.hollow_sos, slap)
         slap /= np.sqrt(np.dot(slap, slap) / sr) + 1e-12
-        mono = slap * 0.1
+        mono = slap * 0.035
         # the bubbles it traps, each at its Minnaert pitch, rising as it surfaces
         count = int(rng.integers(b0, b1 + 1))
         r = r0 * (r1 / r0) ** rng.random(count)
@@ -83,7 +83,7 @@ class Lake(SoundModel):
             w = min(m - s, int(5.0 / d[k] * sr) + 1)
             tt = t[:w]
             ring = np.sin(2 * np.pi * f0[k] * (tt + 0.5 * 0.1 * d[k] * tt * tt)) * np.exp(-d[k] * tt)
-            mono[s:s + w] += ring * (0.16 * rng.uniform(0.3, 1.0) * np.sqrt(1000.0 / f0[k]))
+            mono[s:s + w] += ring * (0.5 * rng.uniform(0.3, 1.0) * np.sqrt(1000.0 / f0[k]))
         # the water draining back through the pebbles
         x = np.clip(t - rng.uniform(0.12, 0.25), 0, None)
         denv = (1 - np.exp(-x / 0.05)) * np.exp(-x / rng.uniform(0.15, 0.3)) * (x > 0)
