@@ -201,8 +201,11 @@ class ImpactRain(SoundModel):
         p_pat = (self.level ** 2) * (0.08 + 0.92 * i)  # patter power at this intensity
         self.near_rate = s.near[0] + (s.near[1] - s.near[0]) * i
         self.near = GrainBus(self.klen, dtype=np.float32)
-        # a close drop carries near_db more energy than the average patter drop
-        self.g_near = self.g_pat * np.sqrt(_AMP_POWER * 0.5 / 0.45) * 10 ** (s.near_db / 20)
+        # a close drop carries near_db more energy than the average patter drop at mid intensity;
+        # heavier rain falls in bigger drops (the median diameter grows with the rain rate), so
+        # the close ones keep standing out of the denser patter
+        self.g_near = self.g_pat * np.sqrt(_AMP_POWER * 0.5 / 0.45) * 10 ** (s.near_db / 20) \
+            * np.sqrt((0.08 + 0.92 * i) / 0.54) * ((0.6 + 0.8 * i) / 1.0) ** 1.5
         self.wash = ColoredNoise(sr, np.vstack([butter("bandpass", s.wash_band, sr, 2),
                                                 butter("highpass", 120, sr, 1)]))
         self.g_wash = float(np.sqrt(p_pat * 10 ** (s.wash_db / 10)))

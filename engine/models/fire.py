@@ -147,7 +147,7 @@ class Fire(SoundModel):
 
 # a log settling in the grate: wood on wood and iron, a dull knock of a few low modes
 _LOG = Surface(modes=((160, 0.05), (310, 0.04), (520, 0.03), (880, 0.02), (1500, 0.012)), detune=0.1,
-               click_tau=4e-4, click=0.7, splash=0.0)
+               click_tau=6e-4, click=0.3, ring=1.0, splash=0.0)
 # embers and charcoal tumbling after it: light, glassy ticks
 _EMBER = Surface(modes=((3100, 0.004), (4700, 0.003), (6900, 0.002)), detune=0.2, click_tau=6e-5, click=1.0,
                  splash=0.0)
@@ -190,7 +190,7 @@ class Fireplace(Fire):
         ticks = impacts(rng, _EMBER, sr, count, elen, 3)
         at = (rng.uniform(0.03, 0.7, count) ** 1.5 * sr).astype(int)
         for j in range(count):
-            a = np.float32(0.04 * rng.uniform(0.2, 1.0))
+            a = np.float32(0.02 * rng.uniform(0.2, 1.0))
             p = rng.uniform(-0.5, 0.5)
             out[0, at[j]:at[j] + elen] += ticks[j] * a * np.float32(1 - p)
             out[1, at[j]:at[j] + elen] += ticks[j] * a * np.float32(1 + p)
