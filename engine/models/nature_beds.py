@@ -80,8 +80,9 @@ class Jungle(_Composite):
     supersedes = ("birds", "insects", "frogs", "forest", "rain")
 
     def _plan(self, i):
-        return [(Insects, 0.5 + 0.4 * i, {"kind": "cicada"}, 0.7), (DawnChorus, 0.4 + 0.5 * i, {}, 0.9),
-                (Frogs, 0.3 + 0.4 * i, {}, 0.6)]
+        # a quiet jungle is mostly birds; in a loud one the cicadas swell over everything
+        return [(Insects, 0.2 + 0.8 * i, {"kind": "cicada"}, 0.25 + 0.9 * i), (DawnChorus, 0.2 + 0.8 * i, {}, 0.9),
+                (Frogs, 0.1 + 0.8 * i, {}, 0.6)]
 
 
 class NightAmbience(_Composite):

@@ -166,11 +166,11 @@ class Surf(Waves):
 
     def setup(self, rng: np.random.Generator) -> None:
         i = float(np.clip(self.params.intensity, 0, 1))
-        self.params = replace(self.params, intensity=0.85 + 0.15 * i,
-                              options={**self.params.options, "sea": "rough"})
+        self.params = replace(self.params, intensity=0.55 + 0.45 * i,
+                              options={k: v for k, v in self.params.options.items() if k != "sea"})
         super().setup(rng)
         self.period *= 0.6  # sets of breakers: the next comes before the last has drained
         self.next_wave = min(self.next_wave, 2.0)
-        self.bed_gain = 2.2  # the white water never stops
+        self.bed_gain = 1.2 + 2.0 * i  # the white water never stops
         self.out_gain = 0.5
 
