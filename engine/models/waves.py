@@ -114,6 +114,10 @@ class Waves(SoundModel):
         self.waves = keep
         return env
 
+    def _spacing(self, rng: np.random.Generator) -> float:
+        """Seconds from one wave to the next."""
+        return self.period * rng.uniform(0.7, 1.3)
+
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         sr = self.sr
         n_c = self.ctl.length(n)
@@ -122,7 +126,7 @@ class Waves(SoundModel):
         end = self.time + n / sr
         while self.next_wave < end:
             self._add_wave(rng, self.next_wave)
-            self.next_wave += self.period * rng.uniform(0.7, 1.3)
+            self.next_wave += self._spacing(rng)
         self.time = end
         env = self._envelopes(t)
         # the constant murmur of distant surf, slowly breathing
@@ -172,5 +176,16 @@ class Surf(Waves):
         self.period *= 0.6  # sets of breakers: the next comes before the last has drained
         self.next_wave = min(self.next_wave, 2.0)
         self.bed_gain = 1.2 + 2.0 * i  # the white water never stops
-        self.out_gain = 0.5
+        # a seed whose breakers come closer together is no louder for it: the breakers' power
+        # goes as one over their period, so the output is scaled by its square root
+        typical = 8.75 * 0.6 * (1.0 - 0.15 * self.i)
+        self.out_gain = 0.5 * float(np.sqrt(self.period / typical))
+        self.jit = 0.0
 
+    def _spacing(self, rng: np.random.Generator) -> float:
+        """Breakers on a jittered grid of the period (each up to 0.3 of it early or late): any
+        half-minute holds its share of them."""
+        jit = rng.uniform(-0.3, 0.3)
+        gap = self.period * (1.0 + jit - self.jit)
+        self.jit = jit
+        return gap
