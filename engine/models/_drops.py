@@ -164,6 +164,7 @@ def heard_energy(x: np.ndarray, sr: float) -> np.ndarray:
 
 
 _KERNELS = 3  # prototype impacts of the patter, each with its own impulse train
+_PROTOS = 48  # distinct close drops
 _AMP_POWER = (1 - 0.05 ** 5) / (5 * 0.95)  # E[u^4], u ~ U(0.05, 1): mean power of a patter drop
 
 
@@ -200,7 +201,16 @@ class ImpactRain(SoundModel):
         self.up = SplineUpsampler(self.fac, 2)
         p_pat = (self.level ** 2) * (0.08 + 0.92 * i)  # patter power at this intensity
         self.near_rate = s.near[0] + (s.near[1] - s.near[0]) * i
-        self.near = GrainBus(self.klen, dtype=np.float32)
+        # close drops: each one of a bank of distinct impacts (sizes, strike points, bubbles, for
+        # hail their bounces) drawn once, at its own level and place (a round robin: drawing a
+        # fresh impact per drop costs more than the rest of the rain together)
+        near_len = max(self.klen, int(0.16 * hsr)) if s.bounce > 0 else self.klen
+        protos = impacts(rng, s, hsr, _PROTOS, near_len, 3, self.size * rng.uniform(0.6, 1.5, _PROTOS))
+        if s.bounce > 0:
+            protos = self._bounces(rng, protos)
+        protos /= np.sqrt(np.mean(heard_energy(protos, hsr)))  # the bank at a fixed loudness
+        self.protos = protos
+        self.near = GrainBus(near_len, dtype=np.float32)
         # a close drop carries near_db more energy than the average patter drop at mid intensity;
         # heavier rain falls in bigger drops (the median diameter grows with the rain rate), so
         # the close ones keep standing out of the denser patter
@@ -222,10 +232,7 @@ class ImpactRain(SoundModel):
         if count == 0:
             self.near.add_into(out, onsets, np.zeros((0, 1), dtype=np.float32), np.zeros((2, 0)))
             return
-        size = self.size * rng.uniform(0.6, 1.5, count)
-        grains = impacts(rng, self.s, self.hsr, count, self.klen, 3, size)
-        if self.s.bounce > 0:
-            grains = self._bounces(rng, grains)
+        grains = self.protos[rng.integers(0, _PROTOS, count)]
         amp = rng.uniform(0.35, 1.0, count) * self.g_near
         theta = (rng.uniform(-0.85, 0.85, count) + 1) * (np.pi / 4)
         gains = np.vstack([np.cos(theta) * amp, np.sin(theta) * amp]) * np.sqrt(2)

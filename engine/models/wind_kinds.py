@@ -12,14 +12,16 @@ from dataclasses import replace
 
 import numpy as np
 
-from ._amb import GrainBus
+from ._amb import KernelBank32, soft_limit
 from ._drops import Surface, impacts
+from .base import BLOCK
 from .wind import Wind
 
 # a leaf: a small, light plate, high modes that die in a couple of milliseconds
 _LEAF = Surface(modes=((2300, 0.0015), (3600, 0.0012), (5200, 0.001), (7400, 0.0008)), detune=0.25,
                 click_tau=8e-4, click=1.0, ring=0.3, splash=0.0)
 _LEAF_LEN = 0.012  # s
+_LEAF_KERNELS = 3
 
 
 class Breeze(Wind):
@@ -40,27 +42,32 @@ class Breeze(Wind):
         self.g_rustle *= 0.5  # the leaves below carry the rustle
         self.g_rumble *= 0.35  # a breeze barely moves the air near the ground
         self.leaf_rate = 500.0 + 1500.0 * i  # leaf ticks per second in a mean gust
-        self.leaves = GrainBus(int(_LEAF_LEN * self.sr), dtype=np.float32)
-        self.g_leaf = 0.12
+        # thousands of ticks a second: impulse trains convolved with a few prototype leaves
+        kern = impacts(rng, _LEAF, self.sr, _LEAF_KERNELS, int(_LEAF_LEN * self.sr), 4, copies=2)
+        self.leaves = KernelBank32([k * 0.12 for k in kern], block=BLOCK)
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         out = super().render_block(rng, n)
         gust = self.last_gust
         n_c = gust.size
-        count = int(rng.poisson(self.leaf_rate * 1.5 * n / self.sr))
-        onsets = rng.integers(0, n, count)
-        # ticks thinned by the gusts: the rate goes as the gust level squared (its mean ~0.45)
-        g = gust[np.minimum(onsets * n_c // n, n_c - 1)]
-        keep = rng.random(count) < np.minimum((g / 0.55) ** 2, 1.0)
-        onsets = onsets[keep]
-        k = onsets.size
-        grains = impacts(rng, _LEAF, self.sr, k, self.leaves.length, 2)
-        amp = rng.uniform(0.1, 1.0, k) ** 2 * self.g_leaf
-        theta = (rng.uniform(-0.95, 0.95, k) + 1) * (np.pi / 4)
-        leaf = np.zeros((2, n), dtype=np.float32)
-        self.leaves.add_into(leaf, onsets, grains, np.vstack([np.cos(theta) * amp, np.sin(theta) * amp]))
-        out += leaf
-        return out
+        trains = self.leaves.framed(n)
+        rows = trains.reshape(_LEAF_KERNELS, 2, -1)
+        used = []
+        for k in range(_LEAF_KERNELS):
+            count = int(rng.poisson(self.leaf_rate * 1.5 / _LEAF_KERNELS * n / self.sr))
+            pos = np.sort(rng.integers(0, n, count))
+            # ticks thinned by the gusts: the rate goes as the gust level squared (its mean ~0.45)
+            g = gust[np.minimum(pos * n_c // n, n_c - 1)]
+            pos = pos[rng.random(count) < np.minimum((g / 0.55) ** 2, 1.0)]
+            if pos.size:
+                at = self.leaves.offsets(pos)
+                amp = rng.uniform(0.1, 1.0, pos.size) ** 2
+                p = rng.random(pos.size)
+                np.add.at(rows[k, 0], at, (amp * np.sqrt(1 - p)).astype(np.float32))
+                np.add.at(rows[k, 1], at, (amp * np.sqrt(p)).astype(np.float32))
+                used.append(k)
+        out += self.leaves(trains, n, used=used)
+        return soft_limit(out, in_place=True)
 
 
 class HowlingStorm(Wind):
