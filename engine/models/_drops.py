@@ -208,7 +208,7 @@ class ImpactRain(SoundModel):
         protos = impacts(rng, s, hsr, _PROTOS, near_len, 3, self.size * rng.uniform(0.6, 1.5, _PROTOS))
         if s.bounce > 0:
             protos = self._bounces(rng, protos)
-        protos /= np.sqrt(np.mean(heard_energy(protos, hsr)))  # the bank at a fixed loudness
+        protos /= np.sqrt(np.mean(np.einsum("ij,ij->i", protos, protos)))  # unit energy on average
         self.protos = protos
         self.near = GrainBus(near_len, dtype=np.float32)
         # a close drop carries near_db more energy than the average patter drop at mid intensity;
