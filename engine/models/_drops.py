@@ -208,6 +208,12 @@ class ImpactRain(SoundModel):
         protos = impacts(rng, s, hsr, _PROTOS, near_len, 3, self.size * rng.uniform(0.6, 1.5, _PROTOS))
         if s.bounce > 0:
             protos = self._bounces(rng, protos)
+        # the impact's noise pulse peaks several times over its own RMS: round those few
+        # samples off (a rounder pulse, as a drop's force on the surface is), so close drops
+        # keep their energy without peaks that would send the mix's true-peak limiter to work
+        head = max(8, int(0.002 * hsr))
+        knee = 3.0 * np.sqrt(np.mean(protos[:, :head] ** 2, axis=1, keepdims=True))
+        protos = (knee * np.tanh(protos / knee)).astype(np.float32)
         protos /= np.sqrt(np.mean(np.einsum("ij,ij->i", protos, protos)))  # unit energy on average
         self.protos = protos
         self.near = GrainBus(near_len, dtype=np.float32)
@@ -215,7 +221,7 @@ class ImpactRain(SoundModel):
         # heavier rain falls in bigger drops (the median diameter grows with the rain rate), so
         # the close ones keep standing out of the denser patter
         self.g_near = self.g_pat * np.sqrt(_AMP_POWER * 0.5 / 0.45) * 10 ** (s.near_db / 20) \
-            * np.sqrt((0.08 + 0.92 * i) / 0.54) * ((0.6 + 0.8 * i) / 1.0) ** 1.5
+            * np.sqrt((0.08 + 0.92 * i) / 0.54) * (0.6 + 0.8 * i) ** 0.5
         self.wash = ColoredNoise(sr, np.vstack([butter("bandpass", s.wash_band, sr, 2),
                                                 butter("highpass", 120, sr, 1)]))
         self.g_wash = float(np.sqrt(p_pat * 10 ** (s.wash_db / 10)))
