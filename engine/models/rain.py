@@ -16,10 +16,11 @@ SURFACES = {
     "roof": Surface(modes=((320, 0.012), (610, 0.009), (1100, 0.007), (1900, 0.005), (3100, 0.003)),
                     detune=0.15, click_tau=3e-4, click=1.0, ring=0.5, splash=0.2, lowpass=6000,
                     wash_band=(250, 7000), wash_db=-4.0, near_db=7.0, rate=1100, near=(4, 18)),
-    # corrugated iron: bright, metallic pings, short-lived on a wet sheet
-    "tin": Surface(modes=((700, 0.035), (1250, 0.03), (1900, 0.025), (2800, 0.02), (3900, 0.016),
-                          (5300, 0.012)), detune=0.15, click_tau=2e-4, click=0.6, ring=1.0, splash=0.05,
-                   wash_band=(500, 9000), wash_db=-5.0, near_db=8.0, rate=1000, near=(5, 22)),
+    # corrugated iron: a bright, clattering drumming; each drop rings the sheet's dense high
+    # modes briefly (a wet, fixed sheet is well damped), the close ones with a metallic ping
+    "tin": Surface(modes=((900, 0.02), (1500, 0.018), (2300, 0.015), (3300, 0.012), (4600, 0.01),
+                          (6200, 0.008)), detune=0.15, click_tau=1.5e-4, click=1.0, ring=0.3, splash=0.5,
+                   wash_band=(300, 11000), wash_db=-4.0, near_db=8.0, rate=1200, near=(5, 22)),
     # a window pane: soft dense patter, high ticks and a faint low knock of the pane
     "window": Surface(modes=((320, 0.02), (2400, 0.01), (3900, 0.008), (5600, 0.006), (7800, 0.005)),
                       detune=0.08, click_tau=2e-4, click=1.0, ring=0.7, splash=0.05,
@@ -30,7 +31,7 @@ SURFACES = {
                       wash_band=(400, 8000), wash_db=-4.0, near_db=7.0, rate=1400, near=(6, 24)),
     # wet pavement: splashes on a water film, the odd small bubble
     "pavement": Surface(modes=((1200, 0.003), (2600, 0.002), (4500, 0.0015)), detune=0.2, click_tau=1.5e-4,
-                        click=1.0, ring=0.25, splash=0.8, bubble=0.12, radius=(0.5, 1.5),
+                        click=1.0, ring=0.25, splash=0.8, bubble=0.04, radius=(0.5, 1.5),
                         wash_band=(250, 10000), wash_db=-4.0, near_db=8.0, rate=1400, near=(6, 28)),
 }
 
@@ -50,7 +51,8 @@ class Rain(ImpactRain):
     name = "rain"
     category = "ambience"
     keywords = ("rain", "raining", "rainfall", "shower", "rainy", "rainstorm", "raindrops", "rain drops")
-    description = "rain: distinct close drops, a patter and a far wash, ringing the surface (roof, tin, window, leaves, pavement)"
+    description = ("rain: distinct close drops, a patter and a far wash, ringing the surface "
+                   "(roof, tin, window, leaves, pavement)")
     outdoor = True
     option_words = dict(_WORDS)
     surfaces = SURFACES

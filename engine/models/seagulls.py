@@ -73,12 +73,14 @@ class Seagulls(SoundModel):
         fmean = float(np.mean(f))
         top = int(min(12, 0.45 * sr / (fmean * (1 + rise))))
         for k in range(1, top + 1):
-            # a broad resonance over a gentle tilt: harsh, bright, not a whistle
+            # a broad resonance over a shallow tilt: a raucous, buzzy cry, not a whistle or a meow
             fk = k * fmean
-            a = (1.0 / (1 + ((fk - g.formant) / 1100.0) ** 2) + 0.25 / k)
+            a = (1.0 / (1 + ((fk - g.formant) / 1400.0) ** 2) + 0.5 / np.sqrt(k))
             tone += a * np.sin(2 * np.pi * k * ph)
-        rasp = signal.sosfilt(butter("bandpass", (1500, 5000), sr, 1), rng.standard_normal(m))
-        tone += 0.5 * rasp
+        # the syrinx's irregular vibration: a subharmonic (period doubling) under the cry
+        tone += 0.35 * np.sin(np.pi * ph) * np.sin(2 * np.pi * 3 * ph)
+        rasp = signal.sosfilt(butter("bandpass", (1500, 6000), sr, 1), rng.standard_normal(m))
+        tone += 0.9 * rasp
         tone *= 1 + 0.3 * np.sin(2 * np.pi * rng.uniform(55, 85) * np.arange(m) / sr)  # the rasp's flutter
         att = max(1, int(0.015 * sr))
         env = np.minimum(np.arange(m) / att, 1.0) * np.minimum((m - np.arange(m)) / (0.3 * m), 1.0) ** 1.5

@@ -86,3 +86,9 @@ class HowlingStorm(Wind):
         self.params = replace(self.params, intensity=0.8 + 0.2 * i,
                               options={**self.params.options, "style": "storm"})
         super().setup(rng)
+        # a storm is heard as rushing air more than rumble: the whoosh and the turbulent hiss of
+        # air torn at every edge carry it; the howl rides on top, not a steady drone under it
+        self.g_rumble *= 0.5
+        self.g_whoosh *= 2.0
+        self.g_howl *= 0.5
+        self.g_rustle = 0.7 * (0.3 + 0.7 * i)
