@@ -68,15 +68,18 @@ class Drizzle(ImpactRain):
     outdoor = True
     option_words = dict(_WORDS)
     supersedes = ("rain",)
-    surfaces = SURFACES
+    # fine drops splash high: the wash of countless tiny ticks sits an octave up
+    surfaces = {k: s.__class__(**{**s.__dict__,
+                                  "wash_band": (2.0 * s.wash_band[0], min(14000.0, 1.3 * s.wash_band[1]))})
+                for k, s in SURFACES.items()}
     default_surface = "pavement"
     size = 0.45
     intensity_range = (0.0, 0.35)
 
     def setup(self, rng) -> None:
         super().setup(rng)
-        self.near_rate *= 0.4  # few drops big enough to pick out, and those soft
-        self.g_near *= 0.5
+        self.near_rate *= 0.5  # few drops big enough to pick out, and those soft
+        self.g_near *= 0.3
 
 
 class Downpour(ImpactRain):
@@ -90,6 +93,7 @@ class Downpour(ImpactRain):
     supersedes = ("rain",)
     surfaces = {k: s.__class__(**{**s.__dict__, "bubble": max(s.bubble, 0.2), "radius": (0.9, 3.0),
                                   "wash_db": s.wash_db + 3.0, "rate": s.rate * 2.2,
+                                  "wash_band": (s.wash_band[0], 0.6 * s.wash_band[1]),  # big drops thud
                                   "near": (s.near[1], s.near[1] * 2.0)})
                 for k, s in SURFACES.items()}
     default_surface = "pavement"
