@@ -246,7 +246,7 @@ def test_frogs_call_in_pulses_and_gulls_cry_in_harmonics():
     call = frogs._call(np.random.default_rng(0), tree).mean(axis=0)
     env = np.abs(signal.hilbert(call))
     spec = np.abs(np.fft.rfft(env - env.mean(), 1 << 16))
-    f = np.fft.rfftfreq(1 << 16, 1 / SR)
+    f = np.fft.rfftfreq(1 << 16, 1 / frogs.esr)  # calls are made at the model's event rate
     sel = (f > 20) & (f < 400)
     assert 80 < f[sel][np.argmax(spec[sel])] < 115  # a rib-bit's pulse rate
 
@@ -254,6 +254,7 @@ def test_frogs_call_in_pulses_and_gulls_cry_in_harmonics():
     g = gulls.gulls[0]
     note = gulls._note(np.random.default_rng(0), g, 0.4, 0.0, 0.0, 0.5)
     spec = np.abs(np.fft.rfft(note * np.hanning(note.size), 1 << 16))
+    f = np.fft.rfftfreq(1 << 16, 1 / gulls.lsr)
     peak = f[np.argmax(spec * (f < 1.8 * g.f0))]  # the fundamental (with its little wobble)
     for k in (2, 3):
         near = (f > k * peak * 0.97) & (f < k * peak * 1.03)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from ._amb import ColoredNoise, Sparse, pan_pair, soft_limit
+from ._amb import ColoredNoise, SplineUpsampler, Sparse, factor_for, low_len, pan_pair, soft_limit
 from .base import EventBus, SoundModel, butter
 
 _JITTER = 0.4
@@ -65,7 +65,11 @@ class Frogs(SoundModel):
         for f in self.frogs:
             if f.species == "bullfrog":
                 f.dist = max(f.dist, 0.5)
-        self.sched = [Sparse(int(rng.uniform(0.05, 1.0 + 0.3 * k) * sr)) for k in range(len(self.frogs))]
+        # the calls (nothing much above ~4 kHz) are made at ~12 kHz and brought up in one pass
+        self.fac = factor_for(sr, 12000)
+        self.esr = esr = sr / self.fac
+        self.up = SplineUpsampler(self.fac, 2)
+        self.sched = [Sparse(int(rng.uniform(0.05, 1.0 + 0.3 * k) * esr)) for k in range(len(self.frogs))]
         self.bus = EventBus()
         self.air = ColoredNoise(sr, np.vstack([butter("bandpass", (150, 4000), sr, 1)]), fade=128)
         self.g_air = 0.002
@@ -75,14 +79,14 @@ class Frogs(SoundModel):
         power = sum((_SPECIES[f.species][2] * (1 - 0.75 * f.dist)) ** 2 * _CALL_LEN[f.species] / f.gap
                     for f in self.frogs)
         self.level = 0.05 * np.sqrt(0.05 * len(self.frogs) / power) / np.sqrt(len(self.frogs) / 8.0)
-        self.bull_sos = np.vstack([butter("bandpass", (180, 320), sr, 1), butter("lowpass", 900, sr, 4)])
-        self.bull_sos2 = butter("bandpass", (480, 750), sr, 1)
+        self.bull_sos = np.vstack([butter("bandpass", (180, 320), esr, 1), butter("lowpass", 900, esr, 4)])
+        self.bull_sos2 = butter("bandpass", (480, 750), esr, 1)
 
     # -- calls ----------------------------------------------------------------------------
     def _pulses(self, rng: np.random.Generator, times: np.ndarray, carrier: float, tau: float,
                 length: int) -> np.ndarray:
         """A pulse train: at each time (s) a burst of the carrier dying at ``tau``."""
-        sr = self.sr
+        sr = self.esr
         w = int(6 * tau * sr)
         t = np.arange(w) / sr
         burst = np.sin(2 * np.pi * carrier * t) * (1 - np.exp(-t / 0.0006)) * np.exp(-t / tau)
@@ -92,7 +96,7 @@ class Frogs(SoundModel):
         return out[:length]
 
     def _call(self, rng: np.random.Generator, f: _Frog) -> np.ndarray:
-        sr = self.sr
+        sr = self.esr
         p = f.pitch
         if f.species == "treefrog":  # rib-bit: two pulsed syllables
             rate = rng.uniform(85, 110)
@@ -126,7 +130,7 @@ class Frogs(SoundModel):
             body = signal.sosfilt(self.bull_sos, train) + 0.6 * signal.sosfilt(self.bull_sos2, train)
             u = np.arange(m) / m
             mono = body * np.minimum(u * 10, 1) * np.minimum((1 - u) * 4, 1) * (0.8 + 0.2 * np.sin(2 * np.pi * 3 * u))
-        cut = 9000 - 6500 * f.dist
+        cut = min(9000 - 6500 * f.dist, 0.4 * sr)
         mono = signal.sosfilt(butter("lowpass", cut, sr, 1), mono)
         mono /= np.sqrt(np.mean(mono ** 2)) + 1e-12
         level = self.level * _SPECIES[f.species][2] * (1 - 0.75 * f.dist) * rng.uniform(0.8, 1.0)
@@ -137,12 +141,14 @@ class Frogs(SoundModel):
         jit = rng.uniform(-_JITTER, _JITTER)
         gap = f.gap * (1.0 + jit - f.jit) / (0.7 + 0.6 * self.i)
         f.jit = jit
-        return self.sr * gap
+        return self.esr * gap
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        out = self.bus.begin(n)
+        n_l = low_len(n, self.fac)
+        low = self.bus.begin(n_l)
         for f, sched in zip(self.frogs, self.sched):
-            for start in sched.onsets(n, lambda f=f: self._gap(rng, f)):
+            for start in sched.onsets(n_l, lambda f=f: self._gap(rng, f)):
                 self.bus.add(start, self._call(rng, f))
+        out = self.up(low, n)
         out += self.air(rng, n, gain=self.g_air)
         return soft_limit(out)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from ._amb import ColoredNoise, Sparse, Wander, pan_pair, soft_limit
+from ._amb import ColoredNoise, SplineUpsampler, Sparse, Wander, factor_for, low_len, pan_pair, soft_limit
 from ._drops import bubble_damping, minnaert_hz
 from .base import EventBus, SoundModel, butter
 
@@ -46,21 +46,25 @@ class Lake(SoundModel):
         band, hollow, _, _, _ = self.edge
         self.gap = 1.4 - 0.6 * i  # mean seconds between laps
         self.jit = 0.0
-        self.sched = Sparse(int(rng.uniform(0.05, 0.6) * sr))
+        # the laps (nothing above ~4 kHz) are made at ~12 kHz and brought up in one pass
+        self.fac = factor_for(sr, 12000)
+        self.esr = esr = sr / self.fac
+        self.up = SplineUpsampler(self.fac, 2)
+        self.sched = Sparse(int(rng.uniform(0.05, 0.6) * esr))
         self.bus = EventBus()
         self.groups = Wander(rng, 0.08, 1.0 / self.gap)  # wave groups: a slow swell of lap strength
-        self.slap_sos = butter("bandpass", band, sr, 2)
+        self.slap_sos = butter("bandpass", band, esr, 2)
         self.hollow_sos = None
         if hollow:
             from ._amb import peak_sos
-            self.hollow_sos = peak_sos(hollow, 12.0, 4.0, sr)
-        self.drain_sos = butter("bandpass", (600.0, 3500.0), sr, 1)
+            self.hollow_sos = peak_sos(hollow, 12.0, 4.0, esr)
+        self.drain_sos = butter("bandpass", (600.0, 3500.0), esr, 1)
         self.ripple = ColoredNoise(sr, np.vstack([butter("bandpass", (180.0, 3000.0), sr, 1)]), fade=128)
         self.g_ripple = 0.0015 * (0.5 + 0.5 * i)
         self.level = 0.6 * (0.5 + 0.5 * i)
 
     def _lap(self, rng: np.random.Generator, strength: float) -> np.ndarray:
-        sr = self.sr
+        sr = self.esr
         _, _, (b0, b1), (r0, r1), drain = self.edge
         m = int(0.9 * sr)
         t = np.arange(m) / sr
@@ -70,7 +74,7 @@ class Lake(SoundModel):
         slap = signal.sosfilt(self.slap_sos, rng.standard_normal(m)) * env
         if self.hollow_sos is not None:
             slap = signal.sosfilt(self.hollow_sos, slap)
-        slap /= np.sqrt(np.dot(slap, slap) / sr) + 1e-12
+        slap /= np.sqrt(np.einsum("i,i->", slap, slap) / sr) + 1e-12  # (einsum: a long BLAS dot spins threads)
         mono = slap * 0.035
         # the bubbles it traps, each at its Minnaert pitch, rising as it surfaces
         count = int(rng.integers(b0, b1 + 1))
@@ -93,12 +97,14 @@ class Lake(SoundModel):
         return np.vstack([mono * gl, mono * gr]) * (self.level * strength)
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        out = self.bus.begin(n)
-        starts = self.sched.onsets(n, lambda: self._gap(rng))
+        n_l = low_len(n, self.fac)
+        low = self.bus.begin(n_l)
+        starts = self.sched.onsets(n_l, lambda: self._gap(rng))
         if starts:
             swell = self.groups(rng, len(starts) + 1)
             for k, start in enumerate(starts):
                 self.bus.add(start, self._lap(rng, (0.55 + 0.45 * swell[k]) * rng.uniform(0.7, 1.0)))
+        out = self.up(low, n)
         out += self.ripple(rng, n, gain=self.g_ripple)
         return soft_limit(out)
 
@@ -106,4 +112,4 @@ class Lake(SoundModel):
         jit = rng.uniform(-_JITTER, _JITTER)
         gap = self.gap * (1.0 + jit - self.jit)
         self.jit = jit
-        return self.sr * gap
+        return self.esr * gap

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from ._amb import ColoredNoise, Sparse, pan_pair, soft_limit
+from ._amb import ColoredNoise, SplineUpsampler, Sparse, factor_for, low_len, pan_pair, sin_cycles, soft_limit
 from .base import EventBus, SoundModel, butter
 
 _JITTER = 0.45  # how far (in its mean gaps) a gull's call strays from its slot
@@ -48,7 +48,14 @@ class Seagulls(SoundModel):
         self.gulls = [_Gull(rng) for _ in range(count)]
         for g in self.gulls:
             g.gap /= 0.6 + 0.8 * i
-        self.sched = [Sparse(int(rng.uniform(0.1, 1.5 + k) * sr)) for k in range(count)]
+        # the cries (nothing above ~9 kHz) are made at ~24 kHz and brought up in one pass
+        self.fac = factor_for(sr, 24000)
+        self.lsr = sr / self.fac
+        self.up = SplineUpsampler(self.fac, 2)
+        # breath noise through the syrinx: one table of it, read at random places
+        self.rasp = signal.sosfilt(butter("bandpass", (1500, 6000), self.lsr, 1),
+                                   rng.standard_normal(int(3 * self.lsr))).astype(np.float32)
+        self.sched = [Sparse(int(rng.uniform(0.1, 1.5 + k) * self.lsr)) for k in range(count)]
         self.bus = EventBus()
         self.air = ColoredNoise(sr, np.vstack([butter("bandpass", (200, 5000), sr, 1)]), fade=128)
         self.g_air = 0.003
@@ -60,34 +67,38 @@ class Seagulls(SoundModel):
     def _note(self, rng: np.random.Generator, g: _Gull, dur: float, rise: float, fall: float,
               peak_at: float) -> np.ndarray:
         """One cry: pitch from f0 up by ``rise`` at ``peak_at`` of the note, then down by ``fall``."""
-        sr = self.sr
+        sr = self.lsr
         m = int(dur * sr)
         u = np.arange(m) / m
         up = np.clip(u / peak_at, 0, 1)
         down = np.clip((u - peak_at) / (1 - peak_at), 0, 1)
         contour = 1 + rise * np.sin(0.5 * np.pi * up) - (rise + fall) * down ** 1.5 * (u > peak_at)
-        wobble = signal.sosfilt(butter("lowpass", 25, sr, 1), rng.standard_normal(m)) * 0.6
+        knots = max(2, int(dur * 25) + 2)  # a slow random wobble of the pitch (~25 Hz knots)
+        wobble = np.interp(u * (knots - 1), np.arange(knots), rng.standard_normal(knots)) * 0.3
         f = g.f0 * contour * (1 + 0.025 * wobble) * rng.uniform(0.95, 1.05)
         ph = np.cumsum(f) / sr + rng.random()
-        tone = np.zeros(m)
         fmean = float(np.mean(f))
-        top = int(min(12, 0.45 * sr / (fmean * (1 + rise))))
+        top = int(min(10, 0.45 * sr / (fmean * (1 + rise))))
+        # the harmonics by complex rotation: z^k is the k-th harmonic's phasor (one exp for all)
+        z = np.exp(1j * (2 * np.pi) * (ph - np.floor(ph))).astype(np.complex64)
+        zk = z.copy()
+        tone = np.zeros(m, dtype=np.float32)
         for k in range(1, top + 1):
             # a broad resonance over a shallow tilt: a raucous, buzzy cry, not a whistle or a meow
-            fk = k * fmean
-            a = (1.0 / (1 + ((fk - g.formant) / 1400.0) ** 2) + 0.5 / np.sqrt(k))
-            tone += a * np.sin(2 * np.pi * k * ph)
+            a = 1.0 / (1 + ((k * fmean - g.formant) / 1400.0) ** 2) + 0.5 / np.sqrt(k)
+            tone += np.float32(a) * zk.imag
+            zk *= z
         # the syrinx's irregular vibration: a subharmonic (period doubling) under the cry
-        tone += 0.35 * np.sin(np.pi * ph) * np.sin(2 * np.pi * 3 * ph)
-        rasp = signal.sosfilt(butter("bandpass", (1500, 6000), sr, 1), rng.standard_normal(m))
-        tone += 0.9 * rasp
-        tone *= 1 + 0.3 * np.sin(2 * np.pi * rng.uniform(55, 85) * np.arange(m) / sr)  # the rasp's flutter
+        tone += 0.35 * sin_cycles(0.5 * ph) * (z * z * z).imag
+        off = int(rng.integers(0, self.rasp.size - m)) if m < self.rasp.size else 0
+        tone[:min(m, self.rasp.size)] += 0.9 * self.rasp[off:off + m]
+        tone *= 1 + 0.3 * sin_cycles(rng.uniform(55, 85) * np.arange(m) / sr)  # the rasp's flutter
         att = max(1, int(0.015 * sr))
         env = np.minimum(np.arange(m) / att, 1.0) * np.minimum((m - np.arange(m)) / (0.3 * m), 1.0) ** 1.5
         return tone * env
 
     def _call(self, rng: np.random.Generator, g: _Gull) -> np.ndarray:
-        sr = self.sr
+        sr = self.lsr
         kind = rng.choice(3, p=[0.45, 0.35, 0.2])
         notes: list[tuple[float, np.ndarray]] = []
         at = 0.0
@@ -119,7 +130,7 @@ class Seagulls(SoundModel):
         mono = signal.sosfilt(butter("lowpass", cut, sr, 1), mono)
         # every call carries the same energy before distance (a long call is no louder overall
         # than a mew): what varies between seeds is then only where the gulls are
-        mono *= np.sqrt(0.8 * sr / (np.dot(mono, mono) + 1e-12))
+        mono *= np.sqrt(0.8 * sr / (np.einsum("i,i->", mono, mono) + 1e-12))  # (not np.dot: BLAS threads)
         level = self.level * (1 - 0.7 * g.dist) * rng.uniform(0.75, 1.0)
         gl, gr = pan_pair(g.pan + rng.uniform(-0.1, 0.1))
         return np.vstack([mono * gl, mono * gr]) * level
@@ -128,12 +139,14 @@ class Seagulls(SoundModel):
         jit = rng.uniform(-_JITTER, _JITTER)
         gap = g.gap * (1.0 + jit - g.jit)
         g.jit = jit
-        return self.sr * gap
+        return self.lsr * gap
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        out = self.bus.begin(n)
+        n_l = low_len(n, self.fac)
+        low = self.bus.begin(n_l)
         for g, sched in zip(self.gulls, self.sched):
-            for start in sched.onsets(n, lambda g=g: self._gap(rng, g)):
+            for start in sched.onsets(n_l, lambda g=g: self._gap(rng, g)):
                 self.bus.add(start, self._call(rng, g))
+        out = self.up(low, n)
         out += self.air(rng, n, gain=self.g_air)
         return soft_limit(out)
