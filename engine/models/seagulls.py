@@ -28,6 +28,7 @@ class _Gull:
         self.dist = rng.random() ** 0.7
         self.gap = rng.uniform(4.0, 9.0)        # mean seconds between calls
         self.jit = 0.0
+        self.gain = 1.0
 
 
 class Seagulls(SoundModel):
@@ -61,7 +62,13 @@ class Seagulls(SoundModel):
         self.g_air = 0.003
         # bring the gulls' summed power (level^2 / gap: every call is as loud and about as long)
         # to a fixed figure per gull, so no seed's flock is louder for having its gulls nearer
-        power = sum((1 - 0.7 * g.dist) ** 2 / g.gap for g in self.gulls)
+        # and, as with the birds, a gull much louder than the rest (near and busy) is held back
+        # a little: one gull must not set the loudness of the flock (a loudness meter's gate
+        # hears the loud calls, not the mean)
+        mean = float(np.mean([(1 - 0.7 * g.dist) ** 2 / g.gap for g in self.gulls]))
+        for g in self.gulls:
+            g.gain = min(1.0, ((1 - 0.7 * g.dist) ** 2 / g.gap / mean) ** -0.25)
+        power = sum((g.gain * (1 - 0.7 * g.dist)) ** 2 / g.gap for g in self.gulls)
         self.level = 0.06 * np.sqrt(0.06 * count / power) / np.sqrt(count / 5.0)
 
     def _note(self, rng: np.random.Generator, g: _Gull, dur: float, rise: float, fall: float,
@@ -128,10 +135,13 @@ class Seagulls(SoundModel):
         # distance: quieter and duller
         cut = 9000 - 6500 * g.dist
         mono = signal.sosfilt(butter("lowpass", cut, sr, 1), mono)
-        # every call carries the same energy before distance (a long call is no louder overall
-        # than a mew): what varies between seeds is then only where the gulls are
-        mono *= np.sqrt(0.8 * sr / (np.einsum("i,i->", mono, mono) + 1e-12))  # (not np.dot: BLAS threads)
-        level = self.level * (1 - 0.7 * g.dist) * rng.uniform(0.75, 1.0)
+        # a call's energy grows as the square root of its length (a long call is louder overall
+        # than a mew, but each moment of it softer): between holding every call's power (a run
+        # of long calls then sets a half-minute's loudness) and every call's energy (a run of
+        # mews, as a loudness meter's gate hears them, does)
+        dur = length / sr
+        mono *= np.sqrt(0.8 * sr * np.sqrt(dur / 0.8) / (np.einsum("i,i->", mono, mono) + 1e-12))
+        level = self.level * g.gain * (1 - 0.7 * g.dist) * rng.uniform(0.75, 1.0)
         gl, gr = pan_pair(g.pan + rng.uniform(-0.1, 0.1))
         return np.vstack([mono * gl, mono * gr]) * level
 
