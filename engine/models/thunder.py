@@ -21,6 +21,9 @@ _RUMBLE_LOUD = 0.17  # gated, weighted RMS every rumble is brought to before its
 
 
 class Thunder(SoundModel):
+    roll_order = 4  # the roll's lowpass order: how fast its spectrum falls above the cut-off
+    clap_share = 0.0  # 0..1: how much of the roll is its claps rather than smooth rumble
+
     name = "thunder"
     category = "ambience"
     keywords = ("thunder", "thunderstorm", "thunderclap", "thunder clap", "thunder crack",
@@ -85,12 +88,12 @@ class Thunder(SoundModel):
         raw = rng.standard_normal((2, m))
         raw[1] = 0.6 * raw[0] + 0.8 * raw[1]
         cut = 110 + 600 * close ** 1.5
-        sos = np.vstack([butter("lowpass", cut, fs, 4), butter("highpass", 24, fs, 2)])
-        body = signal.sosfilt(sos, raw, axis=-1) * env
+        sos = np.vstack([butter("lowpass", cut, fs, self.roll_order), butter("highpass", 24, fs, 2)])
+        body = signal.sosfilt(sos, raw, axis=-1) * (env * (1.0 - 0.5 * self.clap_share))
         # the claps keep a little more of their edge (their streaks reach above the roll)
         claps = self._claps(rng, env, close)
         body += signal.sosfilt(np.vstack([butter("lowpass", 2.5 * cut, fs, 2), butter("highpass", 30, fs, 2)]),
-                               claps, axis=-1) * env
+                               claps, axis=-1) * (env * (1.0 + 2.0 * self.clap_share))
         if close > 0.3:
             # the first of the roll comes from the nearest stretch of the channel and is brighter;
             # the rest travels farther through air that soaks up the highs, so the upper band dies
@@ -100,7 +103,7 @@ class Thunder(SoundModel):
         # level each rumble by how loud it sounds (rolls, flutter and length vary a lot), not by
         # its peak, within limits so a lone spike is not blown up
         body *= np.clip(_RUMBLE_LOUD / (self._loudness(body) + 1e-12), 0.5 / (np.max(np.abs(body)) + 1e-12),
-                        1.1 / (np.max(np.abs(body)) + 1e-12))
+                        (1.1 + 1.4 * self.clap_share) / (np.max(np.abs(body)) + 1e-12))
         return body
 
     def _claps(self, rng: np.random.Generator, env: np.ndarray, close: float) -> np.ndarray:
