@@ -25,6 +25,7 @@ noise coloured like the surface (read from a pre-filtered table).
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -192,7 +193,11 @@ class ImpactRain(SoundModel):
         longest = max(tau for _, tau in s.modes)
         self.klen = int(min(0.4, 5 * longest + 0.03) * hsr)
         self.rate = s.rate * (0.08 + 0.92 * i) / _KERNELS  # per kernel
-        kern = impacts(rng, s, hsr, _KERNELS, self.klen, 99, np.full(_KERNELS, self.size), copies=5,
+        # the patter's prototypes belong to the surface, not to the take: drawn from a stream fixed
+        # by the surface (three noise bursts repeated thousands of times a second colour the whole
+        # patter with their spectral bumps; a seed must change the rain, not the roof)
+        own = np.random.default_rng([0x5EED, zlib.crc32(repr(s).encode()), int(self.size * 1000)])
+        kern = impacts(own, s, hsr, _KERNELS, self.klen, 99, np.full(_KERNELS, self.size), copies=5,
                        ring=0.5, ring_gain=0.35)
         kern /= np.sqrt(heard_energy(kern, hsr))[:, None]  # the same loudness whichever seed drew them
         # a patter drop's gain, so that the patter's RMS is ``level`` at intensity 1
