@@ -14,7 +14,8 @@ from scipy import signal
 
 from ._amb import ColoredNoise, SplineUpsampler, Sparse, Wander, factor_for, low_len, pan_pair, soft_limit
 from ._drops import bubble_damping, minnaert_hz
-from .base import EventBus, SoundModel, butter
+from .base import EventBus, ModelParams, SoundModel, butter
+from .water import Stream
 
 _JITTER = 0.35  # how far (in mean gaps) a lap strays from its slot
 
@@ -62,6 +63,11 @@ class Lake(SoundModel):
         self.ripple = ColoredNoise(sr, np.vstack([butter("bandpass", (180.0, 3000.0), sr, 1)]), fade=128)
         self.g_ripple = 0.0015 * (0.5 + 0.5 * i)
         self.level = 0.6 * (0.5 + 0.5 * i)
+        # between the laps the water never quite rests: it trickles and gurgles among the stones
+        # (a faint brook's bubbles, from its own random stream derived from this layer's)
+        self.trickle = Stream(sr, self.seed, int(rng.integers(1 << 30)) * 8 + 1,
+                              ModelParams(intensity=0.1, distance=self.params.distance, options={"size": "brook"}))
+        self.g_trickle = 0.5 if edge == "shore" else 0.2
 
     def _lap(self, rng: np.random.Generator, strength: float) -> np.ndarray:
         sr = self.esr
@@ -106,6 +112,7 @@ class Lake(SoundModel):
                 self.bus.add(start, self._lap(rng, (0.55 + 0.45 * swell[k]) * rng.uniform(0.7, 1.0)))
         out = self.up(low, n)
         out += self.ripple(rng, n, gain=self.g_ripple)
+        out += self.trickle.render_block(rng.spawn(1)[0], n) * self.g_trickle
         return soft_limit(out)
 
     def _gap(self, rng: np.random.Generator) -> float:
