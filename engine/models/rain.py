@@ -19,7 +19,7 @@ SURFACES = {
     # corrugated iron: a bright, clattering drumming; each drop rings the sheet's dense high
     # modes briefly (a wet, fixed sheet is well damped), the close ones with a metallic ping
     "tin": Surface(modes=((900, 0.02), (1500, 0.018), (2300, 0.015), (3300, 0.012), (4600, 0.01),
-                          (6200, 0.008)), detune=0.15, click_tau=1.5e-4, click=1.0, ring=0.3, splash=0.5,
+                          (6200, 0.008)), detune=0.3, click_tau=1.5e-4, click=1.0, ring=0.3, splash=0.5,
                    wash_band=(300, 11000), wash_db=-4.0, near_db=8.0, rate=1200, near=(5, 22)),
     # a window pane: soft dense patter, high ticks and a faint low knock of the pane
     "window": Surface(modes=((320, 0.02), (2400, 0.01), (3900, 0.008), (5600, 0.006), (7800, 0.005)),
