@@ -159,12 +159,21 @@ def _keyword_hits(phrase: str) -> list[tuple[int, str]]:
     hits: dict[str, tuple[int, int]] = {}
     for name, cls in REGISTRY.items():
         for kw in sorted(cls.keywords, key=len, reverse=True):
+            if "+" in kw:  # "rain+tent": every word (or its stem) somewhere in the phrase
+                parts = kw.lower().split("+")
+                if all(f" {w} " in low or f" {w}s " in low for w in parts):
+                    hits[name] = (low.find(f" {parts[0]}"), len(kw))
+                    break
+                continue
             idx = low.find(" " + kw.lower() + " ")
             if idx < 0 and not kw.endswith("s"):
                 idx = low.find(" " + kw.lower() + "s ")
             if idx >= 0:
                 hits[name] = (idx, len(kw))
                 break
+    for name in list(hits):  # "rain on a tent" is rain_tent, not rain as well
+        for general in getattr(REGISTRY[name], "supersedes", ()):
+            hits.pop(general, None)
     music = [name for name in hits if REGISTRY[name].category == "music"]
     if len(music) > 1:
         best = max(music, key=lambda name: (hits[name][1], -hits[name][0]))
