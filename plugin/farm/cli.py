@@ -48,6 +48,7 @@ def register(subparsers) -> None:
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--rate", help="frame rate of EDLs (default 24), or to override the reels' rate")
     f.add_argument("--quiet", action="store_true", help="no progress bar and no tables")
+    f.add_argument("--render-impl", default=None, help=argparse.SUPPRESS)  # tests / experiments
     f.set_defaults(func=cmd_farm_fill)
 
 
@@ -55,7 +56,7 @@ def _err(msg: str) -> None:
     print(f"scenefill farm: {msg}", file=sys.stderr)
 
 
-def make_ray_renderer(address: str | None, *, jobs: int | None, retries: int):
+def make_ray_renderer(address: str | None, *, jobs: int | None, retries: int, render_impl: str | None = None):
     """The RayRenderer for ``--ray`` / SCENEFILL_RAY / local; RuntimeError when Ray is missing."""
     from .cluster import env_address, normalize_address, require_ray
 
@@ -66,7 +67,8 @@ def make_ray_renderer(address: str | None, *, jobs: int | None, retries: int):
         raise RuntimeError(str(exc)) from None
     from .ray_renderer import RayRenderer
 
-    return RayRenderer(addr, num_cpus=jobs, retries=retries)
+    opts = {"render_impl": render_impl} if render_impl else {}
+    return RayRenderer(addr, num_cpus=jobs, retries=retries, **opts)
 
 
 def cmd_farm_fill(args) -> int:
@@ -102,7 +104,8 @@ def cmd_farm_fill(args) -> int:
         bar.update(done, outcome.status)
 
     try:
-        with make_ray_renderer(args.ray, jobs=args.jobs, retries=args.retries) as renderer:
+        with make_ray_renderer(args.ray, jobs=args.jobs, retries=args.retries,
+                               render_impl=args.render_impl) as renderer:
             report = farm_fill(args.reels, args.output_dir, settings=settings, renderer=renderer,
                                media_dir=args.media_dir, progress=progress)
     except (SceneFillError, RuntimeError) as exc:
