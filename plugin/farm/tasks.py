@@ -27,6 +27,37 @@ class EngineMismatch(RuntimeError):
     """The worker's SceneFill engine is not the driver's: its file would not match the name."""
 
 
+class RenderFailed(RuntimeError):
+    """An engine error, carried as its one line (the engine's own errors do not unpickle)."""
+
+
+def error_payload(exc: BaseException) -> dict:
+    """An engine error as plain data, to travel back from a worker or a replica."""
+    from scenefill.engine.errors import Cancelled, InvalidRequest
+
+    if isinstance(exc, InvalidRequest):
+        return {"kind": "invalid", "field": exc.field, "message": exc.message}
+    if isinstance(exc, Cancelled):
+        return {"kind": "cancelled", "message": str(exc)}
+    if isinstance(exc, OSError):
+        return {"kind": "oserror", "errno": exc.errno, "message": exc.strerror or str(exc),
+                "filename": exc.filename}
+    return {"kind": "error", "message": " ".join(str(exc).split()) or type(exc).__name__}
+
+
+def raise_payload(p: dict) -> None:
+    """Raise the error :func:`error_payload` described, as the engine would have."""
+    from scenefill.engine.errors import Cancelled, InvalidRequest
+
+    if p["kind"] == "invalid":
+        raise InvalidRequest(p["field"], p["message"])
+    if p["kind"] == "cancelled":
+        raise Cancelled(p["message"])
+    if p["kind"] == "oserror":
+        raise OSError(p["errno"], p["message"], p["filename"])
+    raise RenderFailed(p["message"])
+
+
 @dataclass
 class TaskResult:
     n_samples: int
@@ -63,6 +94,7 @@ def render_task(request: dict, dest: str, *, engine: str, probe: str | None = No
     file is byte-identical to an in-process render.
     """
     from scenefill import ENGINE_VERSION
+    from scenefill.engine.errors import SceneFillError
 
     node = platform.node()
     if ENGINE_VERSION != engine:
@@ -86,6 +118,8 @@ def render_task(request: dict, dest: str, *, engine: str, probe: str | None = No
             data = path.read_bytes()
         return TaskResult(result.n_samples, hashlib.sha256(data).hexdigest(),
                           time.perf_counter() - t0, node, data)
+    except SceneFillError as exc:
+        raise RenderFailed(" ".join(str(exc).split())) from None
     finally:
         if saved is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
