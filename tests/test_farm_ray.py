@@ -100,6 +100,7 @@ def test_a_killed_worker_is_retried_and_the_job_completes(tmp_path):
     assert {k: o.status for k, o in out.items()} == {"door": RENDERED, "hum": RENDERED}
     assert attempts(notes["door"]) == 2                   # killed once, retried once
     assert attempts(notes["hum"]) == 1                    # nothing duplicated
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["door.wav", "hum.wav"]   # nothing half-done left
     ref = render_to_file(jobs[0].request, tmp_path / "ref.wav")
     assert (tmp_path / "door.wav").read_bytes() == ref.path.read_bytes()
     assert out["door"].sha256 == ref.sha256
@@ -147,3 +148,15 @@ def test_conform_through_ray_matches_conform_in_process(tmp_path):
     assert [(c.change, c.note) for c in farm.changes] == [(c.change, c.note) for c in local.changes]
     assert {"regenerated", "extended"} <= {c.change for c in farm.changes}
     assert media_files(tmp_path / "farm_media") == media_files(tmp_path / "local_media")
+
+
+def test_the_sweep_removes_only_this_run_s_leftovers(tmp_path):
+    from scenefill.plugin.farm.ray_renderer import sweep
+
+    token = "0123abcd"
+    mine = [tmp_path / f".sf-ray-{token}-rain.wav", tmp_path / f"..sf-ray-{token}-rain.wav.x1y2.part"]
+    others = [tmp_path / ".sf-ray-ffff-rain.wav", tmp_path / "rain.wav", tmp_path / f"{token}.wav"]
+    for p in mine + others:
+        p.write_bytes(b"x")
+    assert sweep(tmp_path, token) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in others)

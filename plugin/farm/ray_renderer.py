@@ -7,6 +7,8 @@ even connect), the rest become one Ray task each, and every result is reported a
 lands. Ray retries a task whose worker died (``retries`` times) and one that raised
 ``OSError`` (a full or flaky disk); an engine error (a bad request) is not retried.
 Two jobs with the same destination (the same request in two reels) render once.
+A worker killed while writing leaves only files named with the run's token, which the
+driver removes when the run ends.
 
 Where the bytes go: before submitting, the driver writes a probe file with a random
 token into each media directory. A worker that reads that token back sees the same
@@ -46,6 +48,23 @@ def write_atomically(data: bytes, dest: Path) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def sweep(directory: Path, token: str) -> int:
+    """Remove what killed attempts of this run left in ``directory`` (names carrying ``token``:
+    staged renders and the engine's own ``.part`` files). Returns how many."""
+    n = 0
+    try:
+        names = [p for p in directory.iterdir() if p.name.startswith(".") and token in p.name]
+    except OSError:
+        return 0
+    for p in names:
+        try:
+            p.unlink()
+            n += 1
+        except OSError:
+            pass
+    return n
 
 
 def describe_task_error(exc: BaseException, retries: int) -> str:
@@ -125,8 +144,9 @@ class RayRenderer(Renderer):
                         yield twin, JobOutcome(twin.id, outcome.status, outcome.path, outcome.n_samples,
                                                outcome.sha256, outcome.error, outcome.seconds)
         finally:
-            for probe in probes.values():
+            for d, probe in probes.items():
                 probe.unlink(missing_ok=True)
+                sweep(d, token)
 
     def _collect(self, ray, ref, job: RenderJob) -> JobOutcome:
         try:

@@ -21,6 +21,7 @@ from pathlib import Path
 from scenefill.engine.request import RenderRequest
 
 DEFAULT_RENDER_IMPL = "scenefill.engine.api:render_to_file"
+STAGE_PREFIX = ".sf-ray-"     # + the run's token: a render not yet in place (see render_task)
 
 
 class EngineMismatch(RuntimeError):
@@ -110,7 +111,12 @@ def render_task(request: dict, dest: str, *, engine: str, probe: str | None = No
     try:
         t0 = time.perf_counter()
         if probe_matches(probe, token):
-            result = render(req, dest)
+            # render under a name carrying the run's token, then rename: whatever a killed
+            # attempt leaves behind carries the token, and the driver sweeps it after the run
+            final = Path(dest)
+            staged = final.with_name(f"{STAGE_PREFIX}{token}-{final.name}")
+            result = render(req, staged)
+            os.replace(staged, final)
             return TaskResult(result.n_samples, result.sha256, time.perf_counter() - t0, node)
         with tempfile.TemporaryDirectory(prefix="scenefill-ray-") as tmp:
             path = Path(tmp) / Path(dest).name
