@@ -119,3 +119,19 @@ def test_ray_without_the_farm_extra_says_how_to_install_it(tmp_path, capsys, mon
     code, _, err = run(["farm", "fill", str(src), "-o", str(tmp_path / "out")], capsys)
     assert code == 2 and "pip install 'scenefill[farm]'" in err
     assert not (tmp_path / "o.otio").exists() and not (tmp_path / "out").exists()
+
+
+def test_otio_conform_with_ray(tmp_path, capsys):
+    src = write_timeline(marker_timeline(REEL1), tmp_path / "cut1.otio")
+    filled = tmp_path / "cut1.filled.otio"
+    assert run(["otio", "fill", str(src), "-o", str(filled), "--quiet"], capsys)[0] == 0
+    import opentimelineio as otio
+
+    tl = otio.adapters.read_from_file(str(filled))
+    tl.tracks[0][1].markers[0].comment = "strong wind in pine trees"
+    recut = tmp_path / "cut2.otio"
+    otio.adapters.write_to_file(tl, str(recut))
+    code, out, err = run(["otio", "conform", str(recut), "-o", str(tmp_path / "cut2.conformed.otio"),
+                          "--ray"], capsys)
+    assert code == 0, err
+    assert "1 regenerated" in out and "1 render(s), 0 cached" in out

@@ -7,6 +7,7 @@ is reported by its marker while the rest is delivered; a re-run renders nothing.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import opentimelineio as otio
@@ -160,3 +161,17 @@ def test_the_sweep_removes_only_this_run_s_leftovers(tmp_path):
         p.write_bytes(b"x")
     assert sweep(tmp_path, token) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in others)
+
+
+def test_a_worker_with_another_engine_refuses_and_a_stream_carries_the_engine_s_file(tmp_path):
+    from scenefill.plugin.farm.tasks import EngineMismatch, render_task
+
+    req = RenderRequest(note="light rain", n_samples=4800)
+    with pytest.raises(EngineMismatch, match="install the same scenefill on every node"):
+        render_task(req.to_dict(), str(tmp_path / "x.wav"), engine="scenefill-engine/0.0.1")
+    from scenefill import ENGINE_VERSION
+
+    res = render_task(req.to_dict(), str(tmp_path / "x.wav"), engine=ENGINE_VERSION,   # no probe: stream
+                      source_date_epoch=os.environ["SOURCE_DATE_EPOCH"])
+    assert not (tmp_path / "x.wav").exists()
+    assert res.data == render_to_file(req, tmp_path / "ref.wav").path.read_bytes()

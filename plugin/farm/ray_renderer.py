@@ -119,8 +119,8 @@ class RayRenderer(Renderer):
             num_cpus=1, num_gpus=self.task_gpus, max_retries=self.retries,
             retry_exceptions=[OSError], name="scenefill-render")
         sde = os.environ.get("SOURCE_DATE_EPOCH")
+        pending: dict = {}
         try:
-            pending: dict = {}
             twins: dict[Path, list[RenderJob]] = {}
             for job in jobs:
                 if job.dest in twins:
@@ -144,6 +144,11 @@ class RayRenderer(Renderer):
                         yield twin, JobOutcome(twin.id, outcome.status, outcome.path, outcome.n_samples,
                                                outcome.sha256, outcome.error, outcome.seconds)
         finally:
+            for ref in pending:          # interrupted (^C, the caller stopped): stop what is left
+                try:
+                    ray.cancel(ref)
+                except Exception:  # noqa: BLE001 - already finished, or the cluster is gone
+                    pass
             for d, probe in probes.items():
                 probe.unlink(missing_ok=True)
                 sweep(d, token)
