@@ -61,10 +61,14 @@ def test_daemon_with_ray_forwards_renders_to_the_deployment(deployment, tmp_path
     ray, _ = deployment
     gcs = ray.get_runtime_context().gcs_address
     req = RenderRequest(note="daemon via serve: harbour gulls", n_samples=48000, seed=9)
-    with DaemonProcess(tmp_path / "out", "--ray", gcs, workers=1) as daemon:
+    daemon = DaemonProcess(tmp_path / "out", "--ray", gcs, workers=1)
+    try:
+        daemon.start(timeout=240)            # it joins the cluster before it listens: slow on a busy box
         daemon.wait_workers(timeout=240)
         with SceneFillClient(daemon.address) as client:
             result = client.render(req, timeout=300)
+    finally:
+        daemon.close()
     ref = render_to_file(req, tmp_path / "ref.wav")
     assert result.path.read_bytes() == ref.path.read_bytes()
     assert attempts(req.note) == 1                   # rendered by the Serve replica, not the daemon
