@@ -78,10 +78,10 @@ def describe_task_error(exc: BaseException, retries: int) -> str:
         if cause is not None and not isinstance(cause, rx.RayError):
             return _describe_error(cause)
         return _describe_error(exc).split(" Traceback", 1)[0][:300]
-    if isinstance(exc, (rx.WorkerCrashedError, rx.NodeDiedError, rx.OutOfMemoryError)):
-        kind = {rx.WorkerCrashedError: "the worker died", rx.NodeDiedError: "its node died",
-                rx.OutOfMemoryError: "the worker ran out of memory"}[type(exc)]
-        return f"{kind} on each of {retries + 1} tries"
+    for kind, what in ((rx.OutOfMemoryError, "the worker ran out of memory"),
+                       (rx.NodeDiedError, "its node died"), (rx.WorkerCrashedError, "the worker died")):
+        if isinstance(exc, kind):
+            return f"{what} on each of {retries + 1} tries"
     return _describe_error(exc)[:300]
 
 
