@@ -89,7 +89,7 @@ def main(argv=None) -> int:
 
     # 1. Ray itself
     t0 = time.perf_counter()
-    ray.init(num_cpus=c, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    ray.init(address="local", num_cpus=c, include_dashboard=False, log_to_driver=False, configure_logging=False)
     fig["ray_start_s"] = round(time.perf_counter() - t0, 2)
 
     @ray.remote(num_cpus=1)

@@ -271,16 +271,17 @@ def make_renderer(server: str | None = None, *, placeholder: bool = False,
         return PlaceholderRenderer()
     if server and ray is not None:
         raise RuntimeError("give --server or --ray, not both")
+    field = "--ray"
     if ray is None and not server and not os.environ.get("SCENEFILL_SERVER"):
-        from scenefill.plugin.farm.cluster import env_address
+        from scenefill.plugin.farm.cluster import ENV, env_address
 
-        ray = env_address()
+        ray, field = env_address(), ENV
     if ray is not None:
         from scenefill.plugin.farm.cluster import normalize_address, require_ray
 
         require_ray()
         try:
-            address = normalize_address(ray)
+            address = normalize_address(ray, field)
         except ValueError as exc:
             raise RuntimeError(str(exc)) from None
         from scenefill.plugin.farm.ray_renderer import RayRenderer

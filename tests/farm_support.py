@@ -17,14 +17,15 @@ R = 24.0
 
 
 def start_local_ray(attempts: Path):
-    """A 2-CPU Ray with a small object store; its workers can import ``farm_impl``.
+    """A new private 2-CPU Ray (whatever else runs on the machine) with a small object store;
+    its workers can import ``farm_impl``.
 
     Generous timeouts: the test machine may be a loaded 2-core box.
     """
     ray = pytest.importorskip("ray", reason="the farm extra is not installed (pip install 'scenefill[farm]')")
     os.environ["SCENEFILL_TEST_ATTEMPTS"] = str(attempts)
     path = os.pathsep.join(p for p in (str(TESTS), os.environ.get("PYTHONPATH", "")) if p)
-    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=100 * 1024 * 1024,
+    ray.init(address="local", num_cpus=2, include_dashboard=False, object_store_memory=100 * 1024 * 1024,
              log_to_driver=False, configure_logging=False,
              runtime_env={"env_vars": {"PYTHONPATH": path, "SCENEFILL_TEST_ATTEMPTS": str(attempts)}})
     return ray

@@ -100,11 +100,14 @@ def test_otio_fill_with_ray_flag_and_with_the_variable(tmp_path, capsys, monkeyp
     assert code == 0 and "2 cached" in out and "[ray]" in out
 
 
-def test_bad_ray_options_are_one_line_errors(tmp_path, capsys):
+def test_bad_ray_options_are_one_line_errors(tmp_path, capsys, monkeypatch):
     src = write_timeline(marker_timeline(REEL1), tmp_path / "reel.otio")
     out = str(tmp_path / "o.otio")
     code, _, err = run(["otio", "fill", str(src), "-o", out, "--ray=reel.otio"], capsys)
     assert code == 2 and "is not a Ray address" in err
+    monkeypatch.setenv("SCENEFILL_RAY", "farm head")
+    code, _, err = run(["otio", "fill", str(src), "-o", out], capsys)
+    assert code == 2 and "SCENEFILL_RAY: 'farm head' is not a Ray address" in err
     code, _, err = run(["otio", "fill", str(src), "-o", out, "--ray", "--server", "localhost:1"], capsys)
     assert code == 2 and "give --server or --ray, not both" in err
     assert not (tmp_path / "o.otio").exists()

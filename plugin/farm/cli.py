@@ -58,11 +58,12 @@ def _err(msg: str) -> None:
 
 def make_ray_renderer(address: str | None, *, jobs: int | None, retries: int, render_impl: str | None = None):
     """The RayRenderer for ``--ray`` / SCENEFILL_RAY / local; RuntimeError when Ray is missing."""
-    from .cluster import env_address, normalize_address, require_ray
+    from .cluster import ENV, env_address, normalize_address, require_ray
 
     require_ray()
     try:
-        addr = normalize_address(address if address is not None else env_address())
+        addr = normalize_address(address if address is not None else env_address(),
+                                 "--ray" if address is not None else ENV)
     except ValueError as exc:
         raise RuntimeError(str(exc)) from None
     from .ray_renderer import RayRenderer

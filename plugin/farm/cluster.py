@@ -2,7 +2,8 @@
 
 ``ADDRESS`` forms: ``ray://host:10001`` (Ray Client, from a workstation outside the
 cluster), ``auto`` (a node of a running cluster), ``host:6379`` (a head node's GCS),
-``local`` or nothing (a private Ray started on this machine for the job and stopped after).
+``local`` or nothing (a private Ray started on this machine for the job and stopped after,
+even when another Ray runs here: use ``auto`` for that one).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def require_ray() -> None:
         raise RuntimeError(f"--ray needs Ray, which is not installed: {INSTALL_HINT}")
 
 
-def normalize_address(address: str | None) -> str:
+def normalize_address(address: str | None, field: str = "--ray") -> str:
     """``None``/``""``/``local`` -> ``local``; ``auto``, ``ray://...`` and ``host:port`` as given.
 
     Anything else is refused with a hint: ``--ray`` takes an optional value, so a timeline
@@ -35,8 +36,9 @@ def normalize_address(address: str | None) -> str:
         return LOCAL
     if text == "auto" or text.startswith("ray://") or _HOST_PORT.match(text):
         return text
-    raise ValueError(f"--ray: {text!r} is not a Ray address; use ray://HOST:10001, auto, HOST:PORT "
-                     "or local (write --ray=ADDRESS, or put --ray after the timeline)")
+    hint = " (write --ray=ADDRESS, or put --ray after the timeline)" if field == "--ray" else ""
+    raise ValueError(f"{field}: {text!r} is not a Ray address; use ray://HOST:10001, auto, HOST:PORT "
+                     f"or local{hint}")
 
 
 def env_address() -> str | None:
@@ -71,7 +73,9 @@ class Connection:
         ray_log.setLevel(logging.ERROR)     # its start-up notices are not the user's business
         try:
             if self.address == LOCAL:
-                ray.init(num_cpus=self.num_cpus, object_store_memory=self.object_store_memory, **kwargs)
+                # address="local": always a private Ray, never a stray one this machine runs
+                ray.init(address="local", num_cpus=self.num_cpus,
+                         object_store_memory=self.object_store_memory, **kwargs)
             elif self.address.startswith("ray://"):
                 ray.init(address=self.address)
             else:
