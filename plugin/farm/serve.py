@@ -146,8 +146,11 @@ def render_via_serve(request, path, *, progress=None, cancel=None, max_seconds=N
 
     from .ray_renderer import write_atomically
 
-    request.validate(max_seconds) if max_seconds else request.validate()
-    if cancel and cancel():
+    if max_seconds:
+        request.validate(max_seconds)
+    else:
+        request.validate()
+    if cancel and cancel():          # checked once: a render on a replica runs to its end
         raise Cancelled("cancelled before it started")
     path = Path(path)
     reply = _connected_handle().remote({
