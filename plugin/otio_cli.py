@@ -97,6 +97,9 @@ def _output_modes(p) -> None:
 def _common(p) -> None:
     p.add_argument("--rate", help="frame rate of an EDL (default 24), or to override the timeline's rate")
     p.add_argument("--server", help="render on a running SceneFill daemon (also SCENEFILL_SERVER)")
+    p.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
+                   help="render as Ray tasks: ray://HOST:10001, auto (inside a cluster), or a local Ray "
+                        "when no ADDRESS is given (also SCENEFILL_RAY; needs scenefill[farm])")
     p.add_argument("--jobs", type=int, default=None, help="in-process render workers (default: one per core)")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
 
@@ -212,7 +215,8 @@ def _refuse_own_inputs(args, inputs: dict) -> bool:
 def _renderer(args):
     from .renderer import make_renderer
 
-    return make_renderer(args.server, placeholder=getattr(args, "placeholder", False), workers=args.jobs)
+    return make_renderer(args.server, placeholder=getattr(args, "placeholder", False), workers=args.jobs,
+                         ray=getattr(args, "ray", None))
 
 
 def cmd_fill(args) -> int:

@@ -299,15 +299,28 @@ def no_notes_message(path, ex: Extraction) -> str:
             f"notes come from marker comments/names, clip metadata.scenefill.note or --notes{tail})")
 
 
-def fill(timeline_path: str | os.PathLike, out: str | os.PathLike | None, *, settings: FillSettings,
-         renderer: Renderer, media_dir: str | os.PathLike | None = None,
-         notes_file: str | os.PathLike | None = None, bundle: bool = False,
-         progress: ProgressFn | None = None, sidecar: bool = False, in_place: bool = False) -> FillReport:
-    """Run ``otio fill``. Raises OtioInputError for bad input (before anything is written).
+@dataclass
+class PreparedFill:
+    """A fill read, planned and checked, waiting for its renders (see :func:`prepare_fill`)."""
 
-    ``sidecar``: OUT holds only the SceneFill track(s). ``in_place``: OUT is the input
-    itself (``out`` None or the same file), backed up first.
-    """
+    timeline_path: str
+    timeline: otio.schema.Timeline
+    plan: WritePlan
+    rate: TimelineRate
+    settings: FillSettings
+    media_dir: Path
+    planned: list[Planned]
+    skipped: list[Skipped]
+    replaced: int
+    t0: float
+
+
+def prepare_fill(timeline_path: str | os.PathLike, out: str | os.PathLike | None, *, settings: FillSettings,
+                 media_dir: str | os.PathLike | None = None, notes_file: str | os.PathLike | None = None,
+                 bundle: bool = False, sidecar: bool = False, in_place: bool = False) -> PreparedFill:
+    """Everything of ``otio fill`` before the renders: read, extract, plan, check the writer and
+    make the media directory. Raises OtioInputError for bad input (nothing written). Split
+    from :func:`fill` so ``scenefill farm`` can render many timelines as one job."""
     t0 = time.perf_counter()
     plan: WritePlan = check_output(out, bundle=bundle, source=timeline_path, sidecar=sidecar,
                                    in_place=in_place)
@@ -333,18 +346,37 @@ def fill(timeline_path: str | os.PathLike, out: str | os.PathLike | None, *, set
         mdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OtioInputError(f"--media-dir {mdir}: {exc.strerror or exc}") from None
-    render_planned(planned, renderer, progress)
+    return PreparedFill(str(timeline_path), tl, plan, rate, settings, mdir, planned, skipped, replaced, t0)
 
-    replace_generated(tl, build_tracks(planned, rate, settings))
+
+def finish_fill(prep: PreparedFill, renderer_name: str) -> FillReport:
+    """Place what rendered and write OUT (left alone when every render failed)."""
+    tl, plan, rate, planned = prep.timeline, prep.plan, prep.rate, prep.planned
+    replace_generated(tl, build_tracks(planned, rate, prep.settings))
     if all(p.status == FAILED for p in planned):
         written = []                     # nothing to place: leave OUT alone
     else:
         written = write_output(tl, plan, rate)
-    return FillReport(str(timeline_path), plan.out, rate, planned, skipped, list(plan.warnings),
-                      written, replaced, time.perf_counter() - t0, renderer.name,
+    return FillReport(prep.timeline_path, plan.out, rate, planned, prep.skipped, list(plan.warnings),
+                      written, prep.replaced, time.perf_counter() - prep.t0, renderer_name,
                       summary=plan.summary, backup=plan.backup)
 
 
-__all__ = ["FillSettings", "Planned", "FillReport", "fill", "plan_items", "build_tracks", "derive_seed",
+def fill(timeline_path: str | os.PathLike, out: str | os.PathLike | None, *, settings: FillSettings,
+         renderer: Renderer, media_dir: str | os.PathLike | None = None,
+         notes_file: str | os.PathLike | None = None, bundle: bool = False,
+         progress: ProgressFn | None = None, sidecar: bool = False, in_place: bool = False) -> FillReport:
+    """Run ``otio fill``. Raises OtioInputError for bad input (before anything is written).
+
+    ``sidecar``: OUT holds only the SceneFill track(s). ``in_place``: OUT is the input
+    itself (``out`` None or the same file), backed up first.
+    """
+    prep = prepare_fill(timeline_path, out, settings=settings, media_dir=media_dir, notes_file=notes_file,
+                        bundle=bundle, sidecar=sidecar, in_place=in_place)
+    render_planned(prep.planned, renderer, progress)
+    return finish_fill(prep, renderer.name)
+
+
+__all__ = ["FillSettings", "Planned", "FillReport", "fill", "PreparedFill", "prepare_fill", "finish_fill", "plan_items", "build_tracks", "derive_seed",
            "make_request", "media_name", "request_key", "render_planned", "replace_generated",
            "stamp_sources", "default_media_dir", "lane_name", "CACHED"]

@@ -264,10 +264,29 @@ class PlaceholderRenderer(Renderer):
 
 
 def make_renderer(server: str | None = None, *, placeholder: bool = False,
-                  workers: int | None = None, token: str | None = None) -> Renderer:
-    """The renderer the options ask for: placeholder, daemon (--server / SCENEFILL_SERVER) or in-process."""
+                  workers: int | None = None, token: str | None = None, ray: str | None = None) -> Renderer:
+    """The renderer the options ask for: placeholder, daemon (--server / SCENEFILL_SERVER), a Ray
+    cluster (--ray / SCENEFILL_RAY; ``ray=""`` is a local Ray) or in-process. Flags beat variables."""
     if placeholder:
         return PlaceholderRenderer()
+    if server and ray is not None:
+        raise RuntimeError("give --server or --ray, not both")
+    field = "--ray"
+    if ray is None and not server and not os.environ.get("SCENEFILL_SERVER"):
+        from scenefill.plugin.farm.cluster import ENV, env_address
+
+        ray, field = env_address(), ENV
+    if ray is not None:
+        from scenefill.plugin.farm.cluster import normalize_address, require_ray
+
+        require_ray()
+        try:
+            address = normalize_address(ray, field)
+        except ValueError as exc:
+            raise RuntimeError(str(exc)) from None
+        from scenefill.plugin.farm.ray_renderer import RayRenderer
+
+        return RayRenderer(address, num_cpus=workers)
     server = server or os.environ.get("SCENEFILL_SERVER") or None
     if server:
         return DaemonRenderer(server, token=token or os.environ.get("SCENEFILL_TOKEN") or None)

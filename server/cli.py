@@ -67,6 +67,9 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="seconds a render worker may go silent (stopped, frozen) before the watchdog kills it "
                         "and fails its job (default 60)")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    p.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
+                   help="render on a Ray Serve deployment (one replica per GPU, batched): ray://HOST:10001, "
+                        "auto, or a local Ray when no ADDRESS is given (needs scenefill[farm])")
     p.add_argument("--render-impl", default=None, help=argparse.SUPPRESS)  # tests / experiments
     p.set_defaults(func=run)
     return p
@@ -110,8 +113,19 @@ def run(args: argparse.Namespace) -> int:
     from .cache import CacheLocked
     from .service import ConfigError, serve
 
+    farm = None
     try:
         config = config_from_args(args)
+        if getattr(args, "ray", None) is not None:
+            from scenefill.plugin.farm.cluster import require_ray
+
+            try:
+                require_ray()
+                from scenefill.plugin.farm.serve import attach_daemon
+
+                farm, config.render_impl = attach_daemon(args.ray)
+            except RuntimeError as exc:
+                raise ConfigError(str(exc)) from None
         return serve(config)
     except (ConfigError, CacheLocked) as exc:
         print(f"scenefill serve: {exc}", file=sys.stderr)
@@ -122,6 +136,9 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"scenefill serve: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return 1
+    finally:
+        if farm is not None:
+            farm.close()
 
 
 def main(argv: list[str] | None = None) -> int:

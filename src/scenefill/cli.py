@@ -264,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench)
 
     for module in ("scenefill.server.cli", "scenefill.plugin.otio_cli", "scenefill.engine.evaluation.cli",
-                   "scenefill.plugin.resolve.cli"):
+                   "scenefill.plugin.resolve.cli", "scenefill.plugin.farm.cli"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ImportError as exc:
