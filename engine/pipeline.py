@@ -50,6 +50,7 @@ class RenderPlan:
     layer_gains: list[float]
     speech_gain: float
     master_gain: float
+    backend_info: dict | None = None  # a neural backend's provenance (model, weights, steps)
 
 
 def _make_models(scene: SceneSpec, request: RenderRequest) -> list:
@@ -71,10 +72,18 @@ def _check(cancel: Callable[[], bool] | None) -> None:
         raise Cancelled("render cancelled")
 
 
-def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None) -> RenderPlan:
-    """Parse, match, synthesize dialogue and set every gain from the spec."""
+def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None,
+                runner=None) -> RenderPlan:
+    """Parse, match, synthesize dialogue and set every gain from the spec.
+
+    A neural backend's plan comes from :mod:`.backends.plan` (``runner``: who renders its
+    windows; the daemon's batching queue, or the backend itself when None).
+    """
     if request.backend != "procedural":
-        raise InvalidRequest("backend", f"unknown backend {request.backend!r}; available: procedural")
+        from .backends.plan import check_backend_request, plan_neural
+
+        check_backend_request(request)
+        return plan_neural(request, cancel, runner)
     scene = build_scene(parse_caption(request.note))
     sr, channels = request.sample_rate, request.channels
     lead = request.handle_samples + (_loop_samples(request) if request.loop else 0)
@@ -196,15 +205,19 @@ def check_output_path(path: Path) -> Path:
     return directory
 
 
-def render_file(request: RenderRequest, path: Path, *, progress=None, cancel=None):
+def render_file(request: RenderRequest, path: Path, *, progress=None, cancel=None, runner=None):
     """Stream a render into ``path`` atomically and return its RenderResult."""
     from .api import RenderResult
     from .provenance import build_provenance
 
     path = Path(path)
     directory = check_output_path(path)
-    plan = plan_render(request, cancel)
+    plan = plan_render(request, cancel, runner)
     provenance = build_provenance(request, plan.scene)
+    if plan.backend_info:
+        provenance["model"] = plan.backend_info
+        if not plan.lines:
+            provenance["voice"] = ""
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
     tmp = Path(tmp_name)
     try:

@@ -1,0 +1,183 @@
+"""A render plan for a neural backend: views -> stems -> the same mixer, limiter and stream.
+
+The engine's streaming tail (mixer, true-peak limiter, fades, loop, handles,
+file writing) is shared with the procedural backend; only the sources differ.
+Gains are set from the first window alone (the model always renders it whole),
+so a 10 s and a 2 h render of the same note get the same gains and a longer
+render starts with the samples of a shorter one.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..caption import Caption, parse_caption
+from ..errors import InvalidRequest
+from ..loudness import db_to_gain, integrated_loudness
+from ..models import BLOCK
+from ..request import RenderRequest
+from ..scene import LEVEL_BED_UNDER_SPEECH, LEVEL_MUSIC_UNDER_SPEECH, LEVEL_SPEECH, LayerSpec, build_scene
+from . import View, load_backend
+from .base import Backend, WindowRunner
+from .weights import ENV_VAR, parse_model_dirs
+
+#: a view's level (LU from the target) without and with dialogue over it
+VIEW_LEVELS = {"ambience": (0.0, LEVEL_BED_UNDER_SPEECH), "sfx": (-3.0, LEVEL_BED_UNDER_SPEECH + 2.0),
+               "music": (-6.0, LEVEL_MUSIC_UNDER_SPEECH), "scene": (0.0, 0.0)}
+
+_configured: dict[str, Path] = {}
+_device: str | None = None
+_config_lock = threading.Lock()
+
+
+def configure(model_dirs: dict[str, Path] | None = None, device: str | None = None) -> None:
+    """Set this process's model directories (CLI --model-dir, serve --model-dir) and device."""
+    global _device
+    with _config_lock:
+        if model_dirs is not None:
+            _configured.clear()
+            _configured.update(model_dirs)
+        if device is not None:
+            _device = device
+
+
+def model_dirs() -> dict[str, Path]:
+    """Configured directories over ``SCENEFILL_MODEL_DIRS``."""
+    dirs = parse_model_dirs(env=os.environ.get(ENV_VAR, ""))
+    dirs.update(_configured)
+    return dirs
+
+
+def stable_audio_views(caption: Caption) -> list[View]:
+    """What Stable Audio renders of a caption: the bed, the effects, the music -- not the words."""
+    bed = "; ".join(p for p in (" ".join(caption.caption.split()), caption.env) if p)
+    views = []
+    if bed:
+        views.append(View("ambience", bed))
+    if caption.sfx:
+        views.append(View("sfx", ", ".join(caption.sfx)))
+    if caption.music:
+        views.append(View("music", caption.music))
+    if not views:  # only speech: a quiet room under it
+        views.append(View("ambience", "quiet room tone"))
+    return views
+
+
+class StemSource:
+    """A rendered stem served block by block, like a procedural sound model."""
+
+    def __init__(self, stem: np.ndarray) -> None:
+        self.stem = stem if stem.shape[0] == 2 else np.repeat(stem[:1], 2, axis=0)
+        self.pos = 0
+
+    def next_block(self, n: int) -> np.ndarray:
+        out = self.stem[:, self.pos:self.pos + n]
+        self.pos += n
+        if out.shape[1] < n:
+            out = np.pad(out, ((0, 0), (0, n - out.shape[1])))
+        return out
+
+
+class DirectMixer:
+    """The model's own mix, gained: Dasheng already places its sources in one space."""
+
+    def __init__(self, gains: list[float]) -> None:
+        self.gains = gains
+
+    def process(self, layer_blocks, speech, n):
+        out = np.zeros((2, n))
+        for gain, block in zip(self.gains, layer_blocks):
+            out += block * gain
+        return out
+
+
+def _stem_length(request: RenderRequest, backend: Backend, lead: int) -> int:
+    """Output samples the stream may pull: range, handles, loop pre-roll, limiter delay, a block.
+
+    Never less than one whole window, which the model renders anyway and the gains are measured on.
+    """
+    from ..limiter import TruePeakLimiter
+    from ..pipeline import TRUE_PEAK_CEILING
+
+    latency = TruePeakLimiter(request.sample_rate, request.channels, TRUE_PEAK_CEILING).latency
+    window = math.ceil(backend.max_window_s * request.sample_rate)
+    return max(window, lead + request.total_samples + latency + 2 * BLOCK)
+
+
+def _level(stem: np.ndarray, backend: Backend, sr: int) -> float:
+    """Loudness of the part of the stem that only the first window makes."""
+    first = max(int(0.5 * sr), int(backend.grid.hop * sr / backend.sample_rate))
+    part = stem[:, :first]
+    if part.shape[0] == 1:
+        part = np.repeat(part, 2, axis=0)
+    return integrated_loudness(part, sr)
+
+
+def plan_neural(request: RenderRequest, cancel: Callable[[], bool] | None = None,
+                runner: WindowRunner | None = None):
+    """The RenderPlan for a stable-audio or dasheng request (see :func:`..pipeline.plan_render`)."""
+    from ..mixer import SceneMixer
+    from ..pipeline import RenderPlan, _loop_samples
+    from ..speech import SpeechStem, place_lines
+    from .dasheng import scene_view
+
+    caption = parse_caption(request.note)
+    scene = build_scene(caption)
+    directory = model_dirs().get(request.backend)
+    backend = load_backend(request.backend, directory, _device)
+    sr = request.sample_rate
+    lead = request.handle_samples + (_loop_samples(request) if request.loop else 0)
+    lines = [] if backend.speech_from_model else place_lines(scene.speech, scene.speech_style, request.voice,
+                                                             sr, offset_samples=lead)
+    views = [scene_view(caption)] if backend.speech_from_model else stable_audio_views(caption)
+    n_out = _stem_length(request, backend, lead)
+    layers, sources, gains = [], [], []
+    mix_power = 0.0
+    for view in views:
+        stem = backend.render(view, n_out, request.seed, sample_rate=sr, runner=runner, cancel=cancel)
+        level = _level(stem, backend, sr)
+        wanted = request.loudness + VIEW_LEVELS[view.kind][1 if lines else 0]
+        gain = db_to_gain(wanted - level) if math.isfinite(level) else 1.0
+        layer = LayerSpec(model=f"{backend.name}:{view.kind}", category="ambience" if view.kind == "scene"
+                          else view.kind, phrase=view.prompt, via="neural", distance=0.0)
+        layers.append(layer)
+        sources.append(StemSource(stem))
+        gains.append(gain)
+        if math.isfinite(level):
+            mix_power += 10 ** (wanted / 10)
+    speech_gain, master = 1.0, 1.0
+    if lines:
+        voice = np.concatenate([line.audio for line in lines])[None]
+        level = integrated_loudness(np.repeat(voice, request.channels, axis=0), sr)
+        if math.isfinite(level):
+            speech_gain = db_to_gain(request.loudness + LEVEL_SPEECH - level)
+    if backend.speech_from_model:
+        mixer = DirectMixer(gains)
+    else:
+        mixer = SceneMixer(layers, scene.room, sr, gains, speech_gain)
+        factors = SceneMixer.power_factors(layers, scene.room)
+        mix_power = sum(10 ** ((request.loudness + VIEW_LEVELS[v.kind][1 if lines else 0]) / 10) * f
+                        for v, f in zip(views, factors))
+    if not lines and mix_power > 0:
+        master = db_to_gain(request.loudness - 10 * math.log10(mix_power))
+    scene.layers = layers
+    info = backend.provenance()
+    info["views"] = [{"kind": v.kind, "prompt": v.prompt, **({"continuation": v.continuation}
+                                                              if v.continuation else {})} for v in views]
+    return RenderPlan(request, scene, sources, mixer, SpeechStem(lines), lines, gains, speech_gain, master,
+                      backend_info=info)
+
+
+def check_backend_request(request: RenderRequest) -> None:
+    """Refuse an unknown backend up front (before any work), naming the choices."""
+    from . import check_name
+
+    check_name(request.backend)
+    if request.backend != "procedural" and request.channels not in (1, 2):
+        raise InvalidRequest("channels", "neural backends render mono or stereo")

@@ -1,0 +1,116 @@
+"""Stable Audio Open through diffusers' StableAudioPipeline, from a directory the user downloaded.
+
+44.1 kHz stereo; one window holds at most 47.55 s and always costs a whole
+window. Ambience, effects and music views; dialogue stays with Piper, mixed in
+the shared room by the engine as the procedural backend does.
+
+Each window is generated with fixed timing conditioning (start 0, end = the
+whole window) from latents drawn on the CPU from its own seed, and the
+scheduler's SDE noise is seeded per item, so a window is the same whether it
+is rendered alone or batched with other requests' windows.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .base import Backend, BackendUnavailable, WindowJob
+from .device import GIB, batch_capacity, check_vram, pick_device, pick_dtype, seeded_generator
+from .weights import require_files, weight_hashes
+
+log = logging.getLogger("scenefill.backends")
+
+NAME = "stable-audio"
+VIEWS = ("ambience", "sfx", "music")
+DEFAULT_STEPS = 100
+DEFAULT_GUIDANCE = 7.0
+#: measured with the real configuration in bf16/fp16 on an H200 (reference/neural.md):
+#: 5.4 GB peak at batch 1, 47 GB at batch 16 -> weights+workspace and per-window activations
+WEIGHTS_BYTES = 2.7 * GIB
+PER_WINDOW_BYTES = 2.8 * GIB
+MAX_BATCH = 16
+PARTS = ("transformer", "vae", "text_encoder", "tokenizer", "projection_model", "scheduler")
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.strip().isdigit() and int(value) > 0 else default
+
+
+class StableAudioBackend(Backend):
+    name = NAME
+    views = VIEWS
+    speech_from_model = False
+
+    def __init__(self, model_dir: Path | str | None, device: str | None = None, *,
+                 steps: int | None = None, guidance: float = DEFAULT_GUIDANCE) -> None:
+        directory = require_files(NAME, Path(model_dir) if model_dir else None, ("model_index.json",))
+        missing = [p for p in PARTS if not (directory / p).is_dir()]
+        if missing:
+            from .weights import fetch_hint
+            from ..errors import InvalidRequest
+
+            raise InvalidRequest("model_dir", f"{NAME}: {directory} is incomplete (missing "
+                                 + ", ".join(missing) + "); " + fetch_hint(NAME, directory))
+        import torch
+        from diffusers import StableAudioPipeline
+
+        self.model_dir = directory
+        self.device = pick_device(device)
+        self.dtype = pick_dtype(self.device)
+        free = check_vram(NAME, self.device, WEIGHTS_BYTES + PER_WINDOW_BYTES)
+        self.max_batch = batch_capacity(free, WEIGHTS_BYTES, PER_WINDOW_BYTES,
+                                        _env_int("SCENEFILL_MAX_BATCH", MAX_BATCH))
+        if self.device == "cpu":
+            log.warning("%s runs on the CPU: expect minutes per window at full size", NAME)
+        try:
+            pipe = StableAudioPipeline.from_pretrained(str(directory), torch_dtype=self.dtype,
+                                                       local_files_only=True)
+        except (OSError, ValueError, EnvironmentError) as exc:
+            raise BackendUnavailable(NAME, f"cannot load the model in {directory}: {exc}") from None
+        pipe = pipe.to(self.device)
+        pipe.set_progress_bar_config(disable=True)
+        self.pipe = pipe
+        self.torch = torch
+        vae = pipe.vae
+        self.hop = int(np.prod(vae.config.downsampling_ratios))
+        self.latent_frames = int(pipe.transformer.config.sample_size)
+        self.latent_channels = int(pipe.transformer.config.in_channels)
+        self.sample_rate = int(vae.config.sampling_rate)
+        self.channels = int(vae.config.audio_channels)
+        self.window_samples = self.latent_frames * self.hop
+        self.steps = steps or _env_int("SCENEFILL_STEPS", DEFAULT_STEPS)
+        self.guidance = guidance
+
+    def provenance(self) -> dict:
+        import diffusers
+
+        return {"backend": NAME, "model_dir": str(self.model_dir), "weights": weight_hashes(self.model_dir),
+                "steps": self.steps, "guidance": self.guidance, "device": self.device,
+                "dtype": str(self.dtype).replace("torch.", ""), "window_s": round(self.max_window_s, 6),
+                "overlap_s": round(self.grid.overlap / self.sample_rate, 6),
+                "diffusers": diffusers.__version__}
+
+    def render_windows(self, jobs: Sequence[WindowJob]) -> list[np.ndarray]:
+        """One pipeline call for all jobs; each item's latents and SDE noise come from its own seed."""
+        if not jobs:
+            return []
+        torch = self.torch
+        shape = (self.latent_channels, self.latent_frames)
+        latents = torch.stack([torch.randn(shape, generator=seeded_generator(j.seed)) for j in jobs])
+        latents = latents.to(self.device, self.dtype)
+        generators = [seeded_generator(j.seed) for j in jobs]
+        with torch.inference_mode():
+            out = self.pipe(prompt=[j.prompt for j in jobs], audio_start_in_s=0.0,
+                            audio_end_in_s=self.max_window_s, num_inference_steps=self.steps,
+                            guidance_scale=self.guidance, generator=generators, latents=latents,
+                            output_type="latent")
+            # decode the whole window ourselves: the pipeline's crop at int(end * rate) can lose a sample
+            audio = self.pipe.vae.decode(out.audios).sample
+        audio = audio.float().cpu().numpy().astype(np.float64)
+        return [audio[i, :, :self.window_samples] for i in range(len(jobs))]
