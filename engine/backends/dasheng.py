@@ -62,7 +62,7 @@ def build_prompt(caption: Caption, *, speech: bool = True) -> str:
         text = "; ".join(p for p in parts if p) or "a scene"
     out = [f"<|caption|>{text}"]
     if speech and caption.speech:
-        out.append(f"<|speech|>{caption.speech}")
+        out.append("<|speech|>" + " ".join(caption.speech.split()))
     if speech and caption.asr:
         out.append("<|asr|>" + " ".join(line.text for line in caption.asr if line.text.strip()))
     if caption.sfx:

@@ -45,7 +45,7 @@ def tiny_config(sampling_rate: int = 100, latent_frames: int = 32) -> dict:
     }
 
 
-def word_tokenizer(model_max_length: int = 128):
+def word_tokenizer(model_max_length: int = 128, model_input_names: list[str] | None = None):
     """A whitespace word-level tokenizer built with ``tokenizers`` (no hub), as a fast transformers tokenizer."""
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
@@ -56,7 +56,8 @@ def word_tokenizer(model_max_length: int = 128):
     tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
     return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="</s>", unk_token="<unk>",
-                                   model_max_length=model_max_length)
+                                   model_max_length=model_max_length,
+                                   model_input_names=model_input_names or ["input_ids", "attention_mask"])
 
 
 def build_stable_audio_pipeline(config: dict | str = "tiny", seed: int = 0):
@@ -82,4 +83,103 @@ def write_stable_audio_dir(directory: Path | str, config: dict | str = "tiny", s
     """Save a random pipeline as a model directory laid out like the downloaded release."""
     directory = Path(directory)
     build_stable_audio_pipeline(config, seed).save_pretrained(str(directory))
+    return directory
+
+
+# ---------------------------------------------------------------- Dasheng AudioGen (a stand-in snapshot)
+
+DASHENG_TAGS = ("<|caption|>", "<|speech|>", "<|asr|>", "<|sfx|>", "<|music|>", "<|env|>")
+
+_DASHENG_CONFIG_PY = '''
+from transformers import PretrainedConfig
+
+
+class DashengAudioGenConfig(PretrainedConfig):
+    model_type = "dasheng_audiogen"
+
+    def __init__(self, vocab_size=64, hidden_size=8, sampling_rate=16000, max_duration=10.0,
+                 caption_token_id=3, **kwargs):
+        self.vocab_size = vocab_size
+        self.hidden_size = hidden_size
+        self.sampling_rate = sampling_rate
+        self.max_duration = max_duration
+        self.caption_token_id = caption_token_id
+        super().__init__(**kwargs)
+'''
+
+_DASHENG_MODELING_PY = '''
+"""A tiny stand-in following Dasheng AudioGen's published interface (loaded with trust_remote_code):
+a tagged prompt in, 16 kHz audio out; prompts that do not begin with <|caption|> are rejected."""
+import math
+
+import torch
+from torch import nn
+from transformers import PreTrainedModel
+
+from .configuration_dasheng_audiogen import DashengAudioGenConfig
+
+
+class DashengAudioGenModel(PreTrainedModel):
+    config_class = DashengAudioGenConfig
+    base_model_prefix = "audiogen"
+    main_input_name = "input_ids"
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.embed = nn.Embedding(config.vocab_size, config.hidden_size)
+        self.head = nn.Linear(config.hidden_size, 4)
+        self.post_init()
+
+    def _init_weights(self, module):
+        if isinstance(module, (nn.Linear, nn.Embedding)):
+            module.weight.data.normal_(0.0, 0.5)
+
+    def forward(self, input_ids, attention_mask=None, duration=None, num_inference_steps=25,
+                guidance_scale=5.0, generator=None):
+        if not bool((input_ids[:, 0] == self.config.caption_token_id).all()):
+            raise ValueError("Dasheng AudioGen prompts must start with <|caption|>")
+        duration = float(duration or self.config.max_duration)
+        n = int(round(duration * self.config.sampling_rate))
+        params = torch.tanh(self.head(self.embed(input_ids).mean(dim=1))).float()
+        t = torch.arange(n, dtype=torch.float32) / self.config.sampling_rate
+        out = []
+        for p in params:
+            noise = torch.randn(n, generator=generator)
+            x = noise
+            target = 0.3 * torch.sin(2 * math.pi * (200 + 150 * p[0]) * t) + 0.2 * (1 + p[1]) * noise
+            for _ in range(int(num_inference_steps)):
+                x = x + (target - x) / max(1, int(num_inference_steps))
+            out.append(x[None])
+        return (torch.stack(out).to(self.embed.weight.device),)
+'''
+
+
+def write_dasheng_dir(directory: Path | str, *, max_duration: float = 2.0, seed: int = 0) -> Path:
+    """A local snapshot laid out like Dasheng AudioGen's: config with auto_map, its code, weights, tokenizer."""
+    import json
+
+    import torch
+    from transformers import AutoConfig, AutoModel
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    tok = word_tokenizer()
+    tok.add_special_tokens({"additional_special_tokens": list(DASHENG_TAGS)})
+    tok.save_pretrained(str(directory))
+    (directory / "__init__.py").write_text("")
+    (directory / "configuration_dasheng_audiogen.py").write_text(_DASHENG_CONFIG_PY)
+    (directory / "modeling_dasheng_audiogen.py").write_text(_DASHENG_MODELING_PY)
+    config = {
+        "model_type": "dasheng_audiogen", "architectures": ["DashengAudioGenModel"],
+        "auto_map": {"AutoConfig": "configuration_dasheng_audiogen.DashengAudioGenConfig",
+                     "AutoModel": "modeling_dasheng_audiogen.DashengAudioGenModel",
+                     "AutoModelForTextToWaveform": "modeling_dasheng_audiogen.DashengAudioGenModel"},
+        "vocab_size": len(tok), "hidden_size": 8, "sampling_rate": 16000, "max_duration": max_duration,
+        "caption_token_id": tok.convert_tokens_to_ids("<|caption|>"),
+    }
+    (directory / "config.json").write_text(json.dumps(config, indent=2))
+    cfg = AutoConfig.from_pretrained(str(directory), trust_remote_code=True, local_files_only=True)
+    torch.manual_seed(seed)
+    model = AutoModel.from_config(cfg, trust_remote_code=True)
+    model.save_pretrained(str(directory))
     return directory
