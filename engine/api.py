@@ -37,18 +37,19 @@ class RenderResult:
 def render_to_file(request: RenderRequest, path: str | Path, *,
                    progress: ProgressFn | None = None,
                    cancel: CancelFn | None = None,
-                   max_seconds: float = DEFAULT_MAX_SECONDS) -> RenderResult:
+                   max_seconds: float = DEFAULT_MAX_SECONDS, runner=None) -> RenderResult:
     """Render ``request`` to ``path`` (WAV or FLAC by ``request.fmt``), atomically.
 
     The audio is streamed block by block to a temporary file in the target
     directory and renamed into place only when complete, so an interrupted or
     cancelled render never leaves a partial file under the requested name.
     Raises InvalidRequest (bad field), Cancelled, or OSError (unwritable path).
+    ``runner`` renders a neural backend's windows (the daemon's batching queue).
     """
     from .pipeline import render_file
 
     request.validate(max_seconds)
-    return render_file(request, Path(path), progress=progress, cancel=cancel)
+    return render_file(request, Path(path), progress=progress, cancel=cancel, runner=runner)
 
 
 def render_blocks(request: RenderRequest, *, cancel: CancelFn | None = None) -> Iterator[np.ndarray]:
