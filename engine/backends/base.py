@@ -99,6 +99,13 @@ class Backend:
     def grid(self) -> WindowGrid:
         return WindowGrid.for_model(self.window_samples, self.sample_rate)
 
+    def one_window_samples(self, sample_rate: int) -> int:
+        """The longest render at ``sample_rate`` that one window covers (longer ones need a second)."""
+        n = int(self.grid.hop * sample_rate / self.sample_rate)
+        while n > 0 and source_samples_for(n, self.sample_rate, sample_rate) > self.grid.hop:
+            n -= max(1, n // 1000)
+        return n
+
     def provenance(self) -> dict:
         """Backend, model directory, weight hashes and sampler settings, for the file's provenance."""
         return {"backend": self.name}

@@ -52,31 +52,45 @@ class StableAudioBackend(Backend):
         directory = require_files(NAME, Path(model_dir) if model_dir else None, ("model_index.json",))
         missing = [p for p in PARTS if not (directory / p).is_dir()]
         if missing:
-            from .weights import fetch_hint
             from ..errors import InvalidRequest
+            from .weights import fetch_hint
 
             raise InvalidRequest("model_dir", f"{NAME}: {directory} is incomplete (missing "
                                  + ", ".join(missing) + "); " + fetch_hint(NAME, directory))
-        import torch
         from diffusers import StableAudioPipeline
 
-        self.model_dir = directory
-        self.device = pick_device(device)
-        self.dtype = pick_dtype(self.device)
-        free = check_vram(NAME, self.device, WEIGHTS_BYTES + PER_WINDOW_BYTES)
-        self.max_batch = batch_capacity(free, WEIGHTS_BYTES, PER_WINDOW_BYTES,
-                                        _env_int("SCENEFILL_MAX_BATCH", MAX_BATCH))
-        if self.device == "cpu":
+        device = pick_device(device)
+        dtype = pick_dtype(device)
+        free = check_vram(NAME, device, WEIGHTS_BYTES + PER_WINDOW_BYTES)
+        if device == "cpu":
             log.warning("%s runs on the CPU: expect minutes per window at full size", NAME)
         try:
-            pipe = StableAudioPipeline.from_pretrained(str(directory), torch_dtype=self.dtype,
-                                                       local_files_only=True)
+            pipe = StableAudioPipeline.from_pretrained(str(directory), torch_dtype=dtype, local_files_only=True)
         except (OSError, ValueError, EnvironmentError) as exc:
             raise BackendUnavailable(NAME, f"cannot load the model in {directory}: {exc}") from None
-        pipe = pipe.to(self.device)
+        self._adopt(pipe.to(device), directory, device, dtype, free, steps, guidance)
+
+    @classmethod
+    def from_pipeline(cls, pipe, device: str, *, steps: int | None = None, guidance: float = DEFAULT_GUIDANCE,
+                      label: str = "(in memory)") -> "StableAudioBackend":
+        """A backend around a pipeline built in memory (the benchmark's random weights of the real size)."""
+        self = cls.__new__(cls)
+        free = check_vram(NAME, device, 0)
+        self._adopt(pipe, Path(label), device, pipe.transformer.dtype, free, steps, guidance)
+        return self
+
+    def _adopt(self, pipe, directory: Path, device: str, dtype, free: int, steps: int | None,
+               guidance: float) -> None:
+        import torch
+
         pipe.set_progress_bar_config(disable=True)
         self.pipe = pipe
         self.torch = torch
+        self.model_dir = directory
+        self.device = device
+        self.dtype = dtype
+        self.max_batch = batch_capacity(free, WEIGHTS_BYTES, PER_WINDOW_BYTES,
+                                        _env_int("SCENEFILL_MAX_BATCH", MAX_BATCH))
         vae = pipe.vae
         self.hop = int(np.prod(vae.config.downsampling_ratios))
         self.latent_frames = int(pipe.transformer.config.sample_size)
@@ -90,7 +104,8 @@ class StableAudioBackend(Backend):
     def provenance(self) -> dict:
         import diffusers
 
-        return {"backend": NAME, "model_dir": str(self.model_dir), "weights": weight_hashes(self.model_dir),
+        weights = weight_hashes(self.model_dir) if self.model_dir.is_dir() else {}
+        return {"backend": NAME, "model_dir": str(self.model_dir), "weights": weights,
                 "steps": self.steps, "guidance": self.guidance, "device": self.device,
                 "dtype": str(self.dtype).replace("torch.", ""), "window_s": round(self.max_window_s, 6),
                 "overlap_s": round(self.grid.overlap / self.sample_rate, 6),
