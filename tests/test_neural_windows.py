@@ -110,3 +110,15 @@ def test_weight_fingerprints_change_with_the_weights(tmp_path):
     assert list(first) == ["unet/model.safetensors"]
     weights.write_bytes(b"a" * 2_999_999 + b"b")
     assert weight_hashes(tmp_path) != first
+
+
+def test_the_procedural_backend_behind_the_interface_renders_what_the_engine_renders():
+    from scenefill.engine.api import render_array
+    from scenefill.engine.backends import View
+    from scenefill.engine.backends.procedural import ProceduralBackend
+    from scenefill.engine.request import RenderRequest
+
+    stem = ProceduralBackend().render(View("ambience", "light rain"), 24000, seed=4)
+    direct = render_array(RenderRequest("light rain", 24000, seed=4))
+    assert stem.shape == (2, 24000)
+    assert np.array_equal(stem, direct.astype(np.float64))
