@@ -73,7 +73,7 @@ def _check(cancel: Callable[[], bool] | None) -> None:
 
 
 def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None,
-                runner=None) -> RenderPlan:
+                runner=None, progress: Callable[[float, str], None] | None = None) -> RenderPlan:
     """Parse, match, synthesize dialogue and set every gain from the spec.
 
     A neural backend's plan comes from :mod:`.backends.plan` (``runner``: who renders its
@@ -83,7 +83,7 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
         from .backends.plan import check_backend_request, plan_neural
 
         check_backend_request(request)
-        return plan_neural(request, cancel, runner)
+        return plan_neural(request, cancel, runner, progress)
     scene = build_scene(parse_caption(request.note))
     sr, channels = request.sample_rate, request.channels
     lead = request.handle_samples + (_loop_samples(request) if request.loop else 0)
@@ -212,12 +212,17 @@ def render_file(request: RenderRequest, path: Path, *, progress=None, cancel=Non
 
     path = Path(path)
     directory = check_output_path(path)
-    plan = plan_render(request, cancel, runner)
+    plan = plan_render(request, cancel, runner, progress)
     provenance = build_provenance(request, plan.scene)
     if plan.backend_info:
         provenance["model"] = plan.backend_info
         if not plan.lines:
             provenance["voice"] = ""
+        if progress is not None:  # generation took the first 90 %; the mix and file are the rest
+            from .backends.plan import GENERATE_SHARE
+
+            report = progress
+            progress = lambda f, stage: report(GENERATE_SHARE + (1 - GENERATE_SHARE) * f, stage)  # noqa: E731
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
     tmp = Path(tmp_name)
     try:

@@ -173,6 +173,8 @@ class JobManager:
         if self.closing:
             raise ShuttingDown("the server is shutting down")
         key = _key(request)
+        if self._is_neural(request):  # other weights or steps make other audio: another cache entry
+            key = await asyncio.to_thread(self.neural.cache_key, key, request.backend)
         job = self._inflight.get(key)
         if job is not None:
             return self._join(job, coalesced=True)

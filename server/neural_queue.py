@@ -150,6 +150,20 @@ class NeuralService:
     def handles(backend: str) -> bool:
         return backend in NEURAL_BACKENDS
 
+    def cache_key(self, key: str, name: str) -> str:
+        """A render's cache key with what else shapes a neural render: weights, steps, device kind."""
+        import hashlib
+        import json
+        import os
+
+        from scenefill.engine.backends.weights import weight_hashes
+
+        directory = self.model_dirs.get(name)
+        weights = weight_hashes(directory) if directory is not None and Path(directory).is_dir() else {}
+        extra = {"key": key, "backend": name, "weights": weights, "steps": os.environ.get("SCENEFILL_STEPS", ""),
+                 "device": (self.device or "auto").split(":")[0]}
+        return hashlib.sha256(json.dumps(extra, sort_keys=True).encode()).hexdigest()
+
     def batcher(self, name: str) -> WindowBatcher:
         """The batcher of ``name``, loading its model the first time (VRAM checked before loading)."""
         from scenefill.engine.backends import load_backend

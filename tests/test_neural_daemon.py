@@ -123,3 +123,21 @@ def test_the_daemon_serves_its_default_neural_backend_and_lists_every_backend(ti
             assert result.n_samples == 96000
             assert result.provenance["model"]["backend"] == "stable-audio"
         daemon.wait_log(r"backend=stable-audio .*status=ok")
+
+
+def test_other_weights_make_another_cache_entry(tiny_dirs, tmp_path):
+    import shutil
+
+    from scenefill.server.neural_queue import NeuralService
+
+    copy = tmp_path / "sao"
+    shutil.copytree(tiny_dirs["stable-audio"], copy)
+    service = NeuralService({"stable-audio": copy})
+    before = service.cache_key("k", "stable-audio")
+    assert service.cache_key("k", "stable-audio") == before
+    assert service.cache_key("other", "stable-audio") != before
+    weights = copy / "transformer" / "diffusion_pytorch_model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 1
+    weights.write_bytes(bytes(data))
+    assert service.cache_key("k", "stable-audio") != before

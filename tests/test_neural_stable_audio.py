@@ -120,3 +120,12 @@ def test_the_command_line_renders_with_a_model_directory(tiny_dirs, tmp_path, ca
     err = capsys.readouterr().err
     assert str(tmp_path / "absent") in err and "huggingface-cli download stabilityai/stable-audio-open-1.0" in err
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_progress_covers_window_generation_and_only_moves_forward(configured, tmp_path):
+    seen: list[tuple[float, str]] = []
+    request = RenderRequest("wind over a field", 48000 * 3, backend="stable-audio", seed=1)
+    render_to_file(request, tmp_path / "p.wav", progress=lambda f, stage: seen.append((f, stage)))
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert any(stage == "generating" for _, stage in seen)

@@ -119,12 +119,14 @@ class Backend:
                 for k in self.grid.windows_for(n_native)]
 
     def render(self, view: View, n_samples: int, seed: int, *, sample_rate: int | None = None,
-               runner: WindowRunner | None = None, cancel: Callable[[], bool] | None = None) -> np.ndarray:
+               runner: WindowRunner | None = None, cancel: Callable[[], bool] | None = None,
+               progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         """Exactly ``n_samples`` of the view at ``sample_rate`` (default: native), (channels, n) float64.
 
         Prefix-stable: the result is the first n samples of one endless stream.
-        ``runner`` renders the windows (default: this backend, ``max_batch`` at a
-        time); the daemon passes its batching queue instead.
+        ``runner`` renders the windows (default: this backend, one window per call);
+        the daemon passes its batching queue instead. ``progress(done, total)`` after
+        each model call.
         """
         rate = sample_rate or self.sample_rate
         n_native = source_samples_for(n_samples, self.sample_rate, rate)
@@ -132,8 +134,8 @@ class Backend:
         run = runner or self.render_windows
         # Alone, one window per call: a batched kernel may round differently with other batch-mates,
         # and a lone window is bit-identical whatever the render length. A runner (the daemon's
-        # queue) gets them all at once to batch with other requests' windows.
-        step = len(jobs) if runner is not None else 1
+        # queue) gets up to a batch at a time, to batch with other requests' windows.
+        step = max(1, self.max_batch) if runner is not None else 1
         windows: dict[int, np.ndarray] = {}
         for i in range(0, len(jobs), step):
             if cancel is not None and cancel():
@@ -141,5 +143,7 @@ class Backend:
             chunk = jobs[i:i + step]
             for job, audio in zip(chunk, run(chunk)):
                 windows[job.index] = np.asarray(audio, dtype=np.float64)
+            if progress is not None:
+                progress(len(windows), len(jobs))
         native = stitch(windows, self.grid, n_native)
         return resample(native, self.sample_rate, rate, n_samples)

@@ -31,6 +31,9 @@ from .weights import ENV_VAR, parse_model_dirs
 VIEW_LEVELS = {"ambience": (0.0, LEVEL_BED_UNDER_SPEECH), "sfx": (-3.0, LEVEL_BED_UNDER_SPEECH + 2.0),
                "music": (-6.0, LEVEL_MUSIC_UNDER_SPEECH), "scene": (0.0, 0.0)}
 
+#: the share of a neural render's progress that window generation takes (the mix and file: the rest)
+GENERATE_SHARE = 0.9
+
 _configured: dict[str, Path] = {}
 _device: str | None = None
 _config_lock = threading.Lock()
@@ -120,7 +123,7 @@ def _level(stem: np.ndarray, backend: Backend, sr: int) -> float:
 
 
 def plan_neural(request: RenderRequest, cancel: Callable[[], bool] | None = None,
-                runner: WindowRunner | None = None):
+                runner: WindowRunner | None = None, progress: Callable[[float, str], None] | None = None):
     """The RenderPlan for a stable-audio or dasheng request (see :func:`..pipeline.plan_render`)."""
     from ..mixer import SceneMixer
     from ..pipeline import RenderPlan, _loop_samples
@@ -139,8 +142,13 @@ def plan_neural(request: RenderRequest, cancel: Callable[[], bool] | None = None
     n_out = _stem_length(request, backend, lead)
     layers, sources, gains = [], [], []
     mix_power = 0.0
-    for view in views:
-        stem = backend.render(view, n_out, request.seed, sample_rate=sr, runner=runner, cancel=cancel)
+    for i, view in enumerate(views):
+        def window_done(done: int, total: int, i: int = i) -> None:
+            if progress is not None:
+                progress(GENERATE_SHARE * (i + done / total) / len(views), "generating")
+
+        stem = backend.render(view, n_out, request.seed, sample_rate=sr, runner=runner, cancel=cancel,
+                              progress=window_done)
         level = _level(stem, backend, sr)
         wanted = request.loudness + VIEW_LEVELS[view.kind][1 if lines else 0]
         gain = db_to_gain(wanted - level) if math.isfinite(level) else 1.0
