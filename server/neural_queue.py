@@ -46,6 +46,11 @@ class WindowBatcher:
         self._thread = threading.Thread(target=self._loop, name=f"scenefill-batcher-{backend.name}", daemon=True)
         self._thread.start()
 
+    @property
+    def pending(self) -> int:
+        """Windows waiting for this batcher (to send a new request to the least busy device)."""
+        return self._queue.qsize()
+
     def submit(self, jobs: Sequence[WindowJob]) -> list[Future]:
         if self._closed:
             raise Cancelled("the server is shutting down")
@@ -129,6 +134,18 @@ class WindowBatcher:
                 item[1].set_exception(Cancelled("the server is shutting down"))
 
 
+class BoundRunner:
+    """A request's WindowRunner: its batcher (so its plan uses that batcher's model) and its cancel flag."""
+
+    def __init__(self, batcher: WindowBatcher, cancel: Callable[[], bool] | None) -> None:
+        self.batcher = batcher
+        self.backend = batcher.backend
+        self.cancel = cancel
+
+    def __call__(self, jobs: Sequence[WindowJob]) -> list[np.ndarray]:
+        return self.batcher.run(jobs, self.cancel)
+
+
 class NeuralService:
     """Loads neural backends on first use (one instance per backend and device) and runs their renders."""
 
@@ -142,7 +159,7 @@ class NeuralService:
         self.gather_s = gather_s
         self.max_batch = max_batch
         configure(self.model_dirs, device)
-        self._batchers: dict[str, WindowBatcher] = {}
+        self._batchers: dict[str, list[WindowBatcher]] = {}
         self._lock = threading.Lock()
         self._slots = asyncio.Semaphore(max_jobs)
 
@@ -164,26 +181,41 @@ class NeuralService:
                  "device": (self.device or "auto").split(":")[0]}
         return hashlib.sha256(json.dumps(extra, sort_keys=True).encode()).hexdigest()
 
-    def batcher(self, name: str) -> WindowBatcher:
-        """The batcher of ``name``, loading its model the first time (VRAM checked before loading)."""
+    def _devices(self) -> list[str | None]:
+        """``--device`` (comma-separated for several), else every CUDA GPU, else the default device."""
+        if self.device:
+            return list(dict.fromkeys(d.strip() for d in self.device.split(",") if d.strip()))
+        import torch
+
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        return [f"cuda:{i}" for i in range(count)] if count > 1 else [None]
+
+    def batchers(self, name: str) -> list[WindowBatcher]:
+        """One batcher per device for ``name``, loading its models the first time (VRAM checked first)."""
         from scenefill.engine.backends import load_backend
 
         with self._lock:
-            batcher = self._batchers.get(name)
-            if batcher is None:
-                backend = load_backend(name, self.model_dirs.get(name), self.device)
-                batcher = WindowBatcher(backend, gather_s=self.gather_s, max_batch=self.max_batch)
-                self._batchers[name] = batcher
-                log.info("loaded %s on %s (batches of up to %d windows)", name, backend.device, batcher.max_batch)
-            return batcher
+            batchers = self._batchers.get(name)
+            if batchers is None:
+                batchers = []
+                for device in self._devices():
+                    backend = load_backend(name, self.model_dirs.get(name), device)
+                    batchers.append(WindowBatcher(backend, gather_s=self.gather_s, max_batch=self.max_batch))
+                    log.info("loaded %s on %s (batches of up to %d windows)", name, backend.device,
+                             batchers[-1].max_batch)
+                self._batchers[name] = batchers
+            return batchers
+
+    def batcher(self, name: str) -> WindowBatcher:
+        """The least busy model instance of ``name``: a request's windows all go to one device."""
+        return min(self.batchers(name), key=lambda b: b.pending)
 
     def render_sync(self, request, path: Path, progress=None, cancel=None) -> dict:
         """Render one neural request to ``path`` (in a thread); the worker's result fields."""
         from scenefill.engine.api import render_to_file
 
-        batcher = self.batcher(request.backend)
-        result = render_to_file(request, path, progress=progress, cancel=cancel,
-                                runner=lambda jobs: batcher.run(jobs, cancel))
+        runner = BoundRunner(self.batcher(request.backend), cancel)
+        result = render_to_file(request, path, progress=progress, cancel=cancel, runner=runner)
         return {"path": str(result.path), "n_samples": int(result.n_samples),
                 "sample_rate": int(result.sample_rate), "channels": int(result.channels),
                 "sha256": result.sha256, "provenance": result.provenance}
@@ -207,17 +239,18 @@ class NeuralService:
 
         states = backend_states(self.model_dirs)
         for state in states:
-            batcher = self._batchers.get(state.name)
-            if batcher is not None:
-                state.device = batcher.backend.device
+            batchers = self._batchers.get(state.name)
+            if batchers:
+                state.device = ",".join(b.backend.device for b in batchers)
                 state.extra["loaded"] = True
-                state.extra["max_batch"] = batcher.max_batch
+                state.extra["max_batch"] = batchers[0].max_batch
         return states
 
     def close(self) -> None:
         with self._lock:
-            for batcher in self._batchers.values():
-                batcher.close()
+            for batchers in self._batchers.values():
+                for batcher in batchers:
+                    batcher.close()
             self._batchers.clear()
 
 

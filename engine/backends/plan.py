@@ -132,8 +132,9 @@ def plan_neural(request: RenderRequest, cancel: Callable[[], bool] | None = None
 
     caption = parse_caption(request.note)
     scene = build_scene(caption)
-    directory = model_dirs().get(request.backend)
-    backend = load_backend(request.backend, directory, _device)
+    backend = getattr(runner, "backend", None)  # the daemon's runner: the model instance it batches on
+    if backend is None or backend.name != request.backend:
+        backend = load_backend(request.backend, model_dirs().get(request.backend), _device)
     sr = request.sample_rate
     lead = request.handle_samples + (_loop_samples(request) if request.loop else 0)
     lines = [] if backend.speech_from_model else place_lines(scene.speech, scene.speech_style, request.voice,

@@ -84,6 +84,9 @@ class StableAudioBackend(Backend):
         import torch
 
         pipe.set_progress_bar_config(disable=True)
+        if os.environ.get("SCENEFILL_COMPILE") == "1" and device.startswith("cuda"):
+            # opt-in: compiles once per batch size seen (minutes), then runs the DiT fused
+            pipe.transformer = torch.compile(pipe.transformer, mode="max-autotune-no-cudagraphs")
         self.pipe = pipe
         self.torch = torch
         self.model_dir = directory
