@@ -218,11 +218,6 @@ def render_file(request: RenderRequest, path: Path, *, progress=None, cancel=Non
         provenance["model"] = plan.backend_info
         if not plan.lines:
             provenance["voice"] = ""
-        if progress is not None:  # generation took the first 90 %; the mix and file are the rest
-            from .backends.plan import GENERATE_SHARE
-
-            report = progress
-            progress = lambda f, stage: report(GENERATE_SHARE + (1 - GENERATE_SHARE) * f, stage)  # noqa: E731
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
     tmp = Path(tmp_name)
     try:

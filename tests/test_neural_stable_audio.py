@@ -122,10 +122,25 @@ def test_the_command_line_renders_with_a_model_directory(tiny_dirs, tmp_path, ca
     assert not (tmp_path / "x.wav").exists()
 
 
-def test_progress_covers_window_generation_and_only_moves_forward(configured, tmp_path):
+def test_progress_only_moves_forward_while_windows_are_rendered_as_the_mix_reads(configured, tmp_path):
     seen: list[tuple[float, str]] = []
     request = RenderRequest("wind over a field", 48000 * 3, backend="stable-audio", seed=1)
     render_to_file(request, tmp_path / "p.wav", progress=lambda f, stage: seen.append((f, stage)))
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
-    assert any(stage == "generating" for _, stage in seen)
+    assert any(stage.startswith("generating") for _, stage in seen)
+    assert len([f for f, stage in seen if stage == "rendering"]) >= 4  # windows 2-5 come during the mix
+
+
+def test_a_stream_read_block_by_block_is_the_whole_render_stitched_and_resampled(backend):
+    from scenefill.engine.backends.windows import resample, source_samples_for, stitch
+
+    total = 1 + 999 + 32768 + 5000 + 60000
+    stream = backend.stream(RAIN, 8, sample_rate=44100)
+    blocks = np.concatenate([stream.read(k) for k in (1, 999, 32768, 5000, 60000)], axis=1)
+    n_native = source_samples_for(total, 100, 44100)
+    jobs = backend.jobs_for(RAIN, 8, n_native)
+    windows = {job.index: backend.render_windows([job])[0] for job in jobs}
+    reference = resample(stitch(windows, backend.grid, n_native), 100, 44100, total)
+    assert np.array_equal(blocks, reference)
+    assert stream.native.shape[1] < 3 * backend.grid.window  # only what the resampler still reaches is kept

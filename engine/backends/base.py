@@ -114,36 +114,123 @@ class Backend:
         """Render whole windows, (channels, window_samples) each; each a function of its job alone."""
         raise NotImplementedError
 
+    def job(self, view: View, seed: int, k: int) -> WindowJob:
+        prompt = view.prompt_for(k)
+        return WindowJob(prompt, window_seed(self.name, prompt, seed, k), k)
+
     def jobs_for(self, view: View, seed: int, n_native: int) -> list[WindowJob]:
-        return [WindowJob(view.prompt_for(k), window_seed(self.name, view.prompt_for(k), seed, k), k)
-                for k in self.grid.windows_for(n_native)]
+        return [self.job(view, seed, k) for k in self.grid.windows_for(n_native)]
+
+    def stream(self, view: View, seed: int, *, sample_rate: int | None = None, runner: WindowRunner | None = None,
+               cancel: Callable[[], bool] | None = None, expected: int | None = None) -> "ViewStream":
+        """The view as an endless stream at ``sample_rate``, rendered as it is read (see :class:`ViewStream`)."""
+        return ViewStream(self, view, seed, sample_rate or self.sample_rate, runner=runner, cancel=cancel,
+                          expected=expected)
 
     def render(self, view: View, n_samples: int, seed: int, *, sample_rate: int | None = None,
-               runner: WindowRunner | None = None, cancel: Callable[[], bool] | None = None,
-               progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+               runner: WindowRunner | None = None, cancel: Callable[[], bool] | None = None) -> np.ndarray:
         """Exactly ``n_samples`` of the view at ``sample_rate`` (default: native), (channels, n) float64.
 
         Prefix-stable: the result is the first n samples of one endless stream.
         ``runner`` renders the windows (default: this backend, one window per call);
-        the daemon passes its batching queue instead. ``progress(done, total)`` after
-        each model call.
+        the daemon passes its batching queue instead.
         """
-        rate = sample_rate or self.sample_rate
-        n_native = source_samples_for(n_samples, self.sample_rate, rate)
-        jobs = self.jobs_for(view, seed, n_native)
-        run = runner or self.render_windows
+        return self.stream(view, seed, sample_rate=sample_rate, runner=runner, cancel=cancel,
+                           expected=n_samples).read(n_samples)
+
+
+class ViewStream:
+    """One view as an endless, prefix-stable stream at an output rate, rendered window by window as read.
+
+    Memory stays bounded whatever the length: only the stitched native samples
+    still under the resampler's reach and the faded tail of the last window are
+    kept. Output is bit-identical to stitching every window and resampling the
+    whole (:func:`.windows.stitch`, :func:`.windows.resample`): the crossfade sums
+    the same two terms, and each resampled segment starts at a multiple of the
+    resampler's decimation with the filter's reach of context, so every output
+    sample sees the same inputs in the same order.
+    """
+
+    def __init__(self, backend: Backend, view: View, seed: int, rate: int, *, runner: WindowRunner | None = None,
+                 cancel: Callable[[], bool] | None = None, expected: int | None = None) -> None:
+        from .windows import _ratio, equal_power
+
+        self.backend, self.view, self.seed, self.rate = backend, view, seed, rate
+        self.grid = backend.grid
+        self.run = runner or backend.render_windows
+        self.cancel = cancel
         # Alone, one window per call: a batched kernel may round differently with other batch-mates,
         # and a lone window is bit-identical whatever the render length. A runner (the daemon's
         # queue) gets up to a batch at a time, to batch with other requests' windows.
-        step = max(1, self.max_batch) if runner is not None else 1
-        windows: dict[int, np.ndarray] = {}
-        for i in range(0, len(jobs), step):
-            if cancel is not None and cancel():
+        self.step = max(1, backend.max_batch) if runner is not None else 1
+        self.up, self.down = _ratio(backend.sample_rate, rate)
+        self.resampling = backend.sample_rate != rate
+        self.reach = source_samples_for(0, backend.sample_rate, rate) if self.resampling else 0
+        self.expected_windows = len(self.grid.windows_for(source_samples_for(expected, backend.sample_rate, rate))) \
+            if expected else 0
+        self.fade_out, self.fade_in = equal_power(self.grid.overlap)
+        self.native = np.zeros((backend.channels, 0))
+        self.native_start = 0      # stream index of self.native[:, 0]
+        self.tail: np.ndarray | None = None   # faded tail of the last window, for the next one's head
+        self.next_window = 0
+        self.pos = 0               # next output sample
+
+    @property
+    def final_native(self) -> int:
+        """Stream samples before this index are final (the next window only touches later ones)."""
+        return self.next_window * self.grid.hop
+
+    def _generate(self, until: int) -> None:
+        """Render windows until the native stream is final up to ``until``."""
+        hop, ov = self.grid.hop, self.grid.overlap
+        while self.final_native < until:
+            if self.cancel is not None and self.cancel():
                 raise Cancelled("render cancelled")
-            chunk = jobs[i:i + step]
-            for job, audio in zip(chunk, run(chunk)):
-                windows[job.index] = np.asarray(audio, dtype=np.float64)
-            if progress is not None:
-                progress(len(windows), len(jobs))
-        native = stitch(windows, self.grid, n_native)
-        return resample(native, self.sample_rate, rate, n_samples)
+            need = -(-(until - self.final_native) // hop)
+            count = min(self.step, max(need, self.expected_windows - self.next_window))
+            jobs = [self.backend.job(self.view, self.seed, k) for k in range(self.next_window, self.next_window + count)]
+            pieces = [self.native]
+            for job, audio in zip(jobs, self.run(jobs)):
+                w = np.array(audio, dtype=np.float64)
+                if w.shape != (self.backend.channels, self.grid.window):
+                    raise ValueError(f"window {job.index} is shaped {w.shape}, expected "
+                                     f"{(self.backend.channels, self.grid.window)}")
+                if job.index > 0:
+                    w[:, :ov] *= self.fade_in
+                    w[:, :ov] += self.tail
+                self.tail = w[:, hop:] * self.fade_out
+                pieces.append(w[:, :hop])
+                self.next_window += 1
+            self.native = np.concatenate(pieces, axis=1)
+
+    def _segment_start(self, out_index: int) -> int:
+        """The native index a resampled segment producing ``out_index`` onwards starts at."""
+        first = out_index * self.down // self.up - self.reach
+        return max(0, first // self.down * self.down)
+
+    def read(self, n: int) -> np.ndarray:
+        """The next ``n`` output samples, (channels, n) float64."""
+        start, end = self.pos, self.pos + n
+        if not self.resampling:
+            self._generate(end)
+            out = self.native[:, start - self.native_start:end - self.native_start]
+            keep_from = end
+        else:
+            a = self._segment_start(start)
+            b = -(-end * self.down // self.up) + self.reach
+            self._generate(b)
+            from scipy import signal
+
+            seg = signal.resample_poly(self.native[:, a - self.native_start:b - self.native_start],
+                                       self.up, self.down, axis=1)
+            offset = a * self.up // self.down
+            out = seg[:, start - offset:end - offset]
+            keep_from = self._segment_start(end)
+        if out.shape[1] != n:
+            raise ValueError(f"stream gave {out.shape[1]} samples, need {n}")
+        drop = keep_from - self.native_start
+        if drop > 0:
+            self.native = self.native[:, drop:]
+            self.native_start = keep_from
+        self.pos = end
+        return np.array(out)

@@ -24,15 +24,12 @@ from ..models import BLOCK
 from ..request import RenderRequest
 from ..scene import LEVEL_BED_UNDER_SPEECH, LEVEL_MUSIC_UNDER_SPEECH, LEVEL_SPEECH, LayerSpec, build_scene
 from . import View, load_backend
-from .base import Backend, WindowRunner
+from .base import Backend, ViewStream, WindowRunner
 from .weights import ENV_VAR, parse_model_dirs
 
 #: a view's level (LU from the target) without and with dialogue over it
 VIEW_LEVELS = {"ambience": (0.0, LEVEL_BED_UNDER_SPEECH), "sfx": (-3.0, LEVEL_BED_UNDER_SPEECH + 2.0),
                "music": (-6.0, LEVEL_MUSIC_UNDER_SPEECH), "scene": (0.0, 0.0)}
-
-#: the share of a neural render's progress that window generation takes (the mix and file: the rest)
-GENERATE_SHARE = 0.9
 
 _configured: dict[str, Path] = {}
 _device: str | None = None
@@ -73,18 +70,31 @@ def stable_audio_views(caption: Caption) -> list[View]:
 
 
 class StemSource:
-    """A rendered stem served block by block, like a procedural sound model."""
+    """A view's stream served block by block, like a procedural sound model (stereo).
 
-    def __init__(self, stem: np.ndarray) -> None:
-        self.stem = stem if stem.shape[0] == 2 else np.repeat(stem[:1], 2, axis=0)
+    Its first samples are read ahead, at plan time, to set the gain; the rest is
+    rendered as the mix reads it, so memory stays flat with length.
+    """
+
+    def __init__(self, stream: ViewStream, first: int) -> None:
+        self.stream = stream
+        self.head = self._stereo(stream.read(first))
         self.pos = 0
 
+    @staticmethod
+    def _stereo(x: np.ndarray) -> np.ndarray:
+        return x if x.shape[0] == 2 else np.repeat(x[:1], 2, axis=0)
+
     def next_block(self, n: int) -> np.ndarray:
-        out = self.stem[:, self.pos:self.pos + n]
+        parts = []
+        if self.pos < self.head.shape[1]:
+            parts.append(self.head[:, self.pos:self.pos + n])
+        rest = n - sum(p.shape[1] for p in parts)
+        if rest:
+            parts.append(self._stereo(self.stream.read(rest)))
+            self.head = self.head[:, :0]
         self.pos += n
-        if out.shape[1] < n:
-            out = np.pad(out, ((0, 0), (0, n - out.shape[1])))
-        return out
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
 
 
 class DirectMixer:
@@ -100,26 +110,18 @@ class DirectMixer:
         return out
 
 
-def _stem_length(request: RenderRequest, backend: Backend, lead: int) -> int:
-    """Output samples the stream may pull: range, handles, loop pre-roll, limiter delay, a block.
-
-    Never less than one whole window, which the model renders anyway and the gains are measured on.
-    """
+def _stem_length(request: RenderRequest, lead: int) -> int:
+    """Output samples the mix will pull: range, handles, loop pre-roll, limiter delay, a block."""
     from ..limiter import TruePeakLimiter
     from ..pipeline import TRUE_PEAK_CEILING
 
     latency = TruePeakLimiter(request.sample_rate, request.channels, TRUE_PEAK_CEILING).latency
-    window = math.ceil(backend.max_window_s * request.sample_rate)
-    return max(window, lead + request.total_samples + latency + 2 * BLOCK)
+    return lead + request.total_samples + latency + BLOCK
 
 
-def _level(stem: np.ndarray, backend: Backend, sr: int) -> float:
-    """Loudness of the part of the stem that only the first window makes."""
-    first = max(int(0.5 * sr), int(backend.grid.hop * sr / backend.sample_rate))
-    part = stem[:, :first]
-    if part.shape[0] == 1:
-        part = np.repeat(part, 2, axis=0)
-    return integrated_loudness(part, sr)
+def _level_span(backend: Backend, sr: int) -> int:
+    """The output samples the gain is measured on: what the first window alone makes (at least 0.5 s)."""
+    return max(int(0.5 * sr), backend.one_window_samples(sr))
 
 
 def plan_neural(request: RenderRequest, cancel: Callable[[], bool] | None = None,
@@ -140,23 +142,22 @@ def plan_neural(request: RenderRequest, cancel: Callable[[], bool] | None = None
     lines = [] if backend.speech_from_model else place_lines(scene.speech, scene.speech_style, request.voice,
                                                              sr, offset_samples=lead)
     views = [scene_view(caption)] if backend.speech_from_model else stable_audio_views(caption)
-    n_out = _stem_length(request, backend, lead)
+    n_out = _stem_length(request, lead)
+    span = _level_span(backend, sr)
     layers, sources, gains = [], [], []
     mix_power = 0.0
     for i, view in enumerate(views):
-        def window_done(done: int, total: int, i: int = i) -> None:
-            if progress is not None:
-                progress(GENERATE_SHARE * (i + done / total) / len(views), "generating")
-
-        stem = backend.render(view, n_out, request.seed, sample_rate=sr, runner=runner, cancel=cancel,
-                              progress=window_done)
-        level = _level(stem, backend, sr)
+        source = StemSource(backend.stream(view, request.seed, sample_rate=sr, runner=runner, cancel=cancel,
+                                           expected=n_out), span)
+        if progress is not None:
+            progress(0.0, f"generating {i + 1}/{len(views)}")
+        level = integrated_loudness(source.head, sr)
         wanted = request.loudness + VIEW_LEVELS[view.kind][1 if lines else 0]
         gain = db_to_gain(wanted - level) if math.isfinite(level) else 1.0
         layer = LayerSpec(model=f"{backend.name}:{view.kind}", category="ambience" if view.kind == "scene"
                           else view.kind, phrase=view.prompt, via="neural", distance=0.0)
         layers.append(layer)
-        sources.append(StemSource(stem))
+        sources.append(source)
         gains.append(gain)
         if math.isfinite(level):
             mix_power += 10 ** (wanted / 10)
