@@ -39,10 +39,11 @@ demo: setup
 	@echo "Open out/short_film.filled.otio in your editor, or play out/rain.wav."
 
 test: setup eval-setup neural-setup
+	@command -v luac5.1 >/dev/null || (apt-get update -qq >/dev/null 2>&1; apt-get install -y --no-install-recommends lua5.1 >/dev/null 2>&1) || echo "lua5.1 not installed: the Resolve Lua script tests are skipped"
 	$(BIN)/python -m pytest -q
 	$(BIN)/scenefill bench --quick
 	$(BIN)/scenefill eval --subset 9 --seconds 5 --out out/eval-smoke --quiet
-	$(BIN)/python benchmarks/bench_neural.py --tiny --device cpu > out/bench-neural-smoke.json
+	mkdir -p out && $(BIN)/python benchmarks/bench_neural.py --tiny --device cpu > out/bench-neural-smoke.json
 
 bench: setup
 	$(BIN)/scenefill bench

@@ -10,11 +10,12 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
-
-import numpy as np
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from .request import DEFAULT_MAX_SECONDS, RenderRequest
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: progress(fraction in 0..1, stage name) -- called at least once per render block
 ProgressFn = Callable[[float, str], None]
@@ -46,8 +47,13 @@ def render_to_file(request: RenderRequest, path: str | Path, *,
     Raises InvalidRequest (bad field), Cancelled, or OSError (unwritable path).
     ``runner`` renders a neural backend's windows (the daemon's batching queue).
     """
+    import math
+
+    from .errors import InvalidRequest
     from .pipeline import render_file
 
+    if not isinstance(max_seconds, (int, float)) or not math.isfinite(max_seconds) or max_seconds <= 0:
+        raise InvalidRequest("max_seconds", f"must be a positive number of seconds, got {max_seconds!r}")
     request.validate(max_seconds)
     return render_file(request, Path(path), progress=progress, cancel=cancel, runner=runner)
 
@@ -62,6 +68,8 @@ def render_blocks(request: RenderRequest, *, cancel: CancelFn | None = None) -> 
 
 def render_array(request: RenderRequest) -> np.ndarray:
     """The whole render in memory, (channels, n) float32 -- for tests and short clips."""
+    import numpy as np
+
     return np.concatenate(list(render_blocks(request)), axis=1)
 
 

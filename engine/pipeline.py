@@ -10,9 +10,11 @@ the voice is the loudness anchor, as in dialogue-gated delivery specs.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import math
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +29,10 @@ from .limiter import TruePeakLimiter
 from .loudness import db_to_gain, integrated_loudness
 from .mixer import SceneMixer
 from .models import BLOCK, REGISTRY, ModelParams
+from .output_paths import FILE_MODE, check_output_path, publish
 from .request import RenderRequest
 from .scene import LEVEL_SPEECH, SceneSpec, build_scene
-from .speech import PlacedLine, SpeechStem, place_lines
+from .speech import PlacedLine, SpeechStem, place_lines, validate_voice
 
 FADE_IN_S = 0.005
 FADE_OUT_S = 0.010
@@ -72,6 +75,23 @@ def _check(cancel: Callable[[], bool] | None) -> None:
         raise Cancelled("render cancelled")
 
 
+def check_text_fields(request: RenderRequest) -> None:
+    """Refuse text that cannot be stored as UTF-8 in the file's metadata.
+
+    A note typed in a non-UTF-8 terminal reaches Python as lone surrogates
+    (``surrogateescape``); no file format can carry them, and guessing the
+    encoding would store a note the user never wrote.
+    """
+    for name in ("note", "voice"):
+        value = getattr(request, name)
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise InvalidRequest(name, f"the {name} is not valid UTF-8 text (bad byte at character "
+                                           f"{exc.start + 1}); check the terminal's encoding") from None
+
+
 def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None,
                 runner=None, progress: Callable[[float, str], None] | None = None) -> RenderPlan:
     """Parse, match, synthesize dialogue and set every gain from the spec.
@@ -79,6 +99,8 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
     A neural backend's plan comes from :mod:`.backends.plan` (``runner``: who renders its
     windows; the daemon's batching queue, or the backend itself when None).
     """
+    check_text_fields(request)
+    validate_voice(request.voice)  # also when the note has no speech: a typo is refused, not ignored
     if request.backend != "procedural":
         from .backends.plan import check_backend_request, plan_neural
 
@@ -193,18 +215,6 @@ def stream_audio(request: RenderRequest, *, cancel: Callable[[], bool] | None = 
 # ---------------------------------------------------------------- files
 
 
-def check_output_path(path: Path) -> Path:
-    """Refuse an output path that cannot be written, before any work; returns its directory."""
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise InvalidRequest("output", f"directory does not exist: {directory}")
-    if path.is_dir():
-        raise InvalidRequest("output", f"{path} is a directory")
-    if not os.access(directory, os.W_OK):
-        raise InvalidRequest("output", f"cannot write to {directory}")
-    return directory
-
-
 def render_file(request: RenderRequest, path: Path, *, progress=None, cancel=None, runner=None):
     """Stream a render into ``path`` atomically and return its RenderResult."""
     from .api import RenderResult
@@ -229,7 +239,12 @@ def render_file(request: RenderRequest, path: Path, *, progress=None, cancel=Non
                 _write_flac(tmp, request, plan, provenance, progress, cancel)
         digest = _sha256(tmp)
         os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
+        publish(tmp, path)  # checks the target again: it may have changed during the render
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.filename is None:  # a write that failed on the open file: name the file the user asked for
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
+        raise
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -265,25 +280,23 @@ def _write_flac(tmp: Path, request, plan, provenance, progress, cancel) -> None:
 
     from scenefill import ENGINE_VERSION
 
+    from .wavio import xml_safe
+
     subtype = {16: "PCM_16", 24: "PCM_24"}[request.bit_depth]
-    with sf.SoundFile(str(tmp), "w", samplerate=request.sample_rate, channels=request.channels,
-                      format="FLAC", subtype=subtype) as out:
-        out.comment = json.dumps(provenance, sort_keys=True)
-        out.title = request.note[:200]
-        out.software = ENGINE_VERSION
-        for chunk in stream_audio(request, cancel=cancel, progress=progress, plan=plan):
-            out.write(chunk.T)
-
-
-def _read_umask() -> int:
-    mask = os.umask(0)  # the only way to read it; done once at import, before any threads
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()
-#: mode for finished renders: mkstemp makes 0600, but a render is an ordinary file
-FILE_MODE = 0o666 & ~_UMASK
+    try:
+        with sf.SoundFile(str(tmp), "w", samplerate=request.sample_rate, channels=request.channels,
+                          format="FLAC", subtype=subtype) as out:
+            out.comment = json.dumps(provenance, sort_keys=True)
+            out.title = xml_safe(request.note[:200])  # tags are C strings: no NUL, no controls
+            out.software = ENGINE_VERSION
+            for chunk in stream_audio(request, cancel=cancel, progress=progress, plan=plan):
+                out.write(chunk.T)
+    except sf.SoundFileRuntimeError as exc:
+        # libsndfile reports a failed write (a full disk above all) without its errno
+        full = shutil.disk_usage(tmp.parent).free < (1 << 20)
+        raise OSError(errno.ENOSPC if full else errno.EIO,
+                      "could not write the FLAC file: " + ("no space left on device" if full else f"libsndfile: {exc}")
+                      ) from None
 
 
 def _sha256(path: Path) -> str:

@@ -10,11 +10,13 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scenefill import ENGINE_VERSION, __version__
 
-from .request import RenderRequest
-from .scene import SceneSpec
+if TYPE_CHECKING:  # reading provenance (``scenefill info``) must not load the sound models
+    from .request import RenderRequest
+    from .scene import SceneSpec
 
 ORIGINATOR = "SceneFill"
 
@@ -55,36 +57,56 @@ def read_file_provenance(path: Path) -> dict:
     """Provenance stored in a SceneFill WAV (iXML) or FLAC (comment)."""
     from .errors import InvalidRequest
 
-    if not path.is_file():
+    if not path.exists():
         raise InvalidRequest("file", f"no such file: {path}")
+    if not path.is_file():  # a FIFO would block the read, a device would never end
+        raise InvalidRequest("file", f"{path} is not a regular file")
     with open(path, "rb") as fh:
         magic = fh.read(4)
     if magic in (b"RIFF", b"RF64"):
-        from .wavio import read_chunks
+        return _wav_provenance(path)
+    if magic == b"fLaC":
+        return _flac_provenance(path)
+    raise InvalidRequest("file", f"{path} is not a WAV or FLAC file")
 
+
+def _wav_provenance(path: Path) -> dict:
+    import struct
+
+    from .errors import InvalidRequest
+    from .wavio import provenance_from_ixml, read_chunks
+
+    try:
         chunks = read_chunks(path)
         out: dict = {}
         if "bext" in chunks:
             out["bext"] = chunks["bext"]
-        ixml = chunks.get("iXML")
-        if ixml:
-            from .wavio import provenance_from_ixml
+        if chunks.get("iXML"):
+            out.update(provenance_from_ixml(chunks["iXML"]))
+    except (ValueError, struct.error) as exc:  # a damaged or truncated file, or unreadable iXML
+        raise InvalidRequest("file", f"{path}: cannot read its metadata: {exc}") from None
+    if "engine_version" not in out:
+        raise InvalidRequest("file", f"{path} has no SceneFill provenance")
+    out["format"] = chunks.get("fmt", {})
+    return out
 
-            out.update(provenance_from_ixml(ixml))
-        if "engine_version" not in out:
-            raise InvalidRequest("file", f"{path} has no SceneFill provenance")
-        out["format"] = chunks.get("fmt", {})
-        return out
-    if magic == b"fLaC":
-        import soundfile as sf
 
+def _flac_provenance(path: Path) -> dict:
+    import soundfile as sf
+
+    from .errors import InvalidRequest
+
+    try:
         with sf.SoundFile(str(path)) as f:
             comment = f.comment
             fmt = {"sample_rate": f.samplerate, "channels": f.channels, "frames": f.frames}
-        try:
-            data = json.loads(comment)
-        except (TypeError, ValueError):
-            raise InvalidRequest("file", f"{path} has no SceneFill provenance") from None
-        data["format"] = fmt
-        return data
-    raise InvalidRequest("file", f"{path} is not a WAV or FLAC file")
+    except (RuntimeError, ValueError) as exc:  # soundfile's LibsndfileError is a RuntimeError
+        raise InvalidRequest("file", f"{path}: cannot read it as FLAC: {exc}") from None
+    try:
+        data = json.loads(comment)
+    except (TypeError, ValueError):
+        data = None
+    if not isinstance(data, dict):
+        raise InvalidRequest("file", f"{path} has no SceneFill provenance")
+    data["format"] = fmt
+    return data

@@ -64,6 +64,13 @@ def resolve_voice(voice: str) -> Path:
         "or a path to a Piper .onnx voice file with its .onnx.json beside it")
 
 
+def validate_voice(voice: str) -> None:
+    """Refuse an unknown voice even when the note has no speech: a typo in ``--voice``
+    would otherwise go unnoticed until the note gains a line."""
+    if voice:
+        resolve_voice(voice)
+
+
 @functools.lru_cache(maxsize=4)
 def _load_voice(path: str):
     from piper import PiperVoice

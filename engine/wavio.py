@@ -9,20 +9,45 @@ soundfile) exposes neither bext nor iXML from Python.
 from __future__ import annotations
 
 import json
+import re
 import struct
 import time
 from pathlib import Path
-from typing import BinaryIO
-from xml.sax.saxutils import escape
+from typing import TYPE_CHECKING, BinaryIO
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 _U32 = 0xFFFFFFFF
 _DS64_BODY = 28  # riffSize(8) dataSize(8) sampleCount(8) tableLength(4)
 
 
+#: What XML 1.0 cannot carry: C0 controls other than tab, LF and CR (NUL included), lone
+#: surrogates (argv that was not UTF-8) and the non-characters U+FFFE and U+FFFF.
+_XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_ASCII_CONTROLS = re.compile("[\x00-\x1f\x7f]")
+
+
+def escape(text: str) -> str:
+    """XML character data: &, < and > escaped (xml.sax.saxutils would import urllib,
+    http and ssl -- 0.1 s of every render's start-up)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with every character XML 1.0 forbids replaced by U+FFFD.
+
+    Why replace rather than refuse: a note is free text pasted from scripts and
+    timelines; a stray control character must not cost the user the render, and the
+    exact note still travels (JSON-escaped) in the provenance. Also used for FLAC tags,
+    which libsndfile passes as C strings (a NUL would cut them short).
+    """
+    return _XML_FORBIDDEN.sub("\ufffd", text)
+
+
 def _pack_str(text: str, size: int) -> bytes:
-    return text.encode("ascii", "replace")[:size].ljust(size, b"\0")
+    """A fixed-size bext text field: printable ASCII (controls become spaces), NUL-padded."""
+    return _ASCII_CONTROLS.sub(" ", text).encode("ascii", "replace")[:size].ljust(size, b"\0")
 
 
 def bext_chunk(description: str, originator: str, reference: str, when: time.struct_time,
@@ -46,7 +71,7 @@ def bext_chunk(description: str, originator: str, reference: str, when: time.str
 def ixml_document(provenance: dict) -> str:
     """iXML with the standard fields editors' tools show, and our provenance as JSON."""
     opts = provenance.get("options", {})
-    note = provenance.get("note", "")
+    note = xml_safe(provenance.get("note", ""))
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<BWFXML>\n'
         "<IXML_VERSION>2.10</IXML_VERSION>\n"
@@ -62,14 +87,29 @@ def ixml_document(provenance: dict) -> str:
 
 
 def provenance_from_ixml(doc: str) -> dict:
+    """Our provenance from an iXML document; {} when it holds none.
+
+    Files written before control characters were escaped carry them raw in <NOTE>
+    (not well-formed XML); they are replaced and the document parsed again, which
+    loses nothing: the provenance itself is JSON with every control escaped.
+    Raises ValueError when the document cannot be read even so.
+    """
     from xml.etree import ElementTree
 
-    root = ElementTree.fromstring(doc)
+    try:
+        root = ElementTree.fromstring(doc)
+    except ElementTree.ParseError:
+        try:
+            root = ElementTree.fromstring(xml_safe(doc))
+        except ElementTree.ParseError as exc:
+            raise ValueError(f"its iXML chunk is not well-formed XML ({exc})") from None
     user = root.findtext("USER") or "{}"
     try:
-        return json.loads(user).get("scenefill", {})
-    except ValueError:
+        data = json.loads(user)
+    except (ValueError, RecursionError):  # RecursionError: a hostile file nesting JSON thousands deep
         return {}
+    found = data.get("scenefill") if isinstance(data, dict) else None
+    return found if isinstance(found, dict) else {}
 
 
 class BwfWriter:
@@ -77,6 +117,8 @@ class BwfWriter:
 
     def __init__(self, fh: BinaryIO, sample_rate: int, channels: int, bit_depth: int,
                  bext: bytes, ixml: str, dither_seed: int = 0, rf64_above: int = _U32) -> None:
+        import numpy as np  # here, not at the top: reading metadata (``info``) needs no numpy
+
         if bit_depth not in (16, 24, 32):
             raise ValueError("bit depth must be 16, 24 or 32")
         self.fh = fh
@@ -104,6 +146,8 @@ class BwfWriter:
 
     def write(self, block: np.ndarray) -> None:
         """Write float samples shaped (channels, n) in [-1, 1]."""
+        import numpy as np
+
         x = np.clip(np.asarray(block, dtype=np.float64).T, -1.0, 1.0)
         if self.bit_depth == 16:
             tpdf = self._dither.random(x.shape) - self._dither.random(x.shape)

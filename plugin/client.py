@@ -33,7 +33,7 @@ import grpc
 
 from scenefill.engine.api import RenderResult
 from scenefill.engine.errors import Cancelled, InvalidRequest, SceneFillError
-from scenefill.engine.pipeline import FILE_MODE, check_output_path
+from scenefill.engine.output_paths import FILE_MODE, check_output_path
 from scenefill.engine.request import RenderRequest
 from scenefill.server import scenefill_pb2 as pb
 from scenefill.server import scenefill_pb2_grpc as pb_grpc

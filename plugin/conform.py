@@ -58,6 +58,7 @@ from .otio_fill import (
     stamp_sources,
 )
 from .otio_write import check_output, preflight, write_output
+from .patch.recover import recover_provenance
 from .renderer import CACHED, FAILED, RENDERED, file_matches
 from .timeline_notes import NoteItem, assign_lanes, extract_notes, load_sidecar, read_timeline
 
@@ -105,6 +106,8 @@ class ConformReport:
     renders: int = 0
     cached: int = 0
     seconds: float = 0.0
+    summary: str = ""             # what OUT is
+    backup: Path | None = None    # --in-place: where the original went
 
     def count(self, change: str) -> int:
         return sum(1 for c in self.changes if c.change == change)
@@ -235,15 +238,23 @@ def _item_from_generated(g: Generated) -> NoteItem:
 
 
 def conform(recut_path, out, *, previous=None, renderer, media_dir=None, notes_file=None,
-            rate: str | None = None, bundle: bool = False, progress=None) -> ConformReport:
-    """Run ``otio conform``. Raises OtioInputError for bad input (nothing written)."""
+            rate: str | None = None, bundle: bool = False, progress=None,
+            sidecar_out: bool = False, in_place: bool = False) -> ConformReport:
+    """Run ``otio conform``. Raises OtioInputError for bad input (nothing written).
+
+    A patched document (FCP7 XML, FCPXML ...) is conformed the same way: OTIO reads
+    it, the provenance comes back from our own fields (:mod:`.patch.recover`), and
+    the output is the recut document with the SceneFill track replaced.
+    """
     t0 = time.perf_counter()
-    plan = check_output(out, bundle=bundle, source=recut_path)
+    plan = check_output(out, bundle=bundle, source=recut_path, sidecar=sidecar_out, in_place=in_place)
+    if previous and plan.out.exists() and os.path.samefile(plan.out, previous):
+        raise OtioInputError(f"-o {plan.out} is the --previous timeline; write the conform to a new file")
     sidecar = load_sidecar(notes_file) if notes_file else None
-    recut = read_timeline(recut_path, rate=rate)
+    recut = _read_with_provenance(recut_path, rate)
     trate = detect_rate(recut, rate)
     if previous:
-        old_tl = read_timeline(previous, rate=rate)
+        old_tl = _read_with_provenance(previous, rate)
         orate = detect_rate(old_tl, rate)
         if orate.exact != trate.exact:
             raise OtioInputError(f"the recut is at {trate.label} fps but {previous} is at {orate.label} fps")
@@ -267,16 +278,77 @@ def conform(recut_path, out, *, previous=None, renderer, media_dir=None, notes_f
     ex = extract_notes(recut, source=settings.source, marker_colors=settings.marker_colors,
                        sidecar=sidecar, min_seconds=settings.min_seconds, rate=trate)
     report = ConformReport(trate)
-    sr = settings.sample_rate
 
     existing = [g.path for g in gens if g.path is not None]
     mdir = Path(media_dir) if media_dir else (existing[0].parent if existing else default_media_dir(plan.out))
 
+    final, to_render, old_of = plan_changes(match(gens, ex.items), trate, settings, mdir, report)
+
+    # lanes for the new layout
+    for lane_no, lane in enumerate(assign_lanes([p.item for p in final])):
+        ids = {id(i) for i in lane}
+        for p in final:
+            if id(p.item) in ids:
+                p.lane = lane_no
+
+    stamp_sources([p for p in final if p.item.obj is not None])
+    replace_generated(recut, build_tracks(final, trate, settings))
+    preflight(recut, plan, trate)
+    if to_render:
+        try:
+            mdir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OtioInputError(f"--media-dir {mdir}: {exc.strerror or exc}") from None
+        render_planned(to_render, renderer, progress)
+
+    for p in list(final):
+        if p.status == FAILED:
+            g = old_of.get(p.item.id)
+            report.failures.append(f"{p.item.owner} ({p.item.note[:40]!r}): {p.error}")
+            final.remove(p)
+            if g is not None:
+                final.append(_keep_as_is(g, "failed", p.error))
+            p.change = "failed"
+        elif p.status == RENDERED:
+            report.renders += 1
+        elif p.status == CACHED:
+            report.cached += 1
+    for lane_no, lane in enumerate(assign_lanes([p.item for p in final])):
+        ids = {id(i) for i in lane}
+        for p in final:
+            if id(p.item) in ids:
+                p.lane = lane_no
+    replace_generated(recut, build_tracks(final, trate, settings))
+    report.written = write_output(recut, plan, trate)
+    report.warnings = list(plan.warnings)
+    report.summary, report.backup = plan.summary, plan.backup
+
+    for p in sorted(final, key=lambda q: q.item.start):
+        report.changes.append(Change(p.change, trate.timecode(p.item.start), _fmt_len(p.item.n_frames, trate),
+                                     p.item.owner if p.item.kind == "clip"
+                                     else f"{p.item.name or 'marker'} @ {p.item.owner}",
+                                     p.item.note, p.detail))
+    order = {c: i for i, c in enumerate(CHANGES + ("failed",))}
+    report.changes.sort(key=lambda c: (order.get(c.change, 99), c.timecode))
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def plan_changes(pairs, trate: TimelineRate, settings: FillSettings, mdir: Path,
+                 report: ConformReport) -> tuple[list[Planned], list[Planned], dict[str, Generated]]:
+    """Decide, for each (generated clip, note) pair from :func:`match`, what conform does.
+
+    Pure (no timeline, no files written): returns what the SceneFill track will hold,
+    what must be rendered, and the old clip of each note (to fall back to when a render
+    fails); ``removed`` changes and invalid requests go into ``report``. The OTIO and the
+    Resolve adapters both call it, so they conform alike.
+    """
+    sr = settings.sample_rate
     final: list[Planned] = []        # what the new SceneFill track will hold
     to_render: list[Planned] = []
     old_of: dict[str, Generated] = {}
 
-    for g, it in match(gens, ex.items):
+    for g, it in pairs:
         if it is None:
             report.changes.append(Change("removed", trate.timecode(g.start), _fmt_len(g.n_frames, trate),
                                          str(g.source.get("owner") or g.source.get("name") or "?"),
@@ -339,53 +411,16 @@ def conform(recut_path, out, *, previous=None, renderer, media_dir=None, notes_f
         final.append(p)
         to_render.append(p)
 
-    # lanes for the new layout
-    for lane_no, lane in enumerate(assign_lanes([p.item for p in final])):
-        ids = {id(i) for i in lane}
-        for p in final:
-            if id(p.item) in ids:
-                p.lane = lane_no
+    return final, to_render, old_of
 
-    stamp_sources([p for p in final if p.item.obj is not None])
-    replace_generated(recut, build_tracks(final, trate, settings))
-    preflight(recut, plan, trate)
-    if to_render:
-        try:
-            mdir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OtioInputError(f"--media-dir {mdir}: {exc.strerror or exc}") from None
-        render_planned(to_render, renderer, progress)
 
-    for p in list(final):
-        if p.status == FAILED:
-            g = old_of.get(p.item.id)
-            report.failures.append(f"{p.item.owner} ({p.item.note[:40]!r}): {p.error}")
-            final.remove(p)
-            if g is not None:
-                final.append(_keep_as_is(g, "failed", p.error))
-            p.change = "failed"
-        elif p.status == RENDERED:
-            report.renders += 1
-        elif p.status == CACHED:
-            report.cached += 1
-    for lane_no, lane in enumerate(assign_lanes([p.item for p in final])):
-        ids = {id(i) for i in lane}
-        for p in final:
-            if id(p.item) in ids:
-                p.lane = lane_no
-    replace_generated(recut, build_tracks(final, trate, settings))
-    report.written = write_output(recut, plan, trate)
-    report.warnings = list(plan.warnings)
-
-    for p in sorted(final, key=lambda q: q.item.start):
-        report.changes.append(Change(p.change, trate.timecode(p.item.start), _fmt_len(p.item.n_frames, trate),
-                                     p.item.owner if p.item.kind == "clip"
-                                     else f"{p.item.name or 'marker'} @ {p.item.owner}",
-                                     p.item.note, p.detail))
-    order = {c: i for i, c in enumerate(CHANGES + ("failed",))}
-    report.changes.sort(key=lambda c: (order.get(c.change, 99), c.timecode))
-    report.seconds = time.perf_counter() - t0
-    return report
+def _read_with_provenance(path, rate: str | None) -> otio.schema.Timeline:
+    """Read a timeline; the provenance a patched document keeps in its own fields (FCP7
+    lognote, FCPXML md, Kdenlive properties: OTIO's readers drop them) is put back on the
+    SceneFill clips it read (:func:`.patch.recover.recover_provenance`)."""
+    tl = read_timeline(path, rate=rate)
+    recover_provenance(tl, path)
+    return tl
 
 
 def _plan(it: NoteItem, req: RenderRequest, mdir: Path) -> Planned | None:

@@ -22,6 +22,10 @@ A marker longer than one frame covers its range; a zero/one-frame marker covers 
 noted marker on the same item, or that item's end (the timeline's end for timeline markers).
 Every named marker counts as a note: use --marker-color to pick only your SceneFill colour.
 Output format follows -o's extension: .otio .otioz .xml (FCP7/Premiere) .edl .aaf .kdenlive .fcpxml
+OUT in TIMELINE's own format is TIMELINE patched (our track and media inserted, every other
+byte kept) for FCP7/Premiere XML, FCPXML and Kdenlive; an audio-only EDL for .edl; the
+SceneFill track on its own for AAF and other formats we cannot patch. --sidecar writes only
+the SceneFill track(s) for any format; -o never overwrites TIMELINE unless --in-place (backup kept).
 """
 
 CONFORM_EPILOG = """\
@@ -43,7 +47,11 @@ def register(subparsers) -> None:
     f = sub.add_parser("fill", help="generate audio for every note and write a timeline with a SceneFill track",
                        epilog=FILL_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     f.add_argument("timeline", metavar="TIMELINE", help="any timeline OTIO reads (.otio .otioz .xml .edl .aaf ...)")
-    f.add_argument("-o", "--output", required=True, metavar="OUT", help="timeline to write; format by extension")
+    f.add_argument("-o", "--output", metavar="OUT",
+                   help="timeline to write (a new file); format by extension. Same format as TIMELINE: "
+                        "your file with the SceneFill track added (FCP7 XML, FCPXML, Kdenlive) or, where "
+                        "it cannot be patched (AAF ...), the SceneFill track as its own timeline")
+    _output_modes(f)
     f.add_argument("--from", dest="source", default="both", choices=("markers", "clips", "both"),
                    help="where notes come from (default: both)")
     f.add_argument("--media-dir", metavar="D", help="where the audio files go (default: OUT's folder/OUTNAME_media)")
@@ -66,7 +74,8 @@ def register(subparsers) -> None:
     c = sub.add_parser("conform", help="update the SceneFill track after a recut; print the change list",
                        epilog=CONFORM_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     c.add_argument("recut", metavar="RECUT", help="the re-edited timeline")
-    c.add_argument("-o", "--output", required=True, metavar="OUT", help="timeline to write; format by extension")
+    c.add_argument("-o", "--output", metavar="OUT", help="timeline to write (a new file); format by extension")
+    _output_modes(c)
     c.add_argument("--previous", metavar="OLD", help="the timeline fill wrote (when RECUT lost the SceneFill track)")
     c.add_argument("--media-dir", metavar="D",
                    help="where new audio goes (default: beside the existing SceneFill media)")
@@ -74,6 +83,15 @@ def register(subparsers) -> None:
     _common(c)
     c.add_argument("--bundle", action="store_true", help="write an .otioz bundle with the media")
     c.set_defaults(func=cmd_conform)
+
+
+def _output_modes(p) -> None:
+    p.add_argument("--sidecar", action="store_true",
+                   help="write only the SceneFill track(s), as a timeline of OUT's format with the same rate "
+                        "and start timecode, to import and paste under your cut")
+    p.add_argument("--in-place", action="store_true",
+                   help="write over the input timeline (patched formats and .otio only); the original is "
+                        "kept as NAME.scenefill-backup-YYYYmmdd-HHMMSS.ext")
 
 
 def _common(p) -> None:
@@ -172,6 +190,25 @@ def _progress(args: argparse.Namespace):
     return progress
 
 
+def _refuse_own_inputs(args, inputs: dict) -> bool:
+    """Report and refuse an output that is one of the command's inputs (by file identity:
+    hard links and symlinks count), or that is not a regular file. True when refused."""
+    from scenefill.engine.errors import InvalidRequest
+    from scenefill.engine.output_paths import refuse_non_regular, refuse_overwriting_inputs
+
+    if args.output is None:
+        return False            # --in-place: the output is the input, backed up by the writer
+    # the timeline itself is checked by otio_write.check_output, which knows about --in-place
+    inputs = {k: v for k, v in inputs.items() if k not in ("input timeline", "recut timeline")}
+    try:
+        refuse_overwriting_inputs(args.output, inputs, field="-o")
+        refuse_non_regular(args.output, field="-o")
+    except InvalidRequest as exc:
+        _err(str(exc))
+        return True
+    return False
+
+
 def _renderer(args):
     from .renderer import make_renderer
 
@@ -180,6 +217,9 @@ def _renderer(args):
 
 def cmd_fill(args) -> int:
     from .otio_fill import FillSettings, fill
+
+    if _refuse_own_inputs(args, {"input timeline": args.timeline, "--notes file": args.notes}):
+        return EXIT_BAD_INPUT
 
     if args.min_seconds < 0:
         _err("--min-seconds cannot be negative")
@@ -203,7 +243,8 @@ def cmd_fill(args) -> int:
         seed=args.seed, track_name=args.track_name, placeholder=args.placeholder, rate=args.rate)
     report = _run(args, lambda renderer, progress: fill(
         args.timeline, args.output, settings=settings, renderer=renderer, media_dir=args.media_dir,
-        notes_file=args.notes, bundle=args.bundle, progress=progress), _fill_table)
+        notes_file=args.notes, bundle=args.bundle, progress=progress, sidecar=args.sidecar,
+        in_place=args.in_place), _fill_table)
     if report is None:
         return EXIT_BAD_INPUT
     if report.failed:
@@ -247,14 +288,21 @@ def _fill_table(report) -> None:
           f"in {report.seconds:.1f} s [{report.renderer}] -> {outs}")
     if report.replaced_tracks:
         print(f"replaced {report.replaced_tracks} existing SceneFill track(s)")
+    if report.written and report.summary:
+        print(report.summary)
 
 
 def cmd_conform(args) -> int:
     from .conform import conform
 
+    if _refuse_own_inputs(args, {"recut timeline": args.recut, "--previous timeline": args.previous,
+                                 "--notes file": args.notes}):
+        return EXIT_BAD_INPUT
+
     report = _run(args, lambda renderer, progress: conform(
         args.recut, args.output, previous=args.previous, renderer=renderer, media_dir=args.media_dir,
-        notes_file=args.notes, rate=args.rate, bundle=args.bundle, progress=progress), _conform_table)
+        notes_file=args.notes, rate=args.rate, bundle=args.bundle, progress=progress,
+        sidecar_out=args.sidecar, in_place=args.in_place), _conform_table)
     if report is None:
         return EXIT_BAD_INPUT
     if report.failures:
@@ -280,6 +328,8 @@ def _conform_table(report) -> None:
     outs = ", ".join(str(p) for p in report.written)
     print(f"{bits}; {report.renders} render(s), {report.cached} cached, at {rate.label} fps "
           f"in {report.seconds:.1f} s -> {outs}")
+    if report.written and report.summary:
+        print(report.summary)
 
 
 def main(argv=None) -> int:

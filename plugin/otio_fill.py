@@ -165,7 +165,7 @@ def provenance(p: Planned, rate: TimelineRate) -> dict:
                    "point": it.point},
         "record": {"start": it.start, "frames": it.n_frames, "timecode": rate.timecode(it.start),
                    "rate": f"{rate.exact.numerator}/{rate.exact.denominator}"},
-        "audio": {"file": str(p.dest), "samples": req.total_samples,
+        "audio": {"file": str(p.dest.absolute()), "samples": req.total_samples,
                   "start_sample": rate.sample_at(it.start, req.sample_rate),
                   "sample_rate": req.sample_rate, "channels": req.channels,
                   "bit_depth": req.bit_depth, "sha256": p.sha256 or None,
@@ -262,6 +262,8 @@ class FillReport:
     replaced_tracks: int = 0
     seconds: float = 0.0
     renderer: str = ""
+    summary: str = ""             # what OUT is (patched original, SceneFill-only timeline ...)
+    backup: Path | None = None    # --in-place: where the original went
 
     @property
     def failed(self) -> list[Planned]:
@@ -297,13 +299,18 @@ def no_notes_message(path, ex: Extraction) -> str:
             f"notes come from marker comments/names, clip metadata.scenefill.note or --notes{tail})")
 
 
-def fill(timeline_path: str | os.PathLike, out: str | os.PathLike, *, settings: FillSettings,
+def fill(timeline_path: str | os.PathLike, out: str | os.PathLike | None, *, settings: FillSettings,
          renderer: Renderer, media_dir: str | os.PathLike | None = None,
          notes_file: str | os.PathLike | None = None, bundle: bool = False,
-         progress: ProgressFn | None = None) -> FillReport:
-    """Run ``otio fill``. Raises OtioInputError for bad input (before anything is written)."""
+         progress: ProgressFn | None = None, sidecar: bool = False, in_place: bool = False) -> FillReport:
+    """Run ``otio fill``. Raises OtioInputError for bad input (before anything is written).
+
+    ``sidecar``: OUT holds only the SceneFill track(s). ``in_place``: OUT is the input
+    itself (``out`` None or the same file), backed up first.
+    """
     t0 = time.perf_counter()
-    plan: WritePlan = check_output(out, bundle=bundle, source=timeline_path)
+    plan: WritePlan = check_output(out, bundle=bundle, source=timeline_path, sidecar=sidecar,
+                                   in_place=in_place)
     sidecar = load_sidecar(notes_file) if notes_file else None
     tl = read_timeline(timeline_path, rate=settings.rate)
     ex = extract_notes(tl, source=settings.source, marker_colors=settings.marker_colors,
@@ -334,7 +341,8 @@ def fill(timeline_path: str | os.PathLike, out: str | os.PathLike, *, settings: 
     else:
         written = write_output(tl, plan, rate)
     return FillReport(str(timeline_path), plan.out, rate, planned, skipped, list(plan.warnings),
-                      written, replaced, time.perf_counter() - t0, renderer.name)
+                      written, replaced, time.perf_counter() - t0, renderer.name,
+                      summary=plan.summary, backup=plan.backup)
 
 
 __all__ = ["FillSettings", "Planned", "FillReport", "fill", "plan_items", "build_tracks", "derive_seed",

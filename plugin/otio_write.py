@@ -1,38 +1,49 @@
-"""Write a filled timeline in the format OUT's extension asks for, atomically.
+"""Write a filled timeline in the format OUT's extension asks for, atomically, losing nothing.
 
-Known losses of each writer are worked around or reported (see
-``../shared/reference/otio.md``):
+What OUT holds, per format (the README's OTIO section says the same):
 
-* ``.otio`` / ``.json`` -- lossless.
-* ``.otioz`` -- an OTIO bundle: ``content.otio`` plus the SceneFill media under
-  ``media/`` (other media references are left as they are; picture is not copied).
-* ``.xml`` (FCP7 XML / Premiere) -- no ``Marker.comment`` and no marker colours:
-  notes are copied to ``metadata.fcp_xml.comment`` beforehand, colours become red.
-* ``.edl`` -- one track per EDL: the file gets the SceneFill audio events only
-  (record timecode from the timeline start); a second SceneFill lane goes to
-  ``NAME-A2.edl`` and so on.
-* ``.aaf`` -- the writer drops every marker; written with empty mob ids.
-* ``.kdenlive`` -- the (deprecated) adapter drops clip markers; Kdenlive 25.04+
-  opens ``.otio`` natively.
-* anything else OTIO has a writer for, as is.
+* ``.otio`` / ``.json`` / ``.otioz`` -- the whole timeline, lossless (``.otioz``
+  bundles the SceneFill media under ``media/``).
+* same format as the input, where we can edit the document (FCP7/Premiere
+  ``.xml``, ``.fcpxml``, ``.kdenlive``) -- **the editor's own file, patched**: our
+  track(s) and media inserted as text, every other byte as it was
+  (:mod:`scenefill.plugin.patch`).
+* ``.edl`` -- an **audio-only EDL** of the SceneFill events (our own writer,
+  :mod:`scenefill.plugin.edl_write`); the picture EDL is never rewritten. A second
+  lane goes to ``NAME-A2.edl`` and so on.
+* ``.aaf`` and every other format we cannot patch (an input in that format, or any
+  input to AAF) -- **a separate timeline holding only the SceneFill track(s)**, same
+  rate and start timecode, for the editor to import and lay under the cut; never a
+  lossy rewrite of the whole edit.
+* a different format from the input (``.otio`` -> ``.xml``) -- a conversion through
+  OTIO's adapter; what that writer cannot carry is reported by name.
+* ``--sidecar`` -- for every format: only the SceneFill track(s), as a timeline of
+  OUT's format, same rate and start timecode.
 
-Every write goes to a temporary name in OUT's directory and is renamed into
-place only when complete, so a failed write leaves nothing behind.
+OUT must be a new file: writing over the input needs ``--in-place`` (refused where
+the result would not be the patched original) and keeps a backup,
+``NAME.scenefill-backup-YYYYmmdd-HHMMSS.ext``, never overwritten. Every write goes to
+a temporary name in OUT's directory and is renamed into place only when complete,
+so a failed write leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import shutil
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import opentimelineio as otio
 
+from . import edl_write
+from .otio_common import META_KEY, OtioInputError, TimelineRate, is_generated_track, quiet_adapters, to_plain
 from .patch import lanes_from_tracks, patcher_for
-from .otio_common import META_KEY, OtioInputError, TimelineRate, is_generated_track, quiet_adapters
 
 #: extension -> (adapter name, human name)
 FORMATS = {
@@ -45,6 +56,11 @@ FORMATS = {
     "kdenlive": ("kdenlive", "Kdenlive"),
     "fcpxml": ("fcpx_xml", "FCPXML"),
 }
+LOSSLESS = ("otio_json", "otioz")
+
+#: what OUT holds (WritePlan.mode)
+PATCHED, LOSSLESS_MODE, AUDIO_EDL, SEPARATE, SIDECAR, CONVERTED = (
+    "patched", "lossless", "audio-edl", "separate", "sidecar", "converted")
 
 
 @dataclass
@@ -58,16 +74,46 @@ class WritePlan:
     warnings: list[str] = field(default_factory=list)
     extra_outputs: list[Path] = field(default_factory=list)
     source: Path | None = None   # the editor's own document: patched in place of a rewrite where we can
+    sidecar: bool = False        # write only the SceneFill track(s)
+    in_place: bool = False       # OUT is the input itself (a backup is kept)
+    mode: str = ""               # PATCHED / LOSSLESS_MODE / AUDIO_EDL / SEPARATE / SIDECAR / CONVERTED
+    summary: str = ""            # one line: what OUT is
+    backup: Path | None = None
+    adapter_timeline: otio.schema.Timeline | None = None   # what an adapter writes to a file itself
 
 
-def check_output(out: str | os.PathLike, *, bundle: bool = False,
-                 source: str | os.PathLike | None = None) -> WritePlan:
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_output(out: str | os.PathLike | None, *, bundle: bool = False,
+                 source: str | os.PathLike | None = None, sidecar: bool = False,
+                 in_place: bool = False) -> WritePlan:
     """Refuse an OUT we cannot write before any work is done.
 
     ``source`` is the timeline that was read; when OUT has the same format and a
     patcher exists for it, the output is that document with our lanes added.
+    OUT may not be the input (same path, a symlink or a hard link to it) unless
+    ``in_place``; with ``in_place`` OUT defaults to the input.
     """
+    if in_place:
+        if source is None:
+            raise OtioInputError("--in-place needs the input timeline")
+        if sidecar:
+            raise OtioInputError("--sidecar writes a separate timeline; it cannot go --in-place")
+        if out is not None and not _same_file(Path(out), Path(source)):
+            raise OtioInputError(f"--in-place writes over {source} itself; leave out -o (or drop --in-place "
+                                 "to write a new file)")
+        out = os.path.realpath(source)      # through a symlink: the editor's file, not the link
+    if out is None:
+        raise OtioInputError("give -o OUT (a new file), or --in-place to write over the input (a backup is kept)")
     p = Path(out)
+    if not in_place and source is not None and _same_file(p, Path(source)):
+        raise OtioInputError(f"-o {p} is the input timeline: SceneFill writes a new file; pass --in-place to "
+                             "write over it (a backup is kept)")
     ext = p.suffix.lower().lstrip(".")
     if bundle and ext != "otioz":
         raise OtioInputError(f"--bundle writes an .otioz bundle; name the output *.otioz (got {p.name})")
@@ -75,7 +121,10 @@ def check_output(out: str | os.PathLike, *, bundle: bool = False,
         raise OtioInputError(f"-o {p}: give the output a file extension (.otio, .otioz, .xml, .edl, .aaf ...)")
     if ext in FORMATS:
         adapter, label = FORMATS[ext]
-        if adapter not in otio.adapters.available_adapter_names():
+        ours = adapter == "cmx_3600" or (sidecar and adapter in ("fcp_xml", "fcpx_xml")) or (
+            source is not None and Path(source).suffix.lower().lstrip(".") == ext
+            and patcher_for(adapter) is not None)          # written by our own writers
+        if not ours and adapter not in otio.adapters.available_adapter_names():
             raise OtioInputError(f"-o {p}: the {adapter} adapter is not installed")
     else:
         try:
@@ -97,7 +146,8 @@ def check_output(out: str | os.PathLike, *, bundle: bool = False,
         raise OtioInputError(f"-o {p}: directory {probe} is not writable")
     if p.is_dir():
         raise OtioInputError(f"-o {p}: is a directory")
-    return WritePlan(p, ext, adapter, label, source=Path(source) if source is not None else None)
+    return WritePlan(p, ext, adapter, label, source=Path(source) if source is not None else None,
+                     sidecar=sidecar, in_place=in_place)
 
 
 # --------------------------------------------------------------------------- preparation
@@ -106,81 +156,114 @@ def _generated_tracks(tl) -> list:
     return [t for t in tl.tracks if isinstance(t, otio.schema.Track) and is_generated_track(t)]
 
 
-def _edl_timelines(tl, rate: TimelineRate) -> list[otio.schema.Timeline]:
-    """One audio-only timeline per SceneFill lane, shaped for the EDL writer."""
-    out = []
+def scenefill_lanes(tl, rate: TimelineRate):
+    """The plain lanes of the timeline's SceneFill tracks; each placement's provenance also
+    carries its track's fill settings (so a conform of a patched document can recover them)."""
+    tracks = _generated_tracks(tl)
+    lanes = lanes_from_tracks(tracks, rate)
+    for track, lane in zip(tracks, lanes):
+        meta = track.metadata.get(META_KEY)
+        settings = to_plain(meta.get("settings")) if hasattr(meta, "get") and hasattr(meta.get("settings"), "get") \
+            else None
+        for p in lane.placements:
+            plain = to_plain(p.provenance)          # OTIO's AnyDictionary -> JSON-ready dict
+            p.provenance.clear()
+            p.provenance.update(plain)
+            if settings and p.provenance:
+                p.provenance.setdefault("settings", settings)
+    return lanes
+
+
+def scenefill_only(tl, rate: TimelineRate) -> otio.schema.Timeline:
+    """A timeline of only the SceneFill track(s): same name (+ " SceneFill"), rate and start timecode."""
+    side = otio.schema.Timeline(name=f"{tl.name or 'Timeline'} SceneFill",
+                                global_start_time=tl.global_start_time,
+                                metadata={META_KEY: {"scenefill_only": True, "of": tl.name or ""}})
     for track in _generated_tracks(tl):
-        copy = track.clone()
-        dur = copy.duration()
-        if rate.start_frame:
-            # The reader's own representation of record timecode: the track starts at -first record TC.
-            copy.source_range = otio.opentime.TimeRange(rate.rt(-rate.start_frame),
-                                                        otio.opentime.RationalTime(dur.value, dur.rate))
-        for clip in copy.find_clips():
-            clip.markers.clear()
-        edl_tl = otio.schema.Timeline(name=tl.name or "SceneFill")
-        edl_tl.tracks.append(copy)
-        # The writer insists on exactly one enabled video track; it writes tracks[0] only.
-        edl_tl.tracks.append(otio.schema.Track(name="V", kind=otio.schema.TrackKind.Video))
-        out.append(edl_tl)
-    return out
+        side.tracks.append(track.clone())
+    return side
 
 
 def edl_paths(out: Path, n: int) -> list[Path]:
-    return [out] + [out.with_name(f"{out.stem}-A{i + 1}{out.suffix}") for i in range(1, n)]
+    return edl_write.edl_paths(out, n)
 
 
 def serialize(tl: otio.schema.Timeline, plan: WritePlan, rate: TimelineRate) -> list[tuple[Path, bytes | None]]:
-    """The bytes to write for each output path (None: the adapter must write the file itself).
+    """The bytes to write for each output path (None: the adapter writes ``plan.adapter_timeline``
+    to the file itself). Sets ``plan.mode``, ``plan.summary`` and the warnings.
 
-    Raises OtioInputError when the format's writer refuses the timeline.
+    Raises OtioInputError when the format's writer refuses the timeline, or when
+    ``--in-place`` would replace the edit with less than the patched original.
     """
     plan.warnings.clear()
     plan.extra_outputs.clear()
     try:
         with quiet_adapters():
-            return _serialize(tl, plan, rate)
+            outputs = _serialize(tl, plan, rate)
     except OtioInputError:
         raise
     except Exception as exc:  # noqa: BLE001 - adapters raise anything
         msg = " ".join(str(exc).split()) or type(exc).__name__
         raise OtioInputError(f"the {plan.label} writer cannot write this timeline: {msg[:240]} "
                              "(write .otio instead)") from None
+    if not plan.in_place and plan.source is not None:
+        for path, _ in outputs:      # an extra output (NAME-A2.edl) may name the input too
+            if _same_file(path, plan.source):
+                raise OtioInputError(f"{path} would be written, but it is the input timeline; "
+                                     "choose another -o")
+    if plan.in_place and plan.mode not in (PATCHED, LOSSLESS_MODE):
+        raise OtioInputError(f"--in-place: {plan.out.name} would become {plan.summary.split(': ', 1)[-1]}, "
+                             f"not your timeline with the SceneFill track added; write a new file with -o")
+    return outputs
+
+
+def _src_ext(plan: WritePlan) -> str:
+    return plan.source.suffix.lower().lstrip(".") if plan.source is not None else ""
 
 
 def _serialize(tl, plan: WritePlan, rate: TimelineRate) -> list[tuple[Path, bytes | None]]:
-    patcher = patcher_for(plan.adapter)
-    if patcher is not None and plan.source is not None \
-            and plan.source.suffix.lower().lstrip(".") == plan.ext:
-        lanes = lanes_from_tracks(_generated_tracks(tl), rate)
-        return [(plan.out, patcher.patch(plan.source.read_bytes(), lanes, rate))]
-    if plan.adapter == "otio_json":
-        return [(plan.out, otio.adapters.write_to_string(tl, "otio_json").encode())]
-    if plan.adapter == "otioz":
-        return [(plan.out, _otioz_bytes(tl))]
+    name = plan.out.name
+    if plan.sidecar:
+        plan.mode = SIDECAR
+        plan.summary = (f"{name}: the SceneFill track(s) only, as a {plan.label} timeline at {rate.label} fps "
+                        f"from {rate.timecode(0)}, to import and paste under your cut")
+        return _scenefill_only_outputs(tl, plan, rate)
     if plan.adapter == "cmx_3600":
-        timelines = _edl_timelines(tl, rate)
-        paths = edl_paths(plan.out, len(timelines))
-        plan.warnings.append(
-            f"EDL holds a single track: {plan.out.name} has the SceneFill audio events only "
-            "(record timecode from the timeline start); keep your picture EDL, or write "
-            ".otio / .xml to keep picture and audio together")
-        if len(timelines) > 1:
-            plan.warnings.append("overlapping notes went to extra audio-only EDLs: "
-                                 + ", ".join(p.name for p in paths[1:]))
-            plan.extra_outputs.extend(paths[1:])
-        return [(p, otio.adapters.write_to_string(t, "cmx_3600", rate=rate.spelled).encode())
-                for p, t in zip(paths, timelines)]
+        return _edl_outputs(tl, plan, rate)
+    patcher = patcher_for(plan.adapter)
+    same_format = plan.source is not None and _src_ext(plan) == plan.ext
+    if patcher is not None and same_format:
+        plan.mode = PATCHED
+        plan.summary = f"{name}: your {plan.label} with the SceneFill track(s) added; nothing else changed"
+        return [(plan.out, patcher.patch(plan.source.read_bytes(), scenefill_lanes(tl, rate), rate))]
+    if plan.adapter in LOSSLESS:
+        plan.mode = LOSSLESS_MODE
+        plan.summary = f"{name}: the whole timeline with the SceneFill track(s)" + (
+            " and their media (lossless)" if plan.adapter == "otioz" else " (lossless)")
+        if _src_ext(plan) and _src_ext(plan) not in ("otio", "json", "otioz"):
+            plan.warnings.append(_conversion_note(plan))
+        if plan.adapter == "otioz":
+            return [(plan.out, _otioz_bytes(tl))]
+        return [(plan.out, otio.adapters.write_to_string(tl, "otio_json").encode())]
+    if plan.adapter == "AAF" or same_format:
+        # a format we cannot edit in place: never rewrite the whole edit through a lossy writer
+        plan.mode = SEPARATE
+        what = plan.source.name if same_format else "your timeline"
+        plan.summary = (f"{name}: the SceneFill track(s) only, as a {plan.label} timeline at {rate.label} fps "
+                        f"from {rate.timecode(0)} ({what} is unchanged)")
+        plan.warnings.append(f"{plan.label} cannot be patched in place: {name} holds only the SceneFill "
+                             f"track(s), same rate and start timecode; import it and lay it under your cut")
+        return _scenefill_only_outputs(tl, plan, rate)
+    # a conversion the user asked for: through OTIO's writer, with its known losses named
+    plan.mode = CONVERTED
+    plan.summary = f"{name}: the whole timeline converted to {plan.label} through OTIO's adapter"
+    if plan.source is not None and _src_ext(plan):
+        plan.warnings.append(_conversion_note(plan))
     if plan.adapter == "fcp_xml":
         if _has_markers(tl):
             plan.warnings.append("FCP7 XML keeps marker notes (as <comment>) but not marker colours "
                                  "(they read back as red)")
         return [(plan.out, otio.adapters.write_to_string(tl, "fcp_xml").encode())]
-    if plan.adapter == "AAF":
-        if _has_markers(tl):
-            plan.warnings.append("AAF drops markers: the AAF writer (otio-aaf-adapter 2.0) writes none; "
-                                 "the generated clips are named after their notes")
-        return [(plan.out, None)]
     if plan.adapter == "kdenlive":
         plan.warnings.append("the Kdenlive adapter drops clip markers; Kdenlive 25.04+ opens .otio "
                              "directly, which keeps everything")
@@ -188,7 +271,97 @@ def _serialize(tl, plan: WritePlan, rate: TimelineRate) -> list[tuple[Path, byte
     adapter = otio.adapters.from_name(plan.adapter)
     if adapter.has_feature("write_to_string"):
         return [(plan.out, otio.adapters.write_to_string(tl, plan.adapter).encode())]
+    plan.adapter_timeline = tl
     return [(plan.out, None)]
+
+
+def _conversion_note(plan: WritePlan) -> str:
+    ext = _src_ext(plan)
+    return (f"converted .{ext} to {plan.label}: only what OTIO's reader takes from {plan.source.name} is "
+            f"carried over (write .{ext} to get your own file back with the SceneFill track added)")
+
+
+def _edl_outputs(tl, plan: WritePlan, rate: TimelineRate) -> list[tuple[Path, bytes | None]]:
+    lanes = scenefill_lanes(tl, rate)
+    outputs = edl_write.write_edls(tl.name or "SceneFill", lanes, rate, plan.out)
+    plan.mode = SIDECAR if plan.sidecar else AUDIO_EDL
+    kept = "your picture EDL is unchanged" if _src_ext(plan) == "edl" else "the picture stays in your timeline"
+    plan.summary = (f"{plan.out.name}: an audio-only EDL of the SceneFill events at {rate.label} fps "
+                    f"from {rate.timecode(0)} ({kept})")
+    if not plan.sidecar:
+        plan.warnings.append(f"an EDL holds one track: {plan.out.name} has the SceneFill audio events only "
+                             "(record timecode from the timeline start); keep your picture EDL beside it")
+    if len(outputs) > 1:
+        plan.warnings.append("overlapping notes went to extra audio-only EDLs: "
+                             + ", ".join(p.name for p, _ in outputs[1:]))
+        plan.extra_outputs.extend(p for p, _ in outputs[1:])
+    return list(outputs)
+
+
+def _scenefill_only_outputs(tl, plan: WritePlan, rate: TimelineRate) -> list[tuple[Path, bytes | None]]:
+    """OUT = a timeline of OUT's format holding only the SceneFill track(s)."""
+    side = scenefill_only(tl, rate)
+    if plan.adapter == "cmx_3600":
+        return _edl_outputs(tl, plan, rate)
+    if plan.adapter == "otio_json":
+        return [(plan.out, otio.adapters.write_to_string(side, "otio_json").encode())]
+    if plan.adapter == "otioz":
+        return [(plan.out, _otioz_bytes(side))]
+    if plan.adapter in ("fcp_xml", "fcpx_xml"):
+        from .patch import fcp7, fcpx
+
+        lanes = scenefill_lanes(tl, rate)
+        if plan.adapter == "fcp_xml":
+            return [(plan.out, fcp7.patch(_xmeml_skeleton(side.name, lanes, rate), lanes, rate))]
+        return [(plan.out, fcpx.patch(_fcpxml_skeleton(side.name, lanes, rate), lanes, rate))]
+    adapter = otio.adapters.from_name(plan.adapter)
+    if plan.adapter != "AAF" and adapter.has_feature("write_to_string"):
+        return [(plan.out, otio.adapters.write_to_string(side, plan.adapter).encode())]
+    plan.adapter_timeline = side
+    return [(plan.out, None)]
+
+
+def _end_frame(lanes) -> int:
+    return max([p.end for lane in lanes for p in lane.placements] or [1])
+
+
+def _xmeml_skeleton(name: str, lanes, rate: TimelineRate) -> bytes:
+    """An empty FCP7 sequence at the timeline's rate and start timecode, for the patcher to fill."""
+    ntsc = rate.exact.denominator == 1001
+    timebase = round(rate.exact * 1001 / 1000) if ntsc else int(rate.exact)
+    r = f"<rate><timebase>{timebase}</timebase><ntsc>{'TRUE' if ntsc else 'FALSE'}</ntsc></rate>"
+    fmt = "DF" if rate.drop_frame else "NDF"
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE xmeml>\n<xmeml version="4">\n'
+            f'\t<sequence id="scenefill-sequence">\n\t\t<name>{escape(name)}</name>\n'
+            f'\t\t<duration>{_end_frame(lanes)}</duration>\n\t\t{r}\n'
+            f'\t\t<timecode>{r}<string>{rate.timecode(0)}</string><frame>{rate.start_frame}</frame>'
+            f'<displayformat>{fmt}</displayformat></timecode>\n'
+            f'\t\t<media>\n\t\t\t<video>\n\t\t\t\t<format><samplecharacteristics>{r}<width>1920</width>'
+            f'<height>1080</height><pixelaspectratio>square</pixelaspectratio></samplecharacteristics>'
+            f'</format>\n\t\t\t</video>\n\t\t\t<audio>\n\t\t\t\t<numOutputChannels>2</numOutputChannels>\n'
+            f'\t\t\t\t<format><samplecharacteristics><depth>24</depth><samplerate>48000</samplerate>'
+            f'</samplecharacteristics></format>\n\t\t\t</audio>\n\t\t</media>\n'
+            f'\t</sequence>\n</xmeml>\n').encode()
+
+
+def _fcpxml_skeleton(name: str, lanes, rate: TimelineRate) -> bytes:
+    """An FCPXML project with one gap spanning the SceneFill clips, for the patcher to connect them to."""
+    from .patch.fcpx import format_time
+
+    fd = 1 / rate.exact
+    den = fd.denominator * (1000 if fd.denominator < 100 else 1)
+    start = rate.start_frame * fd
+    dur = _end_frame(lanes) * fd
+    fmt = "DF" if rate.drop_frame else "NDF"
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n<fcpxml version="1.8">\n'
+            f'    <resources>\n        <format id="r1" frameDuration="{format_time(fd, den)}" '
+            f'width="1920" height="1080"/>\n    </resources>\n'
+            f'    <project name="{escape(name)}">\n'
+            f'        <sequence format="r1" duration="{format_time(dur, den)}" tcStart="{format_time(start, den)}" '
+            f'tcFormat="{fmt}" audioLayout="stereo" audioRate="48k">\n'
+            f'            <spine>\n                <gap name="Gap" offset="{format_time(start, den)}" '
+            f'duration="{format_time(dur, den)}" start="{format_time(start, den)}"/>\n'
+            f'            </spine>\n        </sequence>\n    </project>\n</fcpxml>\n').encode()
 
 
 def _aaf_ready(tl):
@@ -282,27 +455,58 @@ def _atomic_adapter(tl, path: Path, plan: WritePlan) -> None:
 def preflight(tl, plan: WritePlan, rate: TimelineRate) -> None:
     """Run the format's writer in memory (or to a scratch file) to fail before rendering."""
     if plan.adapter == "otioz":
-        return  # the bundle needs the media; its JSON part is checked here:
+        return  # the bundle needs the media, which is not rendered yet
     outputs = serialize(tl, plan, rate)
     if any(data is None for _, data in outputs):
         tmpdir = tempfile.mkdtemp(prefix=".sf-preflight-")
         try:
-            scratch = WritePlan(Path(tmpdir) / plan.out.name, plan.ext, plan.adapter, plan.label)
-            _atomic_adapter(tl, scratch.out, scratch)
+            _atomic_adapter(plan.adapter_timeline or tl, Path(tmpdir) / plan.out.name, plan)
         finally:
             for f in os.listdir(tmpdir):
                 os.unlink(os.path.join(tmpdir, f))
             os.rmdir(tmpdir)
 
 
+def backup_path(path: Path, now: float | None = None) -> Path:
+    """``NAME.scenefill-backup-YYYYmmdd-HHMMSS.ext`` beside ``path`` (``-2``, ``-3`` ... if taken)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
+    base = f"{path.stem}.scenefill-backup-{stamp}"
+    candidate = path.with_name(base + path.suffix)
+    n = 1
+    while candidate.exists() or candidate.is_symlink():
+        n += 1
+        candidate = path.with_name(f"{base}-{n}{path.suffix}")
+    return candidate
+
+
+def _keep_backup(path: Path) -> Path:
+    """Copy the editor's file to a new backup name (exclusive create: never overwrites anything)."""
+    while True:
+        target = backup_path(path)
+        try:
+            with open(path, "rb") as src, open(target, "xb") as dst:
+                shutil.copyfileobj(src, dst)
+                dst.flush()
+                os.fsync(dst.fileno())
+        except FileExistsError:
+            continue
+        shutil.copystat(path, target)
+        return target
+
+
 def write_output(tl, plan: WritePlan, rate: TimelineRate) -> list[Path]:
-    """Write every output file atomically; returns the paths written."""
+    """Write every output file atomically; returns the paths written. With ``--in-place`` the
+    input is first copied to a backup (named in the warnings)."""
     outputs = serialize(tl, plan, rate)
     plan.out.parent.mkdir(parents=True, exist_ok=True)
+    if plan.in_place:
+        plan.backup = _keep_backup(plan.out)
+        plan.warnings.append(f"wrote over {plan.out.name} (--in-place); the original is kept as "
+                             f"{plan.backup.name}")
     written = []
     for path, data in outputs:
         if data is None:
-            _atomic_adapter(tl, path, plan)
+            _atomic_adapter(plan.adapter_timeline or tl, path, plan)
         else:
             _atomic_bytes(path, data)
         written.append(path)
@@ -339,4 +543,5 @@ def json_safe(value):
 
 
 __all__ = ["FORMATS", "WritePlan", "check_output", "preflight", "write_output", "note_fields",
-           "json_safe", "META_KEY", "edl_paths", "serialize"]
+           "json_safe", "META_KEY", "edl_paths", "serialize", "scenefill_lanes", "scenefill_only",
+           "backup_path", "PATCHED", "LOSSLESS_MODE", "AUDIO_EDL", "SEPARATE", "SIDECAR", "CONVERTED"]

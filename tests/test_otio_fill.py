@@ -224,25 +224,30 @@ def test_write_edl_audio_only_at_record_timecode(filled_example, tmp_path):
     out = tmp_path / "film.edl"
     r = fill(EXAMPLES / "short_film.otio", out, settings=FAST, renderer=PlaceholderRenderer(),
              media_dir=d / "media")
-    assert any("single track" in w for w in r.warnings)
+    assert any("one track" in w for w in r.warnings)
     lanes = {p.lane for p in report.planned}
     assert [p.name for p in r.written] == ["film.edl"] + [f"film-A{i + 1}.edl" for i in range(1, len(lanes))]
     text = out.read_text()
-    assert " A     C " in text and "01:00:00:00" in text
+    assert " AA    C " in text and "01:00:00:00" in text and "FCM: NON-DROP FRAME" in text
     back = read_timeline(out, rate="23.976")
+    a1 = [t for t in back.tracks if t.name == "A1"][0]          # AA = the same events on A1 and A2
     got = sorted((c.transformed_time_range(c.trimmed_range(), back.tracks).start_time.value,
-                  c.source_range.duration.value) for c in back.find_clips())
+                  c.source_range.duration.value) for c in a1.find_clips())
     expected = sorted((p.item.start, p.item.n_frames) for p in report.planned if p.lane == 0)
     assert got == expected and back.global_start_time.value == 86400
 
 
-def test_write_aaf_warns_that_markers_are_dropped(filled_example, tmp_path):
+def test_write_aaf_is_the_scenefill_track_on_its_own(filled_example, tmp_path):
+    """AAF cannot be patched: OUT is the SceneFill track alone (same start), never a lossy rewrite."""
     d, report = filled_example
     out = tmp_path / "film.aaf"
     r = fill(EXAMPLES / "short_film.otio", out, settings=FAST, renderer=PlaceholderRenderer(),
              media_dir=d / "media")
-    assert any("AAF drops markers" in w for w in r.warnings)
+    assert any("AAF cannot be patched" in w for w in r.warnings)
+    assert "SceneFill track(s) only" in r.summary
     back = read_timeline(out)
+    assert not list(back.video_tracks())
+    assert back.global_start_time.value == 86400
     audio = [t for t in back.audio_tracks() if any(
         "_" in (getattr(c.media_reference, "target_url", "") or "") and
         c.media_reference.target_url.endswith(".placeholder.wav") for c in t.find_clips())]
@@ -333,15 +338,14 @@ def test_bad_input_gets_one_line_and_nothing_written(tmp_path, capsys):
 
 
 def test_a_writer_that_refuses_fails_before_rendering(tmp_path, capsys):
-    # 15 fps clips next to 24 fps ones: the AAF writer insists on one rate
-    tl = _marker_timeline(24.0, [(0, 48)])
-    tl.tracks[0].append(otio.schema.Clip("odd", source_range=TR(RT(0, 15), RT(30, 15))))
+    # 120 fps has no SMPTE timecode, so no EDL can hold it
+    tl = _marker_timeline(120.0, [(0, 480)])
     path = tmp_path / "mixed.otio"
     otio.adapters.write_to_file(tl, str(path))
-    out = tmp_path / "mixed.aaf"
+    out = tmp_path / "mixed.edl"
     code, _, err = run_cli(["fill", str(path), "-o", str(out)], capsys)
     assert_clean_refusal(code, err, out, tmp_path / "mixed_media")
-    assert "AAF writer cannot write" in err
+    assert "EDL needs SMPTE timecode" in err
 
 
 def test_readme_command_fills_the_example_with_the_engine(tmp_path, capsys):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from fractions import Fraction
@@ -50,6 +51,10 @@ def samples_from_args(args: argparse.Namespace, sample_rate: int) -> int:
         return frames_to_samples(0, args.frames, fps, sample_rate)
     if args.tc_out is None:
         raise InvalidRequest("tc-out", "--tc-in needs --tc-out")
+    from scenefill.engine.timecode_labels import check_drop_frame_label
+
+    check_drop_frame_label(args.tc_in, fps, "tc-in")
+    check_drop_frame_label(args.tc_out, fps, "tc-out")
     start = timecode_to_frames(args.tc_in, fps, "tc-in")
     end = timecode_to_frames(args.tc_out, fps, "tc-out")
     if end <= start:
@@ -57,11 +62,37 @@ def samples_from_args(args: argparse.Namespace, sample_rate: int) -> int:
     return frames_to_samples(start, end - start, fps, sample_rate)
 
 
+def _utf8_arg(value: str | None, field: str) -> None:
+    """Refuse an argument that is not UTF-8 (it reaches Python as lone surrogates): no
+    file's metadata and no daemon request can carry it."""
+    from scenefill.engine.errors import InvalidRequest
+
+    if value is None:
+        return
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidRequest(field, f"not valid UTF-8 text (bad byte at character {exc.start + 1}); "
+                                    "check the terminal's encoding") from None
+
+
+def _max_seconds(args: argparse.Namespace) -> float:
+    from scenefill.engine.errors import InvalidRequest
+
+    value = args.max_seconds
+    if not math.isfinite(value) or value <= 0:
+        raise InvalidRequest("max-seconds", f"must be a positive number of seconds, got {value:g}")
+    return value
+
+
 def _request_from_args(args: argparse.Namespace):
     from scenefill.engine.errors import InvalidRequest
     from scenefill.engine.request import LOUDNESS_PRESETS, RenderRequest
     from scenefill.engine.timing import parse_sample_rate, seconds_to_samples
 
+    _utf8_arg(args.note, "note")
+    _utf8_arg(args.voice, "voice")
+    _max_seconds(args)
     sr = parse_sample_rate(args.sample_rate)
     n = samples_from_args(args, sr)
     if args.preset and args.loudness is not None:
@@ -122,9 +153,20 @@ def cmd_render(args: argparse.Namespace) -> int:
         result = render_to_file(request, out, progress=bar, max_seconds=args.max_seconds)
     if not args.quiet:
         secs = Fraction(result.n_samples, result.sample_rate)
-        print(f"wrote {result.path} ({result.n_samples} samples, {float(secs):.3f} s, "
-              f"{result.sample_rate} Hz, {result.channels} ch)")
+        _print(f"wrote {result.path} ({result.n_samples} samples, {float(secs):.3f} s, "
+               f"{result.sample_rate} Hz, {result.channels} ch)")
     return 0
+
+
+def _print(text: str) -> None:
+    """print() that cannot fail on text the terminal cannot show (a file name that is not
+    UTF-8): such characters are written as backslash escapes."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        text = text.encode(encoding, "backslashreplace").decode(encoding)
+    print(text)
 
 
 def _read_token(path: str | None) -> str | None:
@@ -132,23 +174,37 @@ def _read_token(path: str | None) -> str | None:
 
     if path:
         try:
-            return Path(path).read_text().strip()
+            token = Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise InvalidRequest("token-file", f"cannot read {path}: {exc.strerror}") from None
-    return os.environ.get("SCENEFILL_TOKEN")
+        except UnicodeDecodeError:
+            raise InvalidRequest("token-file", f"{path} is not a text file (not UTF-8)") from None
+        where = "token-file"
+    else:
+        token = os.environ.get("SCENEFILL_TOKEN")
+        where = "SCENEFILL_TOKEN"
+        if not token or not token.strip():
+            return None
+        token = token.strip()
+    if not token:
+        raise InvalidRequest(where, "the token is empty")
+    if not (token.isascii() and token.isprintable()):  # it travels as an HTTP/2 header value
+        raise InvalidRequest(where, "the token must be printable ASCII")
+    return token
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
     from scenefill.engine.api import parse_note
 
-    print(json.dumps(parse_note(args.note), indent=2, ensure_ascii=False))
+    _utf8_arg(args.note, "note")
+    _print(json.dumps(parse_note(args.note), indent=2, ensure_ascii=False))
     return 0
 
 
 def cmd_info(args: argparse.Namespace) -> int:
     from scenefill.engine.api import read_provenance
 
-    print(json.dumps(read_provenance(args.file), indent=2, ensure_ascii=False))
+    _print(json.dumps(read_provenance(args.file), indent=2, ensure_ascii=False))
     return 0
 
 
@@ -213,7 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="a short smoke run (CI)")
     p.set_defaults(func=cmd_bench)
 
-    for module in ("scenefill.engine.backends.cli", "scenefill.server.cli", "scenefill.plugin.otio_cli", "scenefill.engine.evaluation.cli"):
+    for module in ("scenefill.engine.backends.cli", "scenefill.server.cli", "scenefill.plugin.otio_cli",
+                   "scenefill.engine.evaluation.cli", "scenefill.plugin.resolve.cli"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ImportError as exc:

@@ -1,0 +1,107 @@
+"""Where a render or a timeline may be written: refusals made before any work.
+
+Why a module of its own: every writer (the local renderer, the daemon client's
+copy, the OTIO commands) must refuse the same targets with the same words, and
+the check must be importable without numpy or the sound models so a refusal
+costs nothing.
+
+Two rules beyond "the directory exists and is writable":
+
+- An existing target must be a regular file. Writers publish by renaming a
+  finished temporary file over the target; over a device node, a FIFO or a
+  socket that would silently replace the node (as root, ``-o /dev/null`` would
+  destroy the host's /dev/null). A symlink is judged by what it points to.
+- A command never writes over one of its own inputs (``otio fill X -o X``),
+  judged by file identity, so hard links and symlinks count as the same file.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from .errors import InvalidRequest
+
+def _read_umask() -> int:
+    mask = os.umask(0)  # the only way to read it; done once at import, before any threads
+    os.umask(mask)
+    return mask
+
+
+#: mode for finished renders: mkstemp makes 0600, but a render is an ordinary file
+FILE_MODE = 0o666 & ~_read_umask()
+
+_KINDS = (
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a directory"),
+)
+
+
+def _kind(mode: int) -> str:
+    for test, name in _KINDS:
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def refuse_non_regular(path: Path, field: str = "output") -> None:
+    """Raise InvalidRequest when ``path`` exists and is anything but a regular file.
+
+    A missing target, or a dangling symlink (the rename replaces the link), is fine.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise InvalidRequest(field, f"cannot check {path}: {exc.strerror}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InvalidRequest(field, f"{path} is a directory")
+    if not stat.S_ISREG(st.st_mode):
+        what = f"links to {os.path.realpath(path)}, {_kind(st.st_mode)}" if os.path.islink(path) \
+            else f"is {_kind(st.st_mode)}"
+        raise InvalidRequest(field, f"{path} {what}; SceneFill writes only regular files and will not replace it")
+
+
+def check_output_path(path: Path, field: str = "output") -> Path:
+    """Refuse an output path that cannot be written, before any work; returns its directory."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise InvalidRequest(field, f"directory does not exist: {directory}")
+    refuse_non_regular(path, field)
+    if not os.access(directory, os.W_OK):
+        raise InvalidRequest(field, f"cannot write to {directory}")
+    return directory
+
+
+def publish(tmp: Path, dest: Path, field: str = "output") -> None:
+    """Rename a finished temporary file over ``dest``, checking ``dest`` once more just
+    before: it may have become a device node or a FIFO while the work ran."""
+    refuse_non_regular(dest, field)
+    os.replace(tmp, dest)
+
+
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """True when ``a`` and ``b`` name one file: same path once resolved, or the same
+    inode (a hard link, a symlink, a bind mount)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet): only the resolved paths can tell
+        try:
+            return Path(a).resolve() == Path(b).resolve()
+        except (OSError, RuntimeError):
+            return False
+
+
+def refuse_overwriting_inputs(output: str | os.PathLike, inputs: dict[str, str | os.PathLike | None],
+                              field: str = "output") -> None:
+    """Refuse an output that is one of the command's inputs (``inputs``: option name -> path)."""
+    for name, given in inputs.items():
+        if given is not None and same_file(output, given):
+            raise InvalidRequest(field, f"{output} is the {name} ({given}); write to a new file, "
+                                        "the input is never overwritten")
