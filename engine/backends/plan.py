@@ -18,7 +18,6 @@ from typing import Callable
 import numpy as np
 
 from ..caption import Caption, parse_caption
-from ..errors import InvalidRequest
 from ..loudness import db_to_gain, integrated_loudness
 from ..models import BLOCK
 from ..request import RenderRequest
@@ -144,8 +143,7 @@ def plan_neural(request: RenderRequest, cancel: Callable[[], bool] | None = None
     views = [scene_view(caption)] if backend.speech_from_model else stable_audio_views(caption)
     n_out = _stem_length(request, lead)
     span = _level_span(backend, sr)
-    layers, sources, gains = [], [], []
-    mix_power = 0.0
+    layers, sources, gains, wanted_levels = [], [], [], []
     for i, view in enumerate(views):
         source = StemSource(backend.stream(view, request.seed, sample_rate=sr, runner=runner, cancel=cancel,
                                            expected=n_out), span)
@@ -159,21 +157,21 @@ def plan_neural(request: RenderRequest, cancel: Callable[[], bool] | None = None
         layers.append(layer)
         sources.append(source)
         gains.append(gain)
-        if math.isfinite(level):
-            mix_power += 10 ** (wanted / 10)
+        wanted_levels.append(wanted if math.isfinite(level) else None)
     speech_gain, master = 1.0, 1.0
     if lines:
         voice = np.concatenate([line.audio for line in lines])[None]
         level = integrated_loudness(np.repeat(voice, request.channels, axis=0), sr)
         if math.isfinite(level):
             speech_gain = db_to_gain(request.loudness + LEVEL_SPEECH - level)
-    if backend.speech_from_model:
+    if backend.speech_from_model:  # the model's own mix: no room added
         mixer = DirectMixer(gains)
+        factors = [1.0] * len(layers)
     else:
         mixer = SceneMixer(layers, scene.room, sr, gains, speech_gain)
         factors = SceneMixer.power_factors(layers, scene.room)
-        mix_power = sum(10 ** ((request.loudness + VIEW_LEVELS[v.kind][1 if lines else 0]) / 10) * f
-                        for v, f in zip(views, factors))
+    # as the procedural backend: the master gain brings the summed view levels (dry + room) to target
+    mix_power = sum(10 ** (w / 10) * f for w, f in zip(wanted_levels, factors) if w is not None)
     if not lines and mix_power > 0:
         master = db_to_gain(request.loudness - 10 * math.log10(mix_power))
     scene.layers = layers
@@ -189,5 +187,3 @@ def check_backend_request(request: RenderRequest) -> None:
     from . import check_name
 
     check_name(request.backend)
-    if request.backend != "procedural" and request.channels not in (1, 2):
-        raise InvalidRequest("channels", "neural backends render mono or stereo")
