@@ -107,7 +107,10 @@ def test_concurrent_renders_batch_on_one_model_and_match_a_lone_render(configure
 
 
 def test_the_daemon_serves_its_default_neural_backend_and_lists_every_backend(tiny_dirs, tmp_path):
-    from scenefill.plugin.client import SceneFillClient
+    import grpc
+
+    from scenefill.engine.errors import InvalidRequest
+    from scenefill.plugin.client import SceneFillClient, ServerError
     from scenefill.server import scenefill_pb2 as pb
     from scenefill.server.testing import DaemonProcess
 
@@ -122,6 +125,11 @@ def test_the_daemon_serves_its_default_neural_backend_and_lists_every_backend(ti
             result = client.render(pb.RenderRequest(note="rain on a roof", n_samples=96000), timeout=300)
             assert result.n_samples == 96000
             assert result.provenance["model"]["backend"] == "stable-audio"
+            with pytest.raises(InvalidRequest, match="unknown backend 'stable'"):
+                client.render(pb.RenderRequest(note="rain", n_samples=9600, backend="stable"), timeout=60)
+            with pytest.raises(ServerError, match="dasheng.*no model directory configured") as info:
+                client.render(pb.RenderRequest(note="rain", n_samples=9600, backend="dasheng"), timeout=60)
+            assert info.value.code == grpc.StatusCode.FAILED_PRECONDITION
         daemon.wait_log(r"backend=stable-audio .*status=ok")
 
 

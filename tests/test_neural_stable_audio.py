@@ -144,3 +144,15 @@ def test_a_stream_read_block_by_block_is_the_whole_render_stitched_and_resampled
     reference = resample(stitch(windows, backend.grid, n_native), 100, 44100, total)
     assert np.array_equal(blocks, reference)
     assert stream.native.shape[1] < 3 * backend.grid.window  # only what the resampler still reaches is kept
+
+
+def test_a_configured_directory_shows_as_available(tiny_dirs, monkeypatch, capsys):
+    from scenefill.cli import main
+
+    monkeypatch.setenv("SCENEFILL_MODEL_DIRS", f"stable-audio={tiny_dirs['stable-audio']}")
+    from scenefill.engine.backends import plan
+
+    monkeypatch.setattr(plan, "_configured", {})  # the command configures this process: keep it to the test
+    assert main(["backends"]) == 0
+    out = capsys.readouterr().out
+    assert "stable-audio  available [cpu]" in out and "no GPU: runs on the CPU, slowly" in out

@@ -122,3 +122,23 @@ def test_the_procedural_backend_behind_the_interface_renders_what_the_engine_ren
     direct = render_array(RenderRequest("light rain", 24000, seed=4))
     assert stem.shape == (2, 24000)
     assert np.array_equal(stem, direct.astype(np.float64))
+
+
+def test_scenefill_backends_lists_every_backend_and_why(tmp_path, monkeypatch, capsys):
+    import json
+
+    from scenefill.cli import main
+
+    monkeypatch.setenv("SCENEFILL_MODEL_DIRS", f"stable-audio={tmp_path / 'sao'}")
+    from scenefill.engine.backends import plan
+
+    monkeypatch.setattr(plan, "_configured", {})  # the command configures this process: keep it to the test
+    assert main(["backends", "--json"]) == 0
+    states = {s["name"]: s for s in json.loads(capsys.readouterr().out)}
+    assert set(states) == {"procedural", "stable-audio", "dasheng"}
+    assert states["procedural"]["available"] is True
+    assert states["stable-audio"]["available"] is False
+    assert f"no weights at {tmp_path / 'sao'}" in states["stable-audio"]["reason"] \
+        or "no torch" in states["stable-audio"]["reason"]
+    assert main(["backends", "--model-dir", "bogus=/x"]) == 2
+    assert "unknown backend 'bogus'" in capsys.readouterr().err

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .base import Backend, BackendState, BackendUnavailable, View, WindowJob
+if TYPE_CHECKING:
+    from .base import Backend
 
 BACKEND_NAMES = ("procedural", "stable-audio", "dasheng")
 NEURAL_BACKENDS = ("stable-audio", "dasheng")
@@ -29,7 +31,7 @@ VIEWS = {
 #: files a model directory must hold before we try to load it
 REQUIRED_FILES = {"stable-audio": ("model_index.json",), "dasheng": ("config.json",)}
 
-_loaded: dict[tuple, Backend] = {}
+_loaded: dict[tuple, "Backend"] = {}
 _lock = threading.Lock()
 
 
@@ -41,9 +43,19 @@ def check_name(name: str) -> str:
     return name
 
 
-def load_backend(name: str, model_dir: Path | str | None, device: str | None = None) -> Backend:
+def __getattr__(name: str):
+    """The interface's classes, imported on first use: ``scenefill --help`` must not pay for numpy."""
+    if name in ("Backend", "BackendState", "BackendUnavailable", "View", "WindowJob", "ViewStream"):
+        from . import base
+
+        return getattr(base, name)
+    raise AttributeError(name)
+
+
+def load_backend(name: str, model_dir: Path | str | None, device: str | None = None) -> "Backend":
     """The loaded neural backend for (name, directory, device): one instance per process and GPU."""
     check_name(name)
+    from .base import BackendUnavailable
     from .device import torch_missing
 
     reason = torch_missing()
@@ -68,6 +80,7 @@ def backend_states(model_dirs: dict[str, Path] | None = None) -> list[BackendSta
     """Every backend with its state and, when unavailable, why -- without loading any weights."""
     import importlib.util
 
+    from .base import BackendState
     from .device import torch_missing
     from .weights import fetch_hint
 

@@ -17,7 +17,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal
 
 #: seconds of overlap between neighbouring windows (capped at a quarter window)
 OVERLAP_S = 2.0
@@ -120,6 +119,8 @@ def resample(x: np.ndarray, source_rate: int, target_rate: int, n: int) -> np.nd
         if x.shape[1] < n:
             raise ValueError(f"need {n} samples, have {x.shape[1]}")
         return np.asarray(x[:, :n], dtype=np.float64)
+    from scipy import signal
+
     up, down = _ratio(source_rate, target_rate)
     y = signal.resample_poly(np.asarray(x, dtype=np.float64), up, down, axis=1)
     if y.shape[1] < n:
