@@ -9,8 +9,10 @@ Prints one JSON object:
   overlap with a next one), queued at once and
   rendered through the daemon's WindowBatcher (continuous batching on one model),
   at 100 steps: wall time and the aggregate realtime factor (audio seconds / wall s).
-- ``lone``: one 10 s request at 25 steps, alone, after a warm-up: latency (a 10 s
-  request costs a whole window: the model always renders one).
+- ``lone``: one 10 s request at 25 steps, alone, after a warm-up: latency of the
+  model path (a 10 s request costs a whole window: the model always renders one);
+  ``lone_file``: the same through the daemon's path to a finished 24-bit WAV
+  (batcher, plan, mixer, room, limiter, file; everything but gRPC).
 - ``peak_vram_gib``: the most GPU memory allocated at any time.
 
 The arithmetic (and so the speed) of random weights is that of the release;
@@ -96,6 +98,29 @@ def run_lone(backend, seconds: float, steps: int) -> dict:
             "realtime_factor": round(seconds / latency, 2)}
 
 
+def run_lone_file(backend, seconds: float, steps: int, gather_s: float) -> dict:
+    """The daemon's whole path for one request, less gRPC: batcher, plan, mixer, limiter, 24-bit WAV."""
+    import tempfile
+    from pathlib import Path
+
+    from scenefill.engine.api import render_to_file
+    from scenefill.engine.request import RenderRequest
+    from scenefill.server.neural_queue import BoundRunner, WindowBatcher
+
+    backend.steps = steps
+    batcher = WindowBatcher(backend, gather_s=gather_s)
+    runner = BoundRunner(batcher, None)
+    with tempfile.TemporaryDirectory() as tmp:
+        request = RenderRequest("a quiet cafe, cups and low voices", int(seconds * 48000), backend="stable-audio")
+        render_to_file(request.replace(seed=99), Path(tmp) / "warm.wav", runner=runner)
+        _sync(backend)
+        started = time.perf_counter()
+        render_to_file(request, Path(tmp) / "lone.wav", runner=runner)
+        latency = time.perf_counter() - started
+    batcher.close()
+    return {"seconds": round(seconds, 3), "steps": steps, "latency_s": round(latency, 3)}
+
+
 def _sync(backend) -> None:
     if backend.device.startswith("cuda"):
         backend.torch.cuda.synchronize()
@@ -140,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         "max_batch": backend.max_batch,
     }
     report["lone"] = run_lone(backend, min(args.lone_seconds, one_window_s), args.lone_steps)
+    report["lone_file"] = run_lone_file(backend, min(args.lone_seconds, one_window_s), args.lone_steps,
+                                        args.gather)
     report["aggregate"] = run_queued(backend, args.requests, one_window_s, args.steps, args.gather)
     if device.startswith("cuda"):
         report["peak_vram_gib"] = round(torch.cuda.max_memory_allocated(device) / 1024 ** 3, 2)

@@ -2,7 +2,7 @@
 
 The engine's streaming tail (mixer, true-peak limiter, fades, loop, handles,
 file writing) is shared with the procedural backend; only the sources differ.
-Gains are set from the first window alone (the model always renders it whole),
+Gains are set from the start of the first window (the model always renders it whole),
 so a 10 s and a 2 h render of the same note get the same gains and a longer
 render starts with the samples of a shorter one.
 """
@@ -118,9 +118,14 @@ def _stem_length(request: RenderRequest, lead: int) -> int:
     return lead + request.total_samples + latency + BLOCK
 
 
+#: seconds at the start of a view the gain is measured on (fixed, so gains do not depend on length)
+LEVEL_SPAN_S = 10.0
+
+
 def _level_span(backend: Backend, sr: int) -> int:
-    """The output samples the gain is measured on: what the first window alone makes (at least 0.5 s)."""
-    return max(int(0.5 * sr), backend.one_window_samples(sr))
+    """The output samples the gain is measured on: the first 10 s, within what the first window alone
+    makes (at least 0.5 s). Short enough that a 10 s request reads no more than it needs."""
+    return max(int(0.5 * sr), min(int(LEVEL_SPAN_S * sr), backend.one_window_samples(sr)))
 
 
 def plan_neural(request: RenderRequest, cancel: Callable[[], bool] | None = None,
