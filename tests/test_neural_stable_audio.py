@@ -156,3 +156,12 @@ def test_a_configured_directory_shows_as_available(tiny_dirs, monkeypatch, capsy
     assert main(["backends"]) == 0
     out = capsys.readouterr().out
     assert "stable-audio  available [cpu]" in out and "no GPU: runs on the CPU, slowly" in out
+
+
+def test_loops_handles_mono_and_flac_work_as_with_the_procedural_backend(configured, tmp_path):
+    request = RenderRequest("waves on a beach", 44100 * 2, sample_rate=44100, channels=1, loop=True,
+                            handle_samples=22050, fmt="flac", bit_depth=16, backend="stable-audio", seed=4)
+    result = render_to_file(request, tmp_path / "loop.flac")
+    info = sf.info(str(tmp_path / "loop.flac"))
+    assert (info.frames, info.channels, info.samplerate) == (44100 * 3, 1, 44100)
+    assert result.provenance["model"]["backend"] == "stable-audio"
