@@ -11,7 +11,7 @@ the limiter keeps the engine's prefix stability.
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
+from scenefill.engine import dsp as signal
 from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
 
 OVERSAMPLE = 4

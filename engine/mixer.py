@@ -9,7 +9,7 @@ All state (filters, reverb tail, envelope) is carried causally between blocks.
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
+from scenefill.engine import dsp as signal
 from scipy.ndimage import maximum_filter1d
 
 from .calibration import distance_filter

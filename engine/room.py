@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from scipy import fft as sp_fft
-from scipy import signal
+from scenefill.engine import dsp as signal
 
 from .models.base import BLOCK, butter
 

@@ -17,7 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-from scipy import signal
+from scenefill.engine import dsp as signal
 
 from .caption import SpeechLine
 from .errors import InvalidRequest

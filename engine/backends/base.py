@@ -219,9 +219,9 @@ class ViewStream:
             a = self._segment_start(start)
             b = -(-end * self.down // self.up) + self.reach
             self._generate(b)
-            from scipy import signal
+            from .. import dsp  # scipy.signal's resample_poly, imported on first use
 
-            seg = signal.resample_poly(self.native[:, a - self.native_start:b - self.native_start],
+            seg = dsp.resample_poly(self.native[:, a - self.native_start:b - self.native_start],
                                        self.up, self.down, axis=1)
             offset = a * self.up // self.down
             out = seg[:, start - offset:end - offset]

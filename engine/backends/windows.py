@@ -119,10 +119,10 @@ def resample(x: np.ndarray, source_rate: int, target_rate: int, n: int) -> np.nd
         if x.shape[1] < n:
             raise ValueError(f"need {n} samples, have {x.shape[1]}")
         return np.asarray(x[:, :n], dtype=np.float64)
-    from scipy import signal
+    from .. import dsp  # scipy.signal's resample_poly, imported on first use
 
     up, down = _ratio(source_rate, target_rate)
-    y = signal.resample_poly(np.asarray(x, dtype=np.float64), up, down, axis=1)
+    y = dsp.resample_poly(np.asarray(x, dtype=np.float64), up, down, axis=1)
     if y.shape[1] < n:
         raise ValueError(f"resampling gave {y.shape[1]} samples, need {n}")
     return y[:, :n]

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 from scipy import fft as sp_fft
-from scipy import signal
+from scenefill.engine import dsp as signal
 
 from .base import BLOCK, _sosfilt_raw, smooth_noise
 

@@ -16,7 +16,7 @@ from typing import ClassVar
 
 import numpy as np
 from scipy import fft as sp_fft
-from scipy import signal
+from scenefill.engine import dsp as signal
 
 #: Samples per render block. Fixed for all sample rates: changing it changes output.
 BLOCK = 32768
@@ -91,7 +91,7 @@ class SoundModel:
 
 
 try:  # the compiled kernel behind scipy.signal.sosfilt: skips ~40 us of argument checks per call
-    from scipy.signal._sosfilt import _sosfilt as _sosfilt_raw
+    _sosfilt_raw = signal._kernel("_sosfilt")._sosfilt
 except Exception:  # pragma: no cover - other scipy layouts fall back to the public function
     _sosfilt_raw = None
 

@@ -12,7 +12,7 @@ then brought up by a cubic spline. The cafe adds cup and cutlery clinks.
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
+from scenefill.engine import dsp as signal
 
 from ._amb import (ColoredNoise, KernelBank32, Sparse, SplineUpsampler, Upsampler, factor_for, low_len,
                    pan_pair, sin_cycles, to_output)

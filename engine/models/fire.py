@@ -10,7 +10,7 @@ into the output in one pass per block (:class:`GrainBus`). Float32 throughout.
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
+from scenefill.engine import dsp as signal
 
 from ._amb import (ColoredNoise, Control, GrainBus, SplineUpsampler, Upsampler, Wander, factor_for, low_len,
                    pan_pair, sin_cycles, to_output)

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import numpy as np
-from scipy import signal
+from scenefill.engine import dsp as signal
 
 from ._amb import _axpy, polyphase
 from .base import BLOCK, SoundModel, StatefulFilter, Timeline, butter, noise, pan_gains

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scipy import signal
+from scenefill.engine import dsp as signal
 
 from ._amb import (ColoredNoise, Control, GrainBus, KernelBank32, SplineUpsampler, Wander, factor_for, low_len,
                    to_output)

@@ -4,7 +4,7 @@ rush plus mains hum of air conditioning, fans and fridges."""
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
+from scenefill.engine import dsp as signal
 
 from ._amb import (ColoredNoise, Control, Oscillator, SplineUpsampler, Upsampler, Wander, factor_for, low_len,
                    peak_sos, pink_sos, sin_cycles)

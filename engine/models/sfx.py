@@ -13,7 +13,7 @@ with kept state, like the ambience models.
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
+from scenefill.engine import dsp as signal
 
 from .base import BLOCK, SoundModel, StatefulFilter, Timeline, butter, noise, pan_gains
 

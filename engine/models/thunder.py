@@ -10,7 +10,8 @@ cracks are rendered at the full rate.
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal, special
+from scipy import special
+from scenefill.engine import dsp as signal
 
 from ._amb import SplineUpsampler, Sparse, Upsampler, Wander, factor_for, low_len, soft_limit
 from .base import EventBus, SoundModel, StatefulFilter, butter, noise

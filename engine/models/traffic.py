@@ -15,7 +15,7 @@ output rate. Float32 throughout.
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
+from scenefill.engine import dsp as signal
 
 from ._amb import (ColoredNoise, Control, Sparse, SplineUpsampler, Upsampler, Wander, factor_for, low_len,
                    pan_pair, peak_sos, polyphase, sin_cycles, to_output)

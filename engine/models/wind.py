@@ -9,7 +9,7 @@ cubic splines; the rustle reads a pre-filtered noise table. All in float32.
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
+from scenefill.engine import dsp as signal
 
 from ._amb import (ColoredNoise, Control, Oscillator, SplineUpsampler, Upsampler, Wander, factor_for, low_len,
                    sin_cycles, to_output)

@@ -1,0 +1,92 @@
+"""engine.dsp stands in for scipy.signal so a render starts fast; it must give the same numbers.
+
+An editor re-rendering a clip after a recut gets the approved samples back bit for bit,
+so the stand-in is checked against scipy.signal itself, sample for sample.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy import signal as scipy_signal
+
+from scenefill.engine import dsp
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCENEFILL_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(dsp, "_designs", None)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,axis", [((1000,), -1), ((2, 777), -1), ((3, 500), 1), ((640, 2), 0)])
+def test_sosfilt_is_scipys(dtype, shape, axis):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(shape).astype(dtype)
+    sos = scipy_signal.butter(4, [300, 3000], btype="bandpass", fs=48000, output="sos")
+    assert np.array_equal(dsp.sosfilt(sos, x, axis=axis), scipy_signal.sosfilt(sos, x, axis=axis))
+    zshape = list(x.shape)
+    zshape[axis] = 2
+    zi = rng.standard_normal([sos.shape[0]] + zshape)
+    ours, ours_z = dsp.sosfilt(sos, x, axis=axis, zi=zi)
+    theirs, theirs_z = scipy_signal.sosfilt(sos, x, axis=axis, zi=zi)
+    assert np.array_equal(ours, theirs) and np.array_equal(ours_z, theirs_z)
+    assert ours.dtype == theirs.dtype
+
+
+def test_sosfilt_refuses_what_scipy_refuses():
+    with pytest.raises(ValueError):
+        dsp.sosfilt(np.ones((2, 5)), np.ones(10))
+    with pytest.raises(ValueError):
+        dsp.sosfilt(scipy_signal.butter(2, 0.1, output="sos"), np.ones(10), zi=np.zeros((1, 3)))
+
+
+def test_lfilter_is_scipys_with_and_without_state():
+    rng = np.random.default_rng(2)
+    b, a = scipy_signal.butter(2, 0.05)
+    x = rng.standard_normal((2, 900))
+    assert np.array_equal(dsp.lfilter(b, a, x), scipy_signal.lfilter(b, a, x))
+    zi = rng.standard_normal((2, 2))
+    for o, t in zip(dsp.lfilter(b, a, x, zi=zi), scipy_signal.lfilter(b, a, x, zi=zi)):
+        assert np.array_equal(o, t)
+    fir = np.array([0.25, 0.5, 0.25])     # FIR goes through scipy itself
+    assert np.array_equal(dsp.lfilter(fir, 1.0, x[0]), scipy_signal.lfilter(fir, 1.0, x[0]))
+
+
+def test_designs_come_back_identical_from_the_disk_cache(tmp_path):
+    first = dsp.butter(2, np.array([250.0, 1800.0]), btype="bandpass", fs=6000.0, output="sos")
+    files = list(tmp_path.glob("filter-designs-*.json"))
+    assert len(files) == 1 and len(json.loads(files[0].read_text())) == 1
+    dsp._designs = None                                   # as a new process would
+    again = dsp.butter(2, np.array([250.0, 1800.0]), btype="bandpass", fs=6000.0, output="sos")
+    assert np.array_equal(first, again) and again.dtype == first.dtype
+    b, a = dsp.iirpeak(1000.0, 8.0, fs=48000)
+    tb, ta = scipy_signal.iirpeak(1000.0, 8.0, fs=48000)
+    assert np.array_equal(b, tb) and np.array_equal(a, ta)
+
+
+def test_a_design_with_unusual_arguments_is_computed_not_cached(tmp_path):
+    sos = dsp.butter(3, np.linspace(0.1, 0.2, 2).reshape(1, 2)[0] * 1.0, btype="bandpass", output="sos")
+    assert np.array_equal(sos, scipy_signal.butter(3, [0.1, 0.2], btype="bandpass", output="sos"))
+    big = dsp.firwin(31, np.linspace(0.05, 0.9, 10), pass_zero=False)   # too many values to key on
+    assert np.array_equal(big, scipy_signal.firwin(31, np.linspace(0.05, 0.9, 10), pass_zero=False))
+
+
+def test_a_render_process_does_not_import_scipy_signal_once_designs_are_cached(tmp_path):
+    """The fixed cost of `scenefill render`: scipy.signal (and scipy.stats with it) stays unloaded."""
+    code = ("import sys\n"
+            "sys.argv = ['scenefill', 'render', 'light rain', '--seconds', '0.5', '-o', sys.argv[1]]\n"
+            "from scenefill.cli import main\n"
+            "main()\n"
+            "print('SIGNAL' if 'scipy.signal' in sys.modules else 'CLEAN')\n")
+    env = dict(os.environ, SCENEFILL_CACHE_DIR=str(tmp_path), XDG_CACHE_HOME=str(tmp_path))
+    runs = [subprocess.run([sys.executable, "-c", code, str(tmp_path / f"r{i}.wav")], env=env,
+                           capture_output=True, text=True, timeout=300) for i in range(2)]
+    assert all(r.returncode == 0 for r in runs), runs[-1].stderr[-2000:]
+    assert runs[1].stdout.strip().endswith("CLEAN"), runs[1].stdout
