@@ -137,7 +137,10 @@ def cmd_render(args: argparse.Namespace) -> int:
     from scenefill.engine.api import render_to_file
 
     request = _request_from_args(args)
-    if request.backend != "procedural" and not (args.server or os.environ.get("SCENEFILL_SERVER")):
+    if args.model_dir and (args.server or os.environ.get("SCENEFILL_SERVER")):
+        print("scenefill: --model-dir is ignored with a server: the daemon uses its own "
+              "(scenefill serve --model-dir)", file=sys.stderr)
+    elif request.backend != "procedural":
         from scenefill.engine.backends.cli import configure_from_args
 
         configure_from_args(args, request.backend)
