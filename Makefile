@@ -40,6 +40,8 @@ demo: setup
 
 test: setup eval-setup neural-setup
 	@command -v luac5.1 >/dev/null || (apt-get update -qq >/dev/null 2>&1; apt-get install -y --no-install-recommends lua5.1 >/dev/null 2>&1) || echo "lua5.1 not installed: the Resolve Lua script tests are skipped"
+	@command -v melt >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends melt) \
+	  || echo "!!! melt could not be installed: the Kdenlive render tests will be SKIPPED !!!"
 	$(BIN)/python -m pytest -q
 	$(BIN)/scenefill bench --quick
 	$(BIN)/scenefill eval --subset 9 --seconds 5 --out out/eval-smoke --quiet

@@ -63,6 +63,8 @@ def _make_models(scene: SceneSpec, request: RenderRequest) -> list:
         options = dict(layer.options)
         if cls.one_shot and "times" not in options:
             options["times"] = [ONE_SHOT_AT]
+        if cls.category == "music" and not request.loop:  # a piece closes at the end of the range
+            options.setdefault("end_s", (request.handle_samples + request.n_samples) / request.sample_rate)
         if "times" in options:  # note times are from the range start; the file starts at the head handle
             options["times"] = [t + request.handle_samples / request.sample_rate for t in options["times"]]
         models.append(cls(request.sample_rate, request.seed, index,

@@ -55,6 +55,21 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "typhoon": ("wind", "rain"), "lightning": ("thunder",), "blizzard": ("wind",),
     "lab": ("beeps", "hvac"), "laboratory": ("beeps", "hvac"), "factory": ("hvac",), "engine": ("hvac",),
     "silence": ("room_tone",), "quiet": ("room_tone",), "tone": ("room_tone",),
+    # interiors, urban, crowds and tech (h-models-b): scene words composed from the models
+    "apartment": ("room_tone", "traffic"), "flat": ("room_tone", "traffic"), "church": ("room_tone",), "clock": ("clock",),
+    "cathedral": ("room_tone",), "chapel": ("room_tone",), "concert": ("crowd", "applause"),
+    "theatre": ("crowd", "applause"), "theater": ("crowd", "applause"), "auditorium": ("crowd", "applause"),
+    "audience": ("crowd", "applause"), "arena": ("crowd", "applause"), "ward": ("beeps", "room_tone"),
+    "restaurant": ("crowd",), "cafe": ("crowd",), "café": ("crowd",), "playground": ("crowd", "birds"),
+    "schoolyard": ("crowd", "birds"), "construction": ("traffic", "electrical_buzz"),
+    "night": ("traffic",), "nightlife": ("traffic", "crowd"), "ambulance": ("siren", "traffic"),
+    "police": ("siren", "traffic"), "emergency": ("siren", "traffic"), "plane": ("aircraft_cabin",),
+    "flight": ("aircraft_cabin",), "subway": ("train_carriage",),
+    "metro": ("train_carriage",), "car": ("car_interior",), "taxi": ("car_interior",),
+    "computer": ("hvac", "keyboard_typing"), "datacenter": ("hvac",), "starship": ("spaceship_hum",),
+    "scifi": ("spaceship_hum",), "sci-fi": ("spaceship_hum",), "spacecraft": ("spaceship_hum",),
+    "radio": ("radio_static",), "transmission": ("radio_static",), "newsroom": ("keyboard_typing", "room_tone"),
+    "study": ("clock", "room_tone"), "grandmother's": ("clock", "room_tone"), "waiting": ("clock", "room_tone"),
 }
 INDOOR_WORDS = {
     "room", "inside", "indoors", "interior", "office", "kitchen", "bedroom", "bathroom", "hall",
@@ -144,12 +159,21 @@ def _keyword_hits(phrase: str) -> list[tuple[int, str]]:
     hits: dict[str, tuple[int, int]] = {}
     for name, cls in REGISTRY.items():
         for kw in sorted(cls.keywords, key=len, reverse=True):
+            if "+" in kw:  # "rain+tent": every word (or its stem) somewhere in the phrase
+                parts = kw.lower().split("+")
+                if all(f" {w} " in low or f" {w}s " in low for w in parts):
+                    hits[name] = (low.find(f" {parts[0]}"), len(kw))
+                    break
+                continue
             idx = low.find(" " + kw.lower() + " ")
             if idx < 0 and not kw.endswith("s"):
                 idx = low.find(" " + kw.lower() + "s ")
             if idx >= 0:
                 hits[name] = (idx, len(kw))
                 break
+    for name in list(hits):  # "rain on a tent" is rain_tent, not rain as well
+        for general in getattr(REGISTRY[name], "supersedes", ()):
+            hits.pop(general, None)
     music = [name for name in hits if REGISTRY[name].category == "music"]
     if len(music) > 1:
         best = max(music, key=lambda name: (hits[name][1], -hits[name][0]))

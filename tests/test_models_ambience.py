@@ -333,7 +333,8 @@ def test_crowd_is_speech_band_babble_with_syllable_rhythm():
     octave = {lo: sm[(fm >= lo) & (fm < 2 * lo)].sum() for lo in (0.25, 0.5, 1, 2, 4, 8, 16)}
     syllables = max(octave[2], octave[4])  # 2-8 Hz: syllables
     assert syllables > 1.5 * max(octave[0.25], octave[0.5])  # more than phrase-level swells
-    assert syllables > 3 * octave[8]  # and not a buzz
+    # and not a buzz (real speech, as the babble now is, keeps some consonant modulation at 8-16 Hz)
+    assert syllables > 2 * octave[8]
 
 
 def test_cafe_adds_clinks():

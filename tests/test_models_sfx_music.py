@@ -441,3 +441,58 @@ def test_drone_pulses_on_the_grid_and_hits_on_bar_lines():
     assert loud[0] == pytest.approx(bar3, abs=0.01)
     f, mag = spectrum(diff[:, int(bar3 * SR):int((bar3 + 2) * SR)], SR)
     assert band_energy(f, mag, 20, 150) > 0.7 * band_energy(f, mag, 20, 20000)
+
+
+# --------------------------------------------------------------------------- musical form (h-models-b)
+
+def _pitch_classes(events):
+    return {m % 12 for _, m, *_ in events}
+
+
+@pytest.mark.parametrize("mood", ["calm", "sad", "tense", "epic", "playful"])
+def test_piano_ends_on_a_v_i_cadence_when_the_length_is_known(mood):
+    """An editor's cue of known length closes like a piece: the dominant, then the tonic chord
+    held to the end, with the tonic in the bass, and nothing after it."""
+    m = make("piano", mood=mood, end_s=40.0)
+    h = m.harmony
+    fb = m.final_bar
+    assert fb is not None
+    assert (fb + 1) * m.bar_samples <= 40.0 * SR + m.bar_samples
+    tonic = h.root % 12
+    dominant = (h.root + 7) % 12
+    last = m._bar_events(fb)
+    before = m._bar_events(fb - 1)
+    bass_last = min(last, key=lambda e: e[1])[1]
+    bass_before = min(before, key=lambda e: e[1])[1]
+    assert bass_last % 12 == tonic, "the piece ends with the tonic in the bass"
+    assert bass_before % 12 == dominant, "the bar before is the dominant"
+    triad = {(tonic + s) % 12 for s in (0, h.scale[2], 7)}
+    assert _pitch_classes(last) <= triad
+    assert (dominant + 4) % 12 in _pitch_classes(before), "V has its leading tone"
+    assert m._bar_events(fb + 1) == [] and m._bar_events(fb + 5) == []
+    # the audio: silence after the last chord has rung out
+    _, x = render("piano", 40.0, mood=mood, end_s=40.0)
+    tail = x[:, int(39.8 * SR):]
+    body = x[:, int(10 * SR):int(20 * SR)]
+    assert np.sqrt(np.mean(tail ** 2)) < 0.3 * np.sqrt(np.mean(body ** 2))
+
+
+def test_piano_form_repeats_its_phrases_before_the_end():
+    """A A B A: the three A phrases play the same chords; without a known end the piece simply
+    goes on (no cadence)."""
+    m = make("piano", mood="calm")
+    assert m.final_bar is None
+    bass = [min(m._bar_events(b), key=lambda e: e[1])[1] % 12 for b in range(16)]
+    assert bass[0:4] == bass[4:8] == bass[12:16]
+
+
+def test_music_notes_cover_every_mood():
+    from scenefill.engine.scene import describe_note
+
+    for note, mood in [("epic orchestral music", "epic"), ("playful light music", "playful"),
+                       ("sad slow music", "sad"), ("tense suspenseful music", "tense"),
+                       ("calm piano music", "calm"), ("uplifting hopeful music", None)]:
+        layers = [layer for layer in describe_note(note)["layers"] if layer["category"] == "music"]
+        assert layers, note
+        if mood:
+            assert layers[0]["options"].get("mood") == mood, (note, layers[0]["options"])

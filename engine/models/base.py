@@ -62,6 +62,10 @@ class SoundModel:
     description: ClassVar[str] = ""
     #: True for beds that read as "outdoors" (sets the shared room to outdoor)
     outdoor: ClassVar[bool | None] = None
+    #: names of more general models this one stands in for when both match one phrase
+    #: ("rain on a tent" hits rain's "rain" and rain_tent's "rain+tent": rain_tent alone plays).
+    #: A keyword "a+b" matches a phrase holding every one of the words, in any order.
+    supersedes: ClassVar[tuple[str, ...]] = ()
     #: words in the same phrase of a note that set an option: word -> (option, value),
     #: e.g. {"tin": ("surface", "tin")}; the parser passes them in ``params.options``
     option_words: ClassVar[dict[str, tuple[str, object]]] = {}

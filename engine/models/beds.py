@@ -7,6 +7,7 @@ import numpy as np
 
 from ._amb import soft_limit
 from .base import ModelParams, SoundModel
+from .applause import Applause
 from .birds import Birds
 from .crowd import Crowd
 from .insects import Insects
@@ -74,4 +75,20 @@ class Nature(_Composite):
         return [
             (Birds, 0.35 + 0.5 * i, {}, 1.0),
             (Wind, 0.15 + 0.3 * i, {"style": "breeze"}, 0.6),
+        ]
+
+
+class Stadium(_Composite):
+    name = "stadium"
+    category = "ambience"
+    keywords = ("stadium", "stadium crowd", "arena crowd", "sports crowd", "cheering crowd", "crowd cheering",
+                "cheering", "football crowd", "soccer crowd", "fans cheering", "roaring crowd", "crowd roar")
+    description = "stadium: a huge crowd's roar of voices in a big space with waves of clapping"
+    outdoor = True
+    option_words = {}
+
+    def _plan(self, i):
+        return [
+            (Crowd, 0.5 + 0.5 * i, {"place": "hall"}, 1.0),
+            (Applause, 0.2 + 0.8 * i, {"size": "large"}, 0.3 + 0.5 * i),
         ]

@@ -11,6 +11,8 @@ through an event bus. Birds further away are quieter and duller.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from ._amb import ColoredNoise, Sparse, pan_pair, sin_cycles, soft_limit
 from .base import EventBus, SoundModel, butter
@@ -207,3 +209,20 @@ class Birds(SoundModel):
                 self.bus.add(start, self._phrase(rng, bird))
         out += self.air(rng, n, gain=self.g_air)
         return soft_limit(out)
+
+
+class DawnChorus(Birds):
+    name = "dawn_chorus"
+    category = "ambience"
+    keywords = ("dawn chorus", "birds at dawn", "morning chorus", "birds at sunrise", "sunrise birds",
+                "early morning birds", "dawn birds", "chorus of birds", "birds+dawn", "birds+sunrise")
+    description = "dawn chorus: a dozen or more birds singing at once, near and far, songs overlapping"
+    outdoor = True
+    option_words = {}
+    supersedes = ("birds",)
+
+    def setup(self, rng: np.random.Generator) -> None:
+        i = float(np.clip(self.params.intensity, 0, 1))
+        self.params = replace(self.params, intensity=0.6 + 0.4 * i,
+                              options={**self.params.options, "chorus": True})
+        super().setup(rng)

@@ -1,12 +1,14 @@
 """Crowd murmur and cafe babble: many overlapping voices, none intelligible.
 
-Each voice is a source-filter talker: glottal pulses at a pitch that moves
-with intonation, grouped into syllables (3-6 per second, with pauses between
-phrases), each syllable voiced through one vowel's formants; consonant noise
-bursts mark the syllable onsets. All voices are computed at once as arrays on
-a ~375 Hz grid; pulses become sparse impulse trains, one per vowel, convolved
-with formant kernels in float32 FFTs at ~12 kHz (see :class:`KernelBank32`),
-then brought up by a cubic spline. The cafe adds cup and cutlery clinks.
+Babble is made of real speech: every voice reads lines the bundled Piper voice
+synthesised (``_babble``), each at its own place in the material, its own
+speed (pitch and pace together: higher voices read more slowly spoken
+material, so their syllable rate stays natural), level, position and distance;
+far voices are dulled. All readers are one vectorised gather per block at
+~12 kHz, brought up by a cubic spline. Without a voice installed the model
+falls back to source-filter talkers: glottal pulses through vowel formant
+kernels grouped into syllables, with consonant bursts (:class:`KernelBank32`).
+The cafe adds cup and cutlery clinks: short inharmonic ceramic and metal impacts.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from __future__ import annotations
 import numpy as np
 from scenefill.engine import dsp as signal
 
-from ._amb import (ColoredNoise, KernelBank32, Sparse, SplineUpsampler, Upsampler, factor_for, low_len,
+from ._amb import (ColoredNoise, _axpy, KernelBank32, Sparse, SplineUpsampler, Upsampler, factor_for, low_len,
                    pan_pair, sin_cycles, to_output)
-from .base import BLOCK, EventBus, SoundModel, butter, noise
+from ._babble import material
+from .base import BLOCK, EventBus, SoundModel, StatefulFilter, butter, noise
 
 # vowel formants (Hz), between adult male and female values: /a/ /e/ /i/ /o/ /u/ /ʌ/
 _VOWELS = (
@@ -51,18 +54,24 @@ class Crowd(SoundModel):
     keywords = ("crowd", "crowds", "murmur", "murmuring", "babble", "chatter", "chattering", "walla",
                 "people talking", "people chatting", "talking", "conversation", "conversations",
                 "restaurant", "cafe", "café", "coffee shop", "coffeeshop", "diner", "canteen",
-                "cafeteria", "busy room", "party chatter", "audience murmur", "background voices",
-                "indistinct voices", "distant voices", "voices")
-    description = "crowd murmur: many overlapping, unintelligible voices; cafe/restaurant adds cup and cutlery clinks"
+                "cafeteria", "busy room", "party chatter", "children playing", "kids playing",
+                "children shouting", "playground", "audience murmur", "background voices",
+                "indistinct voices", "distant voices", "voices", "cups clinking", "clinking cups", "cutlery",
+                "cups and saucers", "clattering dishes", "dishes clattering", "clinking cutlery")
+    description = ("crowd murmur: many overlapped readers of real speech at varied pitch, pace and distance; "
+                   "cafe/restaurant adds cup and cutlery clinks; children on a playground")
     outdoor = None
     option_words = {
         "cafe": ("place", "cafe"), "café": ("place", "cafe"), "coffee": ("place", "cafe"),
         "restaurant": ("place", "cafe"), "diner": ("place", "cafe"), "canteen": ("place", "cafe"),
         "cafeteria": ("place", "cafe"), "dinner": ("place", "cafe"), "bistro": ("place", "cafe"),
+        "cups": ("place", "cafe"), "cutlery": ("place", "cafe"), "dishes": ("place", "cafe"),
         "bar": ("place", "bar"), "pub": ("place", "bar"), "party": ("place", "bar"),
         "market": ("place", "outdoor"), "street": ("place", "outdoor"), "square": ("place", "outdoor"),
         "plaza": ("place", "outdoor"), "park": ("place", "outdoor"), "station": ("place", "hall"),
         "hall": ("place", "hall"), "lobby": ("place", "hall"), "airport": ("place", "hall"),
+        "children": ("place", "children"), "kids": ("place", "children"), "playground": ("place", "children"),
+        "schoolyard": ("place", "children"), "school": ("place", "children"),
     }
 
     def setup(self, rng: np.random.Generator) -> None:
@@ -74,7 +83,7 @@ class Crowd(SoundModel):
         self.fac = factor_for(sr, 12000)
         self.lo_sr = lo = sr / self.fac
         self.grid = lo / _STEP
-        v = int(round(5 + 30 * i * (0.75 if place == "cafe" else 1.0)))
+        v = int(round(6 + 40 * i * (0.75 if place == "cafe" else 1.0)))
         self.nv = v
         female = rng.random(v) < 0.5
         self.base_f0 = np.where(female, rng.uniform(175, 245, v), rng.uniform(95, 145, v))
@@ -96,6 +105,47 @@ class Crowd(SoundModel):
         self.cur_amp = rng.uniform(0.4, 1.0, v)
         self.cur_pitch = rng.normal(0, 2.0, v)
         self.cur_fric = rng.random(v)
+        self.up = SplineUpsampler(self.fac, 2)
+        # a room or street seems to smear voices: a little cross-feed
+        self.mix = np.array([[1.0, 0.15], [0.15, 1.0]], dtype=np.float32)
+        self.gain = 0.6 * (0.5 + 0.5 * i)
+        # cafe: cups, saucers, cutlery
+        self.clink_rate = {"cafe": 0.6 + 1.6 * i, "bar": 0.3 + 0.8 * i}.get(place, 0.0)
+        self.clinks = EventBus()
+        self.clink_sched = Sparse(int(rng.uniform(0.2, 1.5) * sr)) if self.clink_rate else None
+        # a set of takes made once; each clink picks one, with its own level and place
+        self.clink_takes = [self._clink(rng) for _ in range(24)] if self.clink_rate else []
+        # real speech: every voice reads the bundled voice's babble material (see _babble)
+        # (higher voices read slowly spoken material, played faster: pitch up, tempo as usual)
+        self.material = material(int(round(lo)))
+        slow = material(int(round(lo)), "slow") if self.material is not None else None
+        if slow is None:
+            self.material = None
+        if self.material is not None and slow is not None:
+            self.read_rate = np.where(female, rng.uniform(1.15, 1.32, v), rng.uniform(0.84, 1.06, v))
+            if place == "children":  # shorter vocal tracts, higher voices
+                self.read_rate = rng.uniform(1.35, 1.6, v)
+            high = self.read_rate > 1.1
+            # both readings in one array: voice k reads [base_k, base_k + size_k)
+            self.reading = np.concatenate([self.material, slow, self.material[:1], slow[:1]])
+            self.read_base = np.where(high, self.material.size, 0).astype(np.float64)
+            self.read_size = np.where(high, slow.size, self.material.size).astype(np.float64)
+            self.read_pos = rng.uniform(0, 1, v) * self.read_size
+            self.is_far = near > 0.45  # 'near' is how far off a voice is (0 = at the next table)
+            self.pan_l, self.pan_r = pan_pair(self.pan)
+            # per-voice gains into the (near L, near R, far L, far R) buses
+            gains = np.zeros((4, v))
+            far_k = self.is_far.astype(float)
+            gains[0], gains[1] = self.level * self.pan_l * (1 - far_k), self.level * self.pan_r * (1 - far_k)
+            gains[2], gains[3] = self.level * self.pan_l * far_k, self.level * self.pan_r * far_k
+            self.bus_gains = gains.astype(np.float32)
+            self.bus_rows = [(2, 3) if f else (0, 1) for f in self.is_far]
+            self.far_filter = StatefulFilter(butter("lowpass", 2200, lo, 1), dtype=np.float32)
+        else:  # no voice installed: synthetic talkers
+            self._build_synth(lo)
+
+    def _build_synth(self, lo: float) -> None:
+        """Formant kernels and consonant noise of the fallback (synthetic) talkers."""
         # kernels: each vowel for male and female vocal tracts
         klen = int(0.03 * lo)
         kernels = [_vowel_kernel(f, lo, klen) for f in _VOWELS + _NEUTRAL]
@@ -106,50 +156,95 @@ class Crowd(SoundModel):
         self.fric_up = Upsampler(_STEP, 2)
         self.breath_up = Upsampler(_STEP, 2)
         self.breath = 0.025
-        self.up = SplineUpsampler(self.fac, 2)
-        # a room or street seems to smear voices: a little cross-feed
-        self.mix = np.array([[1.0, 0.15], [0.15, 1.0]], dtype=np.float32)
-        self.gain = 0.6 * (0.5 + 0.5 * i)
-        # cafe: cups, saucers, cutlery
-        self.clink_rate = {"cafe": 0.6 + 1.6 * i, "bar": 0.3 + 0.8 * i}.get(place, 0.0)
-        self.clinks = EventBus()
-        self.clink_sched = Sparse(int(rng.uniform(0.2, 1.5) * sr)) if self.clink_rate else None
 
     def _clink(self, rng: np.random.Generator) -> np.ndarray:
+        """A cup set on a saucer, or cutlery touching china: a short inharmonic impact.
+
+        Ceramic (a cup's wall, a plate's rim) and a spoon or fork (a free metal bar:
+        modes at 1 : 2.76 : 5.40) ring in a few inharmonic modes at 1.5-7 kHz that die in
+        tens of milliseconds; the contact itself is a dull click. Nothing above ~12 kHz
+        carries much: the dense partials of a bell would read as music.
+        """
         sr = self.sr
         cutlery = rng.random() < 0.45
         if cutlery:
-            f = rng.uniform(2800, 5200)
-            ratios = np.array([1.0, 2.76, 5.4])
-            decay = rng.uniform(0.03, 0.08)
-            taps = int(rng.integers(1, 4))
-        else:  # cup on saucer: ceramic, lower and longer
-            f = rng.uniform(1700, 3300)
-            ratios = np.array([1.0, 2.32, 4.25, 6.1])
-            decay = rng.uniform(0.08, 0.25)
-            taps = 1 if rng.random() < 0.7 else 2
-        length = int((decay * 5 + 0.12 * (taps - 1)) * sr)
+            f = rng.uniform(2200, 4200)
+            ratios = np.array([1.0, 2.76])
+            decay = rng.uniform(0.015, 0.045)
+            taps = int(rng.integers(1, 3))
+        else:  # cup on saucer: ceramic, lower, a touch longer, with a rattle of the cup in the saucer
+            f = rng.uniform(1300, 2600)
+            ratios = np.array([1.0, rng.uniform(1.45, 1.7), rng.uniform(2.2, 2.6)])
+            decay = rng.uniform(0.02, 0.06)
+            taps = 1 if rng.random() < 0.6 else int(rng.integers(2, 4))
+        length = int((decay * 5 + 0.05 * (taps - 1)) * sr) + 64
         t = np.arange(length) / sr
         out = np.zeros(length)
         t_tap = 0.0
-        for _ in range(taps):
+        for j in range(taps):
             x = t - t_tap
             on = x >= 0
             xs = np.where(on, x, 0.0)
-            amp = rng.uniform(0.5, 1.0)
+            amp = rng.uniform(0.5, 1.0) * (0.55 ** j)
             for k, ratio in enumerate(ratios):
-                fk = min(f * ratio * rng.uniform(0.98, 1.02), sr * 0.45)
-                out += on * amp * (0.8 ** k) * np.exp(-xs / (decay / (1 + 0.6 * k))) * \
+                fk = f * ratio * rng.uniform(0.97, 1.03)
+                if fk > 12000:
+                    continue
+                out += on * amp * (0.6 ** k) * np.exp(-xs / (decay / (1 + 0.8 * k))) * \
                     sin_cycles(fk * xs + rng.random())
-            out[int(t_tap * sr):int(t_tap * sr) + 24] += rng.uniform(-0.6, 0.6, 24) * amp
-            t_tap += rng.uniform(0.06, 0.13)
-        out *= np.clip(np.arange(length) / 16, 0, 1)
-        gl, gr = pan_pair(rng.uniform(-0.8, 0.8))
-        level = 0.035 * rng.uniform(0.25, 1.0) ** 1.5
-        return np.vstack([out * gl, out * gr]) * level
+            s0 = int(t_tap * sr)
+            click = rng.standard_normal(48) * np.exp(-np.arange(48) / 8.0) * amp * 0.5
+            out[s0:s0 + 48] += click[:max(0, min(48, length - s0))]
+            t_tap += rng.uniform(0.025, 0.06)
+        out = signal.lfilter(*signal.butter(2, 10000, fs=sr), out)  # china and felt dull the top
+        out *= np.clip(np.arange(length) / 8, 0, 1)
+        return out
+
+    def _speak(self, rng: np.random.Generator, n_l: int) -> np.ndarray:
+        """This block of every reader (2, n_l) float32: each reads the material at its own
+        place and speed (pitch and tempo move together, as a range of larynx and vocal-tract
+        sizes and speaking rates); the far readers are dulled by one shared low-pass (the
+        room's reverberation is the mixer's). All voices at once: one gather, then adds."""
+        x = np.arange(n_l, dtype=np.float64)
+        pos = self.read_rate[:, None] * x
+        pos += self.read_pos[:, None]
+        # a block reads far less than a whole reading: at most one wrap
+        pos -= (pos >= self.read_size[:, None]) * self.read_size[:, None]
+        pos += self.read_base[:, None]
+        i0 = pos.astype(np.int64)
+        frac = (pos - i0).astype(np.float32)
+        y = self.reading[i0]
+        y += (self.reading[i0 + 1] - y) * frac
+        # each voice into its two buses (single-threaded BLAS adds; a matrix product here
+        # wakes OpenBLAS's thread pool, which costs more than it saves)
+        buses = np.zeros((4, n_l), dtype=np.float32)
+        for k, (r0, r1) in enumerate(self.bus_rows):
+            _axpy(buses[r0], y[k], float(self.bus_gains[r0, k]))
+            _axpy(buses[r1], y[k], float(self.bus_gains[r1, k]))
+        self.read_pos = (self.read_pos + self.read_rate * n_l) % self.read_size
+        near = np.ascontiguousarray(buses[:2])
+        far = self.far_filter(buses[2:]).astype(np.float32)
+        near += far
+        return near * np.float32(4.0)
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         n_l = low_len(n, self.fac)
+        voiced = self._speak(rng, n_l) if self.material is not None else self._synth(rng, n_l)
+        low = self.mix @ voiced
+        low *= self.gain
+        out = self.up(low, n)
+        if self.clink_sched is not None:
+            buf = self.clinks.begin(n)
+            for s in self.clink_sched.onsets(n, lambda: self.sr * rng.exponential(1.0 / self.clink_rate)):
+                take = self.clink_takes[int(rng.integers(len(self.clink_takes)))]
+                gl, gr = pan_pair(rng.uniform(-0.8, 0.8))
+                level = 0.14 * rng.uniform(0.25, 1.0) ** 1.5
+                self.clinks.add(s, np.vstack([take * (gl * level), take * (gr * level)]))
+            out += buf
+        return to_output(out)
+
+    def _synth(self, rng: np.random.Generator, n_l: int) -> np.ndarray:
+        """Fallback voices (no Piper voice installed): source-filter talkers, as arrays."""
         steps = -(-n_l // _STEP)
         v = self.nv
         dt = 1.0 / self.grid
@@ -220,8 +315,6 @@ class Crowd(SoundModel):
         burst *= self.level[:, None] * 0.25
         fr_env = np.vstack([gv_l @ burst, gv_r @ burst]).astype(np.float32)
         voiced += self.fric(rng, n_l, gain=self.fric_up(fr_env, n_l))
-        low = self.mix @ voiced
-
         # advance the state to the end of the block
         self.syl_ph = syl[:, -1] % 1.0  # only the syllable boundaries matter
         self.phr_ph = phr[:, -1] % 1.0
@@ -231,12 +324,4 @@ class Crowd(SoundModel):
         self.cur_amp = amp[np.arange(v), end_col]
         self.cur_pitch = pitch[np.arange(v), end_col]
         self.cur_fric = fric[np.arange(v), end_col]
-
-        low *= self.gain
-        out = self.up(low, n)
-        if self.clink_sched is not None:
-            buf = self.clinks.begin(n)
-            for s in self.clink_sched.onsets(n, lambda: self.sr * rng.exponential(1.0 / self.clink_rate)):
-                self.clinks.add(s, self._clink(rng))
-            out += buf
-        return to_output(out)
+        return voiced

@@ -9,12 +9,15 @@ into the output in one pass per block (:class:`GrainBus`). Float32 throughout.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from scenefill.engine import dsp as signal
 
 from ._amb import (ColoredNoise, Control, GrainBus, SplineUpsampler, Upsampler, Wander, factor_for, low_len,
-                   pan_pair, sin_cycles, to_output)
-from .base import SoundModel, StatefulFilter, butter, noise
+                   Sparse, pan_pair, sin_cycles, soft_limit, to_output)
+from ._drops import Surface, impacts
+from .base import EventBus, SoundModel, StatefulFilter, butter, noise
 
 # kind -> (roar level, crackles per second at intensity 0 and 1, pops per second at 0 and 1, stereo width)
 _KINDS = {
@@ -140,3 +143,63 @@ class Fire(SoundModel):
         self._pops(rng, out, 0.18)
         out += self.sizzle(rng, n, gain=self.ctl_hi(((0.6 + 0.6 * activity) * self.g_sizzle).astype(f32)[None], n))
         return to_output(out)
+
+
+# a log settling in the grate: wood on wood and iron, a dull knock of a few low modes
+_LOG = Surface(modes=((160, 0.05), (310, 0.04), (520, 0.03), (880, 0.02), (1500, 0.012)), detune=0.1,
+               click_tau=6e-4, click=0.3, ring=1.0, splash=0.0)
+# embers and charcoal tumbling after it: light, glassy ticks
+_EMBER = Surface(modes=((3100, 0.004), (4700, 0.003), (6900, 0.002)), detune=0.2, click_tau=6e-5, click=1.0,
+                 splash=0.0)
+
+
+class Fireplace(Fire):
+    name = "fireplace"
+    category = "ambience"
+    keywords = ("fireplace", "hearth", "log fire", "wood stove", "woodstove", "wood burner", "fire in the grate",
+                "crackling fireplace", "fireside", "open fire", "burning logs")
+    description = "fireplace indoors: a soft roar, fine crackles and hiss of sap, now and then a log settling"
+    outdoor = False
+    option_words = {}
+    supersedes = ("fire",)
+    settle_gap = 14.0  # mean seconds between logs settling
+
+    def setup(self, rng: np.random.Generator) -> None:
+        self.params = replace(self.params, options={**self.params.options, "kind": "fireplace"})
+        super().setup(rng)
+        self.crackle_rate *= 1.8  # dry, split logs: fine crackles close by
+        self.settles = Sparse(int(rng.uniform(2.0, 8.0) * self.sr))
+        self.settle_bus = EventBus()
+
+    def _settle(self, rng: np.random.Generator) -> np.ndarray:
+        """A log shifts: one or two knocks, then a trickle of embers."""
+        sr = self.sr
+        m = int(0.9 * sr)
+        out = np.zeros((2, m), dtype=np.float32)
+        knocks = int(rng.integers(1, 3))
+        klen = int(0.3 * sr)
+        grains = impacts(rng, _LOG, sr, knocks, klen, 4)
+        pan = rng.uniform(-0.4, 0.4)
+        for j in range(knocks):
+            at = int(j * rng.uniform(0.06, 0.2) * sr)
+            a = rng.uniform(0.5, 1.0) * 0.12
+            out[0, at:at + klen] += grains[j] * np.float32(a * (1 - pan))
+            out[1, at:at + klen] += grains[j] * np.float32(a * (1 + pan))
+        count = int(rng.integers(5, 16))
+        elen = int(0.02 * sr)
+        ticks = impacts(rng, _EMBER, sr, count, elen, 3)
+        at = (rng.uniform(0.03, 0.7, count) ** 1.5 * sr).astype(int)
+        for j in range(count):
+            a = np.float32(0.02 * rng.uniform(0.2, 1.0))
+            p = rng.uniform(-0.5, 0.5)
+            out[0, at[j]:at[j] + elen] += ticks[j] * a * np.float32(1 - p)
+            out[1, at[j]:at[j] + elen] += ticks[j] * a * np.float32(1 + p)
+        return out
+
+    def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        out = super().render_block(rng, n)
+        bus = self.settle_bus.begin(n)
+        for start in self.settles.onsets(n, lambda: self.settle_gap * rng.uniform(0.6, 1.4) * self.sr):
+            self.settle_bus.add(start, self._settle(rng))
+        out += bus
+        return soft_limit(out, in_place=True)

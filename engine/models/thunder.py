@@ -22,6 +22,9 @@ _RUMBLE_LOUD = 0.17  # gated, weighted RMS every rumble is brought to before its
 
 
 class Thunder(SoundModel):
+    roll_order = 4  # the roll's lowpass order: how fast its spectrum falls above the cut-off
+    clap_share = 0.0  # 0..1: how much of the roll is its claps rather than smooth rumble
+
     name = "thunder"
     category = "ambience"
     keywords = ("thunder", "thunderstorm", "thunderclap", "thunder clap", "thunder crack",
@@ -40,7 +43,7 @@ class Thunder(SoundModel):
         i = float(np.clip(self.params.intensity, 0, 1))
         self.i = i
         sr = self.sr
-        self.fac = factor_for(sr, 1500)
+        self.fac = factor_for(sr, 6000)  # the roll reaches ~1.5 kHz when near
         self.lo_sr = sr / self.fac
         self.mean_gap = 24.0 - 15.0 * i  # seconds between strikes on average
         mode = self.params.options.get("closeness")
@@ -81,18 +84,50 @@ class Thunder(SoundModel):
         flut = signal.sosfilt(butter("lowpass", rng.uniform(7, 16), fs, 2), rng.standard_normal(m))
         flut /= np.std(flut) + 1e-12
         env *= np.clip(1 + 0.45 * flut, 0.05, None)
-        fade = np.clip((dur - t) / 0.8, 0, 1)  # clean end
+        fade = np.clip((dur - t) / 2.0, 0, 1) ** 2  # a clean, gradual end
         env *= fade
         raw = rng.standard_normal((2, m))
         raw[1] = 0.6 * raw[0] + 0.8 * raw[1]
-        cut = 110 + 520 * close ** 1.5
-        sos = np.vstack([butter("lowpass", cut, fs, 2), butter("highpass", 24, fs, 2)])
-        body = signal.sosfilt(sos, raw, axis=-1) * env
+        cut = 110 + 600 * close ** 1.5
+        sos = np.vstack([butter("lowpass", cut, fs, self.roll_order), butter("highpass", 24, fs, 2)])
+        body = signal.sosfilt(sos, raw, axis=-1) * (env * (1.0 - 0.5 * self.clap_share))
+        # the claps keep a little more of their edge (their streaks reach above the roll)
+        claps = self._claps(rng, env, close)
+        body += signal.sosfilt(np.vstack([butter("lowpass", 2.5 * cut, fs, 2), butter("highpass", 30, fs, 2)]),
+                               claps, axis=-1) * (env * (1.0 + 2.0 * self.clap_share))
+        if close > 0.3:
+            # the first of the roll comes from the nearest stretch of the channel and is brighter;
+            # the rest travels farther through air that soaks up the highs, so the upper band dies
+            # away within a second or two while the low roll goes on
+            bright = signal.sosfilt(butter("bandpass", (250, min(1800, 0.45 * fs)), fs, 2), raw, axis=-1)
+            body += bright * env * (1.2 * close * np.exp(-t / (0.35 + 0.5 * close)))
         # level each rumble by how loud it sounds (rolls, flutter and length vary a lot), not by
         # its peak, within limits so a lone spike is not blown up
         body *= np.clip(_RUMBLE_LOUD / (self._loudness(body) + 1e-12), 0.5 / (np.max(np.abs(body)) + 1e-12),
-                        1.1 / (np.max(np.abs(body)) + 1e-12))
+                        (1.1 + 1.4 * self.clap_share) / (np.max(np.abs(body)) + 1e-12))
         return body
+
+    def _claps(self, rng: np.random.Generator, env: np.ndarray, close: float) -> np.ndarray:
+        """The roll's grain: the shock waves of the channel's many kinks arriving one after
+        another, each an N-wave (a sharp rise, a linear fall through zero, a sharp return)
+        a few to tens of milliseconds long, as frequent as the roll is loud. (2, m), about
+        unit RMS where the roll is at its loudest."""
+        fs = self.lo_sr
+        m = env.size
+        count = int(rng.uniform(25, 60) * m / fs)
+        p = env / (env.sum() + 1e-12)
+        at = rng.choice(m, size=count, p=p)
+        out = np.zeros((2, m))
+        for c in range(2):
+            np.add.at(out[c], at, rng.uniform(0.3, 1.0, count) * rng.choice((-1.0, 1.0), count))
+        widths = (0.004, 0.01, 0.025) if close > 0.5 else (0.01, 0.025, 0.05)
+        shaped = np.zeros_like(out)
+        lane = np.arange(m) % len(widths)  # the claps fall at random samples: a third on each width
+        for k, w in enumerate(widths):
+            n_w = max(3, int(w * fs))
+            nwave = np.linspace(1.0, -1.0, n_w) / np.sqrt(n_w / 3.0)  # unit energy
+            shaped += signal.fftconvolve(out * (lane == k), nwave[None, :], axes=-1)[:, :m]
+        return shaped * 2.0
 
     def _loudness(self, body: np.ndarray) -> float:
         """RMS of a rumble as a loudness meter gates it: over its 400 ms blocks within 10 dB of

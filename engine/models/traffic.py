@@ -15,7 +15,6 @@ output rate. Float32 throughout.
 from __future__ import annotations
 
 import numpy as np
-from scenefill.engine import dsp as signal
 
 from ._amb import (ColoredNoise, Control, Sparse, SplineUpsampler, Upsampler, Wander, factor_for, low_len,
                    pan_pair, peak_sos, polyphase, sin_cycles, to_output)
@@ -29,7 +28,7 @@ _COARSE = 16  # geometry is evaluated every this many engine-rate samples and in
 
 # kind -> (engine f0 range Hz, harmonic weights, engine level, tyre level, speed range m/s, probability)
 _KINDS = {
-    "car": ((45, 85), (1.0, 0.7, 0.5, 0.35, 0.25, 0.15), 0.5, 1.0, (9, 16), 0.72),
+    "car": ((45, 85), (0.8, 1.0, 0.6, 0.7, 0.4, 0.45, 0.25, 0.3, 0.15, 0.18, 0.1, 0.1), 1.0, 1.0, (9, 16), 0.72),
     "truck": ((28, 45), (1.0, 0.9, 0.8, 0.65, 0.5, 0.4, 0.3, 0.22, 0.15), 1.2, 1.3, (7, 12), 0.1),
     "bus": ((32, 50), (1.0, 0.85, 0.7, 0.5, 0.4, 0.3, 0.2), 1.0, 1.2, (6, 11), 0.08),
     "motorbike": ((70, 130), (0.7, 1.0, 0.85, 0.7, 0.6, 0.5, 0.4, 0.3), 1.5, 0.6, (10, 18), 0.1),
@@ -80,7 +79,7 @@ class Traffic(SoundModel):
         self.mid_sr = ms = sr / self.fac
         self.eng_sr = ms / _ENG
         # pass-bys per second, horns per second
-        self.rate = (0.09 + 0.27 * i) * {"highway": 1.6, "quiet": 0.55}.get(road, 1.0)
+        self.rate = (0.14 + 0.5 * i) * {"highway": 1.6, "quiet": 0.55}.get(road, 1.0)
         self.horn_rate = 0.0 if road == "highway" else (0.012 + 0.045 * i) * (0.4 if road == "quiet" else 1.0)
         self.speed_scale = 1.9 if road == "highway" else 1.0
         self.veh = {f: np.zeros(0) for f in _FIELDS}
@@ -102,7 +101,7 @@ class Traffic(SoundModel):
         top = {"quiet": 1100, "highway": 2600}.get(road, 1800)
         self.bed = ColoredNoise(int(ms), np.vstack([butter("bandpass", (60, top), ms, 1),
                                                     peak_sos(90, 6.0, 1.0, ms)]), fade=512)
-        self.g_bed = 0.045 * (0.45 + 0.55 * i) * {"highway": 1.6, "quiet": 0.6}.get(road, 1.0)
+        self.g_bed = 0.028 * (0.45 + 0.55 * i) * {"highway": 1.6, "quiet": 0.6}.get(road, 1.0)
         self.tyre = ColoredNoise(int(ms), np.vstack([butter("bandpass", (250, 3000), ms, 1),
                                                      peak_sos(900, 4.0, 0.7, ms)]), channels=1, fade=256)
         self.hiss = ColoredNoise(sr, np.vstack([butter("highpass", 3500, sr, 2),

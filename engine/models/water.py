@@ -11,6 +11,8 @@ noise; a river adds a low roar.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ._amb import (ColoredNoise, Control, GrainBus, SplineUpsampler, Upsampler, Wander, factor_for, low_len,
@@ -117,3 +119,33 @@ class Stream(SoundModel):
         out = self.up(low, n)
         out += self.wash(rng, n, gain=self.wash_up(((0.9 + 0.2 * gur) * level * self.g_wash).astype(f32)[None], n))
         return to_output(out)
+
+
+class River(Stream):
+    name = "river"
+    category = "ambience"
+    keywords = ("river", "rushing river", "river flowing", "flowing river", "rapids", "river rapids",
+                "riverbank", "river bank", "mountain river", "white water", "whitewater")
+    description = "river: a rushing flow, deeper roar under a dense bed of gurgles and bubbles"
+    outdoor = True
+    option_words = {}
+    supersedes = ("stream",)
+
+    def setup(self, rng: np.random.Generator) -> None:
+        self.params = replace(self.params, options={**self.params.options, "size": "river"})
+        super().setup(rng)
+
+
+class Waterfall(Stream):
+    name = "waterfall"
+    category = "ambience"
+    keywords = ("waterfall", "waterfalls", "falls", "cascade", "cascading water", "plunge pool",
+                "water falling", "falling water", "weir")
+    description = "waterfall: a broad, steady roar of falling water with a thundering low end, bubbles lost in it"
+    outdoor = True
+    option_words = {}
+    supersedes = ("stream", "river")
+
+    def setup(self, rng: np.random.Generator) -> None:
+        self.params = replace(self.params, options={**self.params.options, "size": "falls"})
+        super().setup(rng)

@@ -12,6 +12,8 @@ granular fizz.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ._amb import (ColoredNoise, Control, SplineUpsampler, Upsampler, Wander, factor_for, low_len, pan_pair,
@@ -68,6 +70,8 @@ class Waves(SoundModel):
         self.next_wave = rng.uniform(1.5, 4.5)
         self.mix = np.array([[1.0, 0.4], [0.4, 1.0]], dtype=np.float32)
         self.norm = 0.9 / np.sqrt(self.f_lo)  # white noise at the low rate is denser per hertz
+        self.bed_gain = 1.0  # the distant surf's murmur
+        self.out_gain = 1.0
 
     def _add_wave(self, rng: np.random.Generator, start: float) -> None:
         amp = self.size * rng.uniform(0.55, 1.0)
@@ -110,6 +114,10 @@ class Waves(SoundModel):
         self.waves = keep
         return env
 
+    def _spacing(self, rng: np.random.Generator) -> float:
+        """Seconds from one wave to the next."""
+        return self.period * rng.uniform(0.7, 1.3)
+
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         sr = self.sr
         n_c = self.ctl.length(n)
@@ -118,11 +126,11 @@ class Waves(SoundModel):
         end = self.time + n / sr
         while self.next_wave < end:
             self._add_wave(rng, self.next_wave)
-            self.next_wave += self.period * rng.uniform(0.7, 1.3)
+            self.next_wave += self._spacing(rng)
         self.time = end
         env = self._envelopes(t)
         # the constant murmur of distant surf, slowly breathing
-        bed = (0.12 + 0.06 * self.drift(rng, n_c)) * (0.5 + 0.5 * self.i)
+        bed = (0.12 + 0.06 * self.drift(rng, n_c)) * (0.5 + 0.5 * self.i) * self.bed_gain
         env[:6] += bed
         n_lo = low_len(n, self.f_lo)
         n_mid = low_len(n, self.f_mid)
@@ -145,4 +153,39 @@ class Waves(SoundModel):
         gain *= 0.05
         out = self.mid_up(mid, n)
         out += self.high(rng, n, gain=self.hi_up(gain, n))
+        if self.out_gain != 1.0:
+            out *= np.float32(self.out_gain)
         return to_output(out)
+
+
+class Surf(Waves):
+    name = "surf"
+    category = "ambience"
+    keywords = ("surf", "pounding surf", "heavy surf", "breakers", "surf breaking", "crashing surf",
+                "surf on the beach", "big waves", "rough sea", "stormy sea", "waves pounding")
+    description = "surf: big breakers one over another, a continuous roar of white water"
+    outdoor = True
+    option_words = {}
+    supersedes = ("waves",)
+
+    def setup(self, rng: np.random.Generator) -> None:
+        i = float(np.clip(self.params.intensity, 0, 1))
+        self.params = replace(self.params, intensity=0.55 + 0.45 * i,
+                              options={k: v for k, v in self.params.options.items() if k != "sea"})
+        super().setup(rng)
+        self.period *= 0.6  # sets of breakers: the next comes before the last has drained
+        self.next_wave = min(self.next_wave, 2.0)
+        self.bed_gain = 1.2 + 2.0 * i  # the white water never stops
+        # a seed whose breakers come closer together is no louder for it: the breakers' power
+        # goes as one over their period, so the output is scaled by its square root
+        typical = 8.75 * 0.6 * (1.0 - 0.15 * self.i)
+        self.out_gain = 0.5 * float(np.sqrt(self.period / typical))
+        self.jit = 0.0
+
+    def _spacing(self, rng: np.random.Generator) -> float:
+        """Breakers on a jittered grid of the period (each up to 0.3 of it early or late): any
+        half-minute holds its share of them."""
+        jit = rng.uniform(-0.3, 0.3)
+        gap = self.period * (1.0 + jit - self.jit)
+        self.jit = jit
+        return gap

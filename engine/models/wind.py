@@ -176,6 +176,7 @@ class Wind(SoundModel):
         power = float(np.einsum("i,i->", g2, g2)) / n_c  # the whoosh's: the gust curve^4
         self.gust.dealer.debt += n_c / self.ctl.length(BLOCK) * (1.0 - power / self.gust_mean)
         gust = gust * (1 - self.flutter_depth * 0.5 + self.flutter_depth * fl)
+        self.last_gust = gust  # (control rate) for layers that follow the wind, e.g. a breeze's leaves
         n_lo = low_len(n, self.f_lo)
         n_mid = low_len(n, self.f_mid)
         og = self.out_gain

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import opentimelineio as otio
 
-from ..otio_common import META_KEY, TimelineRate
+from ..otio_common import META_KEY, TimelineRate, to_plain
 
 
 @dataclass(frozen=True)
@@ -46,13 +46,17 @@ class Lane:
     name: str
     index: int
     placements: list[Placement] = field(default_factory=list)
+    settings: dict = field(default_factory=dict)     # the fill settings (conform reads them back)
 
 
 def lanes_from_tracks(tracks: list[otio.schema.Track], rate: TimelineRate) -> list[Lane]:
     """The lanes of the OTIO tracks built by ``otio_fill.build_tracks`` (positions from the items)."""
     lanes = []
     for index, track in enumerate(tracks):
-        lane = Lane(name=track.name, index=index)
+        tmeta = track.metadata.get(META_KEY) if hasattr(track.metadata, "get") else None
+        settings = tmeta.get("settings") if hasattr(tmeta, "get") else None
+        lane = Lane(name=track.name, index=index,
+                    settings=to_plain(settings) if hasattr(settings, "items") else {})
         pos = 0
         for item in track:
             frames = rate.frame(item.source_range.duration) if item.source_range else 0

@@ -1,0 +1,111 @@
+"""Speech material for crowd babble: the bundled Piper voice reading everyday lines.
+
+Not a model module: the registry skips module names that start with ``_``.
+
+Why real speech: babble made of synthetic vowels has no real formant transitions,
+consonants or prosody, and ear and classifier alike hear it as music or noise.
+Here the bundled voice (``engine/speech.py``, noise scales zero, so deterministic)
+reads a dozen ordinary sentences at three tempos; the crowd model plays many
+overlapped readers of this material, each at its own offset, speed/pitch and
+distance, so no line stays intelligible. The material is made once per process
+(a few seconds of synthesis) and kept on disk beside the calibration cache, so
+later processes only read a file. If Piper or the voice is missing, callers get
+``None`` and fall back to their synthetic voices.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+from scenefill.engine import dsp as signal
+
+SENTENCES = (
+    "Well, I told him we could meet on Tuesday, but he never called me back about it.",
+    "So anyway, the weather was lovely and we walked down to the harbour for lunch.",
+    "Did you see the match last night? I couldn't believe the second half.",
+    "She said the new place on the corner does a really good breakfast.",
+    "Honestly, I think we should just book the tickets now before the prices go up.",
+    "My brother's moving house next month, so I'm helping him pack on Saturday.",
+    "No, no, it was the other one, the one with the blue door near the station.",
+    "They were talking about changing the schedule again, which is annoying.",
+    "Can you pass me the sugar? Thanks. Anyway, what were you saying?",
+    "I've been meaning to read that book for ages, everyone keeps recommending it.",
+    "We got completely lost on the way there, the map was useless.",
+    "Oh really? That's brilliant, I'm so happy for her, she deserves it.",
+)
+#: Piper length scales per reading: "slow" material is for readers played back faster (higher
+#: voices), so that their syllable rate stays that of ordinary speech
+_TEMPOS = {"normal": (1.0, 1.1, 1.2), "slow": (1.2, 1.3, 1.4)}
+_VERSION = "babble-2"
+_lock = threading.Lock()
+_RAW: dict[str, tuple[np.ndarray, int]] = {}
+_AT_RATE: dict[tuple[int, str], np.ndarray] = {}
+
+
+def _cache_file(voice: Path, tempo: str) -> Path:
+    root = os.environ.get("SCENEFILL_CACHE_DIR")
+    base = Path(root) if root else Path.home() / ".cache" / "scenefill"
+    key = hashlib.sha256(("|".join((_VERSION, tempo, str(voice), str(voice.stat().st_size)) + SENTENCES)).encode())
+    return base / f"babble-{key.hexdigest()[:16]}.npy"
+
+
+def _synthesise(tempo: str) -> tuple[np.ndarray, int] | None:
+    try:
+        from ..speech import _synthesize, resolve_voice
+
+        voice = resolve_voice("joe")
+    except Exception:
+        return None
+    path = _cache_file(voice, tempo)
+    try:
+        data = np.load(path)
+        return data[1:].astype(np.float32), int(data[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    gaps = np.random.default_rng(0xBABB1E).uniform(0.12, 0.45, len(SENTENCES))
+    parts = []
+    native = 22050
+    try:
+        for j, text in enumerate(SENTENCES):
+            scales = _TEMPOS[tempo]
+            audio, native = _synthesize(str(voice), text, scales[j % len(scales)])
+            loud = np.flatnonzero(np.abs(audio) > 0.02 * np.abs(audio).max())
+            audio = audio[loud[0]:loud[-1] + 1] if loud.size else audio
+            active = audio[np.abs(audio) > 0.05 * np.abs(audio).max()]
+            audio = audio * (0.1 / max(1e-9, float(np.sqrt(np.mean(active ** 2)))))
+            parts += [audio, np.zeros(int(gaps[j] * native))]
+    except Exception:
+        return None
+    raw = np.concatenate(parts).astype(np.float32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
+        np.save(tmp, np.concatenate([[np.float32(native)], raw]))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only cache only costs time
+    return raw, int(native)
+
+
+def material(rate: int, tempo: str = "normal") -> np.ndarray | None:
+    """The babble material (mono float32) resampled to ``rate``, or None without a voice;
+    ``tempo`` "slow" is read more slowly (for readers played back faster)."""
+    with _lock:
+        got = _AT_RATE.get((rate, tempo))
+        if got is not None:
+            return got
+        if tempo not in _RAW:
+            made = _synthesise(tempo)
+            if made is None:
+                return None
+            _RAW[tempo] = made
+        raw, native = _RAW[tempo]
+        ratio = Fraction(int(rate), int(native))
+        out = signal.resample_poly(raw, ratio.numerator, ratio.denominator).astype(np.float32)
+        _AT_RATE[(rate, tempo)] = out
+        return out

@@ -1,0 +1,161 @@
+"""Church bells (a tolling bell or a peal rung in rounds) and a ticking clock.
+
+Bells: a cast bronze bell rings in inharmonic partials whose ratios to the
+prime are close to hum 0.5, prime 1, tierce 1.2 (the minor third that makes a
+bell sound like a bell), quint 1.5, nominal 2, and upper partials near 2.5,
+2.67, 3, 4 and 5.33 (Rossing, *The Science of Percussion Instruments*;
+Farnell, *Designing Sound*, "bells"). Each partial is a doublet, two modes a
+fraction of a hertz apart, so it warbles as it decays; the hum rings longest,
+the upper partials die in a second. The clapper's strike adds a short metallic
+clang. A peal is rung in rounds: the bells from treble to tenor in turn, a
+major scale down, with the open handstroke gap after every second row.
+
+Clock: a mechanical escapement tick is two clicks milliseconds apart (the
+pallet locking and the wheel dropping), small inharmonic metal modes ringing a
+wooden case; the tock of a pendulum clock sounds a touch lower than its tick.
+
+Events sit on an absolute grid (``grid_events``), so any block renders alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._sfxkit import _TABLE, _add, _burst, _fade, _filt, _reson, _t, grid_events
+from .base import SoundModel, Timeline
+
+_PARTIALS = np.array([0.5, 1.0, 1.2, 1.5, 2.0, 2.5, 2.67, 3.0, 4.0, 5.33])
+_AMPS = np.array([0.45, 0.6, 0.8, 0.35, 1.0, 0.45, 0.3, 0.3, 0.22, 0.12])
+_TAUS = np.array([1.0, 0.6, 0.45, 0.3, 0.35, 0.18, 0.15, 0.12, 0.08, 0.05])  # of the hum's decay
+
+
+def _bell(rng: np.random.Generator, sr: int, prime: float, hum_tau: float, dur: float) -> np.ndarray:
+    t = _t(sr, dur).astype(np.float32)
+    out = np.zeros(t.size)
+    for ratio, amp, tau in zip(_PARTIALS, _AMPS, _TAUS):
+        f = prime * ratio * rng.uniform(0.995, 1.005)
+        beat = rng.uniform(0.3, 1.6)
+        p1, p2 = rng.random() * 6.28, rng.random() * 6.28
+        if f > 0.45 * sr:
+            continue
+        m = min(t.size, int(hum_tau * tau * 8 * sr))  # to -70 dB, then nothing
+        tt = t[:m]
+        env = np.exp(tt * np.float32(-1 / (hum_tau * tau)))
+        out[:m] += amp * env * (np.sin(np.float32(2 * np.pi * f) * tt + np.float32(p1)) +
+                                0.5 * np.sin(np.float32(2 * np.pi * (f + beat)) * tt + np.float32(p2)))
+    # the strike: the clapper excites many high bending modes that die within tens of ms
+    m = int(0.25 * sr)
+    for _ in range(10):
+        f = prime * rng.uniform(6.0, 16.0)
+        if f < 0.45 * sr:
+            out[:m] += rng.uniform(0.1, 0.3) * np.exp(-t[:m] / rng.uniform(0.01, 0.04)) * \
+                np.sin(2 * np.pi * f * t[:m] + rng.random() * 6.28)
+    thud = _burst(rng, sr, 0.02, 0.002, (200, 2000)) * 0.4
+    out[:thud.size] += thud
+    return _fade(out, sr, 0.0005, 0.3)
+
+
+class ChurchBell(Timeline, SoundModel):
+    name = "church_bell"
+    category = "sfx"
+    keywords = ("church bell", "church bells", "bell tower", "bells ringing", "bells ring", "bell ringing",
+                "bell tolls", "bell tolling", "tolling bell", "tolling", "peal", "peal of bells", "carillon",
+                "chiming bells", "cathedral bells", "bells", "bell")
+    default_level_db = 0.0
+    description = "church bells: a peal rung in rounds, or one bell tolling ('toll', 'funeral', 'single')"
+    outdoor = True
+    option_words = {"toll": ("style", "toll"), "tolls": ("style", "toll"), "tolling": ("style", "toll"),
+                    "funeral": ("style", "toll"), "single": ("style", "toll"), "bell": ("style", "toll"),
+                    "peal": ("style", "peal"), "pealing": ("style", "peal"), "bells": ("style", "peal"),
+                    "wedding": ("style", "peal"), "chiming": ("style", "peal"), "rounds": ("style", "peal")}
+
+    def setup(self, rng: np.random.Generator) -> None:
+        self._clock_reset()
+        sr = self.sr
+        i = float(np.clip(self.params.intensity, 0, 1))
+        self.style = self.params.options.get("style", "peal")
+        if self.style == "toll":
+            self.bells = [_bell(rng, sr, rng.uniform(190, 280), 9.0, 12.0)]
+            self.period = rng.uniform(2.6, 3.4) * sr
+            self.cycle, self.rest = 1, 0
+        else:
+            nb = 6 if i < 0.7 else 8
+            steps = [12, 11, 9, 7, 5, 4, 2, 0][-nb:]  # treble first, a major scale down
+            tenor = rng.uniform(300, 420)
+            self.bells = [_bell(rng, sr, tenor * 2 ** (s / 12), 5.0 * (tenor / (tenor * 2 ** (s / 12))) ** 0.7, 6.0)
+                          for s in steps]
+            self.period = rng.uniform(0.27, 0.33) * sr
+            self.cycle, self.rest = 2 * nb + 1, 1  # two rows, then the handstroke gap
+        self.pans = np.linspace(-0.5, 0.5, len(self.bells)) if len(self.bells) > 1 else np.zeros(1)
+        self.jitter = np.abs(rng.normal(0, 0.012 * sr, _TABLE))
+        self.amps = rng.uniform(0.8, 1.0, _TABLE)
+        self.longest = max(b.size for b in self.bells)
+        self.gain = 0.08
+
+    def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        start = self._block_start(n)
+        out = np.zeros((2, n))
+        for k, onset in grid_events(start, n, self.period, self.longest, self.jitter):
+            slot = k % self.cycle
+            if slot >= self.cycle - self.rest:
+                continue
+            b = slot % len(self.bells)
+            th = (self.pans[b] + 1) * np.pi / 4
+            g = self.gain * self.amps[k % _TABLE] * np.sqrt(2)
+            ev = self.bells[b]
+            _add(out[:1], start, onset, ev, g * np.cos(th))
+            _add(out[1:], start, onset, ev, g * np.sin(th))
+        return out
+
+
+def _tick(rng: np.random.Generator, sr: int, pitch: float, body: float) -> np.ndarray:
+    """Escapement tick: two sharp metal clicks (lock, then drop), each a broadband crack
+    through the escape wheel's small, quickly damped modes, colouring the case a little."""
+    n = int(0.06 * sr)
+    t = np.arange(n) / sr
+    out = np.zeros(n)
+    for delay, amp in ((0.0, 1.0), (rng.uniform(0.004, 0.012), 0.6)):  # lock, then drop
+        d = int(delay * sr)
+        hit = rng.standard_normal(n - d) * np.exp(-t[:n - d] / 0.0006)
+        click = _reson(hit, pitch, 3.0, sr) + 0.6 * _reson(hit, pitch * 1.63, 4.0, sr) + 0.3 * hit
+        case = _reson(hit, body, 2.0, sr) * 0.5
+        out[d:] += amp * (click + case)
+    return _fade(_filt(out, "highpass", 300, sr, 2), sr, 0.0002, 0.01)
+
+
+class Clock(Timeline, SoundModel):
+    name = "clock"
+    category = "ambience"
+    keywords = ("clock ticking", "clock ticks", "ticking clock", "ticking", "tick tock", "tick-tock", "ticks",
+                "clock tick", "old clock", "clock on the wall", "mantel clock",
+                "grandfather clock", "wall clock", "pendulum", "wristwatch", "watch ticking", "alarm clock ticking")
+    description = "a clock ticking: escapement tick-tock (wall clock; 'grandfather' slower and deeper, 'watch' fast)"
+    outdoor = False
+    option_words = {"grandfather": ("kind", "grandfather"), "pendulum": ("kind", "grandfather"),
+                    "antique": ("kind", "grandfather"), "watch": ("kind", "watch"),
+                    "wristwatch": ("kind", "watch"), "alarm": ("kind", "watch"), "wall": ("kind", "wall"),
+                    "kitchen": ("kind", "wall")}
+
+    def setup(self, rng: np.random.Generator) -> None:
+        self._clock_reset()
+        sr = self.sr
+        i = float(np.clip(self.params.intensity, 0, 1))
+        kind = self.params.options.get("kind", "wall")
+        pitch, body, period = {"grandfather": (1900, 260, 1.0), "watch": (5200, 1800, 0.2)}.get(
+            kind, (3200, 650, 0.5 if rng.random() < 0.3 else 1.0))
+        self.period = period * sr * rng.uniform(0.995, 1.005)
+        self.protos = [_tick(rng, sr, pitch * rng.uniform(0.95, 1.05), body),
+                       _tick(rng, sr, pitch * 0.88 * rng.uniform(0.95, 1.05), body * 0.93)]
+        # every take carries the same energy, and faster clocks tick softer: the level holds
+        self.protos = [p / np.sqrt(np.sum(p ** 2) / (0.01 * sr)) for p in self.protos]
+        self.longest = max(p.size for p in self.protos)
+        self.amps = rng.uniform(0.85, 1.0, _TABLE)
+        self.jitter = np.abs(rng.normal(0, 0.0008 * sr, _TABLE))
+        self.gain = 0.05 * np.sqrt(period) * (0.5 + i)  # 'loud' ticking: a nearer clock
+
+    def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        start = self._block_start(n)
+        out = np.zeros((2, n))
+        for k, onset in grid_events(start, n, self.period, self.longest, self.jitter):
+            _add(out, start, onset, self.protos[k % 2], self.gain * self.amps[k % _TABLE])
+        return out

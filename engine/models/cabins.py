@@ -1,0 +1,164 @@
+"""Inside moving vehicles: a car on the road, an airliner's cabin, a train carriage.
+
+Car: the engine is heard through the bulkhead as its firing frequency
+(rpm/60 x cylinders/2, ~60-100 Hz at cruise) and harmonics; the road comes up
+through the tyres and suspension as low rumble with the cabin's boom
+resonance (~30-50 Hz); tyre and wind noise are muffled above ~1 kHz by the
+doors and glass. The throttle wanders a few percent.
+
+Aircraft: at cruise the cabin is dominated by turbulent boundary-layer noise
+on the fuselage, a broad hump around 100-500 Hz falling above, steady as a
+waterfall, with the engines' low tones and the hiss of the air vents.
+
+Train: rumble and sway, and the clickety-clack of wheels over rail joints:
+two axles per bogie ~2.5 m apart and two bogies per car ~17 m apart cross
+each joint in turn, so the hits come in a pattern set by the speed and the
+rail length (25 m).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._amb import ColoredNoise, Control, Oscillator, Wander, peak_sos, pink_sos, sin_cycles, to_output
+from ._sfxkit import _TABLE, _add, _burst, _modes, grid_events
+from .base import SoundModel, StatefulFilter, Timeline, butter, noise
+
+
+def _wander_curve(w: Wander, rng, ctl: Control, n: int) -> np.ndarray:
+    c = w(rng, ctl.length(n))
+    return np.interp(np.arange(n), np.linspace(0, n, c.size), c)
+
+
+class CarInterior(SoundModel):
+    name = "car_interior"
+    category = "ambience"
+    keywords = ("car interior", "inside a car", "inside the car", "in a car", "in the car", "driving",
+                "car ride", "road trip", "back seat", "passenger seat", "driving car", "car driving",
+                "interior of a car", "cab ride", "taxi ride", "in a taxi")
+    description = "inside a car while driving: engine firing hum, road rumble with cabin boom, muffled tyres and wind"
+    outdoor = False
+    option_words = {"highway": ("speed", "fast"), "motorway": ("speed", "fast"), "fast": ("speed", "fast"),
+                    "city": ("speed", "slow"), "slow": ("speed", "slow"), "town": ("speed", "slow")}
+
+    def setup(self, rng: np.random.Generator) -> None:
+        sr = self.sr
+        i = float(np.clip(self.params.intensity, 0, 1))
+        fast = {"fast": 1.0, "slow": 0.0}.get(self.params.options.get("speed"), 0.5 + 0.3 * i)
+        self.f_fire = rng.uniform(60, 75) + 20 * fast  # 4 cylinders, 1800-2850 rpm
+        self.osc = Oscillator(sr, rng.random())
+        self.harm = ((1, 1.0), (2, 0.7), (3, 0.3), (4, 0.25), (6, 0.1))
+        self.road = StatefulFilter(np.vstack([butter("lowpass", 220, sr, 2), butter("highpass", 20, sr, 1),
+                                              peak_sos(rng.uniform(32, 48), 9.0, 2.0, sr)]))
+        self.tyre = ColoredNoise(sr, np.vstack([pink_sos(sr), butter("bandpass", (250, 1400), sr, 2)]), fade=256)
+        self.wind = ColoredNoise(sr, np.vstack([butter("bandpass", (600, 3500), sr, 1)]), fade=256)
+        self.g_road = 0.5 * (0.7 + 0.6 * fast)
+        self.g_tyre = 0.08 * (0.5 + fast)
+        self.g_wind = 0.012 * (0.3 + 1.5 * fast)
+        self.g_eng = 0.03
+        self.ctl = Control(sr)
+        self.throttle = Wander(rng, 0.15, self.ctl.rate)
+
+    def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        thr = _wander_curve(self.throttle, rng, self.ctl, n)
+        ph = self.osc.phases(self.f_fire * (0.96 + 0.08 * thr), n)
+        eng = np.zeros(n, dtype=np.float32)
+        for h, a in self.harm:
+            eng += np.float32(a) * sin_cycles(ph * h)
+        out = self.road(noise(rng, 2, n, dtype=np.float32)).astype(np.float32) * np.float32(self.g_road)
+        out += self.tyre(rng, n, gain=self.g_tyre) + self.wind(rng, n, gain=self.g_wind)
+        out += eng * (self.g_eng * (0.8 + 0.4 * thr)).astype(np.float32)
+        return to_output(out)
+
+
+class AircraftCabin(SoundModel):
+    name = "aircraft_cabin"
+    category = "ambience"
+    keywords = ("aircraft cabin", "airplane cabin", "aeroplane cabin", "plane cabin", "on a plane", "in a plane",
+                "airplane interior", "airliner", "in flight", "in-flight", "inside a plane", "inside an airplane",
+                "flight cabin", "on a flight", "jet cabin", "airplane", "aeroplane")
+    description = "an airliner's cabin at cruise: broad boundary-layer roar, low engine tones, air-vent hiss"
+    outdoor = False
+    option_words = {}
+
+    def setup(self, rng: np.random.Generator) -> None:
+        sr = self.sr
+        i = float(np.clip(self.params.intensity, 0, 1))
+        self.roar = StatefulFilter(np.vstack([pink_sos(sr), butter("bandpass", (70, 650), sr, 1),
+                                              peak_sos(rng.uniform(150, 260), 4.0, 0.8, sr)]))
+        self.vent = ColoredNoise(sr, np.vstack([butter("bandpass", (2500, 9000), sr, 2)]), fade=256)
+        self.g_vent = 0.006 * (0.5 + i)
+        self.tones = [(rng.uniform(95, 125), 0.012), (rng.uniform(95, 125) * 1.003, 0.008),
+                      (rng.uniform(1100, 1600), 0.0015)]
+        self.oscs = [Oscillator(sr, rng.random()) for _ in self.tones]
+        self.gain = 0.5 * (0.6 + 0.8 * i)
+
+    def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        out = self.roar(noise(rng, 2, n, dtype=np.float32)).astype(np.float32)
+        out += self.vent(rng, n, gain=self.g_vent / self.gain)
+        for (f, a), osc in zip(self.tones, self.oscs):
+            out += np.float32(a / self.gain) * sin_cycles(osc.phases(f, n))
+        return to_output(out * np.float32(self.gain))
+
+
+class TrainCarriage(Timeline, SoundModel):
+    name = "train_carriage"
+    category = "ambience"
+    keywords = ("train carriage", "inside a train", "on a train", "in a train", "train interior", "train ride",
+                "railway carriage", "train compartment", "subway car", "on the subway", "metro ride",
+                "clickety clack", "clickety-clack", "train journey", "passenger train", "train carriages",
+                "on the rails", "rails", "wheels clattering", "clattering on the rails", "rail joints")
+    description = "inside a train: rumble and sway with the clickety-clack of wheels over rail joints"
+    outdoor = False
+    option_words = {"subway": ("kind", "subway"), "metro": ("kind", "subway"), "underground": ("kind", "subway"),
+                    "tube": ("kind", "subway"), "fast": ("speed", 40.0), "slow": ("speed", 15.0)}
+
+    def setup(self, rng: np.random.Generator) -> None:
+        self._clock_reset()
+        sr = self.sr
+        i = float(np.clip(self.params.intensity, 0, 1))
+        try:
+            v = float(self.params.options.get("speed", rng.uniform(22, 30)))
+        except (TypeError, ValueError):
+            v = 25.0
+        subway = self.params.options.get("kind") == "subway"
+        self.period = 25.0 / v * sr  # one rail joint per rail length
+        # the four axles of this car: two per bogie 2.5 m apart, bogies 17 m apart
+        self.pattern = [(0.0, 1.0), (2.5 / v, 0.8), (17.0 / v, 0.55), (19.5 / v, 0.45)]
+        self.hits = [self._hit(rng) for _ in range(6)]
+        self.longest = int((19.5 / v + 0.2) * sr)
+        self.jitter = np.abs(rng.normal(0, 0.004 * sr, _TABLE))
+        self.amps = rng.uniform(0.7, 1.0, (_TABLE, 4))
+        self.rumble = StatefulFilter(np.vstack([butter("lowpass", 380 if subway else 280, sr, 2),
+                                                butter("highpass", 25, sr, 1),
+                                                peak_sos(rng.uniform(55, 80), 6.0, 1.5, sr)]))
+        self.hiss = ColoredNoise(sr, np.vstack([pink_sos(sr), butter("bandpass", (400, 3000), sr, 1)]), fade=256)
+        self.g_hiss = 0.05 * (1.8 if subway else 1.0)
+        self.ctl = Control(sr)
+        self.sway = Wander(rng, 0.3, self.ctl.rate)
+        self.g_hit = 1.4 * (0.6 + 0.8 * i)
+        self.g_rumble = 0.45 * (0.7 + 0.6 * i)
+
+    def _hit(self, rng: np.random.Generator) -> np.ndarray:
+        sr = self.sr
+        thud = _modes(sr, 0.15, (rng.uniform(55, 80), rng.uniform(120, 180)), (0.04, 0.025), (1.0, 0.6))
+        ring = _modes(sr, 0.08, (rng.uniform(900, 1400), rng.uniform(2100, 2900)), (0.012, 0.008), (0.2, 0.12))
+        click = _burst(rng, sr, 0.01, 0.002, (500, 4000)) * 0.3
+        out = thud.copy()
+        out[:ring.size] += ring
+        out[:click.size] += click
+        return out
+
+    def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        sr = self.sr
+        start = self._block_start(n)
+        sway = _wander_curve(self.sway, rng, self.ctl, n).astype(np.float32)
+        out = self.rumble(noise(rng, 2, n, dtype=np.float32)).astype(np.float32)
+        out *= np.float32(self.g_rumble) * (0.85 + 0.3 * sway)
+        out += self.hiss(rng, n, gain=self.g_hiss)
+        hits = np.zeros((2, n))
+        for k, onset in grid_events(start, n, self.period, self.longest, self.jitter):
+            for j, (dt, a) in enumerate(self.pattern):
+                ev = self.hits[(k * 4 + j) % len(self.hits)]
+                _add(hits, start, onset + int(dt * sr), ev, self.g_hit * a * self.amps[k % _TABLE, j])
+        return to_output(out + hits.astype(np.float32))

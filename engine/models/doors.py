@@ -1,0 +1,133 @@
+"""Doors: slams, creaks and knocks as one-shot effects."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._sfxkit import _OneShot, _burst, _filt, _fade, _mix, _modes, _norm, _reson, _t
+
+
+# --------------------------------------------------------------------------- door
+
+def _creak(rng: np.random.Generator, sr: int, dur: float, pitch: float) -> np.ndarray:
+    """Stick-slip friction of a hinge: a pulse train with a wandering rate through wood modes."""
+    t = _t(sr, dur)
+    knots = rng.uniform(0.5, 1.5, 6)
+    rate = pitch * np.interp(t, np.linspace(0, dur, knots.size), knots)
+    # stick-slip is irregular: a fast random wobble on the pulse rate
+    wobble = _filt(rng.standard_normal(t.size), "lowpass", 25, sr, 2)
+    rate *= 1 + 0.25 * wobble / (np.std(wobble) + 1e-12)
+    rate = np.maximum(rate, 3.0)
+    phase = np.cumsum(rate) / sr
+    pulses = np.zeros(t.size)
+    idx = np.nonzero(np.diff(np.floor(phase)) > 0)[0] + 1
+    pulses[idx] = rng.uniform(0.5, 1.0, idx.size)
+    env = np.sin(np.pi * np.clip(t / dur, 0, 1)) ** 0.7
+    x = np.zeros(t.size)
+    base = rng.uniform(380, 700)
+    for ratio, q, a in ((1.0, 12, 1.0), (1.9, 14, 0.6), (3.1, 16, 0.35), (4.6, 18, 0.2)):
+        x += a * _reson(pulses, base * ratio, q, sr)
+    x += _filt(rng.standard_normal(t.size), "bandpass", (1500, 5000), sr) * 0.02
+    return x * env
+
+
+class Door(_OneShot):
+    name = "door"
+    keywords = ("door", "doors", "door slam", "slam", "slams", "slammed", "knock", "knocks",
+                "knocking", "knock on the door", "creak", "creaks", "creaking", "creaky door",
+                "door opens", "door closes")
+    default_level_db = 3.0
+    description = "a door: open, close, slam, creak, or a knock (2-3 knocks); one-shot at 0.5 s or given times"
+    option_words = {
+        "open": ("action", "open"), "opens": ("action", "open"), "opening": ("action", "open"),
+        "opened": ("action", "open"),
+        "close": ("action", "close"), "closes": ("action", "close"), "closing": ("action", "close"),
+        "closed": ("action", "close"), "shut": ("action", "close"), "shuts": ("action", "close"),
+        "slam": ("action", "slam"), "slams": ("action", "slam"), "slammed": ("action", "slam"),
+        "slamming": ("action", "slam"), "bang": ("action", "slam"),
+        "knock": ("action", "knock"), "knocks": ("action", "knock"), "knocking": ("action", "knock"),
+        "knocked": ("action", "knock"),
+        "creak": ("action", "creak"), "creaks": ("action", "creak"), "creaking": ("action", "creak"),
+        "creaky": ("action", "creak"),
+        "metal": ("material", "metal"), "steel": ("material", "metal"), "iron": ("material", "metal"),
+        "wooden": ("material", "wood"), "wood": ("material", "wood"),
+    }
+
+    def make_event(self, rng: np.random.Generator) -> np.ndarray:
+        sr = self.sr
+        i = float(np.clip(self.params.intensity, 0, 1))
+        action = self.params.options.get("action", "close")
+        metal = self.params.options.get("material") == "metal"
+        if action == "knock":
+            return self._knock(rng, i, metal)
+        parts: list[tuple[float, np.ndarray]] = []
+        if action in ("open", "creak"):
+            parts.append((0.0, self._latch(rng, 0.5)))
+            dur = rng.uniform(1.4, 2.4) if action == "creak" else rng.uniform(0.7, 1.3)
+            parts.append((0.12, _norm(_creak(rng, sr, dur, rng.uniform(25, 60)), 0.35 + 0.25 * i)))
+        elif action == "close":
+            dur = rng.uniform(0.35, 0.7)
+            parts.append((0.0, _norm(_creak(rng, sr, dur, rng.uniform(30, 60)), 0.2)))
+            parts.append((dur, self._thud(rng, 0.55 + 0.25 * i, metal)))
+            parts.append((dur + 0.01, self._latch(rng, 0.6)))
+        else:  # slam
+            parts.append((0.0, self._thud(rng, 1.0, metal, slam=True)))
+            parts.append((0.004, self._latch(rng, 0.9)))
+            for _ in range(int(rng.integers(3, 6))):  # frame and hardware rattle
+                parts.append((rng.uniform(0.03, 0.25), self._latch(rng, rng.uniform(0.1, 0.3))))
+        length = max(int(o * sr) + p.size for o, p in parts)
+        ev = np.zeros(length)
+        for o, p in parts:
+            ev[int(o * sr):int(o * sr) + p.size] += p
+        stereo = np.vstack([ev, np.roll(ev, int(0.0004 * sr))])  # a touch of width
+        return _fade(_norm(stereo, 0.45 + 0.45 * i), sr, 0.0005, 0.02)
+
+    def _latch(self, rng: np.random.Generator, amp: float) -> np.ndarray:
+        sr = self.sr
+        a = _modes(sr, 0.06, rng.uniform(2500, 3500) * np.array([1, 1.7, 2.9]), [0.008, 0.005, 0.003],
+                   [1, 0.6, 0.4])
+        a = _mix(a, _burst(rng, sr, 0.02, 0.001, (3000, 12000)) * 0.6)
+        b = _modes(sr, 0.05, rng.uniform(1800, 2600) * np.array([1, 2.3]), [0.006, 0.003], [0.7, 0.4])
+        gap = int(rng.uniform(0.012, 0.03) * sr)
+        out = np.zeros(gap + b.size)
+        out[:a.size] += a
+        out[gap:] += b
+        return _norm(out, amp * 0.5)
+
+    def _thud(self, rng: np.random.Generator, amp: float, metal: bool, slam: bool = False) -> np.ndarray:
+        sr = self.sr
+        if metal:
+            f = rng.uniform(140, 220)
+            x = _modes(sr, 1.2, f * np.array([1, 2.71, 4.1, 6.3, 9.2]), [0.3, 0.2, 0.12, 0.08, 0.05],
+                       [1, 0.6, 0.4, 0.3, 0.2])
+        else:
+            f = rng.uniform(65, 95)
+            x = _modes(sr, 0.5, [f, f * 1.9, rng.uniform(220, 320), rng.uniform(500, 800)],
+                       [0.09, 0.05, 0.03, 0.015], [1, 0.5, 0.4, 0.2])
+        x = _mix(x, _burst(rng, sr, 0.15, 0.02 if slam else 0.012, (80, 2500)) * (0.9 if slam else 0.5))
+        if slam:
+            x = _mix(x, _burst(rng, sr, 0.3, 0.06, (300, 6000)) * 0.25)
+        return _norm(x, amp)
+
+    def _knock(self, rng: np.random.Generator, i: float, metal: bool) -> np.ndarray:
+        sr = self.sr
+        count = int(rng.integers(2, 4))
+        gap = rng.uniform(0.16, 0.26)
+        hits = []
+        for _ in range(count):
+            if metal:
+                f = rng.uniform(300, 420)
+                h = _modes(sr, 0.5, f * np.array([1, 2.4, 3.9, 5.6]), [0.12, 0.07, 0.05, 0.03], [1, .6, .4, .3])
+            else:
+                f = rng.uniform(170, 240)
+                h = _modes(sr, 0.25, [f, f * rng.uniform(2.2, 2.6), rng.uniform(800, 1200)],
+                           [0.05, 0.03, 0.012], [1, 0.55, 0.3])
+            h = _mix(h, _burst(rng, sr, 0.03, 0.002, (600, 5000)) * 0.5)
+            hits.append(_norm(h, rng.uniform(0.75, 1.0)))
+        length = int((gap * (count - 1) + 0.02) * sr) + max(h.size for h in hits)
+        ev = np.zeros(length)
+        for k, h in enumerate(hits):
+            o = int((k * gap + rng.uniform(-0.01, 0.01) * (k > 0)) * sr)
+            ev[o:o + h.size] += h
+        stereo = np.vstack([ev, ev])
+        return _fade(_norm(stereo, 0.6 + 0.3 * i), sr, 0.0005, 0.02)

@@ -1,0 +1,286 @@
+"""Weather, water, fire and nature: an editor's note picks the right sound, and each sound
+carries the physical signature of what it is named (drops you can count, bubbles that ring
+at their Minnaert pitch, thunder that cracks before it rolls, hail harder than rain).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import signal
+
+from scenefill.engine.api import parse_note
+from scenefill.engine.models import BLOCK, REGISTRY, ModelParams
+from scenefill.engine.models._drops import bubble, bubble_damping, minnaert_hz
+
+SR = 48000
+
+NEW = ("drizzle", "downpour", "rain_tent", "rain_car", "rain_umbrella", "rain_puddles", "hail", "breeze",
+       "storm_wind", "thunder_crack", "thunder_roll", "dawn_chorus", "forest", "night", "frogs", "jungle",
+       "seagulls", "harbour", "river", "waterfall", "surf", "lake", "fireplace")
+
+
+def render(name: str, seconds: float, intensity: float = 0.5, seed: int = 3, **options) -> np.ndarray:
+    model = REGISTRY[name](SR, seed, 0, ModelParams(intensity=intensity, options=options))
+    blocks = int(np.ceil(seconds * SR / BLOCK))
+    return np.concatenate([model.next_block() for _ in range(blocks)], axis=1)[:, : int(seconds * SR)]
+
+
+def bandpass(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    sos = signal.butter(4, [lo, hi], "bandpass", fs=SR, output="sos")
+    return signal.sosfilt(sos, x.mean(axis=0) if x.ndim == 2 else x)
+
+
+def frame_energy(y: np.ndarray, frame: int) -> np.ndarray:
+    m = len(y) // frame
+    return np.mean(y[: m * frame].reshape(m, frame) ** 2, axis=1)
+
+
+def centroid(x: np.ndarray) -> float:
+    f, p = signal.welch(x.mean(axis=0), SR, nperseg=4096)
+    return float(np.sum(f * p) / np.sum(p))
+
+
+def share(x: np.ndarray, lo: float, hi: float) -> float:
+    f, p = signal.welch(x.mean(axis=0), SR, nperseg=8192)
+    return float(p[(f >= lo) & (f < hi)].sum() / p.sum())
+
+
+def distinct_drops(x: np.ndarray) -> int:
+    """Drops that stand out: 2 ms frames of the 2-10 kHz band 8x above the median of their
+    surrounding 100 ms, counted once per run of loud frames."""
+    e = frame_energy(bandpass(x, 2000, 10000), 96)
+    ref = signal.medfilt(e, 51) + 1e-20
+    loud = e > 8 * ref
+    return int(np.sum(loud[1:] & ~loud[:-1]))
+
+
+# -- the note picks the model ------------------------------------------------------------
+
+@pytest.mark.parametrize("note,model", [
+    ("rain on a tent", "rain_tent"),
+    ("heavy rain drumming on the tent", "rain_tent"),
+    ("rain on the car roof", "rain_car"),
+    ("walking under an umbrella in the rain", "rain_umbrella"),
+    ("rain falling into puddles", "rain_puddles"),
+    ("a light drizzle", "drizzle"),
+    ("torrential downpour", "downpour"),
+    ("a hailstorm", "hail"),
+    ("hail on a tin roof", "hail"),
+    ("a gentle breeze in the trees", "breeze"),
+    ("a howling storm", "storm_wind"),
+    ("a crack of thunder overhead", "thunder_crack"),
+    ("the distant roll of thunder", "thunder_roll"),
+    ("dawn chorus", "dawn_chorus"),
+    ("a forest on a summer day", "forest"),
+    ("frogs at night", "night"),
+    ("frogs croaking", "frogs"),
+    ("a steamy jungle", "jungle"),
+    ("seagulls at the harbour", "harbour"),
+    ("seagulls crying overhead", "seagulls"),
+    ("a babbling brook", "stream"),
+    ("a rushing river", "river"),
+    ("a waterfall", "waterfall"),
+    ("surf pounding the beach", "surf"),
+    ("water lapping at the lake shore", "lake"),
+    ("a crackling fireplace", "fireplace"),
+    ("a campfire", "fire"),
+])
+def test_a_note_picks_the_specific_sound_alone(note, model):
+    layers = [layer["model"] for layer in parse_note(note)["layers"]]
+    assert model in layers, layers
+    general = {"rain", "wind", "thunder", "birds", "stream", "waves"} - {model}
+    assert not general & set(layers), f"{note!r} also played the general model: {layers}"
+
+
+def test_the_general_models_still_answer_plain_notes():
+    assert [layer["model"] for layer in parse_note("rain")["layers"]] == ["rain"]
+    tin = parse_note("heavy rain on a tin roof")["layers"]
+    assert [layer["model"] for layer in tin] == ["rain"] and tin[0]["options"]["surface"] == "tin"
+    assert [layer["model"] for layer in parse_note("distant thunder")["layers"]] == ["thunder"]
+    assert [layer["model"] for layer in parse_note("a tent in the woods")["layers"]] != ["rain_tent"]
+
+
+def test_the_library_covers_weather_water_fire_and_nature():
+    missing = [name for name in NEW if name not in REGISTRY]
+    assert not missing
+    for name in NEW:
+        cls = REGISTRY[name]
+        assert cls.category == "ambience" and cls.description and cls.keywords and not cls.one_shot
+        assert all(k == k.lower() for k in cls.keywords)
+
+
+# -- the streaming promises, for each new model --------------------------------------------
+
+@pytest.mark.parametrize("name", NEW)
+def test_new_models_are_deterministic_and_prefix_stable(name):
+    def blocks(count, seed):
+        model = REGISTRY[name](SR, seed, 0, ModelParams())
+        return np.concatenate([model.next_block() for _ in range(count)], axis=1)
+    three = blocks(3, 8)
+    assert np.array_equal(three, blocks(3, 8))
+    assert np.array_equal(three[:, : 2 * BLOCK], blocks(2, 8))
+    assert not np.array_equal(three, blocks(3, 9))
+    assert np.max(np.abs(three)) < 1.0 and np.sqrt(np.mean(three ** 2)) > 1e-4
+
+
+# -- rain: drops you can count -------------------------------------------------------------
+
+def impacts_above(x: np.ndarray, level: float) -> int:
+    """Drop impacts loud enough to be heard over a fixed level: runs of 2 ms frames of the
+    2-10 kHz band above ``level``."""
+    loud = frame_energy(bandpass(x, 2000, 10000), 96) > level
+    return int(np.sum(loud[1:] & ~loud[:-1]))
+
+
+def test_rain_is_made_of_distinct_drops_that_grow_with_intensity():
+    light, heavy = render("rain", 10, 0.1), render("rain", 10, 0.9)
+    # light rain is heard drop by drop; in heavy rain the close drops still stand out of the wash
+    assert distinct_drops(light) >= 40
+    assert distinct_drops(heavy) >= 20
+    # and the heavier the rain, the more drops strike loud enough to hear over a given level
+    level = 8 * np.median(frame_energy(bandpass(light, 2000, 10000), 96))
+    assert impacts_above(heavy, level) > 2 * impacts_above(light, level)
+
+
+def test_drizzle_is_finer_and_a_downpour_denser_than_rain():
+    drizzle, rain, downpour = (render(n, 8) for n in ("drizzle", "rain", "downpour"))
+    rms = [float(np.sqrt(np.mean(x ** 2))) for x in (drizzle, rain, downpour)]
+    assert rms[0] < rms[1] < rms[2]
+    # fine drops splash high, big ones thud
+    assert centroid(drizzle) > 1.15 * centroid(downpour)
+
+
+def test_the_surface_sets_the_colour_of_the_drops():
+    tent = centroid(render("rain_tent", 6))
+    car = centroid(render("rain_car", 6))
+    tin = centroid(render("rain", 6, surface="tin"))
+    window = centroid(render("rain", 6, surface="window"))
+    assert tent < tin and car < tin  # fabric and a lined roof thud, metal and glass ring bright
+    assert window > tent
+
+
+def test_bubbles_ring_at_their_minnaert_frequency():
+    for radius_mm in (1.0, 2.0, 3.0):
+        expected = 3260.0 / radius_mm
+        assert minnaert_hz(radius_mm) == pytest.approx(expected, rel=1e-9)
+        x = bubble(radius_mm, SR, rise=0.0, seconds=0.1)
+        spec = np.abs(np.fft.rfft(x, 1 << 16))
+        peak = np.fft.rfftfreq(1 << 16, 1 / SR)[np.argmax(spec)]
+        assert peak == pytest.approx(expected, rel=0.02)
+    # smaller bubbles ring higher and die sooner, and a rising bubble's pitch goes up
+    assert bubble_damping(minnaert_hz(1.0)) > bubble_damping(minnaert_hz(3.0))
+    x = bubble(1.5, SR, rise=0.5, seconds=0.03)
+    half = len(x) // 2
+    f0, f1 = (np.argmax(np.abs(np.fft.rfft(seg, 1 << 15))) for seg in (x[:half], x[half:]))
+    assert f1 > f0
+
+
+def test_rain_into_puddles_rings_with_bubbles():
+    puddles = render("rain_puddles", 6)
+    pavement = render("rain", 6)
+    # the bubbles' band (Minnaert pitches of 0.7-2.5 mm bubbles: 1.3-4.7 kHz) carries more of it
+    assert share(puddles, 1300, 4700) > share(pavement, 1300, 4700)
+
+
+def test_hail_strikes_harder_and_brighter_than_rain():
+    hail = render("hail", 8, surface="roof")
+    rain = render("rain", 8, surface="roof")
+    assert centroid(hail) > 1.3 * centroid(rain)
+
+    def sharpness(x):  # how far a 0.5 ms frame of the 5-15 kHz band peaks above the typical one
+        e = frame_energy(bandpass(x, 5000, 15000), 24)
+        return float(np.percentile(e, 99.9) / np.median(e))
+    assert sharpness(hail) > 2 * sharpness(rain)
+
+
+# -- thunder: the crack before the roll -------------------------------------------------------
+
+def test_close_thunder_cracks_first_and_its_highs_die_before_the_roll():
+    x = render("thunder_crack", 12, 0.5, seed=4)
+    hi = frame_energy(bandpass(x, 4000, 10000), 480)  # 10 ms frames; above what the roll keeps
+    lo = frame_energy(bandpass(x, 30, 250), 480)
+    first = int(np.argmax(hi > 0.1 * hi.max()))  # the first strike's crack
+    span = slice(first, first + 600)  # the next six seconds
+    t_hi = int(np.argmax(hi[span]))
+    t_lo = int(np.argmax(lo[span]))
+    assert t_hi < t_lo  # the crack peaks before the roll does
+    db = lambda e: 10 * np.log10(e + 1e-20)  # noqa: E731
+    # 0.5 s after its peak the high band has fallen far more than the low band has from its own
+    hi_fall = db(hi[span][t_hi]) - db(np.mean(hi[span][t_hi + 45:t_hi + 55]))
+    lo_fall = db(lo[span][t_lo]) - db(np.mean(lo[span][t_lo + 45:t_lo + 55]))
+    assert hi_fall > 20 and hi_fall > lo_fall + 10
+
+
+def test_distant_thunder_only_rolls():
+    x = render("thunder_roll", 30)
+    assert share(x, 0, 300) > 0.9
+    assert share(x, 2000, 10000) < 0.005  # no crack reaches this far
+
+
+# -- water, wind, life ---------------------------------------------------------------------
+
+def test_a_waterfall_roars_lower_and_steadier_than_a_brook():
+    falls, brook = render("waterfall", 10), render("stream", 10)
+    assert share(falls, 30, 500) > share(brook, 30, 500)
+
+    def steadiness(x):  # spread of the level over 100 ms frames
+        e = frame_energy(x.mean(axis=0), 4800)
+        return np.std(e) / np.mean(e)
+    assert steadiness(falls) < steadiness(brook)
+
+
+def test_lake_laps_come_about_a_second_apart():
+    x = render("lake", 40, 0.5)
+    e = np.sqrt(frame_energy(bandpass(x, 150, 4000), 480))  # 100 frames a second
+    e = e - e.mean()
+    spec = np.abs(np.fft.rfft(e * np.hanning(e.size))) ** 2
+    f = np.fft.rfftfreq(e.size, 0.01)
+    sel = (f > 0.2) & (f < 5)
+    assert 0.5 < f[sel][np.argmax(spec[sel])] < 1.6
+
+
+def test_breeze_leaves_tick_with_the_gusts():
+    model = REGISTRY["breeze"](SR, 2, 0, ModelParams())
+    leaves, gusts = [], []
+    for _ in range(40):
+        block = model.next_block()
+        leaves.append(np.mean(bandpass(block, 3000, 9000) ** 2))
+        gusts.append(np.mean(model.last_gust))
+    assert np.corrcoef(leaves, gusts)[0, 1] > 0.5
+
+
+def test_frogs_call_in_pulses_and_gulls_cry_in_harmonics():
+    frogs = REGISTRY["frogs"](SR, 1, 0, ModelParams())
+    tree = next(f for f in frogs.frogs if f.species == "treefrog")
+    call = frogs._call(np.random.default_rng(0), tree).mean(axis=0)
+    env = np.abs(signal.hilbert(call))
+    spec = np.abs(np.fft.rfft(env - env.mean(), 1 << 16))
+    f = np.fft.rfftfreq(1 << 16, 1 / frogs.esr)  # calls are made at the model's event rate
+    sel = (f > 20) & (f < 400)
+    assert 80 < f[sel][np.argmax(spec[sel])] < 115  # a rib-bit's pulse rate
+
+    gulls = REGISTRY["seagulls"](SR, 1, 0, ModelParams())
+    g = gulls.gulls[0]
+    note = gulls._note(np.random.default_rng(0), g, 0.4, 0.0, 0.0, 0.5)
+    spec = np.abs(np.fft.rfft(note * np.hanning(note.size), 1 << 16))
+    f = np.fft.rfftfreq(1 << 16, 1 / gulls.lsr)
+    peak = f[np.argmax(spec * (f < 1.8 * g.f0))]  # the fundamental (with its little wobble)
+    for k in (2, 3):
+        near = (f > k * peak * 0.97) & (f < k * peak * 1.03)
+        between = (f > (k - 0.5) * peak * 1.05) & (f < (k - 0.5) * peak * 1.15)
+        assert spec[near].max() > 5 * np.median(spec[between])
+
+
+def test_dawn_chorus_is_busier_than_a_few_birds():
+    def busy(x):
+        e = frame_energy(bandpass(x, 2000, 8000), 2400)
+        return float(np.mean(e > 0.05 * np.percentile(e, 99)))
+    assert busy(render("dawn_chorus", 20)) > busy(render("birds", 20)) + 0.1
+
+
+def test_fireplace_logs_settle_now_and_then():
+    model = REGISTRY["fireplace"](SR, 1, 0, ModelParams())
+    knock = model._settle(np.random.default_rng(0)).mean(axis=0)
+    f, p = signal.welch(knock, SR, nperseg=4096)
+    assert p[(f > 100) & (f < 1000)].sum() > 0.5 * p.sum()  # a dull wooden knock, not a crackle
