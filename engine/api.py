@@ -38,13 +38,14 @@ class RenderResult:
 def render_to_file(request: RenderRequest, path: str | Path, *,
                    progress: ProgressFn | None = None,
                    cancel: CancelFn | None = None,
-                   max_seconds: float = DEFAULT_MAX_SECONDS) -> RenderResult:
+                   max_seconds: float = DEFAULT_MAX_SECONDS, runner=None) -> RenderResult:
     """Render ``request`` to ``path`` (WAV or FLAC by ``request.fmt``), atomically.
 
     The audio is streamed block by block to a temporary file in the target
     directory and renamed into place only when complete, so an interrupted or
     cancelled render never leaves a partial file under the requested name.
     Raises InvalidRequest (bad field), Cancelled, or OSError (unwritable path).
+    ``runner`` renders a neural backend's windows (the daemon's batching queue).
     """
     import math
 
@@ -54,7 +55,7 @@ def render_to_file(request: RenderRequest, path: str | Path, *,
     if not isinstance(max_seconds, (int, float)) or not math.isfinite(max_seconds) or max_seconds <= 0:
         raise InvalidRequest("max_seconds", f"must be a positive number of seconds, got {max_seconds!r}")
     request.validate(max_seconds)
-    return render_file(request, Path(path), progress=progress, cancel=cancel)
+    return render_file(request, Path(path), progress=progress, cancel=cancel, runner=runner)
 
 
 def render_blocks(request: RenderRequest, *, cancel: CancelFn | None = None) -> Iterator[np.ndarray]:

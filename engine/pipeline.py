@@ -53,6 +53,7 @@ class RenderPlan:
     layer_gains: list[float]
     speech_gain: float
     master_gain: float
+    backend_info: dict | None = None  # a neural backend's provenance (model, weights, steps)
 
 
 def _make_models(scene: SceneSpec, request: RenderRequest) -> list:
@@ -93,12 +94,20 @@ def check_text_fields(request: RenderRequest) -> None:
                                            f"{exc.start + 1}); check the terminal's encoding") from None
 
 
-def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None) -> RenderPlan:
-    """Parse, match, synthesize dialogue and set every gain from the spec."""
-    if request.backend != "procedural":
-        raise InvalidRequest("backend", f"unknown backend {request.backend!r}; available: procedural")
+def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None,
+                runner=None, progress: Callable[[float, str], None] | None = None) -> RenderPlan:
+    """Parse, match, synthesize dialogue and set every gain from the spec.
+
+    A neural backend's plan comes from :mod:`.backends.plan` (``runner``: who renders its
+    windows; the daemon's batching queue, or the backend itself when None).
+    """
     check_text_fields(request)
     validate_voice(request.voice)  # also when the note has no speech: a typo is refused, not ignored
+    if request.backend != "procedural":
+        from .backends.plan import check_backend_request, plan_neural
+
+        check_backend_request(request)
+        return plan_neural(request, cancel, runner, progress)
     scene = build_scene(parse_caption(request.note))
     sr, channels = request.sample_rate, request.channels
     lead = request.handle_samples + (_loop_samples(request) if request.loop else 0)
@@ -208,15 +217,19 @@ def stream_audio(request: RenderRequest, *, cancel: Callable[[], bool] | None = 
 # ---------------------------------------------------------------- files
 
 
-def render_file(request: RenderRequest, path: Path, *, progress=None, cancel=None):
+def render_file(request: RenderRequest, path: Path, *, progress=None, cancel=None, runner=None):
     """Stream a render into ``path`` atomically and return its RenderResult."""
     from .api import RenderResult
     from .provenance import build_provenance
 
     path = Path(path)
     directory = check_output_path(path)
-    plan = plan_render(request, cancel)
+    plan = plan_render(request, cancel, runner, progress)
     provenance = build_provenance(request, plan.scene)
+    if plan.backend_info:
+        provenance["model"] = plan.backend_info
+        if not plan.lines:
+            provenance["voice"] = ""
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
     tmp = Path(tmp_name)
     try:

@@ -71,6 +71,11 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="render on a Ray Serve deployment (one replica per GPU, batched): ray://HOST:10001, "
                         "auto, or a local Ray when no ADDRESS is given (needs scenefill[farm])")
     p.add_argument("--render-impl", default=None, help=argparse.SUPPRESS)  # tests / experiments
+    p.add_argument("--backend", default="procedural",
+                   help="backend for requests that name none: procedural (default), stable-audio, dasheng")
+    p.add_argument("--model-dir", action="append", metavar="NAME=DIR",
+                   help="a neural model directory, e.g. stable-audio=DIR (repeatable; also SCENEFILL_MODEL_DIRS)")
+    p.add_argument("--device", default=None, help="neural device, e.g. cuda:1 (default: cuda when present)")
     p.set_defaults(func=run)
     return p
 
@@ -99,6 +104,16 @@ def config_from_args(args: argparse.Namespace):
     )
     if args.render_impl:
         config.render_impl = args.render_impl
+    from scenefill.engine.backends import check_name
+    from scenefill.engine.backends.cli import configure_from_args
+    from scenefill.engine.errors import InvalidRequest
+
+    try:
+        config.default_backend = check_name(args.backend)
+        config.model_dirs = configure_from_args(args)
+    except InvalidRequest as exc:
+        raise ConfigError(str(exc)) from None
+    config.device = args.device
     return config
 
 

@@ -88,7 +88,8 @@ def extra_from_json(text: str) -> dict:
     return extra
 
 
-def request_from_proto(msg: "pb.RenderRequest", max_seconds: float) -> RenderRequest:
+def request_from_proto(msg: "pb.RenderRequest", max_seconds: float,
+                       default_backend: str = "procedural") -> RenderRequest:
     """Wire request -> validated engine request; raises InvalidRequest naming the field.
 
     Pure and bounded: every text field has a length limit checked before any
@@ -159,10 +160,13 @@ def request_from_proto(msg: "pb.RenderRequest", max_seconds: float) -> RenderReq
         handle_samples=int(handle_samples),
         fmt=msg.format or "wav",
         bit_depth=msg.bit_depth or 24,
-        backend=msg.backend or "procedural",
+        backend=msg.backend or default_backend,
         voice=msg.voice,
         extra=extra,
     )
+    from scenefill.engine.backends import check_name
+
+    check_name(request.backend)
     return request.validate(max_seconds)
 
 

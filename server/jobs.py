@@ -141,6 +141,7 @@ class JobManager:
         self._jobs: set[Job] = set()
         self.closing = False
         self.completed = 0
+        self.neural = None  # a NeuralService (neural_queue.py): stable-audio / dasheng renders
 
     # ------------------------------------------------------------ stats
 
@@ -172,6 +173,8 @@ class JobManager:
         if self.closing:
             raise ShuttingDown("the server is shutting down")
         key = _key(request)
+        if self._is_neural(request):  # other weights or steps make other audio: another cache entry
+            key = await asyncio.to_thread(self.neural.cache_key, key, request.backend)
         job = self._inflight.get(key)
         if job is not None:
             return self._join(job, coalesced=True)
@@ -185,7 +188,7 @@ class JobManager:
                                 coalesced=False, queue_position=0, total_samples=request.total_samples)
         if self.closing:
             raise ShuttingDown("the server is shutting down")
-        reason = self.pool.unavailable_reason
+        reason = None if self._is_neural(request) else self.pool.unavailable_reason
         if reason is not None:
             raise WorkersUnavailable(reason)
         job = self._inflight.get(key)  # an identical request may have started while we looked
@@ -227,9 +230,20 @@ class JobManager:
 
     # ------------------------------------------------------------ running
 
+    def _is_neural(self, request: RenderRequest) -> bool:
+        return self.neural is not None and self.neural.handles(request.backend)
+
     async def _run(self, job: Job) -> None:
         status = "error"
         try:
+            if self._is_neural(job.request):
+                job.state = "running"
+                path = self.cache.audio_path(job.key, job.request.fmt)
+                result = await self.neural.run(job.request, path, job.broadcast, lambda: job.cancel_requested)
+                outcome = await asyncio.to_thread(self._store, job, result)
+                job.future.set_result(outcome)
+                status = "ok"
+                return
             worker = await self.pool.acquire()
             if job.cancel_requested:
                 self.pool.release(worker)

@@ -20,7 +20,7 @@ import signal
 import socket
 import stat
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
@@ -28,6 +28,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from scenefill import ENGINE_VERSION, __version__
+from scenefill.engine.backends import BackendUnavailable
 from scenefill.engine.errors import Cancelled, InvalidRequest, SceneFillError
 from scenefill.engine.request import BIT_DEPTHS, FORMATS, LOUDNESS_PRESETS, MAX_NOTE_CHARS
 from scenefill.engine.timing import KNOWN_RATES, SUPPORTED_SAMPLE_RATES, format_rate, shown
@@ -70,6 +71,9 @@ class ServerConfig:
     render_impl: str = DEFAULT_RENDER_IMPL
     start_method: str | None = None
     stall_timeout: float = DEFAULT_STALL_TIMEOUT  # a worker silent this long is killed (watchdog)
+    default_backend: str = "procedural"  # for requests that name none (serve --backend)
+    model_dirs: dict = field(default_factory=dict)  # neural backend -> weights directory (serve --model-dir)
+    device: str | None = None  # neural device (default: cuda when present, else cpu)
 
     @property
     def resolved_cache_dir(self) -> Path:
@@ -190,6 +194,8 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):
 
 def status_for(exc: BaseException, closing: bool = False) -> tuple[grpc.StatusCode, str, str]:
     """(code, field, message) for an exception from the job path."""
+    if isinstance(exc, BackendUnavailable) or (isinstance(exc, InvalidRequest) and exc.field == "model_dir"):
+        return grpc.StatusCode.FAILED_PRECONDITION, "backend", str(exc)  # the server's setup, not the request
     if isinstance(exc, InvalidRequest):
         return grpc.StatusCode.INVALID_ARGUMENT, exc.field, str(exc)
     if isinstance(exc, QueueFull):
@@ -234,10 +240,8 @@ def _result(sub: Subscription, started: float) -> pb.RenderResult:
                            job_id=sub.job_id, key=o.key, seconds=time.monotonic() - started)
 
 
-def capabilities() -> pb.Capabilities:
+def capabilities(model_dirs: dict | None = None, neural=None) -> pb.Capabilities:
     """Everything a client can ask for, from the engine's own tables."""
-    import importlib.util
-
     from scenefill.engine.models import REGISTRY
 
     caps = pb.Capabilities(
@@ -245,16 +249,12 @@ def capabilities() -> pb.Capabilities:
         frame_rates=[format_rate(r) for r in KNOWN_RATES],
         loudness_presets=[pb.LoudnessPreset(name=k, lufs=v) for k, v in LOUDNESS_PRESETS.items()],
     )
-    caps.backends.append(pb.Backend(
-        name="procedural", available=True, device="cpu",
-        description="parametric sound models and music beds; Piper voice for dialogue",
-        views=["caption", "sfx", "music", "env", "speech", "asr"]))
-    has_torch = importlib.util.find_spec("torch") is not None
-    for name, what in (("dasheng", "Dasheng AudioGen (transformers, local snapshot)"),
-                       ("stable-audio", "Stable Audio Open (diffusers, local directory)")):
-        caps.backends.append(pb.Backend(name=name, available=False, device="cuda" if has_torch else "",
-                                        description=f"{what}; not enabled on this server",
-                                        views=["caption", "sfx", "music", "env"]))
+    from scenefill.engine.backends import backend_states
+
+    for state in (neural.states() if neural is not None else backend_states(model_dirs or {})):
+        reason = f" ({'note' if state.available else 'unavailable'}: {state.reason})" if state.reason else ""
+        caps.backends.append(pb.Backend(name=state.name, available=state.available, device=state.device,
+                                        description=state.description + reason, views=list(state.views)))
     for name, cls in REGISTRY.items():
         caps.sound_models.append(pb.SoundModel(name=name, category=cls.category, description=cls.description,
                                                keywords=list(cls.keywords)))
@@ -280,7 +280,8 @@ class SceneFillService(pb_grpc.SceneFillServicer):
 
     async def _convert(self, msg: pb.RenderRequest):
         """Wire -> engine request in a thread: bounded, but never on the loop every other call shares."""
-        return await asyncio.to_thread(request_from_proto, msg, self.config.max_seconds)
+        return await asyncio.to_thread(request_from_proto, msg, self.config.max_seconds,
+                                       self.config.default_backend)
 
     async def Render(self, request, context):
         started = time.monotonic()
@@ -392,7 +393,7 @@ class SceneFillService(pb_grpc.SceneFillServicer):
 
     async def ListCapabilities(self, request, context):
         if self._caps is None:
-            self._caps = await asyncio.to_thread(capabilities)
+            self._caps = await asyncio.to_thread(capabilities, self.config.model_dirs, self.manager.neural)
         return self._caps
 
     async def GetInfo(self, request, context):
@@ -456,6 +457,9 @@ class Daemon:
         pool = WorkerPool(c.workers, render_impl=c.render_impl, max_seconds=c.max_seconds,
                           start_method=c.start_method, stall_timeout=c.stall_timeout, on_health=on_health)
         manager = JobManager(pool, cache, out_dir, max_queue=c.max_queue)
+        from .neural_queue import NeuralService
+
+        manager.neural = NeuralService(c.model_dirs, device=c.device)
         service = SceneFillService(c, manager, pool, cache)
         self.pool, self.manager, self.cache = pool, manager, cache
 
@@ -531,6 +535,7 @@ class Daemon:
         if not await manager.drain(timeout=30.0):
             log.warning("some renders did not stop in time")
         await pool.close()
+        await asyncio.to_thread(manager.neural.close)
         cache.close()
         if c.socket_path is not None:
             Path(c.socket_path).expanduser().resolve().unlink(missing_ok=True)

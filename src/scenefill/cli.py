@@ -106,7 +106,7 @@ def _request_from_args(args: argparse.Namespace):
     return RenderRequest(
         note=args.note, n_samples=n, sample_rate=sr, channels=args.channels, seed=args.seed,
         loudness=loudness, loop=args.loop, handle_samples=handles, fmt=fmt,
-        bit_depth=args.bit_depth, voice=args.voice or "",
+        bit_depth=args.bit_depth, voice=args.voice or "", backend=args.backend,
         extra={"handles_seconds": str(args.handles)} if args.handles else {},
     )
 
@@ -137,6 +137,13 @@ def cmd_render(args: argparse.Namespace) -> int:
     from scenefill.engine.api import render_to_file
 
     request = _request_from_args(args)
+    if args.model_dir and (args.server or os.environ.get("SCENEFILL_SERVER")):
+        print("scenefill: --model-dir is ignored with a server: the daemon uses its own "
+              "(scenefill serve --model-dir)", file=sys.stderr)
+    elif request.backend != "procedural":
+        from scenefill.engine.backends.cli import configure_from_args
+
+        configure_from_args(args, request.backend)
     out = Path(args.output)
     bar = ProgressBar(out.name, enabled=False if args.quiet else None)
     server = args.server or os.environ.get("SCENEFILL_SERVER")
@@ -241,6 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("wav", "flac"), help="default: from the output name, else wav")
     p.add_argument("--voice", help="Piper voice: 'joe' (default) or a path to a .onnx voice")
     p.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS, help="longest render allowed")
+    p.add_argument("--backend", default="procedural", help="procedural (default), stable-audio or dasheng")
+    p.add_argument("--model-dir", action="append", metavar="[NAME=]DIR", help="neural model directory")
     p.add_argument("--server", help="render on a running daemon (also SCENEFILL_SERVER)")
     p.add_argument("--timeout", type=float, default=None,
                    help="with --server: give up after this many seconds (default: 10 minutes + the length)")
@@ -263,8 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="a short smoke run (CI)")
     p.set_defaults(func=cmd_bench)
 
-    for module in ("scenefill.server.cli", "scenefill.plugin.otio_cli", "scenefill.engine.evaluation.cli",
-                   "scenefill.plugin.resolve.cli", "scenefill.plugin.farm.cli"):
+    for module in ("scenefill.engine.backends.cli", "scenefill.server.cli", "scenefill.plugin.otio_cli",
+                   "scenefill.engine.evaluation.cli", "scenefill.plugin.resolve.cli", "scenefill.plugin.farm.cli"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ImportError as exc:
