@@ -66,7 +66,11 @@ def _speech_line(text: str) -> SpeechLine:
 
 
 def _split_list(text: str) -> list[str]:
-    return [p.strip() for p in re.split(r"[;,\n]", text) if p.strip()]
+    """Split an effects list on ; , and new lines, keeping times ("at 2, 5 and 8 s") whole."""
+    from .events import mask_times, unmask_times
+
+    masked, pieces = mask_times(text)
+    return [unmask_times(p, pieces).strip() for p in re.split(r"[;,\n]", masked) if p.strip()]
 
 
 def parse_caption(note: str) -> Caption:

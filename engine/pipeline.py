@@ -23,6 +23,7 @@ import numpy as np
 from .calibration import ONE_SHOT_AT, layer_loudness
 from .caption import parse_caption
 from .errors import Cancelled, InvalidRequest
+from .events import Timeline, event_sample
 from .limiter import TruePeakLimiter
 from .loudness import db_to_gain, integrated_loudness
 from .mixer import SceneMixer
@@ -54,13 +55,16 @@ class RenderPlan:
 
 def _make_models(scene: SceneSpec, request: RenderRequest) -> list:
     models = []
+    sr = request.sample_rate
     for index, layer in enumerate(scene.layers):
         cls = REGISTRY[layer.model]
         options = dict(layer.options)
         if cls.one_shot and "times" not in options:
             options["times"] = [ONE_SHOT_AT]
-        if "times" in options:  # note times are from the range start; the file starts at the head handle
-            options["times"] = [t + request.handle_samples / request.sample_rate for t in options["times"]]
+        if layer.events:  # exact samples from the range start; k / sr rounds back to k in the model
+            options["times"] = [(event_sample(e, sr) + request.handle_samples) / sr for e in layer.events]
+        elif "times" in options:  # note times are from the range start; the file starts at the head handle
+            options["times"] = [t + request.handle_samples / sr for t in options["times"]]
         models.append(cls(request.sample_rate, request.seed, index,
                           ModelParams(intensity=layer.intensity, distance=layer.distance, options=options)))
     return models
@@ -75,7 +79,10 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
     """Parse, match, synthesize dialogue and set every gain from the spec."""
     if request.backend != "procedural":
         raise InvalidRequest("backend", f"unknown backend {request.backend!r}; available: procedural")
-    scene = build_scene(parse_caption(request.note))
+    scene = build_scene(parse_caption(request.note), Timeline.from_request(request))
+    for missing in scene.events_outside:
+        if missing["status"] == "needs_fps":
+            raise InvalidRequest("fps", f"{missing['text']!r} is a timecode or frame: give the frame rate (--fps)")
     sr, channels = request.sample_rate, request.channels
     lead = request.handle_samples + (_loop_samples(request) if request.loop else 0)
     _check(cancel)

@@ -13,6 +13,7 @@ import difflib
 import re
 from dataclasses import asdict, dataclass, field
 
+from . import events as ev
 from .caption import Caption, SpeechLine, parse_caption
 from .models import REGISTRY
 
@@ -93,6 +94,8 @@ class LayerSpec:
     pan: float = 0.0
     level_db: float = 0.0     # relative level before the scene is normalised
     options: dict = field(default_factory=dict)
+    #: one-shot events placed by the note ("at 3.5s", "halfway"); empty = the model's default
+    events: list[ev.EventTime] = field(default_factory=list)
 
 
 @dataclass
@@ -105,6 +108,10 @@ class SceneSpec:
     speech_style: str
     room: str
     unmatched: list[str] = field(default_factory=list)
+    #: events the note placed outside the range (or could not place yet), reported not dropped
+    events_outside: list[dict] = field(default_factory=list)
+    #: things an editor should know about how the note was read (e.g. a time on a continuous bed)
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -117,8 +124,10 @@ def _words(text: str) -> list[str]:
 
 
 def _phrases(text: str) -> list[str]:
-    parts = re.split(r"[,;.\n]|\band\b|\bwith\b|\bover\b|\bunder\b|\bplus\b|\bwhile\b|\bthen\b", text, flags=re.I)
-    return [p.strip() for p in parts if p and p.strip()]
+    """Split a description into phrases; times ("at 2, 5 and 8 seconds", "at 3.5s") stay whole."""
+    masked, pieces = ev.mask_times(text)
+    parts = re.split(r"[,;.\n]|\band\b|\bwith\b|\bover\b|\bunder\b|\bplus\b|\bwhile\b|\bthen\b", masked, flags=re.I)
+    return [ev.unmask_times(p, pieces).strip() for p in parts if p and p.strip()]
 
 
 def _stem(word: str) -> str:
@@ -177,10 +186,16 @@ def _modifiers(phrase: str, cls) -> tuple[float, float, float, dict]:
     for phrase_kw, (key, value) in cls.option_words.items():
         if " " in phrase_kw and phrase_kw in low:
             options[key] = value
-    times = [float(t) for t in re.findall(r"\bat\s+(\d+(?:\.\d+)?)\s*s(?:ec(?:onds?)?)?\b", phrase, re.I)]
-    if times:
-        options["times"] = times
     return intensity, distance, pan, options
+
+
+def takes_times(cls) -> bool:
+    """Whether a model places its sound at given times (one-shots, and the phone's first ring)."""
+    return bool(cls.one_shot or getattr(cls, "takes_times", False) or cls.name in _TIMED_BEDS)
+
+
+#: continuous models that still start at a given time
+_TIMED_BEDS = {"phone"}
 
 
 def _fuzzy(word: str) -> str | None:
@@ -189,9 +204,13 @@ def _fuzzy(word: str) -> str | None:
     return vocab[close[0]] if close and len(word) > 3 else None
 
 
-def match_phrase(phrase: str, default_category: str | None = None) -> list[LayerSpec]:
-    """The layers one phrase asks for (possibly none)."""
+def match_phrase(phrase: str, default_category: str | None = None,
+                 timeline: ev.Timeline | None = None) -> list[LayerSpec]:
+    """The layers one phrase asks for (possibly none); times in the phrase place one-shot events."""
     layers: list[LayerSpec] = []
+    original = phrase
+    phrase, specs = ev.find_times(phrase)
+    times = ev.resolve(specs, timeline or ev.Timeline()) if specs else []
     hits = _keyword_hits(phrase)
     via = "keyword"
     names = [name for _, name in hits]
@@ -213,9 +232,13 @@ def match_phrase(phrase: str, default_category: str | None = None) -> list[Layer
     for name in names:
         cls = REGISTRY[name]
         intensity, distance, pan, options = _modifiers(phrase, cls)
-        layers.append(LayerSpec(model=name, category=cls.category, phrase=phrase, via=via,
+        layers.append(LayerSpec(model=name, category=cls.category, phrase=original, via=via,
                                 intensity=intensity, distance=distance, pan=pan, options=options,
-                                level_db=cls.default_level_db))
+                                level_db=cls.default_level_db, events=list(times)))
+    if any(takes_times(REGISTRY[layer.model]) for layer in layers):
+        for layer in layers:  # "a door slams at 3s in the rain": the time is the door's, not the rain's
+            if not takes_times(REGISTRY[layer.model]):
+                layer.events = []
     return layers
 
 
@@ -237,8 +260,12 @@ def _room_for(text: str, layers: list[LayerSpec]) -> str:
     return "room"
 
 
-def build_scene(caption: Caption) -> SceneSpec:
-    """Choose layers, levels and the shared room for a caption."""
+def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneSpec:
+    """Choose layers, levels and the shared room for a caption.
+
+    ``timeline`` (frame rate, start timecode, range length) resolves the times a note
+    gives its events; without it relative times stay pending (``scenefill parse``).
+    """
     layers: list[LayerSpec] = []
     unmatched: list[str] = []
     sources: list[tuple[str, str | None]] = []
@@ -251,7 +278,7 @@ def build_scene(caption: Caption) -> SceneSpec:
         sources += [(p, None) for p in _phrases(caption.caption)]
     by_model: dict[str, LayerSpec] = {}
     for phrase, category in sources:
-        found = match_phrase(phrase, category)
+        found = match_phrase(phrase, category, timeline)
         if category == "music" and not any(layer.category == "music" for layer in found) and "pad" in REGISTRY:
             found = [LayerSpec(model="pad", category="music", phrase=phrase, via="tag",
                                level_db=REGISTRY["pad"].default_level_db, options={})]
@@ -270,6 +297,7 @@ def build_scene(caption: Caption) -> SceneSpec:
                 if layer.via == "keyword" and same.via != "keyword":
                     same.phrase, same.via = layer.phrase, layer.via
                 same.intensity = max(same.intensity, layer.intensity)
+                same.events.extend(layer.events)
     text = " ".join([caption.caption, caption.env, " ".join(caption.sfx)])
     room = _room_for(text, layers)
     if not any(layer.category in ("ambience", "music") for layer in layers):
@@ -280,8 +308,37 @@ def build_scene(caption: Caption) -> SceneSpec:
                                        via="fallback", intensity=0.25 if bed == "wind" else 0.4,
                                        distance=0.5, level_db=-6.0 if layers else 0.0))
     _balance(layers, has_speech=bool(caption.asr))
+    outside, notes = _place_events(layers)
     return SceneSpec(caption=caption, layers=layers, speech=list(caption.asr),
-                     speech_style=caption.speech, room=room, unmatched=unmatched)
+                     speech_style=caption.speech, room=room, unmatched=unmatched,
+                     events_outside=outside, notes=notes)
+
+
+def _place_events(layers: list[LayerSpec]) -> tuple[list[dict], list[str]]:
+    """Keep each layer's placeable events (sorted); report the rest, naming the model."""
+    outside: list[dict] = []
+    notes: list[str] = []
+    for layer in layers:
+        if not layer.events:
+            continue
+        if not takes_times(REGISTRY[layer.model]):
+            notes.append(f"{layer.model} plays throughout; "
+                         + ", ".join(e.text for e in layer.events) + " does not place it")
+            layer.events = []
+            continue
+        keep = []
+        for e in layer.events:
+            if e.status == "ok":
+                keep.append(e)
+            else:
+                outside.append({"model": layer.model, **asdict(e)})
+        keep.sort(key=lambda e: e.sample)
+        layer.events = keep
+        if keep:
+            layer.options["times"] = [e.seconds for e in keep]
+        elif not any(e["status"] == "needs_length" for e in outside if e["model"] == layer.model):
+            layer.options["times"] = []  # every time it was given is outside the range: it stays silent
+    return outside, notes
 
 
 def _is_filler(phrase: str) -> bool:
@@ -304,9 +361,9 @@ def _balance(layers: list[LayerSpec], has_speech: bool) -> None:
         layer.level_db = round(base, 2)
 
 
-def describe_note(note: str) -> dict:
+def describe_note(note: str, timeline: ev.Timeline | None = None) -> dict:
     """JSON-able account of what the engine understood: ``scenefill parse`` prints this."""
-    spec = build_scene(parse_caption(note))
+    spec = build_scene(parse_caption(note), timeline)
     return {
         "caption": spec.caption.to_dict(),
         "prompt": spec.caption.to_prompt(),
@@ -316,4 +373,7 @@ def describe_note(note: str) -> dict:
         "layers": [asdict(layer) for layer in spec.layers],
         "speech": [asdict(line) for line in spec.speech],
         "unmatched": spec.unmatched,
+        "events": [{"model": layer.model, **asdict(e)} for layer in spec.layers for e in layer.events],
+        "events_outside": spec.events_outside,
+        "notes": spec.notes,
     }

@@ -57,6 +57,20 @@ def samples_from_args(args: argparse.Namespace, sample_rate: int) -> int:
     return frames_to_samples(start, end - start, fps, sample_rate)
 
 
+def timeline_extra(args: argparse.Namespace) -> dict:
+    """The timeline facts a note's event times need: frame rate and, with --tc-in, the start frame."""
+    from scenefill.engine.timing import format_rate, parse_rate, timecode_to_frames
+
+    if getattr(args, "fps", None) is None:
+        return {}
+    fps = parse_rate(args.fps)
+    extra: dict = {"fps": f"{fps.numerator}/{fps.denominator}" if fps.denominator != 1 else format_rate(fps)}
+    if getattr(args, "tc_in", None):
+        extra["start_frame"] = timecode_to_frames(args.tc_in, fps, "tc-in")
+        extra["drop_frame"] = ";" in args.tc_in or "." in args.tc_in
+    return extra
+
+
 def _request_from_args(args: argparse.Namespace):
     from scenefill.engine.errors import InvalidRequest
     from scenefill.engine.request import LOUDNESS_PRESETS, RenderRequest
@@ -79,7 +93,7 @@ def _request_from_args(args: argparse.Namespace):
         note=args.note, n_samples=n, sample_rate=sr, channels=args.channels, seed=args.seed,
         loudness=loudness, loop=args.loop, handle_samples=handles, fmt=fmt,
         bit_depth=args.bit_depth, voice=args.voice or "",
-        extra={"handles_seconds": str(args.handles)} if args.handles else {},
+        extra={**({"handles_seconds": str(args.handles)} if args.handles else {}), **timeline_extra(args)},
     )
 
 
@@ -139,8 +153,25 @@ def _read_token(path: str | None) -> str | None:
 
 def cmd_parse(args: argparse.Namespace) -> int:
     from scenefill.engine.api import parse_note
+    from scenefill.engine.request import RenderRequest
+    from scenefill.engine.timing import parse_sample_rate
 
-    print(json.dumps(parse_note(args.note), indent=2, ensure_ascii=False))
+    request = None
+    if any(getattr(args, f) is not None for f in ("seconds", "samples", "frames", "tc_in")):
+        sr = parse_sample_rate(args.sample_rate)
+        request = RenderRequest(note=args.note, n_samples=samples_from_args(args, sr), sample_rate=sr,
+                                extra=timeline_extra(args)).validate()
+    elif args.fps is not None:  # a rate alone still reads timecodes (as offsets from the range start)
+        request = None
+        from scenefill.engine.events import Timeline
+        from scenefill.engine.scene import describe_note
+        from scenefill.engine.timing import parse_rate
+
+        sr = parse_sample_rate(args.sample_rate)
+        print(json.dumps(describe_note(args.note, Timeline(fps=parse_rate(args.fps), sample_rate=sr)),
+                         indent=2, ensure_ascii=False))
+        return 0
+    print(json.dumps(parse_note(args.note, request), indent=2, ensure_ascii=False))
     return 0
 
 
@@ -195,6 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("parse", help="print what the engine understood of a note, as JSON")
     p.add_argument("note")
+    _length_args(p)  # optional here: with a length, relative times and timecodes are placed
+    p.add_argument("--sample-rate", default=48000, help="rate at which event samples are shown (48000)")
     p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("info", help="print the provenance stored in a rendered file")
