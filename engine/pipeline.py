@@ -102,14 +102,15 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
             mix_power += 10 ** (wanted / 10) * factor
     speech_gain = 1.0
     master = 1.0
-    if lines:
+    if mix_power > 0:  # the beds meet the target between lines (and throughout a scene without any)
+        master = db_to_gain(request.loudness - 10 * math.log10(mix_power))
+    if lines:  # the voice, with the ducked bed under it, meets the target where it speaks
         voice = np.concatenate([line.audio for line in lines])[None]
         level = integrated_loudness(np.repeat(voice, channels, axis=0), sr)
         if math.isfinite(level):
-            speech_gain = db_to_gain(request.loudness + LEVEL_SPEECH - level)
-    elif mix_power > 0:
-        master = db_to_gain(request.loudness - 10 * math.log10(mix_power))
-    mixer = SceneMixer(scene.layers, scene.room, sr, layer_gains, speech_gain)
+            speech_gain = db_to_gain(request.loudness + LEVEL_SPEECH - level) / master
+    spans = [(line.start, line.start + len(line.audio)) for line in lines]
+    mixer = SceneMixer(scene.layers, scene.room, sr, layer_gains, speech_gain, spans)
     return RenderPlan(request, scene, _make_models(scene, request), mixer, SpeechStem(lines), lines,
                       layer_gains, speech_gain, master)
 

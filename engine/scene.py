@@ -76,9 +76,13 @@ _LARGE = {"hall", "church", "cathedral", "warehouse", "gym", "station", "cave", 
 _SMALL = {"bathroom", "car", "closet", "booth", "tent", "cockpit", "elevator", "lift", "cell"}
 
 #: Levels in LU relative to the scene's loudness target. With speech, dialogue is the anchor.
-LEVEL_SPEECH = -0.5  # the room and the ducked bed under the voice bring its stretch to target
-LEVEL_BED_UNDER_SPEECH = -11.0
-LEVEL_MUSIC_UNDER_SPEECH = -15.0
+#: With dialogue, the bed still sits at the target between lines and ducks (10 dB, and a further
+#: 8 dB in the speech band) under each line; the voice takes the rest of the target, so a scene
+#: meets its loudness target whatever share of it is dialogue, and a longer render keeps the
+#: same gains (prefix stability). The ducked bed leaves about 6 % of the power under a line.
+LEVEL_SPEECH = -0.3
+LEVEL_BED_UNDER_SPEECH = 0.0
+LEVEL_MUSIC_UNDER_SPEECH = -4.0  # a music bed sits a little lower still in a dialogue scene
 
 
 @dataclass
