@@ -86,7 +86,7 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
     sr, channels = request.sample_rate, request.channels
     lead = request.handle_samples + (_loop_samples(request) if request.loop else 0)
     _check(cancel)
-    lines = place_lines(scene.speech, scene.speech_style, request.voice, sr, offset_samples=lead)
+    lines = place_lines(scene.speech, scene.speech_style, request.voice or scene.voice, sr, offset_samples=lead)
     layer_gains: list[float] = []
     mix_power = 0.0
     mixer_factors = SceneMixer.power_factors(scene.layers, scene.room)

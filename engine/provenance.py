@@ -33,7 +33,7 @@ def build_provenance(request: RenderRequest, scene: SceneSpec) -> dict:
         "room": scene.room,
         "seed": request.seed,
         "backend": request.backend,
-        "voice": request.voice or ("joe" if scene.speech else ""),
+        "voice": request.voice or scene.voice,
         "options": {
             "sample_rate": request.sample_rate, "channels": request.channels,
             "bit_depth": request.bit_depth, "format": request.fmt,

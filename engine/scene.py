@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from . import events as ev
 from .caption import Caption, SpeechLine, parse_caption
 from .models import REGISTRY
+from .voices import choose_voice
 
 INTENSITY_WORDS = {
     "faint": 0.12, "barely": 0.12, "light": 0.25, "gentle": 0.25, "soft": 0.25, "quiet": 0.25,
@@ -116,6 +117,8 @@ class SceneSpec:
     events_outside: list[dict] = field(default_factory=list)
     #: things an editor should know about how the note was read (e.g. a time on a continuous bed)
     notes: list[str] = field(default_factory=list)
+    #: who speaks the lines, chosen from the speaker's description (a request's voice overrides it)
+    voice: str = ""
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -313,9 +316,10 @@ def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneS
                                        distance=0.5, level_db=-6.0 if layers else 0.0))
     _balance(layers, has_speech=bool(caption.asr))
     outside, notes = _place_events(layers)
+    voice = choose_voice(caption.speech or caption.caption) if caption.asr else ""
     return SceneSpec(caption=caption, layers=layers, speech=list(caption.asr),
                      speech_style=caption.speech, room=room, unmatched=unmatched,
-                     events_outside=outside, notes=notes)
+                     events_outside=outside, notes=notes, voice=voice)
 
 
 def _place_events(layers: list[LayerSpec]) -> tuple[list[dict], list[str]]:
@@ -376,6 +380,7 @@ def describe_note(note: str, timeline: ev.Timeline | None = None) -> dict:
         "intensity": max((layer.intensity for layer in spec.layers), default=0.5),
         "layers": [asdict(layer) for layer in spec.layers],
         "speech": [asdict(line) for line in spec.speech],
+        "voice": spec.voice,
         "unmatched": spec.unmatched,
         "events": [{"model": layer.model, **asdict(e)} for layer in spec.layers for e in layer.events],
         "events_outside": spec.events_outside,

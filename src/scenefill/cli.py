@@ -190,6 +190,18 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_voices(args: argparse.Namespace) -> int:
+    from scenefill.engine.speech import builtin_voices
+    from scenefill.engine.voices import VOICES, voice_table
+
+    for row in voice_table():
+        print(f"{row['name']:<10} {row['description']}")
+    for name, path in builtin_voices().items():  # Piper voices from $SCENEFILL_VOICE_DIR
+        if name not in VOICES:
+            print(f"{name:<10} Piper voice file {path}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from scenefill.engine.bench import main as bench_main
 
@@ -217,7 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--loop", action="store_true", help="seamless loop: the end flows into the start")
     p.add_argument("--handles", help="extra seconds rendered before and after the range")
     p.add_argument("--format", choices=("wav", "flac"), help="default: from the output name, else wav")
-    p.add_argument("--voice", help="Piper voice: 'joe' (default) or a path to a .onnx voice")
+    p.add_argument("--voice", help="voice: joe, woman, child, old-man, old-woman (default: from the note's speaker) "
+                   "or a path to a Piper .onnx voice")
     p.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS, help="longest render allowed")
     p.add_argument("--server", help="render on a running daemon (also SCENEFILL_SERVER)")
     p.add_argument("--token-file", help="daemon token (also SCENEFILL_TOKEN)")
@@ -236,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("models", help="list the sound models")
     p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("voices", help="list the voices (and which speaker descriptions choose them)")
+    p.set_defaults(func=cmd_voices)
 
     p = sub.add_parser("bench", help="measure render speed and memory")
     p.add_argument("--quick", action="store_true", help="a short smoke run (CI)")
