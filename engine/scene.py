@@ -101,6 +101,10 @@ class LayerSpec:
     options: dict = field(default_factory=dict)
     #: one-shot events placed by the note ("at 3.5s", "halfway"); empty = the model's default
     events: list[ev.EventTime] = field(default_factory=list)
+    #: how sure the match is (keyword 1.0, scene word 0.8, spelling: its similarity,
+    #: embedding: cosine similarity) and, for the inexact ways, what the phrase was matched to
+    confidence: float = 1.0
+    matched: str = ""
 
 
 @dataclass
@@ -205,10 +209,13 @@ def takes_times(cls) -> bool:
 _TIMED_BEDS = {"phone"}
 
 
-def _fuzzy(word: str) -> str | None:
+def _fuzzy(word: str) -> tuple[str, str, float] | None:
+    """(model, keyword, similarity) for a misspelt keyword ("thuner" -> thunder)."""
     vocab = {kw: name for name, cls in REGISTRY.items() for kw in cls.keywords if " " not in kw}
     close = difflib.get_close_matches(word, list(vocab), n=1, cutoff=0.84)
-    return vocab[close[0]] if close and len(word) > 3 else None
+    if not close or len(word) <= 3:
+        return None
+    return vocab[close[0]], close[0], round(difflib.SequenceMatcher(None, word, close[0]).ratio(), 3)
 
 
 def match_phrase(phrase: str, default_category: str | None = None,
@@ -221,27 +228,40 @@ def match_phrase(phrase: str, default_category: str | None = None,
     hits = _keyword_hits(phrase)
     via = "keyword"
     names = [name for _, name in hits]
+    how: dict[str, tuple[float, str]] = {name: (1.0, "") for name in names}
     if not names:
         words = _words(phrase)
         for w in words:
             for name in CONCEPTS.get(w, CONCEPTS.get(_stem(w), ())):
                 if name in REGISTRY and name not in names:
                     names.append(name)
+                    how[name] = (0.8, w)
         via = "concept"
     if not names:
         for w in _words(phrase):
-            name = _fuzzy(w)
-            if name and name not in names:
-                names.append(name)
+            found = _fuzzy(w)
+            if found and found[0] not in names:
+                names.append(found[0])
+                how[found[0]] = (found[2], found[1])
         via = "fuzzy"
+    if not names and not _is_filler(phrase):
+        from . import vocab  # the sentence-embedding matcher (optional ``vocab`` extra)
+
+        near = vocab.nearest(phrase, REGISTRY, CONCEPTS, default_category)
+        if near is not None:
+            names = [near.model]
+            how[near.model] = (near.confidence, near.matched)
+            via = "embedding"
     if default_category:
         names = [n for n in names if REGISTRY[n].category == default_category] or names
     for name in names:
         cls = REGISTRY[name]
         intensity, distance, pan, options = _modifiers(phrase, cls)
+        confidence, matched = how.get(name, (1.0, ""))
         layers.append(LayerSpec(model=name, category=cls.category, phrase=original, via=via,
                                 intensity=intensity, distance=distance, pan=pan, options=options,
-                                level_db=cls.default_level_db, events=list(times)))
+                                level_db=cls.default_level_db, events=list(times),
+                                confidence=confidence, matched=matched))
     if any(takes_times(REGISTRY[layer.model]) for layer in layers):
         for layer in layers:  # "a door slams at 3s in the rain": the time is the door's, not the rain's
             if not takes_times(REGISTRY[layer.model]):
@@ -313,7 +333,7 @@ def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneS
         if bed in REGISTRY:
             layers.insert(0, LayerSpec(model=bed, category="ambience", phrase=bed.replace("_", " "),
                                        via="fallback", intensity=0.25 if bed == "wind" else 0.4,
-                                       distance=0.5, level_db=-6.0 if layers else 0.0))
+                                       distance=0.5, level_db=-6.0 if layers else 0.0, confidence=0.0))
     _balance(layers, has_speech=bool(caption.asr))
     outside, notes = _place_events(layers)
     voice = choose_voice(caption.speech or caption.caption) if caption.asr else ""
@@ -382,7 +402,18 @@ def describe_note(note: str, timeline: ev.Timeline | None = None) -> dict:
         "speech": [asdict(line) for line in spec.speech],
         "voice": spec.voice,
         "unmatched": spec.unmatched,
+        "open_vocabulary": _open_vocabulary(),
         "events": [{"model": layer.model, **asdict(e)} for layer in spec.layers for e in layer.events],
         "events_outside": spec.events_outside,
         "notes": spec.notes,
     }
+
+
+def _open_vocabulary() -> str:
+    """Which matcher handles phrases no keyword names (``scenefill parse`` shows it)."""
+    from . import vocab
+    from .vocab_model import MODEL_NAME
+
+    if vocab.available():
+        return f"sentence embeddings ({MODEL_NAME}), then keywords, scene words and spelling"
+    return "keywords, scene words and spelling (install the 'vocab' extra for sentence embeddings)"
