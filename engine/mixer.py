@@ -24,7 +24,7 @@ from .room import Room
 from .scene import ROOMS, LayerSpec
 
 #: broadband dip under a line, per category (dB)
-DUCK_DB = {"music": 12.0, "ambience": 10.0, "sfx": 3.0}
+DUCK_DB = {"music": 15.0, "ambience": 14.0, "sfx": 3.0}
 #: further dip of the speech band (1-4 kHz) under a line, per category (dB)
 CARVE_DB = {"music": 8.0, "ambience": 10.0}
 #: the carve is two cascaded cuts whose skirts overlap, so the whole 1-4 kHz band dips

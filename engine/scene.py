@@ -244,7 +244,7 @@ def match_phrase(phrase: str, default_category: str | None = None,
                 names.append(found[0])
                 how[found[0]] = (found[2], found[1])
         via = "fuzzy"
-    if not names and not _is_filler(phrase):
+    if not names and not _is_filler(phrase) and not _SPEAKER_RE.search(phrase):
         from . import vocab  # the sentence-embedding matcher (optional ``vocab`` extra)
 
         near = vocab.nearest(phrase, REGISTRY, CONCEPTS, default_category)
@@ -367,6 +367,11 @@ def _place_events(layers: list[LayerSpec]) -> tuple[list[dict], list[str]]:
         elif not any(e["status"] == "needs_length" for e in outside if e["model"] == layer.model):
             layer.options["times"] = []  # every time it was given is outside the range: it stays silent
     return outside, notes
+
+
+#: "a woman says": who speaks is the voice's business (engine/voices.py), not a sound to match
+_SPEAKER_RE = re.compile(r"\b(says|said|shouts|shouted|whispers|whispered|asks|asked|calls|yells|speaks|"
+                         r"mutters|announces|narrates|narration|narrator|replies|cries out|sighs)\b", re.I)
 
 
 def _is_filler(phrase: str) -> bool:

@@ -90,7 +90,7 @@ def _synthesize(path: str, text: str, length_scale: float) -> tuple[np.ndarray, 
 def _speak(path: str, text: str, length_scale: float, voice_name: str) -> tuple[np.ndarray, int]:
     """A line in a named voice: Piper, then (for derived voices) the WORLD reshaping."""
     voice = VOICES.get(voice_name)
-    audio, sr = _synthesize(path, text, length_scale)
+    audio, sr = _synthesize(path, text, round(length_scale * (voice.length_scale if voice else 1.0), 4))
     if voice is not None and voice.derived:
         audio = reshape(audio, sr, voice)
     return audio, sr

@@ -6,9 +6,9 @@ speakers are derived from it with the WORLD vocoder (``pyworld``): the line is
 analysed into pitch (F0), spectral envelope and aperiodicity, the pitch is
 scaled (a woman speaks about a third higher, a child higher still), the spectral envelope is stretched along the frequency axis (shorter
 vocal tracts have higher formants: about 17 % for an adult woman, 30 % for a
-child), and the line is resynthesised. Old voices speak slower (WORLD frames
-resampled in time; Piper's own length scale barely moves this voice) with a
-slight pitch tremor. WORLD's analysis and synthesis are
+child), and the line is resynthesised. Old voices speak slower (Piper's own
+length scale, which keeps the phoneme timing natural; stretching WORLD frames
+instead cost intelligibility under a bed) with a slight pitch tremor. WORLD's analysis and synthesis are
 deterministic, so a line always gives the same samples.
 
 Which voice a note gets: an explicit ``voice`` wins; otherwise the speaker's
@@ -35,25 +35,25 @@ class Voice:
     description: str
     f0_scale: float = 1.0       # speaking pitch relative to the base voice
     formant_scale: float = 1.0  # spectral-envelope stretch (vocal-tract length)
-    tempo: float = 1.0          # duration factor, applied by WORLD (>1 is slower; pitch unchanged)
+    length_scale: float = 1.0   # multiplies Piper's length scale (>1 is slower; Piper keeps it natural)
     tremor: float = 0.0         # relative depth of a 5.5 Hz pitch tremor (an elderly voice)
 
     @property
     def derived(self) -> bool:
-        return self.f0_scale != 1.0 or self.formant_scale != 1.0 or self.tremor != 0.0 or self.tempo != 1.0
+        return self.f0_scale != 1.0 or self.formant_scale != 1.0 or self.tremor != 0.0
 
 
 #: the voices derived from the bundled Piper voice; "joe" is it, as recorded
 VOICES: dict[str, Voice] = {v.name: v for v in (
     Voice("joe", "adult man: the bundled Piper voice (en_US joe), as recorded"),
     Voice("woman", "adult woman: joe at 1.3x pitch, formants 17 % higher",
-          f0_scale=1.3, formant_scale=1.17, tempo=0.97),
+          f0_scale=1.3, formant_scale=1.17),
     Voice("child", "child (boy or girl): 1.75x pitch, formants 30 % higher",
-          f0_scale=1.75, formant_scale=1.30, tempo=0.95),
-    Voice("old-man", "old man: 0.76x pitch, 12 % slower, a slight tremor",
-          f0_scale=0.76, formant_scale=0.97, tempo=1.12, tremor=0.025),
-    Voice("old-woman", "old woman: 1.15x pitch, formants 13 % higher, 10 % slower, a slight tremor",
-          f0_scale=1.15, formant_scale=1.13, tempo=1.1, tremor=0.03),
+          f0_scale=1.75, formant_scale=1.30, length_scale=0.95),
+    Voice("old-man", "old man: 0.8x pitch, slower, a slight tremor",
+          f0_scale=0.8, formant_scale=0.97, length_scale=1.3, tremor=0.015),
+    Voice("old-woman", "old woman: 1.15x pitch, formants 13 % higher, slower, a slight tremor",
+          f0_scale=1.15, formant_scale=1.13, length_scale=1.25, tremor=0.02),
 )}
 
 _CHILD = {"child", "children", "kid", "kids", "boy", "girl", "toddler", "schoolboy", "schoolgirl", "teenager",
@@ -123,24 +123,12 @@ def reshape(audio: np.ndarray, sample_rate: int, voice: Voice) -> np.ndarray:
     f0 = pyworld.stonemask(x, f0, t, sample_rate)
     envelope = pyworld.cheaptrick(x, f0, t, sample_rate)
     aperiodicity = pyworld.d4c(x, f0, t, sample_rate)
-    if voice.tempo != 1.0:  # slower or faster speech: WORLD frames resampled in time (pitch kept)
-        frames = max(2, int(round(f0.size * voice.tempo)))
-        pos = np.linspace(0.0, f0.size - 1, frames)
-        near = np.rint(pos).astype(int)
-        lo = np.floor(pos).astype(int)
-        hi = np.minimum(lo + 1, f0.size - 1)
-        w = (pos - lo)[:, None]
-        f0 = f0[near]  # nearest frame: voicing decisions are not blended
-        envelope = np.ascontiguousarray(envelope[lo] * (1 - w) + envelope[hi] * w)
-        aperiodicity = np.ascontiguousarray(aperiodicity[lo] * (1 - w) + aperiodicity[hi] * w)
-        t = np.arange(frames) * (_FRAME_MS / 1000.0)
     new_f0 = f0 * voice.f0_scale
     if voice.tremor:
         new_f0 = new_f0 * (1.0 + voice.tremor * np.sin(2 * np.pi * _TREMOR_HZ * t))
     y = pyworld.synthesize(new_f0, _warp(envelope, voice.formant_scale), _warp(aperiodicity, voice.formant_scale),
                            sample_rate, _FRAME_MS)
-    n = int(round(x.size * voice.tempo))
-    return y[:n] if y.size >= n else np.pad(y, (0, n - y.size))
+    return y[: x.size] if y.size >= x.size else np.pad(y, (0, x.size - y.size))
 
 
 def voice_table() -> list[dict]:
