@@ -78,6 +78,9 @@ def request_from_proto(msg: "pb.RenderRequest", max_seconds: float) -> RenderReq
             raise InvalidRequest("extra_json", f"not JSON: {exc}") from None
         if not isinstance(extra, dict):
             raise InvalidRequest("extra_json", "must be a JSON object")
+    if rate is not None:  # a frame range carries the timeline: note times read as its timecode
+        extra.setdefault("fps", f"{rate.numerator}/{rate.denominator}")
+        extra.setdefault("start_frame", int(msg.frames.start_frame))
 
     from scenefill.engine.speech import is_voice_path
 

@@ -215,3 +215,15 @@ def test_resolve_is_pure_and_repeatable():
     specs = find_times("a horn every 1 second")[1]
     assert resolve(specs, tl) == resolve(specs, tl)
     assert [e.sample for e in resolve(specs, tl)] == [24000, 72000, 120000, 168000]
+
+
+def test_a_daemon_frame_range_carries_the_timeline_for_event_timecodes():
+    from scenefill.server import scenefill_pb2 as pb
+    from scenefill.server.convert import request_from_proto
+
+    start = timecode_to_frames("01:00:00:00", NTSC_FILM)
+    msg = pb.RenderRequest(note="<|sfx|> a door slams at 01:00:02:00",
+                           frames=pb.FrameRange(start_frame=start, n_frames=240, rate="23.976"))
+    req = request_from_proto(msg, 3600)
+    assert req.extra == {"fps": "24000/1001", "start_frame": start}
+    assert onsets(plan_render(req), "door") == [48 * 2002]
