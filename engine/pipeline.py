@@ -53,7 +53,9 @@ class RenderPlan:
     master_gain: float
 
 
-def _make_models(scene: SceneSpec, request: RenderRequest) -> list:
+def _make_models(scene: SceneSpec, request: RenderRequest, lead: int) -> list:
+    """One model per layer; event times move by ``lead`` (the head handle, plus the loop's
+    pre-roll), since the stream starts that many samples before the range."""
     models = []
     sr = request.sample_rate
     for index, layer in enumerate(scene.layers):
@@ -62,9 +64,9 @@ def _make_models(scene: SceneSpec, request: RenderRequest) -> list:
         if cls.one_shot and "times" not in options:
             options["times"] = [ONE_SHOT_AT]
         if layer.events:  # exact samples from the range start; k / sr rounds back to k in the model
-            options["times"] = [(event_sample(e, sr) + request.handle_samples) / sr for e in layer.events]
-        elif "times" in options:  # note times are from the range start; the file starts at the head handle
-            options["times"] = [t + request.handle_samples / sr for t in options["times"]]
+            options["times"] = [(event_sample(e, sr) + lead) / sr for e in layer.events]
+        elif "times" in options:  # note times are from the range start; the stream starts earlier
+            options["times"] = [t + lead / sr for t in options["times"]]
         models.append(cls(request.sample_rate, request.seed, index,
                           ModelParams(intensity=layer.intensity, distance=layer.distance, options=options)))
     return models
@@ -111,7 +113,7 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
             speech_gain = db_to_gain(request.loudness + LEVEL_SPEECH - level) / master
     spans = [(line.start, line.start + len(line.audio)) for line in lines]
     mixer = SceneMixer(scene.layers, scene.room, sr, layer_gains, speech_gain, spans)
-    return RenderPlan(request, scene, _make_models(scene, request), mixer, SpeechStem(lines), lines,
+    return RenderPlan(request, scene, _make_models(scene, request, lead), mixer, SpeechStem(lines), lines,
                       layer_gains, speech_gain, master)
 
 

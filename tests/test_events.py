@@ -227,3 +227,15 @@ def test_a_daemon_frame_range_carries_the_timeline_for_event_timecodes():
     req = request_from_proto(msg, 3600)
     assert req.extra == {"fps": "24000/1001", "start_frame": start}
     assert onsets(plan_render(req), "door") == [48 * 2002]
+
+
+def test_a_looped_render_places_events_after_its_pre_roll_like_its_lines():
+    from scenefill.engine.pipeline import _loop_samples
+
+    req = request("<|sfx|> a door slams at 3.5s", loop=True, handle_samples=480)
+    assert onsets(plan_render(req), "door") == [168000 + 480 + _loop_samples(req)]
+
+
+def test_render_says_which_events_fell_outside_the_range(tmp_path):
+    out = run_cli("render", "<|sfx|> a door slams at 12s", "--seconds", "2", "-o", str(tmp_path / "a.wav"))
+    assert out.returncode == 0 and "outside the range" in out.stderr and "at 12s" in out.stderr

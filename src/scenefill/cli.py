@@ -133,6 +133,9 @@ def cmd_render(args: argparse.Namespace) -> int:
                                            token=_read_token(args.token_file), max_seconds=args.max_seconds)
     else:
         result = render_to_file(request, out, progress=bar, max_seconds=args.max_seconds)
+    for missed in result.provenance.get("events_outside", []):  # said, never silently dropped
+        print(f"scenefill: note: {missed['model']} {missed['text']!r} is outside the range; not played",
+              file=sys.stderr)
     if not args.quiet:
         secs = Fraction(result.n_samples, result.sample_rate)
         print(f"wrote {result.path} ({result.n_samples} samples, {float(secs):.3f} s, "
