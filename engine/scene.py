@@ -336,10 +336,27 @@ def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneS
                                        distance=0.5, level_db=-6.0 if layers else 0.0, confidence=0.0))
     _balance(layers, has_speech=bool(caption.asr))
     outside, notes = _place_events(layers)
+    outside += _place_lines(caption.asr, timeline)
     voice = choose_voice(caption.speech or caption.caption) if caption.asr else ""
     return SceneSpec(caption=caption, layers=layers, speech=list(caption.asr),
                      speech_style=caption.speech, room=room, unmatched=unmatched,
                      events_outside=outside, notes=notes, voice=voice)
+
+
+def _place_lines(lines: list[SpeechLine], timeline: ev.Timeline | None) -> list[dict]:
+    """Resolve dialogue starts written as timecode or words ("[01:00:07:12]", "[halfway]");
+    a line whose start cannot be placed keeps the default placement and is reported."""
+    outside: list[dict] = []
+    for line in lines:
+        if not line.at:
+            continue
+        probe = line.at if re.match(r"[a-z]", line.at, re.I) else f"at {line.at}"
+        placed = ev.resolve(ev.find_times(probe)[1], timeline or ev.Timeline())
+        if placed and placed[0].status == "ok":
+            line.start = placed[0].sample / placed[0].sample_rate
+        else:
+            outside += [{"model": "speech", "line": line.text, **asdict(e)} for e in placed]
+    return outside
 
 
 def _place_events(layers: list[LayerSpec]) -> tuple[list[dict], list[str]]:

@@ -239,3 +239,19 @@ def test_a_looped_render_places_events_after_its_pre_roll_like_its_lines():
 def test_render_says_which_events_fell_outside_the_range(tmp_path):
     out = run_cli("render", "<|sfx|> a door slams at 12s", "--seconds", "2", "-o", str(tmp_path / "a.wav"))
     assert out.returncode == 0 and "outside the range" in out.stderr and "at 12s" in out.stderr
+
+
+def test_a_dialogue_line_can_start_at_a_timecode_or_halfway():
+    start = timecode_to_frames("01:00:00:00", NTSC_FILM)
+    extra = {"fps": "24000/1001", "start_frame": start}
+    plan = plan_render(request("<|caption|>office<|asr|>[01:00:02:00] Hello?<|asr|>[halfway] Anyone there?",
+                               extra=extra))
+    assert [line.start for line in plan.lines] == [48 * 2002, 5 * SR]
+    assert [line.text for line in plan.lines] == ["Hello?", "Anyone there?"]
+
+
+def test_a_line_before_the_range_keeps_its_default_place_and_is_reported():
+    start = timecode_to_frames("01:00:00:00", NTSC_FILM)
+    tl = Timeline(fps=NTSC_FILM, start_frame=start, length=Fraction(10), length_samples=10 * SR)
+    out = describe_note("<|caption|>office<|asr|>[00:59:00:00] Too early.", tl)
+    assert out["events_outside"][0]["model"] == "speech" and out["speech"][0]["start"] is None
