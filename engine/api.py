@@ -73,11 +73,14 @@ def render_array(request: RenderRequest) -> np.ndarray:
     return np.concatenate(list(render_blocks(request)), axis=1)
 
 
-def parse_note(note: str) -> dict:
-    """What the engine understood of a note: the multi-view caption and the matched models."""
+def parse_note(note: str, request: RenderRequest | None = None) -> dict:
+    """What the engine understood of a note: the multi-view caption, the matched models and
+    where each timed event lands. With a ``request`` (its length, rate and ``extra`` fps /
+    start_frame) relative times and timecodes are resolved exactly as a render would."""
+    from .events import Timeline
     from .scene import describe_note
 
-    return describe_note(note)
+    return describe_note(note, Timeline.from_request(request) if request is not None else None)
 
 
 def read_provenance(path: str | Path) -> dict:

@@ -19,12 +19,20 @@ _QUOTE_RE = re.compile(r'"([^"]+)"|“([^”]+)”|«([^»]+)»')
 _TIME_PREFIX_RE = re.compile(r"^\s*(?:\[\s*|@\s*|at\s+)(\d+(?:\.\d+)?)\s*s?\s*(?:\]|:)?\s*", re.I)
 
 
+#: "[01:00:07:12] line", "[halfway] line": a start that needs the timeline to resolve (engine/events.py)
+_BRACKET_PREFIX_RE = re.compile(r"^\s*\[\s*([^\]]{1,40}?)\s*\]\s*")
+
+
 @dataclass
 class SpeechLine:
-    """One spoken line; ``start`` is seconds from the range start, or None for the default placement."""
+    """One spoken line; ``start`` is seconds from the range start, or None for the default placement.
+
+    ``at`` keeps a start written as timecode or in words ("01:00:07:12", "halfway"); the scene
+    resolves it against the range into ``start``."""
 
     text: str
     start: float | None = None
+    at: str = ""
 
 
 @dataclass
@@ -59,6 +67,14 @@ class Caption:
 
 
 def _speech_line(text: str) -> SpeechLine:
+    match = _BRACKET_PREFIX_RE.match(text)
+    if match and not re.fullmatch(r"\d+(?:\.\d+)?\s*s?", match.group(1), re.I):
+        from .events import find_times
+
+        written = match.group(1)
+        probe = written if re.match(r"[a-z]", written, re.I) else f"at {written}"
+        if len(find_times(probe)[1]) == 1:
+            return SpeechLine(text[match.end():].strip(), None, written)
     match = _TIME_PREFIX_RE.match(text)
     if match:
         return SpeechLine(text[match.end():].strip(), float(match.group(1)))
@@ -66,7 +82,11 @@ def _speech_line(text: str) -> SpeechLine:
 
 
 def _split_list(text: str) -> list[str]:
-    return [p.strip() for p in re.split(r"[;,\n]", text) if p.strip()]
+    """Split an effects list on ; , and new lines, keeping times ("at 2, 5 and 8 s") whole."""
+    from .events import mask_times, unmask_times
+
+    masked, pieces = mask_times(text)
+    return [unmask_times(p, pieces).strip() for p in re.split(r"[;,\n]", masked) if p.strip()]
 
 
 def parse_caption(note: str) -> Caption:

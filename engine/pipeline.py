@@ -25,6 +25,7 @@ import numpy as np
 from .calibration import ONE_SHOT_AT, layer_loudness
 from .caption import parse_caption
 from .errors import Cancelled, InvalidRequest
+from .events import Timeline, event_sample
 from .limiter import TruePeakLimiter
 from .loudness import db_to_gain, integrated_loudness
 from .mixer import SceneMixer
@@ -56,8 +57,11 @@ class RenderPlan:
     backend_info: dict | None = None  # a neural backend's provenance (model, weights, steps)
 
 
-def _make_models(scene: SceneSpec, request: RenderRequest) -> list:
+def _make_models(scene: SceneSpec, request: RenderRequest, lead: int) -> list:
+    """One model per layer; event times move by ``lead`` (the head handle, plus the loop's
+    pre-roll), since the stream starts that many samples before the range."""
     models = []
+    sr = request.sample_rate
     for index, layer in enumerate(scene.layers):
         cls = REGISTRY[layer.model]
         options = dict(layer.options)
@@ -65,8 +69,10 @@ def _make_models(scene: SceneSpec, request: RenderRequest) -> list:
             options["times"] = [ONE_SHOT_AT]
         if cls.category == "music" and not request.loop:  # a piece closes at the end of the range
             options.setdefault("end_s", (request.handle_samples + request.n_samples) / request.sample_rate)
-        if "times" in options:  # note times are from the range start; the file starts at the head handle
-            options["times"] = [t + request.handle_samples / request.sample_rate for t in options["times"]]
+        if layer.events:  # exact samples from the range start; k / sr rounds back to k in the model
+            options["times"] = [(event_sample(e, sr) + lead) / sr for e in layer.events]
+        elif "times" in options:  # note times are from the range start; the stream starts earlier
+            options["times"] = [t + lead / sr for t in options["times"]]
         models.append(cls(request.sample_rate, request.seed, index,
                           ModelParams(intensity=layer.intensity, distance=layer.distance, options=options)))
     return models
@@ -108,11 +114,14 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
 
         check_backend_request(request)
         return plan_neural(request, cancel, runner, progress)
-    scene = build_scene(parse_caption(request.note))
+    scene = build_scene(parse_caption(request.note), Timeline.from_request(request))
+    for missing in scene.events_outside:
+        if missing["status"] == "needs_fps":
+            raise InvalidRequest("fps", f"{missing['text']!r} is a timecode or frame: give the frame rate (--fps)")
     sr, channels = request.sample_rate, request.channels
     lead = request.handle_samples + (_loop_samples(request) if request.loop else 0)
     _check(cancel)
-    lines = place_lines(scene.speech, scene.speech_style, request.voice, sr, offset_samples=lead)
+    lines = place_lines(scene.speech, scene.speech_style, request.voice or scene.voice, sr, offset_samples=lead)
     layer_gains: list[float] = []
     mix_power = 0.0
     mixer_factors = SceneMixer.power_factors(scene.layers, scene.room)
@@ -128,15 +137,16 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
             mix_power += 10 ** (wanted / 10) * factor
     speech_gain = 1.0
     master = 1.0
-    if lines:
+    if mix_power > 0:  # the beds meet the target between lines (and throughout a scene without any)
+        master = db_to_gain(request.loudness - 10 * math.log10(mix_power))
+    if lines:  # the voice, with the ducked bed under it, meets the target where it speaks
         voice = np.concatenate([line.audio for line in lines])[None]
         level = integrated_loudness(np.repeat(voice, channels, axis=0), sr)
         if math.isfinite(level):
-            speech_gain = db_to_gain(request.loudness + LEVEL_SPEECH - level)
-    elif mix_power > 0:
-        master = db_to_gain(request.loudness - 10 * math.log10(mix_power))
-    mixer = SceneMixer(scene.layers, scene.room, sr, layer_gains, speech_gain)
-    return RenderPlan(request, scene, _make_models(scene, request), mixer, SpeechStem(lines), lines,
+            speech_gain = db_to_gain(request.loudness + LEVEL_SPEECH - level) / master
+    spans = [(line.start, line.start + len(line.audio)) for line in lines]
+    mixer = SceneMixer(scene.layers, scene.room, sr, layer_gains, speech_gain, spans)
+    return RenderPlan(request, scene, _make_models(scene, request, lead), mixer, SpeechStem(lines), lines,
                       layer_gains, speech_gain, master)
 
 

@@ -33,9 +33,12 @@ def build_provenance(request: RenderRequest, scene: SceneSpec) -> dict:
         "layers": [{"model": layer.model, "phrase": layer.phrase, "intensity": layer.intensity,
                     "distance": layer.distance, "options": layer.options} for layer in scene.layers],
         "room": scene.room,
+        "events": [{"model": layer.model, "text": e.text, "sample": e.sample, "timecode": e.timecode}
+                   for layer in scene.layers for e in layer.events],
+        "events_outside": scene.events_outside,
         "seed": request.seed,
         "backend": request.backend,
-        "voice": request.voice or ("joe" if scene.speech else ""),
+        "voice": request.voice or scene.voice,
         "options": {
             "sample_rate": request.sample_rate, "channels": request.channels,
             "bit_depth": request.bit_depth, "format": request.fmt,

@@ -13,8 +13,10 @@ import difflib
 import re
 from dataclasses import asdict, dataclass, field
 
+from . import events as ev
 from .caption import Caption, SpeechLine, parse_caption
 from .models import REGISTRY
+from .voices import choose_voice
 
 INTENSITY_WORDS = {
     "faint": 0.12, "barely": 0.12, "light": 0.25, "gentle": 0.25, "soft": 0.25, "quiet": 0.25,
@@ -90,9 +92,13 @@ _LARGE = {"hall", "church", "cathedral", "warehouse", "gym", "station", "cave", 
 _SMALL = {"bathroom", "car", "closet", "booth", "tent", "cockpit", "elevator", "lift", "cell"}
 
 #: Levels in LU relative to the scene's loudness target. With speech, dialogue is the anchor.
-LEVEL_SPEECH = -0.5  # the room and the ducked bed under the voice bring its stretch to target
-LEVEL_BED_UNDER_SPEECH = -11.0
-LEVEL_MUSIC_UNDER_SPEECH = -15.0
+#: With dialogue, the bed still sits at the target between lines and ducks (10 dB, and a further
+#: 8 dB in the speech band) under each line; the voice takes the rest of the target, so a scene
+#: meets its loudness target whatever share of it is dialogue, and a longer render keeps the
+#: same gains (prefix stability). The ducked bed leaves about 6 % of the power under a line.
+LEVEL_SPEECH = -0.3
+LEVEL_BED_UNDER_SPEECH = 0.0
+LEVEL_MUSIC_UNDER_SPEECH = -4.0  # a music bed sits a little lower still in a dialogue scene
 
 
 @dataclass
@@ -108,6 +114,12 @@ class LayerSpec:
     pan: float = 0.0
     level_db: float = 0.0     # relative level before the scene is normalised
     options: dict = field(default_factory=dict)
+    #: one-shot events placed by the note ("at 3.5s", "halfway"); empty = the model's default
+    events: list[ev.EventTime] = field(default_factory=list)
+    #: how sure the match is (keyword 1.0, scene word 0.8, spelling: its similarity,
+    #: embedding: cosine similarity) and, for the inexact ways, what the phrase was matched to
+    confidence: float = 1.0
+    matched: str = ""
 
 
 @dataclass
@@ -120,6 +132,12 @@ class SceneSpec:
     speech_style: str
     room: str
     unmatched: list[str] = field(default_factory=list)
+    #: events the note placed outside the range (or could not place yet), reported not dropped
+    events_outside: list[dict] = field(default_factory=list)
+    #: things an editor should know about how the note was read (e.g. a time on a continuous bed)
+    notes: list[str] = field(default_factory=list)
+    #: who speaks the lines, chosen from the speaker's description (a request's voice overrides it)
+    voice: str = ""
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -132,8 +150,10 @@ def _words(text: str) -> list[str]:
 
 
 def _phrases(text: str) -> list[str]:
-    parts = re.split(r"[,;.\n]|\band\b|\bwith\b|\bover\b|\bunder\b|\bplus\b|\bwhile\b|\bthen\b", text, flags=re.I)
-    return [p.strip() for p in parts if p and p.strip()]
+    """Split a description into phrases; times ("at 2, 5 and 8 seconds", "at 3.5s") stay whole."""
+    masked, pieces = ev.mask_times(text)
+    parts = re.split(r"[,;.\n]|\band\b|\bwith\b|\bover\b|\bunder\b|\bplus\b|\bwhile\b|\bthen\b", masked, flags=re.I)
+    return [ev.unmask_times(p, pieces).strip() for p in parts if p and p.strip()]
 
 
 def _stem(word: str) -> str:
@@ -201,45 +221,75 @@ def _modifiers(phrase: str, cls) -> tuple[float, float, float, dict]:
     for phrase_kw, (key, value) in cls.option_words.items():
         if " " in phrase_kw and phrase_kw in low:
             options[key] = value
-    times = [float(t) for t in re.findall(r"\bat\s+(\d+(?:\.\d+)?)\s*s(?:ec(?:onds?)?)?\b", phrase, re.I)]
-    if times:
-        options["times"] = times
     return intensity, distance, pan, options
 
 
-def _fuzzy(word: str) -> str | None:
+def takes_times(cls) -> bool:
+    """Whether a model places its sound at given times (one-shots, and the phone's first ring)."""
+    return bool(cls.one_shot or getattr(cls, "takes_times", False) or cls.name in _TIMED_BEDS)
+
+
+#: continuous models that still start at a given time
+_TIMED_BEDS = {"phone"}
+
+
+def _fuzzy(word: str) -> tuple[str, str, float] | None:
+    """(model, keyword, similarity) for a misspelt keyword ("thuner" -> thunder)."""
     vocab = {kw: name for name, cls in REGISTRY.items() for kw in cls.keywords if " " not in kw}
     close = difflib.get_close_matches(word, list(vocab), n=1, cutoff=0.84)
-    return vocab[close[0]] if close and len(word) > 3 else None
+    if not close or len(word) <= 3:
+        return None
+    return vocab[close[0]], close[0], round(difflib.SequenceMatcher(None, word, close[0]).ratio(), 3)
 
 
-def match_phrase(phrase: str, default_category: str | None = None) -> list[LayerSpec]:
-    """The layers one phrase asks for (possibly none)."""
+def match_phrase(phrase: str, default_category: str | None = None,
+                 timeline: ev.Timeline | None = None) -> list[LayerSpec]:
+    """The layers one phrase asks for (possibly none); times in the phrase place one-shot events."""
     layers: list[LayerSpec] = []
+    original = phrase
+    phrase, specs = ev.find_times(phrase)
+    times = ev.resolve(specs, timeline or ev.Timeline()) if specs else []
     hits = _keyword_hits(phrase)
     via = "keyword"
     names = [name for _, name in hits]
+    how: dict[str, tuple[float, str]] = {name: (1.0, "") for name in names}
     if not names:
         words = _words(phrase)
         for w in words:
             for name in CONCEPTS.get(w, CONCEPTS.get(_stem(w), ())):
                 if name in REGISTRY and name not in names:
                     names.append(name)
+                    how[name] = (0.8, w)
         via = "concept"
     if not names:
         for w in _words(phrase):
-            name = _fuzzy(w)
-            if name and name not in names:
-                names.append(name)
+            found = _fuzzy(w)
+            if found and found[0] not in names:
+                names.append(found[0])
+                how[found[0]] = (found[2], found[1])
         via = "fuzzy"
+    if not names and not _is_filler(phrase) and not _SPEAKER_RE.search(phrase):
+        from . import vocab  # the sentence-embedding matcher (optional ``vocab`` extra)
+
+        near = vocab.nearest(phrase, REGISTRY, CONCEPTS, default_category)
+        if near is not None:
+            names = [near.model]
+            how[near.model] = (near.confidence, near.matched)
+            via = "embedding"
     if default_category:
         names = [n for n in names if REGISTRY[n].category == default_category] or names
     for name in names:
         cls = REGISTRY[name]
         intensity, distance, pan, options = _modifiers(phrase, cls)
-        layers.append(LayerSpec(model=name, category=cls.category, phrase=phrase, via=via,
+        confidence, matched = how.get(name, (1.0, ""))
+        layers.append(LayerSpec(model=name, category=cls.category, phrase=original, via=via,
                                 intensity=intensity, distance=distance, pan=pan, options=options,
-                                level_db=cls.default_level_db))
+                                level_db=cls.default_level_db, events=list(times),
+                                confidence=confidence, matched=matched))
+    if any(takes_times(REGISTRY[layer.model]) for layer in layers):
+        for layer in layers:  # "a door slams at 3s in the rain": the time is the door's, not the rain's
+            if not takes_times(REGISTRY[layer.model]):
+                layer.events = []
     return layers
 
 
@@ -261,8 +311,12 @@ def _room_for(text: str, layers: list[LayerSpec]) -> str:
     return "room"
 
 
-def build_scene(caption: Caption) -> SceneSpec:
-    """Choose layers, levels and the shared room for a caption."""
+def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneSpec:
+    """Choose layers, levels and the shared room for a caption.
+
+    ``timeline`` (frame rate, start timecode, range length) resolves the times a note
+    gives its events; without it relative times stay pending (``scenefill parse``).
+    """
     layers: list[LayerSpec] = []
     unmatched: list[str] = []
     sources: list[tuple[str, str | None]] = []
@@ -275,7 +329,7 @@ def build_scene(caption: Caption) -> SceneSpec:
         sources += [(p, None) for p in _phrases(caption.caption)]
     by_model: dict[str, LayerSpec] = {}
     for phrase, category in sources:
-        found = match_phrase(phrase, category)
+        found = match_phrase(phrase, category, timeline)
         if category == "music" and not any(layer.category == "music" for layer in found) and "pad" in REGISTRY:
             found = [LayerSpec(model="pad", category="music", phrase=phrase, via="tag",
                                level_db=REGISTRY["pad"].default_level_db, options={})]
@@ -294,6 +348,7 @@ def build_scene(caption: Caption) -> SceneSpec:
                 if layer.via == "keyword" and same.via != "keyword":
                     same.phrase, same.via = layer.phrase, layer.via
                 same.intensity = max(same.intensity, layer.intensity)
+                same.events.extend(layer.events)
     text = " ".join([caption.caption, caption.env, " ".join(caption.sfx)])
     room = _room_for(text, layers)
     if not any(layer.category in ("ambience", "music") for layer in layers):
@@ -302,10 +357,62 @@ def build_scene(caption: Caption) -> SceneSpec:
         if bed in REGISTRY:
             layers.insert(0, LayerSpec(model=bed, category="ambience", phrase=bed.replace("_", " "),
                                        via="fallback", intensity=0.25 if bed == "wind" else 0.4,
-                                       distance=0.5, level_db=-6.0 if layers else 0.0))
+                                       distance=0.5, level_db=-6.0 if layers else 0.0, confidence=0.0))
     _balance(layers, has_speech=bool(caption.asr))
+    outside, notes = _place_events(layers)
+    outside += _place_lines(caption.asr, timeline)
+    voice = choose_voice(caption.speech or caption.caption) if caption.asr else ""
     return SceneSpec(caption=caption, layers=layers, speech=list(caption.asr),
-                     speech_style=caption.speech, room=room, unmatched=unmatched)
+                     speech_style=caption.speech, room=room, unmatched=unmatched,
+                     events_outside=outside, notes=notes, voice=voice)
+
+
+def _place_lines(lines: list[SpeechLine], timeline: ev.Timeline | None) -> list[dict]:
+    """Resolve dialogue starts written as timecode or words ("[01:00:07:12]", "[halfway]");
+    a line whose start cannot be placed keeps the default placement and is reported."""
+    outside: list[dict] = []
+    for line in lines:
+        if not line.at:
+            continue
+        probe = line.at if re.match(r"[a-z]", line.at, re.I) else f"at {line.at}"
+        placed = ev.resolve(ev.find_times(probe)[1], timeline or ev.Timeline())
+        if placed and placed[0].status == "ok":
+            line.start = placed[0].sample / placed[0].sample_rate
+        else:
+            outside += [{"model": "speech", "line": line.text, **asdict(e)} for e in placed]
+    return outside
+
+
+def _place_events(layers: list[LayerSpec]) -> tuple[list[dict], list[str]]:
+    """Keep each layer's placeable events (sorted); report the rest, naming the model."""
+    outside: list[dict] = []
+    notes: list[str] = []
+    for layer in layers:
+        if not layer.events:
+            continue
+        if not takes_times(REGISTRY[layer.model]):
+            notes.append(f"{layer.model} plays throughout; "
+                         + ", ".join(e.text for e in layer.events) + " does not place it")
+            layer.events = []
+            continue
+        keep = []
+        for e in layer.events:
+            if e.status == "ok":
+                keep.append(e)
+            else:
+                outside.append({"model": layer.model, **asdict(e)})
+        keep.sort(key=lambda e: e.sample)
+        layer.events = keep
+        if keep:
+            layer.options["times"] = [e.seconds for e in keep]
+        elif not any(e["status"] == "needs_length" for e in outside if e["model"] == layer.model):
+            layer.options["times"] = []  # every time it was given is outside the range: it stays silent
+    return outside, notes
+
+
+#: "a woman says": who speaks is the voice's business (engine/voices.py), not a sound to match
+_SPEAKER_RE = re.compile(r"\b(says|said|shouts|shouted|whispers|whispered|asks|asked|calls|yells|speaks|"
+                         r"mutters|announces|narrates|narration|narrator|replies|cries out|sighs)\b", re.I)
 
 
 def _is_filler(phrase: str) -> bool:
@@ -328,9 +435,9 @@ def _balance(layers: list[LayerSpec], has_speech: bool) -> None:
         layer.level_db = round(base, 2)
 
 
-def describe_note(note: str) -> dict:
+def describe_note(note: str, timeline: ev.Timeline | None = None) -> dict:
     """JSON-able account of what the engine understood: ``scenefill parse`` prints this."""
-    spec = build_scene(parse_caption(note))
+    spec = build_scene(parse_caption(note), timeline)
     return {
         "caption": spec.caption.to_dict(),
         "prompt": spec.caption.to_prompt(),
@@ -339,5 +446,20 @@ def describe_note(note: str) -> dict:
         "intensity": max((layer.intensity for layer in spec.layers), default=0.5),
         "layers": [asdict(layer) for layer in spec.layers],
         "speech": [asdict(line) for line in spec.speech],
+        "voice": spec.voice,
         "unmatched": spec.unmatched,
+        "open_vocabulary": _open_vocabulary(),
+        "events": [{"model": layer.model, **asdict(e)} for layer in spec.layers for e in layer.events],
+        "events_outside": spec.events_outside,
+        "notes": spec.notes,
     }
+
+
+def _open_vocabulary() -> str:
+    """Which matcher handles phrases no keyword names (``scenefill parse`` shows it)."""
+    from . import vocab
+    from .vocab_model import MODEL_NAME
+
+    if vocab.available():
+        return f"sentence embeddings ({MODEL_NAME}), then keywords, scene words and spelling"
+    return "keywords, scene words and spelling (install the 'vocab' extra for sentence embeddings)"

