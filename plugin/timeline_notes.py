@@ -39,6 +39,7 @@ import bisect
 import csv
 import hashlib
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,8 +134,31 @@ def _as_timeline(obj, p: Path) -> otio.schema.Timeline:
             tl = _wrap(obj.name or p.stem, clips)
     else:
         raise OtioInputError(f"cannot read {p}: it holds a {type(obj).__name__}, not a timeline")
+    _refuse_non_finite_times(tl, p)
     _normalise_edl_offset(tl)
     return tl
+
+
+def _refuse_non_finite_times(tl: otio.schema.Timeline, p: Path) -> None:
+    """Refuse a timeline holding an infinite or NaN time or rate (a corrupted or hand-edited
+    file: ``<in>1e400</in>``, JSON ``Infinity``). Every frame computation later turns times into
+    exact fractions, which cannot hold them; one line here instead of a traceback there."""
+    def finite(t) -> bool:
+        return t is None or (math.isfinite(t.value) and math.isfinite(t.rate))
+
+    def check(obj, name: str) -> None:
+        for attr in ("source_range", "marked_range"):
+            r = getattr(obj, attr, None)
+            if r is not None and not (finite(r.start_time) and finite(r.duration)):
+                raise OtioInputError(f"cannot read {p}: a time in {name} is not a finite number")
+
+    if not finite(tl.global_start_time):
+        raise OtioInputError(f"cannot read {p}: the timeline's start time is not a finite number")
+    for obj in [tl.tracks, *tl.tracks.find_children()]:
+        label = f"{type(obj).__name__.lower()} {obj.name!r}" if obj.name else type(obj).__name__.lower()
+        check(obj, label)
+        for m in getattr(obj, "markers", None) or []:
+            check(m, f"marker {m.name!r} on {label}")
 
 
 def _wrap(name: str, items) -> otio.schema.Timeline:
