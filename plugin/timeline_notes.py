@@ -320,7 +320,10 @@ def load_sidecar(path: str | os.PathLike) -> dict[str, str]:
             if isinstance(k, str) and isinstance(v, str):
                 out[k] = v
     else:
-        rows = list(csv.reader(text.splitlines()))
+        try:
+            rows = list(csv.reader(text.splitlines()))
+        except csv.Error as exc:   # e.g. a cell over the csv module's 128 KiB field limit
+            raise OtioInputError(f"notes file {p} is not a clip,note CSV: {exc}") from None
         if rows and [c.strip().lower() for c in rows[0][:2]] in (["clip", "note"], ["name", "note"]):
             rows = rows[1:]
         for row in rows:

@@ -66,3 +66,15 @@ def test_conform_refuses_a_previous_timeline_with_an_infinite_time(tmp_path, cap
     _one_line_refusal(code, err)
     assert not (tmp_path / "o.otio").exists()
 
+
+def test_a_notes_csv_with_one_enormous_cell_is_refused_in_one_line(tmp_path, capsys):
+    """A notes file that is not really a CSV (a log, a binary dump): the csv module's field limit."""
+    cut = tmp_path / "cut.xml"
+    shutil.copyfile(PREMIERE, cut)
+    notes = tmp_path / "notes.csv"
+    notes.write_text("a" * 200_000 + "\n", encoding="utf-8")
+    out = tmp_path / "out.otio"
+    code, _, err = fill([str(cut), "-o", str(out), "--notes", str(notes)], capsys)
+    _one_line_refusal(code, err)
+    assert "notes.csv" in err
+    assert not out.exists()
