@@ -194,7 +194,7 @@ def _refuse_own_inputs(args, inputs: dict) -> bool:
     """Report and refuse an output that is one of the command's inputs (by file identity:
     hard links and symlinks count), or that is not a regular file. True when refused."""
     from scenefill.engine.errors import InvalidRequest
-    from scenefill.engine.output_paths import refuse_non_regular, refuse_overwriting_inputs
+    from scenefill.engine.output_paths import refuse_non_regular, refuse_overwriting_inputs, refuse_read_only
 
     if args.output is None:
         return False            # --in-place: the output is the input, backed up by the writer
@@ -203,6 +203,7 @@ def _refuse_own_inputs(args, inputs: dict) -> bool:
     try:
         refuse_overwriting_inputs(args.output, inputs, field="-o")
         refuse_non_regular(args.output, field="-o")
+        refuse_read_only(args.output, field="-o")
     except InvalidRequest as exc:
         _err(str(exc))
         return True
