@@ -10,6 +10,7 @@ This module imports OpenTimelineIO lazily so ``scenefill --help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 
@@ -222,8 +223,8 @@ def cmd_fill(args) -> int:
     if _refuse_own_inputs(args, {"input timeline": args.timeline, "--notes file": args.notes}):
         return EXIT_BAD_INPUT
 
-    if args.min_seconds < 0:
-        _err("--min-seconds cannot be negative")
+    if not math.isfinite(args.min_seconds) or args.min_seconds < 0:
+        _err("--min-seconds must be a finite number of seconds, 0 or more")
         return EXIT_BAD_INPUT
     if args.marker_colors:
         from .timeline_notes import MARKER_COLORS

@@ -78,3 +78,15 @@ def test_a_notes_csv_with_one_enormous_cell_is_refused_in_one_line(tmp_path, cap
     _one_line_refusal(code, err)
     assert "notes.csv" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e400", "-1"])
+def test_min_seconds_must_be_a_finite_length(value, tmp_path, capsys):
+    """`--min-seconds nan` used to be taken (every comparison with NaN is false: nothing skipped)."""
+    cut = tmp_path / "cut.xml"
+    shutil.copyfile(PREMIERE, cut)
+    out = tmp_path / "out.xml"
+    code, _, err = fill([str(cut), "-o", str(out), "--min-seconds", value], capsys)
+    _one_line_refusal(code, err)
+    assert "--min-seconds" in err
+    assert not out.exists()
