@@ -10,7 +10,9 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
+import threading
 from fractions import Fraction
 from pathlib import Path
 
@@ -275,11 +277,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (a `timeout`, a job runner, an editor's tool stopping us) raised as an interrupt,
+    so the writers' cleanup runs: the default action would leave a hidden ``.part`` file behind."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise _Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     from scenefill.engine.errors import Cancelled, SceneFillError
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    if threading.current_thread() is threading.main_thread() and \
+            signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _raise_terminated)   # `serve` installs its own on its loop
     try:
         return int(args.func(args) or 0)
     except SceneFillError as exc:
@@ -292,9 +306,9 @@ def main(argv: list[str] | None = None) -> int:
         target = exc.filename or ""
         print(f"scenefill: output: {exc.strerror or exc} {target}".rstrip(), file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("scenefill: interrupted; nothing was left half-written", file=sys.stderr)
-        return 130
+        return 128 + signal.SIGTERM if isinstance(exc, _Terminated) else 130
 
 
 if __name__ == "__main__":
