@@ -80,6 +80,18 @@ def refuse_read_only(path: str | os.PathLike, field: str = "output") -> None:
                                     "(make it writable, or write to another name)")
 
 
+def not_a_regular_input(path: str | os.PathLike) -> str | None:
+    """Why an existing input cannot be read as a file (a FIFO, a device, a socket), else None.
+    Opening a FIFO for reading waits for a writer for ever; a device never ends."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None                 # missing or unreadable: the reader's own error says so
+    if stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode):
+        return None
+    return f"{path} is not a regular file ({_kind(st.st_mode)})"
+
+
 def check_output_path(path: Path, field: str = "output") -> Path:
     """Refuse an output path that cannot be written, before any work; returns its directory."""
     path = Path(path)

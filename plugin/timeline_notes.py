@@ -83,6 +83,9 @@ def read_timeline(path: str | os.PathLike, rate: str | None = None) -> otio.sche
         raise OtioInputError(f"cannot read {p}: no such file")
     if p.is_dir() and p.suffix.lower() != ".otiod":
         raise OtioInputError(f"cannot read {p}: it is a directory")
+    from scenefill.engine.output_paths import not_a_regular_input
+    if (why := not_a_regular_input(p)) is not None:
+        raise OtioInputError(f"cannot read {why}")
     ext = p.suffix.lower().lstrip(".")
     kwargs: dict = {}
     adapter = None
@@ -297,6 +300,9 @@ def load_sidecar(path: str | os.PathLike) -> dict[str, str]:
     JSON may be ``{"clip": "note", ...}`` or ``[{"clip": ..., "note": ...}, ...]``.
     """
     p = Path(path)
+    from scenefill.engine.output_paths import not_a_regular_input
+    if (why := not_a_regular_input(p)) is not None:
+        raise OtioInputError(f"cannot read notes file {why}")
     try:
         text = p.read_text(encoding="utf-8-sig")
     except OSError as exc:

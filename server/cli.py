@@ -79,6 +79,9 @@ def config_from_args(args: argparse.Namespace):
 
     token = None
     if args.token_file is not None:
+        from scenefill.engine.output_paths import not_a_regular_input
+        if (why := not_a_regular_input(args.token_file)) is not None:
+            raise ConfigError(f"--token-file: {why}")
         try:
             token = Path(args.token_file).read_text(encoding="utf-8").strip()
         except OSError as exc:

@@ -171,6 +171,9 @@ def _read_token(path: str | None) -> str | None:
     from scenefill.engine.errors import InvalidRequest
 
     if path:
+        from scenefill.engine.output_paths import not_a_regular_input
+        if (why := not_a_regular_input(path)) is not None:
+            raise InvalidRequest("token-file", why)
         try:
             token = Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
