@@ -75,3 +75,16 @@ def test_a_pipe_as_the_daemon_token_file_is_refused(tmp_path, capsys):
     code, err = _run_bounded(["serve", "--port", "0", "--token-file", str(pipe),
                               "--output-dir", str(tmp_path / "renders")], capsys)
     assert code == 2 and "not a regular file" in err, err
+
+
+@pytest.mark.parametrize("content", [b"0123456789abcdef\xff\xfe", "jeton-s\u00e9curis\u00e9-tr\u00e8s-long".encode()],
+                         ids=["not UTF-8", "not ASCII"])
+def test_serve_refuses_a_token_no_client_could_send(content, tmp_path):
+    """The CLI client refuses a token that is not printable ASCII (it travels as an HTTP/2 header);
+    the daemon took such a token (or crashed on a non-UTF-8 file) and then refused every call."""
+    token = tmp_path / "token"
+    token.write_bytes(content)
+    code, err = _run_bounded(["serve", "--port", "0", "--token-file", str(token),
+                              "--output-dir", str(tmp_path / "renders")])
+    assert code == 2 and "Traceback" not in err, err
+    assert "--token-file" in err and len(err.strip().splitlines()) == 1, err
