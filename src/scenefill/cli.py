@@ -103,6 +103,11 @@ def _request_from_args(args: argparse.Namespace):
         args.loudness if args.loudness is not None else LOUDNESS_PRESETS["broadcast"])
     handles = seconds_to_samples(args.handles, sr, field="handles") if args.handles else 0
     fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() if args.output else "wav") or "wav"
+    named = {"wav": "wav", "wave": "wav", "bwf": "wav", "flac": "flac"}.get(
+        Path(args.output).suffix.lstrip(".").lower() if args.output else "")
+    if args.format and named and named != args.format:   # FLAC bytes in a .wav: editors go by the name
+        raise InvalidRequest("format", f"--format {args.format} contradicts the output name {Path(args.output).name}; "
+                                       f"name it .{args.format} or leave out --format")
     if fmt not in ("wav", "flac"):
         raise InvalidRequest("format", f"unknown format {fmt!r} (from the output name); use --format wav or flac")
     return RenderRequest(
