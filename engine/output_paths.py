@@ -67,6 +67,31 @@ def refuse_non_regular(path: Path, field: str = "output") -> None:
         raise InvalidRequest(field, f"{path} {what}; SceneFill writes only regular files and will not replace it")
 
 
+def refuse_read_only(path: str | os.PathLike, field: str = "output") -> None:
+    """Raise InvalidRequest when ``path`` is an existing file the user protected (no write bit, or
+    not writable by us). Publishing renames over the target, which the file's own mode does not
+    stop (and root ignores it): an approved take or a locked project would be replaced silently."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return
+    if stat.S_ISREG(st.st_mode) and (not st.st_mode & 0o222 or not os.access(path, os.W_OK)):
+        raise InvalidRequest(field, f"{path} is read-only; SceneFill will not replace a protected file "
+                                    "(make it writable, or write to another name)")
+
+
+def not_a_regular_input(path: str | os.PathLike) -> str | None:
+    """Why an existing input cannot be read as a file (a FIFO, a device, a socket), else None.
+    Opening a FIFO for reading waits for a writer for ever; a device never ends."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None                 # missing or unreadable: the reader's own error says so
+    if stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode):
+        return None
+    return f"{path} is not a regular file ({_kind(st.st_mode)})"
+
+
 def check_output_path(path: Path, field: str = "output") -> Path:
     """Refuse an output path that cannot be written, before any work; returns its directory."""
     path = Path(path)
@@ -74,6 +99,7 @@ def check_output_path(path: Path, field: str = "output") -> Path:
     if not directory.is_dir():
         raise InvalidRequest(field, f"directory does not exist: {directory}")
     refuse_non_regular(path, field)
+    refuse_read_only(path, field)
     if not os.access(directory, os.W_OK):
         raise InvalidRequest(field, f"cannot write to {directory}")
     return directory

@@ -33,7 +33,7 @@ import grpc
 
 from scenefill.engine.api import RenderResult
 from scenefill.engine.errors import Cancelled, InvalidRequest, SceneFillError
-from scenefill.engine.output_paths import FILE_MODE, check_output_path
+from scenefill.engine.output_paths import FILE_MODE, check_output_path, not_a_regular_input
 from scenefill.engine.request import RenderRequest
 from scenefill.server import scenefill_pb2 as pb
 from scenefill.server import scenefill_pb2_grpc as pb_grpc
@@ -106,6 +106,8 @@ def resolve_token(token: str | None = None) -> str | None:
         return env
     path = os.environ.get("SCENEFILL_TOKEN_FILE")
     if path:
+        if (why := not_a_regular_input(Path(path).expanduser())) is not None:
+            raise InvalidRequest("token-file", why)
         try:
             return Path(path).expanduser().read_text(encoding="utf-8").strip() or None
         except OSError as exc:

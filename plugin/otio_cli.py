@@ -10,6 +10,7 @@ This module imports OpenTimelineIO lazily so ``scenefill --help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 
@@ -197,7 +198,7 @@ def _refuse_own_inputs(args, inputs: dict) -> bool:
     """Report and refuse an output that is one of the command's inputs (by file identity:
     hard links and symlinks count), or that is not a regular file. True when refused."""
     from scenefill.engine.errors import InvalidRequest
-    from scenefill.engine.output_paths import refuse_non_regular, refuse_overwriting_inputs
+    from scenefill.engine.output_paths import refuse_non_regular, refuse_overwriting_inputs, refuse_read_only
 
     if args.output is None:
         return False            # --in-place: the output is the input, backed up by the writer
@@ -206,6 +207,7 @@ def _refuse_own_inputs(args, inputs: dict) -> bool:
     try:
         refuse_overwriting_inputs(args.output, inputs, field="-o")
         refuse_non_regular(args.output, field="-o")
+        refuse_read_only(args.output, field="-o")
     except InvalidRequest as exc:
         _err(str(exc))
         return True
@@ -225,8 +227,8 @@ def cmd_fill(args) -> int:
     if _refuse_own_inputs(args, {"input timeline": args.timeline, "--notes file": args.notes}):
         return EXIT_BAD_INPUT
 
-    if args.min_seconds < 0:
-        _err("--min-seconds cannot be negative")
+    if not math.isfinite(args.min_seconds) or args.min_seconds < 0:
+        _err("--min-seconds must be a finite number of seconds, 0 or more")
         return EXIT_BAD_INPUT
     if args.marker_colors:
         from .timeline_notes import MARKER_COLORS

@@ -32,6 +32,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import stat
 import tempfile
 import time
 import zipfile
@@ -108,6 +109,12 @@ def check_output(out: str | os.PathLike | None, *, bundle: bool = False,
             raise OtioInputError(f"--in-place writes over {source} itself; leave out -o (or drop --in-place "
                                  "to write a new file)")
         out = os.path.realpath(source)      # through a symlink: the editor's file, not the link
+        from scenefill.engine.errors import InvalidRequest
+        from scenefill.engine.output_paths import refuse_read_only
+        try:
+            refuse_read_only(out, field="--in-place")
+        except InvalidRequest as exc:
+            raise OtioInputError(str(exc)) from None
     if out is None:
         raise OtioInputError("give -o OUT (a new file), or --in-place to write over the input (a backup is kept)")
     p = Path(out)
@@ -412,14 +419,14 @@ def _otioz_bytes(tl) -> bytes:
 
 # --------------------------------------------------------------------------- writing
 
-def _atomic_bytes(path: Path, data: bytes) -> None:
+def _atomic_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -427,7 +434,7 @@ def _atomic_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def _atomic_adapter(tl, path: Path, plan: WritePlan) -> None:
+def _atomic_adapter(tl, path: Path, plan: WritePlan, mode: int | None = None) -> None:
     tmpdir = tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent or ".")
     tmp = os.path.join(tmpdir, path.name)
     try:
@@ -442,6 +449,8 @@ def _atomic_adapter(tl, path: Path, plan: WritePlan) -> None:
             msg = " ".join(str(exc).split()) or type(exc).__name__
             raise OtioInputError(f"the {plan.label} writer cannot write this timeline: {msg[:240]} "
                                  "(write .otio instead)") from None
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     finally:
         for root, dirs, files in os.walk(tmpdir, topdown=False):
@@ -499,16 +508,19 @@ def write_output(tl, plan: WritePlan, rate: TimelineRate) -> list[Path]:
     input is first copied to a backup (named in the warnings)."""
     outputs = serialize(tl, plan, rate)
     plan.out.parent.mkdir(parents=True, exist_ok=True)
+    mode = None
     if plan.in_place:
+        mode = stat.S_IMODE(os.stat(plan.out).st_mode)   # the editor's file keeps its permissions
         plan.backup = _keep_backup(plan.out)
         plan.warnings.append(f"wrote over {plan.out.name} (--in-place); the original is kept as "
                              f"{plan.backup.name}")
     written = []
     for path, data in outputs:
+        keep = mode if mode is not None and path == plan.out else None
         if data is None:
-            _atomic_adapter(plan.adapter_timeline or tl, path, plan)
+            _atomic_adapter(plan.adapter_timeline or tl, path, plan, mode=keep)
         else:
-            _atomic_bytes(path, data)
+            _atomic_bytes(path, data, mode=0o644 if keep is None else keep)
         written.append(path)
     return written
 

@@ -39,6 +39,7 @@ import bisect
 import csv
 import hashlib
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +83,9 @@ def read_timeline(path: str | os.PathLike, rate: str | None = None) -> otio.sche
         raise OtioInputError(f"cannot read {p}: no such file")
     if p.is_dir() and p.suffix.lower() != ".otiod":
         raise OtioInputError(f"cannot read {p}: it is a directory")
+    from scenefill.engine.output_paths import not_a_regular_input
+    if (why := not_a_regular_input(p)) is not None:
+        raise OtioInputError(f"cannot read {why}")
     ext = p.suffix.lower().lstrip(".")
     kwargs: dict = {}
     adapter = None
@@ -133,8 +137,31 @@ def _as_timeline(obj, p: Path) -> otio.schema.Timeline:
             tl = _wrap(obj.name or p.stem, clips)
     else:
         raise OtioInputError(f"cannot read {p}: it holds a {type(obj).__name__}, not a timeline")
+    _refuse_non_finite_times(tl, p)
     _normalise_edl_offset(tl)
     return tl
+
+
+def _refuse_non_finite_times(tl: otio.schema.Timeline, p: Path) -> None:
+    """Refuse a timeline holding an infinite or NaN time or rate (a corrupted or hand-edited
+    file: ``<in>1e400</in>``, JSON ``Infinity``). Every frame computation later turns times into
+    exact fractions, which cannot hold them; one line here instead of a traceback there."""
+    def finite(t) -> bool:
+        return t is None or (math.isfinite(t.value) and math.isfinite(t.rate))
+
+    def check(obj, name: str) -> None:
+        for attr in ("source_range", "marked_range"):
+            r = getattr(obj, attr, None)
+            if r is not None and not (finite(r.start_time) and finite(r.duration)):
+                raise OtioInputError(f"cannot read {p}: a time in {name} is not a finite number")
+
+    if not finite(tl.global_start_time):
+        raise OtioInputError(f"cannot read {p}: the timeline's start time is not a finite number")
+    for obj in [tl.tracks, *tl.tracks.find_children()]:
+        label = f"{type(obj).__name__.lower()} {obj.name!r}" if obj.name else type(obj).__name__.lower()
+        check(obj, label)
+        for m in getattr(obj, "markers", None) or []:
+            check(m, f"marker {m.name!r} on {label}")
 
 
 def _wrap(name: str, items) -> otio.schema.Timeline:
@@ -273,6 +300,9 @@ def load_sidecar(path: str | os.PathLike) -> dict[str, str]:
     JSON may be ``{"clip": "note", ...}`` or ``[{"clip": ..., "note": ...}, ...]``.
     """
     p = Path(path)
+    from scenefill.engine.output_paths import not_a_regular_input
+    if (why := not_a_regular_input(p)) is not None:
+        raise OtioInputError(f"cannot read notes file {why}")
     try:
         text = p.read_text(encoding="utf-8-sig")
     except OSError as exc:
@@ -296,7 +326,10 @@ def load_sidecar(path: str | os.PathLike) -> dict[str, str]:
             if isinstance(k, str) and isinstance(v, str):
                 out[k] = v
     else:
-        rows = list(csv.reader(text.splitlines()))
+        try:
+            rows = list(csv.reader(text.splitlines()))
+        except csv.Error as exc:   # e.g. a cell over the csv module's 128 KiB field limit
+            raise OtioInputError(f"notes file {p} is not a clip,note CSV: {exc}") from None
         if rows and [c.strip().lower() for c in rows[0][:2]] in (["clip", "note"], ["name", "note"]):
             rows = rows[1:]
         for row in rows:

@@ -87,12 +87,19 @@ def config_from_args(args: argparse.Namespace):
 
     token = None
     if args.token_file is not None:
+        from scenefill.engine.output_paths import not_a_regular_input
+        if (why := not_a_regular_input(args.token_file)) is not None:
+            raise ConfigError(f"--token-file: {why}")
         try:
             token = Path(args.token_file).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ConfigError(f"cannot read --token-file {args.token_file}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"--token-file {args.token_file} is not a text file (not UTF-8)") from None
         if not token:
             raise ConfigError(f"--token-file {args.token_file} is empty")
+        if not (token.isascii() and token.isprintable()):   # clients send it as an HTTP/2 header value
+            raise ConfigError(f"--token-file {args.token_file}: the token must be printable ASCII")
     port = args.port if args.port is not None else (None if args.socket else DEFAULT_PORT)
     config = ServerConfig(
         host=args.host, port=port, socket_path=args.socket,

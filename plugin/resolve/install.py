@@ -104,13 +104,21 @@ def lua_source() -> str:
 
 
 def install(scripts_dir: str | os.PathLike | None = None, lua: bool = True) -> list[Path]:
-    """Write the menu scripts into ``scripts_dir``/Edit; returns the files written."""
-    root = Path(scripts_dir).expanduser() if scripts_dir else default_scripts_dir()
+    """Write the menu scripts into ``scripts_dir``/Edit; returns the files written.
+
+    Nothing is written when one of the names is taken by something we did not write (the
+    editor's own script, a pipe, a link to a device): one line names it instead."""
+    root = _scripts_root(scripts_dir) if scripts_dir is not None else default_scripts_dir()
     edit = root / "Edit"
     try:
         edit.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ResolveJobError(f"cannot create {edit}: {exc.strerror or exc}") from None
+    for name in list(MENU) + ([LUA_NAME] if lua else []):
+        path = edit / name
+        if os.path.lexists(path) and not (path.is_file() and _ours(path)):
+            raise ResolveJobError(f"{path} exists and was not written by SceneFill; move it away and run "
+                                  "`scenefill resolve install` again (nothing was installed)")
     dirs = site_dirs()
     written = []
     for name, job in MENU.items():
@@ -133,6 +141,13 @@ def install(scripts_dir: str | os.PathLike | None = None, lua: bool = True) -> l
     return written
 
 
+def _scripts_root(scripts_dir: str | os.PathLike) -> Path:
+    """``--scripts-dir`` as an absolute path (recorded for ``uninstall`` from any directory)."""
+    if not str(scripts_dir).strip():
+        raise ResolveJobError("--scripts-dir is empty; leave it out for Resolve's per-user Scripts folder")
+    return Path(scripts_dir).expanduser().absolute()
+
+
 def _ours(path: Path) -> bool:
     try:
         head = path.read_text(encoding="utf-8", errors="replace")[:200]
@@ -144,8 +159,8 @@ def _ours(path: Path) -> bool:
 def uninstall(scripts_dir: str | os.PathLike | None = None) -> list[Path]:
     """Remove the menu scripts SceneFill wrote (never a file it did not write); returns what was removed."""
     rec = read_record()
-    if scripts_dir:
-        root = Path(scripts_dir).expanduser()
+    if scripts_dir is not None:
+        root = _scripts_root(scripts_dir)
     elif rec.get("scripts_dir"):
         root = Path(rec["scripts_dir"])
     else:
@@ -153,7 +168,7 @@ def uninstall(scripts_dir: str | os.PathLike | None = None) -> list[Path]:
     removed = []
     for name in list(MENU) + [LUA_NAME]:
         path = root / "Edit" / name
-        if path.exists() and _ours(path):
+        if path.is_file() and _ours(path):         # a regular file: reading a pipe would block
             path.unlink()
             removed.append(path)
     if rec and Path(rec.get("scripts_dir", "")) == root:

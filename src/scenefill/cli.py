@@ -10,7 +10,9 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
+import threading
 from fractions import Fraction
 from pathlib import Path
 
@@ -115,6 +117,11 @@ def _request_from_args(args: argparse.Namespace):
         args.loudness if args.loudness is not None else LOUDNESS_PRESETS["broadcast"])
     handles = seconds_to_samples(args.handles, sr, field="handles") if args.handles else 0
     fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() if args.output else "wav") or "wav"
+    named = {"wav": "wav", "wave": "wav", "bwf": "wav", "flac": "flac"}.get(
+        Path(args.output).suffix.lstrip(".").lower() if args.output else "")
+    if args.format and named and named != args.format:   # FLAC bytes in a .wav: editors go by the name
+        raise InvalidRequest("format", f"--format {args.format} contradicts the output name {Path(args.output).name}; "
+                                       f"name it .{args.format} or leave out --format")
     if fmt not in ("wav", "flac"):
         raise InvalidRequest("format", f"unknown format {fmt!r} (from the output name); use --format wav or flac")
     return RenderRequest(
@@ -193,6 +200,9 @@ def _read_token(path: str | None) -> str | None:
     from scenefill.engine.errors import InvalidRequest
 
     if path:
+        from scenefill.engine.output_paths import not_a_regular_input
+        if (why := not_a_regular_input(path)) is not None:
+            raise InvalidRequest("token-file", why)
         try:
             token = Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
@@ -336,11 +346,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (a `timeout`, a job runner, an editor's tool stopping us) raised as an interrupt,
+    so the writers' cleanup runs: the default action would leave a hidden ``.part`` file behind."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise _Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     from scenefill.engine.errors import Cancelled, SceneFillError
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    if threading.current_thread() is threading.main_thread() and \
+            signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _raise_terminated)   # `serve` installs its own on its loop
     try:
         return int(args.func(args) or 0)
     except SceneFillError as exc:
@@ -353,9 +375,9 @@ def main(argv: list[str] | None = None) -> int:
         target = exc.filename or ""
         print(f"scenefill: output: {exc.strerror or exc} {target}".rstrip(), file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("scenefill: interrupted; nothing was left half-written", file=sys.stderr)
-        return 130
+        return 128 + signal.SIGTERM if isinstance(exc, _Terminated) else 130
 
 
 if __name__ == "__main__":
