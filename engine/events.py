@@ -211,6 +211,7 @@ def mask_times(text: str) -> tuple[str, list[str]]:
     """Replace every time expression with a placeholder, so splitting a note on commas,
     'and' or full stops does not cut "at 2, 5 and 8 seconds" or "at 3.5s" apart."""
     pieces: list[str] = []
+    text = text.replace("\x00", " ")   # NUL is our placeholder (and never meaningful in a note)
     out = text
     for a, b, _ in reversed(_spans(text)):
         pieces.insert(0, text[a:b])

@@ -53,7 +53,10 @@ def test_parse_reports_models_room_and_intensity():
     assert result["outdoor"] is True
 
 
-def test_open_vocabulary_gets_a_plausible_bed_and_says_how():
+def test_open_vocabulary_gets_a_plausible_bed_and_says_how(monkeypatch):
+    from scenefill.engine import vocab
+
+    monkeypatch.setattr(vocab, "available", lambda: False)   # the keyword rules alone (no embeddings)
     result = parse_note("a bustling bazaar in Marrakech")
     assert [layer["model"] for layer in result["layers"]] == ["crowd"]
     assert result["layers"][0]["via"] == "concept"

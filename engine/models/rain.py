@@ -62,7 +62,7 @@ class Rain(ImpactRain):
 class Drizzle(ImpactRain):
     name = "drizzle"
     category = "ambience"
-    keywords = ("drizzle", "drizzling", "light rain", "spitting rain", "fine rain", "misty rain", "mizzle",
+    keywords = ("drizzle", "drizzling", "spitting rain", "fine rain", "misty rain", "mizzle",
                 "gentle rain", "soft rain", "sprinkle of rain")
     description = "drizzle: fine drops, thinly spread: soft high ticks and a faint hiss, few distinct drops"
     outdoor = True
