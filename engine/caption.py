@@ -16,7 +16,8 @@ TAGS = ("caption", "speech", "asr", "sfx", "music", "env")
 _TAG_RE = re.compile(r"<\|\s*([^|>]*?)\s*\|>")
 _QUOTE_RE = re.compile(r'"([^"]+)"|“([^”]+)”|«([^»]+)»')
 #: "[2.5s] line", "@2.5s line", "at 2.5s: line" -- an explicit start time for a speech line
-_TIME_PREFIX_RE = re.compile(r"^\s*(?:\[\s*|@\s*|at\s+)(\d+(?:\.\d+)?)\s*s?\s*(?:\]|:)?\s*", re.I)
+_TIME_PREFIX_RE = re.compile(r"^\s*(?:\[\s*|@\s*|at\s+)(\d{1,7}(?:\.\d{1,6})?)\s*s?(?=\s|\]|:|$)\s*(?:\]|:)?\s*", re.I)
+#   (a bounded number that ends at a space, ']' or ':': "[1e999s]" or "@99999999999999999999" is not a start)
 
 
 #: "[01:00:07:12] line", "[halfway] line": a start that needs the timeline to resolve (engine/events.py)

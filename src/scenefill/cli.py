@@ -225,10 +225,13 @@ def _read_token(path: str | None) -> str | None:
 
 def cmd_parse(args: argparse.Namespace) -> int:
     from scenefill.engine.api import parse_note
-    from scenefill.engine.request import RenderRequest
+    from scenefill.engine.errors import InvalidRequest
+    from scenefill.engine.request import MAX_NOTE_CHARS, RenderRequest
     from scenefill.engine.timing import parse_sample_rate
 
     _utf8_arg(args.note, "note")
+    if len(args.note) > MAX_NOTE_CHARS:  # what render would refuse, parse refuses too
+        raise InvalidRequest("note", f"the note is longer than {MAX_NOTE_CHARS} characters")
     request = None
     if any(getattr(args, f) is not None for f in ("seconds", "samples", "frames", "tc_in")):
         sr = parse_sample_rate(args.sample_rate)
@@ -281,10 +284,18 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench_main(quick=args.quick)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line naming it (and how to get help), exit 2:
+    the same shape as every other refusal, and readable in an editor's script console."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from scenefill.engine.request import DEFAULT_MAX_SECONDS, LOUDNESS_PRESETS
 
-    parser = argparse.ArgumentParser(prog="scenefill", description="Exact-length scene audio for video timelines.")
+    parser = OneLineParser(prog="scenefill", description="Exact-length scene audio for video timelines.")
     parser.add_argument("--version", action="version", version=f"scenefill {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
