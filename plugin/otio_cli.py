@@ -230,6 +230,12 @@ def cmd_fill(args) -> int:
     if not math.isfinite(args.min_seconds) or args.min_seconds < 0:
         _err("--min-seconds must be a finite number of seconds, 0 or more")
         return EXIT_BAD_INPUT
+    if not 0 <= args.seed < 2 ** 63:       # what `render --seed` takes: every note's seed derives from it
+        _err(f"--seed must be a whole number from 0 to 2**63-1, got {args.seed}")
+        return EXIT_BAD_INPUT
+    if not math.isfinite(args.loudness) or not -70 <= args.loudness <= -5:
+        _err(f"--loudness must be a target between -70 and -5 LUFS (as for render), got {args.loudness:g}")
+        return EXIT_BAD_INPUT
     if args.marker_colors:
         from .timeline_notes import MARKER_COLORS
 

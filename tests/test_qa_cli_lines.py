@@ -45,3 +45,13 @@ def test_a_start_time_that_is_not_a_plain_number_is_not_half_read(line):
 def test_plain_start_times_still_read():
     assert [(l.text, l.start) for l in parse_caption("<|asr|>[2.5s] hello").asr] == [("hello", 2.5)]
     assert [(l.text, l.start) for l in parse_caption("<|asr|>at 3s: hello").asr] == [("hello", 3.0)]
+
+
+@pytest.mark.parametrize("option", [["--seed", "-5"], ["--loudness", "inf"], ["--loudness", "3"]])
+def test_otio_fill_refuses_a_seed_or_loudness_render_would_refuse(option, tmp_path):
+    example = __import__("pathlib").Path(__file__).resolve().parents[1] / "examples" / "short_film.otio"
+    done = subprocess.run([sys.executable, "-m", "scenefill", "otio", "fill", str(example), "-o",
+                           str(tmp_path / "out.otio"), *option], capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 2 and option[0] in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not list(tmp_path.iterdir())
