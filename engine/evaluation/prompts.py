@@ -25,10 +25,11 @@ class Prompt:
     expect: tuple[str, ...]        # AudioSet labels as YAMNet spells them; the first is the main one
     text: str | None = None        # the words that should be heard
     loop: bool = False
+    fps: str | None = None         # the timeline's frame rate, for notes that name a timecode
 
     def to_dict(self) -> dict:
         return {"id": self.id, "category": self.category, "note": self.note, "seconds": self.seconds,
-                "expect": list(self.expect), "text": self.text, "loop": self.loop}
+                "expect": list(self.expect), "text": self.text, "loop": self.loop, "fps": self.fps}
 
 
 def parse_prompts(text: str) -> list[Prompt]:
@@ -40,7 +41,7 @@ def parse_prompts(text: str) -> list[Prompt]:
         missing = [k for k in ("id", "category", "note", "seconds", "expect") if k not in row]
         if missing:
             raise ValueError(f"{where}: missing {', '.join(missing)}")
-        unknown = set(row) - {"id", "category", "note", "seconds", "expect", "text", "loop"}
+        unknown = set(row) - {"id", "category", "note", "seconds", "expect", "text", "loop", "fps"}
         if unknown:
             raise ValueError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
         if row["id"] in seen:
@@ -53,7 +54,8 @@ def parse_prompts(text: str) -> list[Prompt]:
         if not (0.5 <= float(row["seconds"]) <= 600):
             raise ValueError(f"{where}: seconds out of range")
         prompts.append(Prompt(row["id"], row["category"], row["note"], float(row["seconds"]),
-                              tuple(row["expect"]), row.get("text"), bool(row.get("loop", False))))
+                              tuple(row["expect"]), row.get("text"), bool(row.get("loop", False)),
+                              str(row["fps"]) if "fps" in row else None))
     return prompts
 
 

@@ -33,7 +33,7 @@ def render_prompt(prompt: Prompt, path: Path, seconds: float | None = None) -> t
     length = seconds if seconds is not None else prompt.seconds
     request = RenderRequest(note=prompt.note, n_samples=seconds_to_samples(str(length), RENDER_SAMPLE_RATE),
                             sample_rate=RENDER_SAMPLE_RATE, channels=2, seed=0, loop=prompt.loop,
-                            fmt="flac", bit_depth=24)
+                            fmt="flac", bit_depth=24, extra={"fps": prompt.fps} if prompt.fps else {})
     start = time.perf_counter()
     render_to_file(request, path)
     return request.to_dict(), time.perf_counter() - start
