@@ -221,33 +221,36 @@ def _renderer(args):
                          ray=getattr(args, "ray", None))
 
 
+def fill_options_problem(args) -> str | None:
+    """What is wrong with the fill options `otio fill` and `farm fill` share (one line), if anything."""
+    from scenefill.engine.timing import SUPPORTED_SAMPLE_RATES
+
+    from .timeline_notes import MARKER_COLORS
+
+    if not math.isfinite(args.min_seconds) or args.min_seconds < 0:
+        return "--min-seconds must be a finite number of seconds, 0 or more"
+    if not 0 <= args.seed < 2 ** 63:       # what `render --seed` takes: every note's seed derives from it
+        return f"--seed must be a whole number from 0 to 2**63-1, got {args.seed}"
+    if not math.isfinite(args.loudness) or not -70 <= args.loudness <= -5:
+        return f"--loudness must be a target between -70 and -5 LUFS (as for render), got {args.loudness:g}"
+    bad = [c for c in args.marker_colors or () if c.upper() not in MARKER_COLORS]
+    if bad:
+        return f"--marker-color: unknown colour {bad[0]!r}; use {' '.join(MARKER_COLORS)}"
+    if args.sample_rate not in SUPPORTED_SAMPLE_RATES:
+        return (f"--sample-rate: unsupported sample rate {args.sample_rate}; use "
+                + ", ".join(map(str, SUPPORTED_SAMPLE_RATES)))
+    return None
+
+
 def cmd_fill(args) -> int:
     from .otio_fill import FillSettings, fill
 
     if _refuse_own_inputs(args, {"input timeline": args.timeline, "--notes file": args.notes}):
         return EXIT_BAD_INPUT
 
-    if not math.isfinite(args.min_seconds) or args.min_seconds < 0:
-        _err("--min-seconds must be a finite number of seconds, 0 or more")
-        return EXIT_BAD_INPUT
-    if not 0 <= args.seed < 2 ** 63:       # what `render --seed` takes: every note's seed derives from it
-        _err(f"--seed must be a whole number from 0 to 2**63-1, got {args.seed}")
-        return EXIT_BAD_INPUT
-    if not math.isfinite(args.loudness) or not -70 <= args.loudness <= -5:
-        _err(f"--loudness must be a target between -70 and -5 LUFS (as for render), got {args.loudness:g}")
-        return EXIT_BAD_INPUT
-    if args.marker_colors:
-        from .timeline_notes import MARKER_COLORS
-
-        bad = [c for c in args.marker_colors if c.upper() not in MARKER_COLORS]
-        if bad:
-            _err(f"--marker-color: unknown colour {bad[0]!r}; use {' '.join(MARKER_COLORS)}")
-            return EXIT_BAD_INPUT
-    from scenefill.engine.timing import SUPPORTED_SAMPLE_RATES
-
-    if args.sample_rate not in SUPPORTED_SAMPLE_RATES:
-        _err(f"--sample-rate: unsupported sample rate {args.sample_rate}; use "
-             + ", ".join(map(str, SUPPORTED_SAMPLE_RATES)))
+    problem = fill_options_problem(args)
+    if problem:
+        _err(problem)
         return EXIT_BAD_INPUT
     settings = FillSettings(
         source=args.source, marker_colors=args.marker_colors, min_seconds=args.min_seconds,

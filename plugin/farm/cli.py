@@ -74,25 +74,18 @@ def make_ray_renderer(address: str | None, *, jobs: int | None, retries: int, re
 
 def cmd_farm_fill(args) -> int:
     from scenefill.engine.errors import SceneFillError
-    from scenefill.engine.timing import SUPPORTED_SAMPLE_RATES
 
-    from ..otio_cli import ProgressBar, _trim, print_table
+    from ..otio_cli import ProgressBar, _trim, fill_options_problem, print_table
     from ..otio_fill import FillSettings
     from .reels import failure_rows, farm_fill, reel_rows
 
     if args.retries < 0:
         _err("--retries cannot be negative")
         return EXIT_BAD_INPUT
-    if args.sample_rate not in SUPPORTED_SAMPLE_RATES:
-        _err(f"--sample-rate: unsupported sample rate {args.sample_rate}")
+    problem = fill_options_problem(args)
+    if problem:
+        _err(problem)
         return EXIT_BAD_INPUT
-    if args.marker_colors:
-        from ..timeline_notes import MARKER_COLORS
-
-        bad = [c for c in args.marker_colors if c.upper() not in MARKER_COLORS]
-        if bad:
-            _err(f"--marker-color: unknown colour {bad[0]!r}; use {' '.join(MARKER_COLORS)}")
-            return EXIT_BAD_INPUT
     settings = FillSettings(source=args.source, marker_colors=args.marker_colors, min_seconds=args.min_seconds,
                             sample_rate=args.sample_rate, channels=args.channels, loudness=args.loudness,
                             seed=args.seed, track_name=args.track_name, rate=args.rate)
