@@ -80,7 +80,8 @@ def read_timeline(path: str | os.PathLike, rate: str | None = None) -> otio.sche
     """
     p = Path(path)
     if not p.exists():
-        raise OtioInputError(f"cannot read {p}: no such file")
+        why = "a symbolic link that points nowhere (or in a loop)" if p.is_symlink() else "no such file"
+        raise OtioInputError(f"cannot read {p}: {why}")
     if p.is_dir() and p.suffix.lower() != ".otiod":
         raise OtioInputError(f"cannot read {p}: it is a directory")
     from scenefill.engine.output_paths import not_a_regular_input
@@ -100,6 +101,9 @@ def read_timeline(path: str | os.PathLike, rate: str | None = None) -> otio.sche
         raise OtioInputError(
             f"cannot read {p}: no OTIO adapter reads .{ext} files "
             f"(installed: {', '.join(sorted(otio.adapters.available_adapter_names()))})") from None
+    except UnicodeDecodeError:  # the XML/EDL readers take UTF-8 only
+        raise OtioInputError(f"cannot read {p}: it is not UTF-8 text (UTF-16 or another encoding?); "
+                             "save or convert it as UTF-8") from None
     except Exception as exc:  # noqa: BLE001 - adapters raise anything; we report one line
         msg = " ".join(str(exc).split()) or type(exc).__name__
         if ext == "edl" and not rate:

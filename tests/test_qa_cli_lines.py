@@ -55,3 +55,14 @@ def test_otio_fill_refuses_a_seed_or_loudness_render_would_refuse(option, tmp_pa
                           stdin=subprocess.DEVNULL)
     assert done.returncode == 2 and option[0] in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not list(tmp_path.iterdir())
+
+
+def test_a_utf16_timeline_or_a_dangling_link_is_named_for_what_it_is(tmp_path):
+    utf16 = tmp_path / "cut.xml"
+    utf16.write_bytes('<?xml version="1.0" encoding="UTF-16"?><xmeml version="4"/>'.encode("utf-16"))
+    loop = tmp_path / "loop.otio"
+    loop.symlink_to(loop)
+    for path, words in ((utf16, "not UTF-8"), (loop, "symbolic link")):
+        done = scenefill("otio", "fill", str(path), "-o", str(tmp_path / "out.otio"))
+        assert done.returncode == 2 and words in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.xml", "loop.otio"]
