@@ -125,6 +125,12 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
     layer_gains: list[float] = []
     mix_power = 0.0
     mixer_factors = SceneMixer.power_factors(scene.layers, scene.room)
+    # A scene of events only ("a dog barks") sits on the fallback room tone: the events carry the
+    # loudness target (a sparse layer's calibrated, gated loudness is its events' loudness; the
+    # loudest event layer at the target), the bed stays far under them, not brought up to it.
+    one_shots = [layer.level_db for layer in scene.layers if REGISTRY[layer.model].one_shot]
+    events_only = bool(one_shots) and all(REGISTRY[layer.model].one_shot or layer.via == "fallback"
+                                          for layer in scene.layers)
     for layer, factor in zip(scene.layers, mixer_factors):
         _check(cancel)  # a first-use calibration takes a moment
         level = layer_loudness(layer, sr, channels)
@@ -132,8 +138,10 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
             layer_gains.append(1.0)
             continue
         wanted = request.loudness + layer.level_db
+        if events_only:
+            wanted -= max(one_shots)
         layer_gains.append(db_to_gain(wanted - level))
-        if not REGISTRY[layer.model].one_shot:  # a door slam is an event on the bed, not the bed
+        if not REGISTRY[layer.model].one_shot and not events_only:  # a door slam is an event on the bed
             mix_power += 10 ** (wanted / 10) * factor
     speech_gain = 1.0
     master = 1.0

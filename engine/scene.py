@@ -357,7 +357,7 @@ def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneS
         if bed in REGISTRY:
             layers.insert(0, LayerSpec(model=bed, category="ambience", phrase=bed.replace("_", " "),
                                        via="fallback", intensity=0.25 if bed == "wind" else 0.4,
-                                       distance=0.5, level_db=-6.0 if layers else 0.0, confidence=0.0))
+                                       distance=0.5, level_db=-24.0 if layers else 0.0, confidence=0.0))
     _balance(layers, has_speech=bool(caption.asr))
     outside, notes = _place_events(layers)
     outside += _place_lines(caption.asr, timeline)
