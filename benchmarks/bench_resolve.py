@@ -28,15 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-NOTES = [
-    "light rain on a window", "heavy rain on a tin roof, distant thunder", "wind through trees",
-    "quiet office room tone, HVAC hum", "city street traffic, pass-bys", "busy cafe crowd murmur",
-    "birdsong in a park", "night crickets and insects", "river water flowing", "crackling fireplace",
-    "ocean waves on a beach", "forest ambience, light breeze", "calm piano music bed",
-    "tense strings music", "footsteps on gravel", "distant dog barking, suburb",
-    "train station hall, announcements", "kitchen room tone, fridge hum", "gusty wind on a hill",
-    "rain on leaves, distant traffic",
-]
+from bench_otio import NOTES  # noqa: E402 - the same notes as the OTIO benchmark (this folder is on sys.path)
 
 
 def world(n: int, seconds: float):

@@ -67,7 +67,37 @@ class _Api:
         return True
 
 
-class FakeTimelineItem(_Api):
+class _Markers:
+    """Marker calls shared by timelines and timeline items (same shapes in the API)."""
+
+    _markers: dict[float, dict]
+
+    def _markers_usable(self) -> bool:
+        return True
+
+    def GetMarkers(self):
+        return {k: dict(v) for k, v in self._markers.items()} if self._markers_usable() else {}
+
+    def AddMarker(self, frameId, color, name, note, duration, customData=""):
+        if not self._markers_usable() or float(frameId) in self._markers:
+            return False
+        self._markers[float(frameId)] = {"color": color, "name": name, "note": note, "duration": duration,
+                                         "customData": customData}
+        return True
+
+    def UpdateMarkerCustomData(self, frameId, customData):
+        m = self._markers.get(float(frameId))
+        if m is None:
+            return False
+        m["customData"] = customData
+        return True
+
+    def GetMarkerCustomData(self, frameId):
+        m = self._markers.get(float(frameId))
+        return m["customData"] if m else ""
+
+
+class FakeTimelineItem(_Markers, _Api):
     def __init__(self, track, mpi, start: int, duration: int, left_offset: int = 0, name: str | None = None,
                  empty: bool = False):
         self._track, self._mpi, self._start, self._duration = track, mpi, start, duration
@@ -106,26 +136,8 @@ class FakeTimelineItem(_Api):
     def GetTrackTypeAndIndex(self):
         return self._v([self._track._type, self._track._index()])
 
-    def GetMarkers(self):
-        return {} if self._empty else {k: dict(v) for k, v in self._markers.items()}
-
-    def AddMarker(self, frameId, color, name, note, duration, customData=""):
-        if self._empty or float(frameId) in self._markers:
-            return False
-        self._markers[float(frameId)] = {"color": color, "name": name, "note": note, "duration": duration,
-                                         "customData": customData}
-        return True
-
-    def UpdateMarkerCustomData(self, frameId, customData):
-        m = self._markers.get(float(frameId))
-        if m is None:
-            return False
-        m["customData"] = customData
-        return True
-
-    def GetMarkerCustomData(self, frameId):
-        m = self._markers.get(float(frameId))
-        return m["customData"] if m else ""
+    def _markers_usable(self) -> bool:
+        return not self._empty       # a locked-track ghost item answers nothing
 
     def GetClipColor(self):
         return ""
@@ -144,7 +156,7 @@ class FakeTrack:
         return all(i._start + i._duration <= start or end <= i._start for i in self.items)
 
 
-class FakeTimeline(_Api):
+class FakeTimeline(_Markers, _Api):
     _since = {"GetSelectedClips": (21, 0, 4)}
 
     def __init__(self, project, name: str, start_tc: str = "01:00:00:00", length: int = 24 * 600,
@@ -260,29 +272,8 @@ class FakeTimeline(_Api):
         return True
 
     # markers: keys relative to the timeline start, echoed unchecked
-    def AddMarker(self, frameId, color, name, note, duration, customData=""):
-        if float(frameId) in self._markers:
-            return False
-        self._markers[float(frameId)] = {"color": color, "name": name, "note": note, "duration": duration,
-                                         "customData": customData}
-        return True
-
-    def GetMarkers(self):
-        return {k: dict(v) for k, v in self._markers.items()}
-
     def DeleteMarkerAtFrame(self, frameId):
         return self._markers.pop(float(frameId), None) is not None
-
-    def UpdateMarkerCustomData(self, frameId, customData):
-        m = self._markers.get(float(frameId))
-        if m is None:
-            return False
-        m["customData"] = customData
-        return True
-
-    def GetMarkerCustomData(self, frameId):
-        m = self._markers.get(float(frameId))
-        return m["customData"] if m else ""
 
     # selection and playhead
     def GetCurrentVideoItem(self):
