@@ -18,7 +18,9 @@ Two rules beyond "the directory exists and is writable":
 from __future__ import annotations
 
 import os
+import re
 import stat
+import time
 from pathlib import Path
 
 from .errors import InvalidRequest
@@ -131,3 +133,70 @@ def refuse_overwriting_inputs(output: str | os.PathLike, inputs: dict[str, str |
         if given is not None and same_file(output, given):
             raise InvalidRequest(field, f"{output} is the {name} ({given}); write to a new file, "
                                         "the input is never overwritten")
+
+
+# ---------------------------------------------------------------- temporary files beside a target
+
+_HOST = re.sub(r"[^A-Za-z0-9-]", "-", os.uname().nodename)[:40] or "host"
+_OWNER = re.compile(r"\.sf(\d+)@([A-Za-z0-9-]+)\.")
+#: a leftover younger than this is never swept, whatever its owner looks like
+STALE_AFTER_SECONDS = 60.0
+
+
+def temp_beside(dest: Path, suffix: str = ".part") -> tuple[int, Path]:
+    """Open a hidden temporary file in ``dest``'s directory for an atomic publish.
+
+    Why the owner in the name (``.NAME.sf<pid>@<host>.XXXX.part``): a writer killed with
+    SIGKILL (or a power cut) cannot delete its temporary file, and a two-hour render's is
+    hundreds of megabytes beside the editor's media. The next writer into the same folder
+    removes such leftovers whose owner process is gone (see :func:`sweep_stale_temps`).
+    """
+    import tempfile  # here, not at import: a refusal must stay cheap
+
+    dest = Path(dest)
+    directory = dest.parent if str(dest.parent) else Path(".")
+    sweep_stale_temps(directory)
+    fd, name = tempfile.mkstemp(prefix=f".{dest.name}.sf{os.getpid()}@{_HOST}.", suffix=suffix, dir=directory)
+    return fd, Path(name)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it exists, owned by someone else
+        return True
+    return True
+
+
+def sweep_stale_temps(directory: Path, *, now: float | None = None) -> int:
+    """Remove our own temporary files in ``directory`` whose writer died; returns how many.
+
+    Only names this module made are touched, only those made on this host (a shared
+    folder may hold a live render of another machine), only when that process no longer
+    exists, and only when the file has not changed for a minute (a pid reused by a new
+    process keeps its file, which is the safe way to be wrong).
+    """
+    removed = 0
+    now = time.time() if now is None else now
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return 0
+    for entry in entries:
+        if not entry.name.startswith("."):
+            continue
+        owner = _OWNER.search(entry.name)
+        if owner is None or owner.group(2) != _HOST or int(owner.group(1)) == os.getpid():
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False) or now - entry.stat().st_mtime < STALE_AFTER_SECONDS:
+                continue
+            if _alive(int(owner.group(1))):
+                continue
+            os.unlink(entry.path)
+            removed += 1
+        except OSError:
+            pass
+    return removed

@@ -15,7 +15,6 @@ import hashlib
 import math
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -30,7 +29,7 @@ from .limiter import TruePeakLimiter
 from .loudness import db_to_gain, integrated_loudness
 from .mixer import SceneMixer
 from .models import BLOCK, REGISTRY, ModelParams
-from .output_paths import FILE_MODE, check_output_path, publish
+from .output_paths import FILE_MODE, check_output_path, publish, temp_beside
 from .request import RenderRequest
 from .scene import LEVEL_SPEECH, SceneSpec, build_scene
 from .speech import PlacedLine, SpeechStem, place_lines, validate_voice
@@ -241,15 +240,14 @@ def render_file(request: RenderRequest, path: Path, *, progress=None, cancel=Non
     from .provenance import build_provenance
 
     path = Path(path)
-    directory = check_output_path(path)
+    check_output_path(path)
     plan = plan_render(request, cancel, runner, progress)
     provenance = build_provenance(request, plan.scene)
     if plan.backend_info:
         provenance["model"] = plan.backend_info
         if not plan.lines:
             provenance["voice"] = ""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
-    tmp = Path(tmp_name)
+    fd, tmp = temp_beside(path)
     try:
         with os.fdopen(fd, "w+b") as fh:
             if request.fmt == "wav":

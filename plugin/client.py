@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -33,7 +32,7 @@ import grpc
 
 from scenefill.engine.api import RenderResult
 from scenefill.engine.errors import Cancelled, InvalidRequest, SceneFillError
-from scenefill.engine.output_paths import FILE_MODE, check_output_path, not_a_regular_input
+from scenefill.engine.output_paths import FILE_MODE, check_output_path, not_a_regular_input, temp_beside
 from scenefill.engine.request import RenderRequest
 from scenefill.server import scenefill_pb2 as pb
 from scenefill.server import scenefill_pb2_grpc as pb_grpc
@@ -344,9 +343,7 @@ class SceneFillClient:
 
 def _copy_atomically(src: Path, dest: Path, expected_sha256: str) -> None:
     """Copy ``src`` to ``dest`` through a temp file in dest's directory, verifying the hash."""
-    directory = dest.parent if str(dest.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=directory)
-    tmp = Path(tmp_name)
+    fd, tmp = temp_beside(dest)
     try:
         digest = hashlib.sha256()
         with open(src, "rb") as fin, os.fdopen(fd, "wb") as fout:

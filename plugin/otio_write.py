@@ -45,6 +45,8 @@ import opentimelineio as otio
 from . import edl_write
 from .otio_common import META_KEY, OtioInputError, TimelineRate, is_generated_track, quiet_adapters, to_plain
 from .patch import lanes_from_tracks, patcher_for
+from scenefill.engine.errors import InvalidRequest
+from scenefill.engine.output_paths import refuse_non_regular, refuse_read_only, temp_beside
 
 #: extension -> (adapter name, human name)
 FORMATS = {
@@ -218,6 +220,14 @@ def serialize(tl: otio.schema.Timeline, plan: WritePlan, rate: TimelineRate) -> 
             if _same_file(path, plan.source):
                 raise OtioInputError(f"{path} would be written, but it is the input timeline; "
                                      "choose another -o")
+    for path, _ in outputs:          # every file written, extra lanes too, gets the -o checks
+        if plan.in_place and path == plan.out:
+            continue
+        try:
+            refuse_non_regular(path)
+            refuse_read_only(path)
+        except InvalidRequest as exc:
+            raise OtioInputError(str(exc)) from None
     if plan.in_place and plan.mode not in (PATCHED, LOSSLESS_MODE):
         raise OtioInputError(f"--in-place: {plan.out.name} would become {plan.summary.split(': ', 1)[-1]}, "
                              f"not your timeline with the SceneFill track added; write a new file with -o")
@@ -420,7 +430,7 @@ def _otioz_bytes(tl) -> bytes:
 # --------------------------------------------------------------------------- writing
 
 def _atomic_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    fd, tmp = temp_beside(path, ".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -305,3 +305,35 @@ def test_the_cli_refuses_a_skipped_drop_frame_label(tmp_path, capsys):
     fps = parse_rate("29.97")
     start = timecode_to_frames("00:01:00;02", fps)
     assert sf.info(str(tmp_path / "x.wav")).frames == frames_to_samples(start, 28, fps, 48000)
+
+
+def test_a_render_killed_with_sigkill_leaves_no_temp_file_after_the_next_render(tmp_path):
+    """kill -9 (or a power cut) gives the writer no chance to delete its hidden temp file; the
+    next render into the same folder removes what a dead SceneFill process left there, and
+    nothing else: not another host's, not a live process's, not a fresh one, not the user's."""
+    import subprocess
+    import sys
+    import time as _time
+
+    from scenefill.engine import output_paths
+
+    host = output_paths._HOST
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    old = _time.time() - 3600
+    leftovers = {
+        "dead": tmp_path / f".take.wav.sf{dead.pid}@{host}.x1.part",
+        "other_host": tmp_path / f".take.wav.sf{dead.pid}@elsewhere-{host}.x2.part",
+        "live": tmp_path / f".take.wav.sf{os.getppid()}@{host}.x3.part",
+        "users": tmp_path / ".take.wav.x4.part",
+        "fresh": tmp_path / f".take2.wav.sf{dead.pid}@{host}.x5.part",
+    }
+    for name, p in leftovers.items():
+        p.write_bytes(b"x" * 10)
+        if name != "fresh":
+            os.utime(p, (old, old))
+    result = subprocess.run([sys.executable, "-m", "scenefill", "render", "room tone", "--seconds", "0.1",
+                             "-o", str(tmp_path / "take.wav")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert {n for n, p in leftovers.items() if p.exists()} == {"other_host", "live", "users", "fresh"}
+    assert not list(tmp_path.glob(f".take.wav.sf{os.getpid()}*"))

@@ -75,3 +75,17 @@ def test_in_place_keeps_the_files_permissions(tmp_path, capsys):
     assert code == 0, err
     assert cut.read_bytes() != PREMIERE.read_bytes()
     assert _mode(cut) == 0o664
+
+
+def test_a_read_only_second_lane_edl_is_not_replaced_and_nothing_is_written(tmp_path, capsys):
+    """An EDL holds one audio track, so a second SceneFill lane goes to NAME-A2.edl; the
+    editor locked the A2 list from an earlier pass. The fill stops before writing anything."""
+    film = ROOT / "examples" / "short_film.otio"
+    locked = tmp_path / "film-A2.edl"
+    locked.write_text("TITLE: the approved A2 list\n")
+    os.chmod(locked, 0o444)
+    code, _, err = _run(["otio", "fill", str(film), "-o", str(tmp_path / "film.edl"), "--placeholder",
+                         "--quiet", "--media-dir", str(tmp_path / "m")], capsys)
+    assert code == 2 and "read-only" in err and "film-A2.edl" in err and len(err.strip().splitlines()) == 1, err
+    assert locked.read_text() == "TITLE: the approved A2 list\n"
+    assert not (tmp_path / "film.edl").exists()
