@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import fft as sp_fft
+from scenefill.engine import fft as sp_fft
 from scenefill.engine import dsp as signal
 
 from .base import BLOCK, _sosfilt_raw, smooth_noise
@@ -566,10 +566,7 @@ class GrainBus:
         self.tail = tail
 
 
-try:
-    from scipy.linalg.blas import saxpy as _saxpy
-except Exception:  # pragma: no cover
-    _saxpy = None
+from scenefill.engine.blas import saxpy as _saxpy  # None where no BLAS loads: numpy does the sum
 
 
 _F32 = np.dtype(np.float32)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
-from scipy import fft as sp_fft
+from scenefill.engine import fft as sp_fft
 from scenefill.engine import dsp as signal
 
 #: Samples per render block. Fixed for all sample rates: changing it changes output.
