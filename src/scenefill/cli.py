@@ -259,9 +259,9 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from scenefill.engine.models import REGISTRY
+    from scenefill.engine.models import CATALOG
 
-    for name, cls in REGISTRY.items():
+    for name, cls in CATALOG.items():
         print(f"{name:<12} {cls.category:<9} {cls.description}")
     return 0
 
