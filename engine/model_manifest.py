@@ -61,6 +61,8 @@ class ModelInfo:
         object.__setattr__(self, "_attrs", dict(attrs))
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "_attrs":  # copy/pickle probing a half-built object
+            raise AttributeError(name)
         try:
             return self._attrs[name]
         except KeyError:
@@ -78,6 +80,9 @@ class ModelInfo:
 
     def __repr__(self) -> str:
         return f"ModelInfo({self._attrs.get('name')!r} from {self.module}.{self.class_name})"
+
+    def __reduce__(self):
+        return ModelInfo, (self.module, self.class_name, self.fingerprint, self._attrs)
 
     def attributes(self) -> dict[str, Any]:
         """The class attributes kept, by name (a copy)."""

@@ -8,9 +8,11 @@ the old model must not be reused for the new one.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 import os
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -39,6 +41,7 @@ def test_the_manifest_says_what_each_class_says():
     assert footsteps.option_words["gravel"] == ("surface", "gravel")  # a tuple, as the class has it
     with pytest.raises(AttributeError):
         footsteps.render_block  # methods are the class's business, not the manifest's
+    assert pickle.loads(pickle.dumps(footsteps)) == footsteps == copy.deepcopy(footsteps)  # to worker processes
 
 
 # --------------------------------------------------------------------------- a models package of our own
