@@ -30,3 +30,14 @@ def test_24_bit_samples_are_packed_exactly(channels, dtype):
     writer.write(block)
     assert sink.getvalue() == _reference_24(block)
     assert writer.frames == block.shape[1]
+
+
+def test_the_xml_filter_refuses_exactly_what_xml_1_0_forbids():
+    """Every code point: allowed are tab, LF, CR, U+0020-U+D7FF, U+E000-U+FFFD, U+10000 and up."""
+    import re
+
+    from scenefill.engine.wavio import _XML_FORBIDDEN
+
+    allowed = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+    text = "".join(map(chr, range(0x110000)))
+    assert "".join(_XML_FORBIDDEN.findall(text)) == allowed.sub("", text)
