@@ -191,7 +191,7 @@ def _class_data(cls: type) -> dict[str, Any]:
         value = getattr(cls, name)
         try:
             _encode(value)
-        except _Unencodable:
+        except (_Unencodable, RecursionError):  # not plain data (or a structure holding itself)
             continue
         data[name] = value
     data["takes_times"] = bool(getattr(cls, "takes_times", False))
