@@ -72,10 +72,15 @@ def _cli_command() -> list[str]:
 
 def _time_process(argv: list[str]) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of one child process; CPU time is what a loaded
-    machine distorts least."""
+    machine distorts least. The child may write Python's bytecode cache, as a user's
+    shell lets it (sandboxes and CI often set PYTHONDONTWRITEBYTECODE, which would make
+    every run recompile the engine's sources and time that instead)."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=env)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

@@ -25,8 +25,9 @@ import numpy as np
 
 from scenefill import ENGINE_VERSION
 
+from .cache_paths import cache_dir
 from .loudness import integrated_loudness
-from .models import BLOCK, REGISTRY, ModelParams
+from .models import BLOCK, CATALOG, REGISTRY, ModelParams
 from .models.base import StatefulFilter, butter
 from .scene import LayerSpec
 
@@ -39,18 +40,17 @@ _loaded_from: Path | None = None
 _lock = threading.Lock()
 
 
-def cache_dir() -> Path:
-    root = os.environ.get("SCENEFILL_CACHE_DIR")
-    return Path(root) if root else Path.home() / ".cache" / "scenefill"
-
-
 def _cache_file() -> Path:
     return cache_dir() / "calibration.json"
 
 
 def _key(layer: LayerSpec, sample_rate: int, channels: int) -> str:
+    """The level's cache key: the layer's configuration and the model's source (its fingerprint), so an
+    edited model is measured again even before the engine version is bumped."""
     options = {k: v for k, v in layer.options.items() if k != "times"}
-    return json.dumps([ENGINE_VERSION, layer.model, sorted(options.items()), round(layer.intensity, 3),
+    info = CATALOG.get(layer.model)
+    return json.dumps([ENGINE_VERSION, layer.model, info.fingerprint if info is not None else None,
+                       sorted(options.items()), round(layer.intensity, 3),
                        round(layer.distance, 3), sample_rate, channels], default=str)
 
 

@@ -15,11 +15,9 @@ Use it as ``from scenefill.engine import dsp as signal``.
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
+import importlib
 import json
 import os
-import sys
 import threading
 from pathlib import Path
 from types import ModuleType
@@ -27,31 +25,14 @@ from typing import Any
 
 import numpy as np
 
-_KERNELS: dict[str, ModuleType] = {}
+from . import scipy_ext
 
 
 def _kernel(name: str) -> ModuleType:
     """scipy.signal's compiled extension ``name``, loaded without scipy.signal's package import."""
-    mod = _KERNELS.get(name)
-    if mod is not None:
-        return mod
-    full = f"scipy.signal.{name}"
-    mod = sys.modules.get(full)
-    if mod is None:
-        import scipy
-
-        folder = Path(scipy.__file__).parent / "signal"
-        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-            path = folder / (name + suffix)
-            if path.exists():
-                loader = importlib.machinery.ExtensionFileLoader(full, str(path))
-                spec = importlib.util.spec_from_file_location(full, str(path), loader=loader)
-                mod = importlib.util.module_from_spec(spec)
-                loader.exec_module(mod)
-                break
-        else:  # an unusual scipy build: take the ordinary route
-            mod = importlib.import_module(full)
-    _KERNELS[name] = mod
+    mod = scipy_ext.load("signal", name)
+    if mod is None:  # an unusual scipy build: take the ordinary route
+        mod = importlib.import_module(f"scipy.signal.{name}")
     return mod
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from scenefill.engine import dsp as signal
-from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
+from scenefill.engine.filters1d import maximum_filter1d, minimum_filter1d, uniform_filter1d
 
 OVERSAMPLE = 4
 _TAPS_PER_PHASE = 12

@@ -28,7 +28,7 @@ from .events import Timeline, event_sample
 from .limiter import TruePeakLimiter
 from .loudness import db_to_gain, integrated_loudness
 from .mixer import SceneMixer
-from .models import BLOCK, REGISTRY, ModelParams
+from .models import BLOCK, CATALOG, REGISTRY, ModelParams
 from .output_paths import FILE_MODE, check_output_path, publish, temp_beside
 from .request import RenderRequest
 from .scene import LEVEL_SPEECH, SceneSpec, build_scene
@@ -127,8 +127,8 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
     # A scene of events only ("a dog barks") sits on the fallback room tone: the events carry the
     # loudness target (a sparse layer's calibrated, gated loudness is its events' loudness; the
     # loudest event layer at the target), the bed stays far under them, not brought up to it.
-    one_shots = [layer.level_db for layer in scene.layers if REGISTRY[layer.model].one_shot]
-    events_only = bool(one_shots) and all(REGISTRY[layer.model].one_shot or layer.via == "fallback"
+    one_shots = [layer.level_db for layer in scene.layers if CATALOG[layer.model].one_shot]
+    events_only = bool(one_shots) and all(CATALOG[layer.model].one_shot or layer.via == "fallback"
                                           for layer in scene.layers)
     for layer, factor in zip(scene.layers, mixer_factors):
         _check(cancel)  # a first-use calibration takes a moment
@@ -140,7 +140,7 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
         if events_only:
             wanted -= max(one_shots)
         layer_gains.append(db_to_gain(wanted - level))
-        if not REGISTRY[layer.model].one_shot and not events_only:  # a door slam is an event on the bed
+        if not CATALOG[layer.model].one_shot and not events_only:  # a door slam is an event on the bed
             mix_power += 10 ** (wanted / 10) * factor
     speech_gain = 1.0
     master = 1.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scipy import fft as sp_fft
+from scenefill.engine import fft as sp_fft
 from scenefill.engine import dsp as signal
 
 from .models.base import BLOCK, butter

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 
 from . import events as ev
 from .caption import Caption, SpeechLine, parse_caption
-from .models import REGISTRY
+from .models import CATALOG
 from .voices import choose_voice
 
 INTENSITY_WORDS = {
@@ -177,7 +177,7 @@ def _keyword_hits(phrase: str) -> list[tuple[int, str]]:
     words = _words(phrase)
     low = " " + " ".join(words) + " " + " ".join(_stem(w) for w in words) + " "
     hits: dict[str, tuple[int, int]] = {}
-    for name, cls in REGISTRY.items():
+    for name, cls in CATALOG.items():
         for kw in sorted(cls.keywords, key=len, reverse=True):
             if "+" in kw:  # "rain+tent": every word (or its stem) somewhere in the phrase
                 parts = kw.lower().split("+")
@@ -192,9 +192,9 @@ def _keyword_hits(phrase: str) -> list[tuple[int, str]]:
                 hits[name] = (idx, len(kw))
                 break
     for name in list(hits):  # "rain on a tent" is rain_tent, not rain as well
-        for general in getattr(REGISTRY[name], "supersedes", ()):
+        for general in getattr(CATALOG[name], "supersedes", ()):
             hits.pop(general, None)
-    music = [name for name in hits if REGISTRY[name].category == "music"]
+    music = [name for name in hits if CATALOG[name].category == "music"]
     if len(music) > 1:
         best = max(music, key=lambda name: (hits[name][1], -hits[name][0]))
         hits = {name: hit for name, hit in hits.items() if name not in music or name == best}
@@ -235,7 +235,7 @@ _TIMED_BEDS = {"phone"}
 
 def _fuzzy(word: str) -> tuple[str, str, float] | None:
     """(model, keyword, similarity) for a misspelt keyword ("thuner" -> thunder)."""
-    vocab = {kw: name for name, cls in REGISTRY.items() for kw in cls.keywords if " " not in kw}
+    vocab = {kw: name for name, cls in CATALOG.items() for kw in cls.keywords if " " not in kw}
     close = difflib.get_close_matches(word, list(vocab), n=1, cutoff=0.84)
     if not close or len(word) <= 3:
         return None
@@ -257,7 +257,7 @@ def match_phrase(phrase: str, default_category: str | None = None,
         words = _words(phrase)
         for w in words:
             for name in CONCEPTS.get(w, CONCEPTS.get(_stem(w), ())):
-                if name in REGISTRY and name not in names:
+                if name in CATALOG and name not in names:
                     names.append(name)
                     how[name] = (0.8, w)
         via = "concept"
@@ -271,24 +271,24 @@ def match_phrase(phrase: str, default_category: str | None = None,
     if not names and not _is_filler(phrase) and not _SPEAKER_RE.search(phrase):
         from . import vocab  # the sentence-embedding matcher (optional ``vocab`` extra)
 
-        near = vocab.nearest(phrase, REGISTRY, CONCEPTS, default_category)
+        near = vocab.nearest(phrase, CATALOG, CONCEPTS, default_category)
         if near is not None:
             names = [near.model]
             how[near.model] = (near.confidence, near.matched)
             via = "embedding"
     if default_category:
-        names = [n for n in names if REGISTRY[n].category == default_category] or names
+        names = [n for n in names if CATALOG[n].category == default_category] or names
     for name in names:
-        cls = REGISTRY[name]
+        cls = CATALOG[name]
         intensity, distance, pan, options = _modifiers(phrase, cls)
         confidence, matched = how.get(name, (1.0, ""))
         layers.append(LayerSpec(model=name, category=cls.category, phrase=original, via=via,
                                 intensity=intensity, distance=distance, pan=pan, options=options,
                                 level_db=cls.default_level_db, events=list(times),
                                 confidence=confidence, matched=matched))
-    if any(takes_times(REGISTRY[layer.model]) for layer in layers):
+    if any(takes_times(CATALOG[layer.model]) for layer in layers):
         for layer in layers:  # "a door slams at 3s in the rain": the time is the door's, not the rain's
-            if not takes_times(REGISTRY[layer.model]):
+            if not takes_times(CATALOG[layer.model]):
                 layer.events = []
     return layers
 
@@ -305,7 +305,7 @@ def _room_for(text: str, layers: list[LayerSpec]) -> str:
         return "room"
     if outdoor:
         return "outdoor"
-    votes = [REGISTRY[layer.model].outdoor for layer in layers if layer.model in REGISTRY]
+    votes = [CATALOG[layer.model].outdoor for layer in layers if layer.model in CATALOG]
     if any(v is True for v in votes) and not any(v is False for v in votes):
         return "outdoor"
     return "room"
@@ -330,9 +330,9 @@ def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneS
     by_model: dict[str, LayerSpec] = {}
     for phrase, category in sources:
         found = match_phrase(phrase, category, timeline)
-        if category == "music" and not any(layer.category == "music" for layer in found) and "pad" in REGISTRY:
+        if category == "music" and not any(layer.category == "music" for layer in found) and "pad" in CATALOG:
             found = [LayerSpec(model="pad", category="music", phrase=phrase, via="tag",
-                               level_db=REGISTRY["pad"].default_level_db, options={})]
+                               level_db=CATALOG["pad"].default_level_db, options={})]
         if not found:
             if not _is_filler(phrase):
                 unmatched.append(phrase)
@@ -354,7 +354,7 @@ def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneS
     if not any(layer.category in ("ambience", "music") for layer in layers):
         # every scene sits on a bed: room tone indoors, a light breeze outside
         bed = "room_tone" if room != "outdoor" else "wind"
-        if bed in REGISTRY:
+        if bed in CATALOG:
             layers.insert(0, LayerSpec(model=bed, category="ambience", phrase=bed.replace("_", " "),
                                        via="fallback", intensity=0.25 if bed == "wind" else 0.4,
                                        distance=0.5, level_db=-24.0 if layers else 0.0, confidence=0.0))
@@ -390,7 +390,7 @@ def _place_events(layers: list[LayerSpec]) -> tuple[list[dict], list[str]]:
     for layer in layers:
         if not layer.events:
             continue
-        if not takes_times(REGISTRY[layer.model]):
+        if not takes_times(CATALOG[layer.model]):
             notes.append(f"{layer.model} plays throughout; "
                          + ", ".join(e.text for e in layer.events) + " does not place it")
             layer.events = []

@@ -242,7 +242,7 @@ def _result(sub: Subscription, started: float) -> pb.RenderResult:
 
 def capabilities(model_dirs: dict | None = None, neural=None) -> pb.Capabilities:
     """Everything a client can ask for, from the engine's own tables."""
-    from scenefill.engine.models import REGISTRY
+    from scenefill.engine.models import CATALOG
 
     caps = pb.Capabilities(
         formats=list(FORMATS), sample_rates=list(SUPPORTED_SAMPLE_RATES), bit_depths=list(BIT_DEPTHS),
@@ -255,7 +255,7 @@ def capabilities(model_dirs: dict | None = None, neural=None) -> pb.Capabilities
         reason = f" ({'note' if state.available else 'unavailable'}: {state.reason})" if state.reason else ""
         caps.backends.append(pb.Backend(name=state.name, available=state.available, device=state.device,
                                         description=state.description + reason, views=list(state.views)))
-    for name, cls in REGISTRY.items():
+    for name, cls in CATALOG.items():
         caps.sound_models.append(pb.SoundModel(name=name, category=cls.category, description=cls.description,
                                                keywords=list(cls.keywords)))
     try:

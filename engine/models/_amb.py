@@ -17,7 +17,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import fft as sp_fft
+from scenefill.engine import fft as sp_fft
+from scenefill.engine import array_cache
 from scenefill.engine import dsp as signal
 
 from .base import BLOCK, _sosfilt_raw, smooth_noise
@@ -437,26 +438,33 @@ def _table(sr: int, sos: np.ndarray) -> tuple[np.ndarray, float]:
     """A circular table of filtered noise (unit RMS, float32) and the RMS it had."""
     key = (sr, np.asarray(sos, dtype=np.float64).tobytes())
     got = _TABLES.pop(key, None)
-    if got is None:
-        warm = 1 << 15
-        if not _WHITE:
-            white = np.random.default_rng(0xC0105ED).standard_normal(_TABLE_LEN)
-            # the periodic extension: filtering it makes the table wrap around without a seam
-            _WHITE.append(np.concatenate([white[-warm:], white]))
-        sos = np.ascontiguousarray(sos, dtype=np.float64)
-        if _sosfilt_raw is not None:  # the compiled kernel behind signal.sosfilt, in place
-            tab = _WHITE[0][None, :].copy()
-            _sosfilt_raw(sos, tab, np.zeros((1, sos.shape[0], 2)))
-            tab = tab[0, warm:]
-        else:
-            tab = signal.sosfilt(sos, _WHITE[0])[warm:]
-        scale = float(np.sqrt(np.dot(tab, tab) / tab.size))
-        tab = (tab / scale).astype(np.float32)
-        got = (np.concatenate([tab, tab[: 2 * BLOCK]]), scale)
+    if got is None:  # a pure function of the filter: computed once per machine, then read back
+        table, meta = array_cache.cached("colored", [sr, np.asarray(sos, dtype=np.float64).tolist(), _TABLE_LEN],
+                                         lambda: _make_table(sos))
+        got = (table, float(meta["scale"]))
         while len(_TABLES) >= _TABLE_CACHE:
             _TABLES.pop(next(iter(_TABLES)))
     _TABLES[key] = got  # most recently used last
     return got
+
+
+def _make_table(sos: np.ndarray) -> tuple[np.ndarray, dict]:
+    """The filtered periodic white noise behind :func:`_table`, and its RMS before normalising."""
+    warm = 1 << 15
+    if not _WHITE:
+        white = np.random.default_rng(0xC0105ED).standard_normal(_TABLE_LEN)
+        # the periodic extension: filtering it makes the table wrap around without a seam
+        _WHITE.append(np.concatenate([white[-warm:], white]))
+    sos = np.ascontiguousarray(sos, dtype=np.float64)
+    if _sosfilt_raw is not None:  # the compiled kernel behind signal.sosfilt, in place
+        tab = _WHITE[0][None, :].copy()
+        _sosfilt_raw(sos, tab, np.zeros((1, sos.shape[0], 2)))
+        tab = tab[0, warm:]
+    else:
+        tab = signal.sosfilt(sos, _WHITE[0])[warm:]
+    scale = float(np.sqrt(np.dot(tab, tab) / tab.size))
+    tab = (tab / scale).astype(np.float32)
+    return np.concatenate([tab, tab[: 2 * BLOCK]]), {"scale": scale}
 
 
 class ColoredNoise:
@@ -566,10 +574,7 @@ class GrainBus:
         self.tail = tail
 
 
-try:
-    from scipy.linalg.blas import saxpy as _saxpy
-except Exception:  # pragma: no cover
-    _saxpy = None
+from scenefill.engine.blas import saxpy as _saxpy  # None where no BLAS loads: numpy does the sum
 
 
 _F32 = np.dtype(np.float32)

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
-from scipy import fft as sp_fft
+from scenefill.engine import fft as sp_fft
+from scenefill.engine import array_cache
 from scenefill.engine import dsp as signal
 
 #: Samples per render block. Fixed for all sample rates: changing it changes output.
@@ -257,8 +258,9 @@ _NOISE_LEN = 1 << 21  # 43 s at 48 kHz: long enough that reuse is inaudible once
 
 def _noise_table(dtype) -> np.ndarray:
     global _NOISE_TABLE, _NOISE_TABLE32
-    if _NOISE_TABLE is None:
-        _NOISE_TABLE = np.random.default_rng(0x5CE2EF11).standard_normal(_NOISE_LEN + BLOCK * 2)
+    if _NOISE_TABLE is None:  # the same numbers every time: computed once per machine, then read back
+        _NOISE_TABLE, _ = array_cache.cached("white", [0x5CE2EF11, _NOISE_LEN + BLOCK * 2], lambda: (
+            np.random.default_rng(0x5CE2EF11).standard_normal(_NOISE_LEN + BLOCK * 2), {}))
     if np.dtype(dtype) == np.float32:
         if _NOISE_TABLE32 is None:
             _NOISE_TABLE32 = _NOISE_TABLE.astype(np.float32)

@@ -10,7 +10,6 @@ cracks are rendered at the full rate.
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
 from scenefill.engine import dsp as signal
 
 from ._amb import SplineUpsampler, Sparse, Upsampler, Wander, factor_for, low_len, soft_limit
@@ -185,6 +184,8 @@ class Thunder(SoundModel):
             if not self.deck:
                 self.deck = [int(k) for k in rng.permutation(2)]
             u = (self.deck.pop() + rng.random()) / 2
+        from scipy import special  # imported by the first strike, not by every render
+
         return float(special.betaincinv(1.2 + 2.0 * self.i, 2.2, u))
 
     def _strike(self, rng: np.random.Generator, start: int) -> None:
