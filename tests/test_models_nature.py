@@ -206,10 +206,33 @@ def test_close_thunder_cracks_first_and_its_highs_die_before_the_roll():
     t_lo = int(np.argmax(lo[span]))
     assert t_hi < t_lo  # the crack peaks before the roll does
     db = lambda e: 10 * np.log10(e + 1e-20)  # noqa: E731
-    # 0.5 s after its peak the high band has fallen far more than the low band has from its own
+    # 0.5 s after its peak the high band has fallen far more than the low roll has from its peak
     hi_fall = db(hi[span][t_hi]) - db(np.mean(hi[span][t_hi + 45:t_hi + 55]))
-    lo_fall = db(lo[span][t_lo]) - db(np.mean(lo[span][t_lo + 45:t_lo + 55]))
+    lo_fall = db(lo[span][t_lo]) - db(np.mean(lo[span][t_hi + 45:t_hi + 55]))
     assert hi_fall > 20 and hi_fall > lo_fall + 10
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_a_close_strike_rolls_on_for_seconds_after_its_crack(seed):
+    """The crack is the nearest stretch of the channel; the rest of it, kilometres long, is heard
+    as a roll for 5-10 s after, not as a bang followed by silence."""
+    x = render("thunder_crack", 10, 0.5, seed=seed)
+    hi = frame_energy(bandpass(x, 4000, 10000), 4800)  # 100 ms frames
+    lo = frame_energy(bandpass(x, 40, 400), 4800)
+    first = int(np.argmax(hi > 0.1 * hi.max()))
+    after = lo[first + 5:first + 50]  # 0.5 s to 5 s after the crack
+    assert after.size == 45 and np.all(after > 10 ** (-2.5) * lo.max())  # never 25 dB under the roll's peak
+    assert np.mean(after > 0.1 * lo.max()) > 0.7  # and mostly within 10 dB of it
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_distant_thunder_rolls_slowly_and_fills_a_short_clip(seed):
+    """Far off only the roll arrives, and it is long (10-20 s): an 8 s clip asked for distant
+    thunder is thunder from soon after its start, not a rumble and then silence. Its swells are
+    slow: the level does not buffet like wind on a microphone."""
+    x = render("thunder_roll", 8, seed=seed)
+    lo = frame_energy(bandpass(x, 40, 400), 4800)  # 100 ms frames
+    assert np.mean(lo[15:] > 0.01 * lo.max()) > 0.9  # after 1.5 s, within 20 dB of the peak
 
 
 def test_distant_thunder_only_rolls():

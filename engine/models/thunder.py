@@ -22,8 +22,9 @@ _RUMBLE_LOUD = 0.17  # gated, weighted RMS every rumble is brought to before its
 
 
 class Thunder(SoundModel):
-    roll_order = 4  # the roll's lowpass order: how fast its spectrum falls above the cut-off
-    clap_share = 0.0  # 0..1: how much of the roll is its claps rather than smooth rumble
+    # 0..1: how much of the roll is its claps (the N-waves of the channel's kinks, heard one by one)
+    # rather than the smooth growl of their overlap
+    clap_share = 0.5
 
     name = "thunder"
     category = "ambience"
@@ -43,7 +44,7 @@ class Thunder(SoundModel):
         i = float(np.clip(self.params.intensity, 0, 1))
         self.i = i
         sr = self.sr
-        self.fac = factor_for(sr, 6000)  # the roll reaches ~1.5 kHz when near
+        self.fac = factor_for(sr, 12000)  # the roll reaches ~2 kHz when near (images stay above 10 kHz)
         self.lo_sr = sr / self.fac
         self.mean_gap = 24.0 - 15.0 * i  # seconds between strikes on average
         mode = self.params.options.get("closeness")
@@ -66,34 +67,53 @@ class Thunder(SoundModel):
 
     # -- one strike -----------------------------------------------------------------
     def _rumble(self, rng: np.random.Generator, close: float) -> np.ndarray:
+        """One strike's roll: the N-waves of every stretch of the channel, arriving in turn.
+
+        A channel is kilometres long and tortuous, so its stretches lie at very different
+        ranges: their sound arrives over several seconds (close: 6-10 s, the nearest first;
+        far off: 9-16 s, slow to swell) and in bunches (the branches and kinks at one range
+        give the roll its swells). Each arrival is an N-wave whose spectrum peaks near 1/its
+        length (tens to a few hundred hertz) and falls at 6 dB an octave above, so the roll
+        reaches well past 125 Hz; the air then takes the highs in proportion to the range:
+        later arrivals and farther strikes are darker. Ground reflections and the terrain's
+        echoes smear it all into a continuous growl under the claps.
+        """
         fs = self.lo_sr
-        dur = rng.uniform(4.5, 9.0) * (1.1 - 0.3 * close)
+        dur = rng.uniform(7.0, 10.0) * (1.0 + 0.6 * (1.0 - close))
         m = int(dur * fs)
         t = np.arange(m) / fs
         env = np.zeros(m)
-        rolls = int(rng.integers(3, 8))
-        starts = np.sort(rng.uniform(0.0, 0.55 * dur, rolls))
-        starts[0] = rng.uniform(0.0, 0.08)
+        rolls = int(rng.integers(4, 9))
+        # the bunches of arrivals: the nearest stretch first, the rest spread over the roll
+        starts = np.sort(rng.uniform(0.0, 0.7 * dur, rolls))
+        starts[0] = rng.uniform(0.0, 0.08) if close > 0.5 else rng.uniform(0.0, 0.4)
+        slow = 1.0 - close  # far strikes swell and fade slowly
         for k, t0 in enumerate(starts):
-            amp = rng.uniform(0.35, 1.0) * (1.0 if k == 0 else 0.85 ** k)
-            attack = rng.uniform(0.04, 0.12) if (k == 0 and close > 0.5) else rng.uniform(0.15, 0.6)
-            decay = rng.uniform(0.5, 2.2)
+            amp = rng.uniform(0.6, 1.0) * (1.0 if k == 0 else 0.92 ** k)
+            attack = rng.uniform(0.03, 0.1) if (k == 0 and close > 0.5) else rng.uniform(0.15, 0.5) * (1 + 2 * slow)
+            decay = rng.uniform(0.8, 2.0) * (1 + 1.2 * slow)
             x = np.clip(t - t0, 0, None)
             env += amp * (1 - np.exp(-x / attack)) * np.exp(-x / decay)
         # rolling texture: fast random flutter of the level
-        flut = signal.sosfilt(butter("lowpass", rng.uniform(7, 16), fs, 2), rng.standard_normal(m))
+        flut = signal.sosfilt(butter("lowpass", rng.uniform(5, 12), fs, 2), rng.standard_normal(m))
         flut /= np.std(flut) + 1e-12
-        env *= np.clip(1 + 0.45 * flut, 0.05, None)
-        fade = np.clip((dur - t) / 2.0, 0, 1) ** 2  # a clean, gradual end
-        env *= fade
+        env *= np.clip(1 + 0.25 * flut, 0.05, None)
+        env *= np.clip((dur - t) / 2.5, 0, 1) ** 2  # a clean, gradual end
+        env *= np.clip(t / 0.01, 0, 1)
         raw = rng.standard_normal((2, m))
         raw[1] = 0.6 * raw[0] + 0.8 * raw[1]
-        cut = 110 + 600 * close ** 1.5
-        sos = np.vstack([butter("lowpass", cut, fs, self.roll_order), butter("highpass", 24, fs, 2)])
-        body = signal.sosfilt(sos, raw, axis=-1) * (env * (1.0 - 0.5 * self.clap_share))
-        # the claps keep a little more of their edge (their streaks reach above the roll)
+        # the air's loss over the range: a near strike keeps its growl to ~1 kHz, a far one to a few
+        # hundred hertz; arrivals later in the roll come from farther and are a little darker still
+        cut = 250 + 900 * close ** 1.5
+        sos = np.vstack([butter("lowpass", min(cut, 0.4 * fs), fs, 2), butter("highpass", 24, fs, 2)])
+        growl = signal.sosfilt(sos, raw, axis=-1)
+        # N-wave spectra: the pressure of a pulse T long peaks near 1/T and falls 6 dB an octave
+        growl = signal.sosfilt(butter("lowpass", 60 + 60 * close, fs, 1), growl, axis=-1) * 4.0 \
+            + 0.35 * growl
+        body = growl * (env * (1.0 - 0.5 * self.clap_share))
         claps = self._claps(rng, env, close)
-        body += signal.sosfilt(np.vstack([butter("lowpass", 2.5 * cut, fs, 2), butter("highpass", 30, fs, 2)]),
+        body += signal.sosfilt(np.vstack([butter("lowpass", min(1.6 * cut, 0.4 * fs), fs, 2),
+                                          butter("highpass", 30, fs, 2)]),
                                claps, axis=-1) * (env * (1.0 + 2.0 * self.clap_share))
         if close > 0.3:
             # the first of the roll comes from the nearest stretch of the channel and is brighter;

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ._amb import Sparse
 from .thunder import Thunder
 
 
@@ -50,8 +51,11 @@ class ThunderRoll(Thunder):
         self.params = replace(self.params, options={**self.params.options, "closeness": "distant"})
         super().setup(rng)
         self.close_bias = 0.0
-        self.mean_gap *= 0.5  # a storm far off: many strikes, each heard only as its roll
+        self.mean_gap *= 0.35  # a storm far off: many strikes, each heard only as its long roll
         self.g_bed *= 2.0  # and their grumble hardly stops
+        # a far storm is heard already rolling: its rolls swell slowly (seconds), so the first
+        # one starts with the clip rather than after a silence an editor would hear as a gap
+        self.sched = Sparse(int(rng.uniform(0.0, 0.6) * self.sr))
 
     def _closeness(self, rng: np.random.Generator, opening: bool) -> float:
         """Every strike a few kilometres off: too far to crack, near enough to roll (0.1-0.35)."""
