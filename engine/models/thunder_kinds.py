@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ._amb import Sparse
+from .base import StatefulFilter, butter
 from .thunder import Thunder
 
 
@@ -52,10 +52,17 @@ class ThunderRoll(Thunder):
         super().setup(rng)
         self.close_bias = 0.0
         self.mean_gap *= 0.35  # a storm far off: many strikes, each heard only as its long roll
-        self.g_bed *= 2.0  # and their grumble hardly stops
-        # a far storm is heard already rolling: its rolls swell slowly (seconds), so the first
-        # one starts with the clip rather than after a silence an editor would hear as a gap
-        self.sched = Sparse(int(rng.uniform(0.0, 0.6) * self.sr))
+        # and their grumble hardly stops: the strikes too far off to make out one by one merge
+        # into a low growl (up to ~200 Hz, the air has the rest) that the rolls rise out of
+        self.bed = StatefulFilter(np.vstack([butter("lowpass", 200, self.lo_sr, 2),
+                                             butter("highpass", 30, self.lo_sr, 1)]))
+        self.g_bed *= 4.0
+        # a far storm is heard already rolling: its rolls last 9-16 s and overlap, so a clip opens
+        # amid the tails of the strikes before it, as loud as the storm goes on (not a lone first
+        # roll swelling out of silence, quieter than the rest of the scene)
+        self.prelude = True
+        self.level_by_energy = True
+        self.first = False
 
     def _closeness(self, rng: np.random.Generator, opening: bool) -> float:
         """Every strike a few kilometres off: too far to crack, near enough to roll (0.1-0.35)."""
