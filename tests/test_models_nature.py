@@ -101,6 +101,12 @@ def test_the_general_models_still_answer_plain_notes():
     assert [layer["model"] for layer in parse_note("a tent in the woods")["layers"]] != ["rain_tent"]
 
 
+def test_insects_buzzing_are_insects_not_a_transformer():
+    models = [layer["model"] for layer in parse_note("a dense jungle, birds calling and insects buzzing")["layers"]]
+    assert "insects" in models and "electrical_buzz" not in models
+    assert [layer["model"] for layer in parse_note("a transformer buzzing")["layers"]] == ["electrical_buzz"]
+
+
 def test_the_library_covers_weather_water_fire_and_nature():
     missing = [name for name in NEW if name not in REGISTRY]
     assert not missing
