@@ -313,3 +313,38 @@ def test_fireplace_logs_settle_now_and_then():
     knock = model._settle(np.random.default_rng(0)).mean(axis=0)
     f, p = signal.welch(knock, SR, nperseg=4096)
     assert p[(f > 100) & (f < 1000)].sum() > 0.5 * p.sum()  # a dull wooden knock, not a crackle
+
+
+# -- a short clip is as loud as the long run (prefix-stable gain comes from a long calibration) ---
+
+def _opening_and_rest(name: str, seed: int, **options) -> tuple[float, float]:
+    from scenefill.engine.loudness import integrated_loudness
+    x = render(name, 40, 0.5, seed=seed, **options)
+    return integrated_loudness(x[:, :8 * SR], SR), integrated_loudness(x[:, 8 * SR:], SR)
+
+
+@pytest.mark.parametrize("name,options", [("waves", {"sea": "rough"}), ("thunder_roll", {}), ("lake", {})])
+def test_the_opening_seconds_are_as_loud_as_the_rest(name, options):
+    """A render's gain comes from the model's long-term level (engine/calibration.py), never from
+    its length, so its first seconds must be statistically like the rest: the sea was breaking
+    and the storm rolling before the clip began. Over a dozen takes the first 8 s and the
+    following 32 s agree on average within 0.7 LU (one take varies more: a wave cycle is 8 s)."""
+    pairs = np.array([_opening_and_rest(name, seed, **options) for seed in range(12)])
+    assert abs(np.mean(pairs[:, 0] - pairs[:, 1])) < 0.7
+
+
+def test_waves_keep_to_the_swell_and_were_breaking_before_the_clip():
+    model = REGISTRY["waves"](SR, 3, 0, ModelParams(intensity=0.8))
+    model.next_block()
+    starts = sorted(w[0] for w in model.waves)
+    assert sum(s < 0 for s in starts) >= 2  # earlier waves still draining at the first sample
+    for _ in range(int(120 * SR / BLOCK)):
+        model.next_block()
+        starts += [w[0] for w in model.waves if w[0] > starts[-1]]
+    gaps = np.diff(starts) / model.period
+    assert gaps.min() > 0.35 and gaps.max() < 1.65  # a jittered grid of the period: no long lulls
+
+
+@pytest.mark.parametrize("name", ["thunder", "thunder_roll", "waves", "lake"])
+def test_sparse_models_calibrate_over_more_than_30_seconds(name):
+    assert REGISTRY[name].calibration_seconds >= 90
