@@ -168,6 +168,20 @@ def test_drizzle_on_a_window_is_a_fine_patter_of_high_ticks_not_cracks(seed):
     assert share(x, 20, 500) < 0.02
 
 
+def test_rain_on_an_umbrella_pats_duller_than_on_tin_or_glass():
+    """A taut fabric canopy gives under the drop (a longer, softer pulse) and rings low: its
+    close drops' sound sits well under a tin roof's or a window's."""
+    def drop_centroid(name, **options):
+        model = REGISTRY[name](SR, 3, 0, ModelParams(intensity=0.5, options=options))
+        model.next_block()
+        spec = np.mean(np.abs(np.fft.rfft(model.protos, axis=1)) ** 2, axis=0)
+        f = np.fft.rfftfreq(model.protos.shape[1], 1 / model.hsr)
+        return float(np.sum(f * spec) / np.sum(spec))
+    umbrella = drop_centroid("rain_umbrella")
+    assert umbrella < 0.8 * drop_centroid("rain", surface="tin")
+    assert umbrella < 0.8 * drop_centroid("rain", surface="window")
+
+
 def test_the_surface_sets_the_colour_of_the_drops():
     tent = centroid(render("rain_tent", 6))
     car = centroid(render("rain_car", 6))
