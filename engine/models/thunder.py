@@ -29,6 +29,9 @@ class Thunder(SoundModel):
     # level each roll by its whole energy (rolls that overlap into one long grumble, whose loudness
     # is the sum of theirs) rather than by its loud stretch (separate strikes, each judged alone)
     level_by_energy = False
+    # the rate the rolls are made at: a near roll reaches ~2 kHz, and at 6 kHz its upper band would
+    # come back mirrored at 4-5.5 kHz through the upsampler; far rolls stay under ~700 Hz
+    roll_rate_hz = 12000.0
     # strikes come every 5-25 s with rolls of varied length: 30 s holds too few of them for the
     # calibration (engine/calibration.py) to read the storm's long-term level within a decibel
     calibration_seconds = 120.0
@@ -51,7 +54,7 @@ class Thunder(SoundModel):
         i = float(np.clip(self.params.intensity, 0, 1))
         self.i = i
         sr = self.sr
-        self.fac = factor_for(sr, 6000)  # the roll reaches ~1.5 kHz when near
+        self.fac = factor_for(sr, self.roll_rate_hz)
         self.lo_sr = sr / self.fac
         self.mean_gap = 24.0 - 15.0 * i  # seconds between strikes on average
         mode = self.params.options.get("closeness")

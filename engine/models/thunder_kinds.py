@@ -46,6 +46,7 @@ class ThunderRoll(Thunder):
     outdoor = True
     option_words = {}
     supersedes = ("thunder",)
+    roll_rate_hz = 6000.0  # too far for any of the roll to reach past ~700 Hz
 
     def setup(self, rng: np.random.Generator) -> None:
         self.params = replace(self.params, options={**self.params.options, "closeness": "distant"})
