@@ -73,7 +73,9 @@ def _measure(layer: LayerSpec, sample_rate: int, channels: int) -> float | None:
                 ModelParams(intensity=layer.intensity, distance=layer.distance, options=options))
     filt = distance_filter(layer.distance, sample_rate)
     blocks = []
-    for _ in range(math.ceil(CALIBRATION_SECONDS * sample_rate / BLOCK)):
+    # a model of sparse events (thunder's strikes) states how long its level takes to settle
+    seconds = float(getattr(cls, "calibration_seconds", CALIBRATION_SECONDS))
+    for _ in range(math.ceil(seconds * sample_rate / BLOCK)):
         block = model.next_block(BLOCK)
         blocks.append(filt(block) if filt is not None else block)
     audio = np.concatenate(blocks, axis=1)

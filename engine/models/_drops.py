@@ -76,6 +76,10 @@ class Surface:
     rate: float = 900.0         # patter drops per second at intensity 1
     near: tuple[float, float] = (4.0, 20.0)  # distinct close drops per second at intensity 0 and 1
     bounce: float = 0.0         # restitution of a bouncing stone (hail); 0 = drops stick
+    # a thin plate radiates its modes below the coincidence frequency poorly (the bending wave
+    # is slower than sound: neighbouring half-waves cancel), so a window's low pane mode is
+    # felt more than heard; modes are weighted by 1/sqrt(1 + (radiate_hz/f)^2). 0 = all alike
+    radiate_hz: float = 0.0
 
 
 def impacts(rng: np.random.Generator, s: Surface, sr: float, count: int, length: int, modes: int,
@@ -107,6 +111,8 @@ def impacts(rng: np.random.Generator, s: Surface, sr: float, count: int, length:
     f = np.minimum(table[pick, 0] * np.exp(detune * rng.standard_normal((count, k))), 0.45 * sr)
     tau = ring * table[pick, 1] * rng.uniform(0.7, 1.3, (count, k))
     amp = rng.uniform(0.3, 1.0, (count, k))
+    if s.radiate_hz:
+        amp /= np.sqrt(1.0 + (s.radiate_hz / f) ** 2)
     ph = rng.random((count, k))
     body = np.zeros((count, length), dtype=f32)
     for j in range(k):
@@ -121,6 +127,8 @@ def impacts(rng: np.random.Generator, s: Surface, sr: float, count: int, length:
     ctau = (s.click_tau * size).astype(f32)[:, None]
     click = np.diff(rng.standard_normal((count, width + 1)).astype(f32), axis=1)  # no rumble from it
     click *= np.exp(t[:width] * (-1.0 / ctau))
+    if s.radiate_hz:  # the pane under its coincidence frequency hardly radiates the pulse's lows
+        click = signal.sosfilt(butter("highpass", 0.5 * s.radiate_hz, sr, 2), click, axis=1).astype(f32)
     _unit(click)
     out[:, :width] += click * f32(np.sqrt(s.click))
     if s.splash > 0:  # secondary droplets: a couple of small ticks over the next ~30 ms
@@ -166,7 +174,11 @@ def heard_energy(x: np.ndarray, sr: float) -> np.ndarray:
 
 _KERNELS = 3  # prototype impacts of the patter, each with its own impulse train
 _PROTOS = 48  # distinct close drops
-_AMP_POWER = (1 - 0.05 ** 5) / (5 * 0.95)  # E[u^4], u ~ U(0.05, 1): mean power of a patter drop
+def _amp_power(floor: float) -> float:
+    """E[u^4], u ~ U(floor, 1): the mean power of a patter drop whose amplitude is u^2."""
+    return (1 - floor ** 5) / (5 * (1 - floor))
+
+
 
 
 class ImpactRain(SoundModel):
@@ -178,6 +190,10 @@ class ImpactRain(SoundModel):
     size = 1.0              # drop size: scales the impact pulse (drizzle < 1 < downpour)
     intensity_range = (0.0, 1.0)  # the part of 0..1 this kind of rain covers
     level = 0.05            # RMS of the patter at intensity 1, before the output stage
+    # the spread of patter drop sizes: amplitudes are u^2, u ~ U(drop_floor, 1); a drizzle's fine
+    # drops are all much alike (no big drop among them to crack out of the patter)
+    drop_floor = 0.05
+    rate_scale = 1.0        # drops per second against the surface's figure (fine drops are many)
 
     def surface(self) -> Surface:
         name = self.params.options.get("surface", self.default_surface)
@@ -192,16 +208,18 @@ class ImpactRain(SoundModel):
         self.hsr = hsr = sr / self.fac
         longest = max(tau for _, tau in s.modes)
         self.klen = int(min(0.4, 5 * longest + 0.03) * hsr)
-        self.rate = s.rate * (0.08 + 0.92 * i) / _KERNELS  # per kernel
+        rate = s.rate * self.rate_scale
+        self.rate = rate * (0.08 + 0.92 * i) / _KERNELS  # per kernel
         # the patter's prototypes belong to the surface, not to the take: drawn from a stream fixed
         # by the surface (three noise bursts repeated thousands of times a second colour the whole
         # patter with their spectral bumps; a seed must change the rain, not the roof)
-        own = np.random.default_rng([0x5EED, zlib.crc32(repr(s).encode()), int(self.size * 1000)])
+        name = repr(s).replace(", radiate_hz=0.0", "")  # (the surfaces named before that field keep their draw)
+        own = np.random.default_rng([0x5EED, zlib.crc32(name.encode()), int(self.size * 1000)])
         kern = impacts(own, s, hsr, _KERNELS, self.klen, 99, np.full(_KERNELS, self.size), copies=5,
                        ring=0.5, ring_gain=0.35)
         kern /= np.sqrt(heard_energy(kern, hsr))[:, None]  # the same loudness whichever seed drew them
         # a patter drop's gain, so that the patter's RMS is ``level`` at intensity 1
-        self.g_pat = self.level / np.sqrt(s.rate * _AMP_POWER * 0.5 / hsr)
+        self.g_pat = self.level / np.sqrt(rate * _amp_power(self.drop_floor) * 0.5 / hsr)
         self.bank = KernelBank32([k * self.g_pat for k in kern], block=BLOCK // self.fac + 1)
         self.up = SplineUpsampler(self.fac, 2)
         p_pat = (self.level ** 2) * (0.08 + 0.92 * i)  # patter power at this intensity
@@ -225,7 +243,7 @@ class ImpactRain(SoundModel):
         # a close drop carries near_db more energy than the average patter drop at mid intensity;
         # heavier rain falls in bigger drops (the median diameter grows with the rain rate), so
         # the close ones keep standing out of the denser patter
-        self.g_near = self.g_pat * np.sqrt(_AMP_POWER * 0.5 / 0.45) * 10 ** (s.near_db / 20) \
+        self.g_near = self.g_pat * np.sqrt(_amp_power(self.drop_floor) * 0.5 / 0.45) * 10 ** (s.near_db / 20) \
             * np.sqrt((0.08 + 0.92 * i) / 0.54) * (0.6 + 0.8 * i) ** 0.5
         self.wash = ColoredNoise(sr, np.vstack([butter("bandpass", s.wash_band, sr, 2),
                                                 butter("highpass", 120, sr, 1)]))
@@ -283,7 +301,7 @@ class ImpactRain(SoundModel):
                 keep = rng.random(count) < dens[pos * n_c // n_h] / 0.8
                 pos = pos[keep]
                 at = self.bank.offsets(pos)
-                amp = rng.uniform(0.05, 1.0, pos.size) ** 2
+                amp = rng.uniform(self.drop_floor, 1.0, pos.size) ** 2
                 p = rng.random(pos.size)
                 np.add.at(rows[k, 0], at, (amp * np.sqrt(1 - p)).astype(np.float32))
                 np.add.at(rows[k, 1], at, (amp * np.sqrt(p)).astype(np.float32))

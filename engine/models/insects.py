@@ -26,6 +26,8 @@ class Insects(SoundModel):
                 "grasshoppers", "katydids", "night insects", "summer night", "bugs", "crickets chirping")
     description = "insects: crickets chirping in a steady rhythm near 4-5 kHz; cicadas buzz in swells"
     outdoor = True
+    # "insects buzzing" is the insects' own buzz (a cicada's tymbals), not a transformer's hum
+    supersedes = ("electrical_buzz",)
     option_words = {
         "cicada": ("kind", "cicada"), "cicadas": ("kind", "cicada"), "buzzing": ("kind", "cicada"),
         "crickets": ("kind", "cricket"), "cricket": ("kind", "cricket"), "night": ("kind", "cricket"),

@@ -37,6 +37,9 @@ class Lake(SoundModel):
     option_words = {"hull": ("edge", "hull"), "boat": ("edge", "hull"), "jetty": ("edge", "hull"),
                     "dock": ("edge", "hull"), "pier": ("edge", "hull"), "rowboat": ("edge", "hull")}
     supersedes = ("waves", "stream")
+    # laps come stronger and weaker in groups over ~15 s: 30 s holds two or three groups, too few
+    # for the calibration (engine/calibration.py) to read the lake's long-term level
+    calibration_seconds = 120.0
 
     def setup(self, rng: np.random.Generator) -> None:
         i = float(np.clip(self.params.intensity, 0, 1))

@@ -21,8 +21,19 @@ _RUMBLE_LOUD = 0.17  # gated, weighted RMS every rumble is brought to before its
 
 
 class Thunder(SoundModel):
-    roll_order = 4  # the roll's lowpass order: how fast its spectrum falls above the cut-off
-    clap_share = 0.0  # 0..1: how much of the roll is its claps rather than smooth rumble
+    # 0..1: how much of the roll is its claps (the N-waves of the channel's kinks, heard one by one)
+    # rather than the smooth growl of their overlap
+    clap_share = 0.5
+
+    # level each roll by its whole energy (rolls that overlap into one long grumble, whose loudness
+    # is the sum of theirs) rather than by its loud stretch (separate strikes, each judged alone)
+    level_by_energy = False
+    # the rate the rolls are made at: a near roll reaches ~2 kHz, and at 6 kHz its upper band would
+    # come back mirrored at 4-5.5 kHz through the upsampler; far rolls stay under ~700 Hz
+    roll_rate_hz = 12000.0
+    # strikes come every 5-25 s with rolls of varied length: 30 s holds too few of them for the
+    # calibration (engine/calibration.py) to read the storm's long-term level within a decibel
+    calibration_seconds = 120.0
 
     name = "thunder"
     category = "ambience"
@@ -42,7 +53,7 @@ class Thunder(SoundModel):
         i = float(np.clip(self.params.intensity, 0, 1))
         self.i = i
         sr = self.sr
-        self.fac = factor_for(sr, 6000)  # the roll reaches ~1.5 kHz when near
+        self.fac = factor_for(sr, self.roll_rate_hz)
         self.lo_sr = sr / self.fac
         self.mean_gap = 24.0 - 15.0 * i  # seconds between strikes on average
         mode = self.params.options.get("closeness")
@@ -62,37 +73,62 @@ class Thunder(SoundModel):
         self.bed_up = Upsampler(8, 1)
         self.g_bed = 0.05 * (0.4 + 0.6 * i) / np.sqrt(self.fac)
         self.first = True
+        self.prelude = False  # whether a strike from before the clip is still rolling at its start
+        self.prelude_s = 18.0  # how far back before the clip the storm is played (longer than a roll)
 
     # -- one strike -----------------------------------------------------------------
     def _rumble(self, rng: np.random.Generator, close: float) -> np.ndarray:
+        """One strike's roll: the N-waves of every stretch of the channel, arriving in turn.
+
+        A channel is kilometres long and tortuous, so its stretches lie at very different
+        ranges: their sound arrives over several seconds (close: 6-10 s, the nearest first;
+        far off: 9-16 s, slow to swell) and in bunches (the branches and kinks at one range
+        give the roll its swells). Each arrival is an N-wave whose spectrum peaks near 1/its
+        length (tens to a few hundred hertz) and falls at 6 dB an octave above, so the roll
+        reaches well past 125 Hz; the air then takes the highs in proportion to the range:
+        later arrivals and farther strikes are darker. Ground reflections and the terrain's
+        echoes smear it all into a continuous growl under the claps.
+        """
         fs = self.lo_sr
-        dur = rng.uniform(4.5, 9.0) * (1.1 - 0.3 * close)
+        dur = rng.uniform(7.0, 10.0) * (1.0 + 0.6 * (1.0 - close))
         m = int(dur * fs)
         t = np.arange(m) / fs
-        env = np.zeros(m)
-        rolls = int(rng.integers(3, 8))
-        starts = np.sort(rng.uniform(0.0, 0.55 * dur, rolls))
-        starts[0] = rng.uniform(0.0, 0.08)
+        # the envelope moves no faster than ~30 ms: drawn at 400 Hz and interpolated
+        cr = 400.0
+        tc = np.arange(int(dur * cr) + 2) / cr
+        env = np.zeros(tc.size)
+        rolls = int(rng.integers(4, 9))
+        # the bunches of arrivals: the nearest stretch first, the rest spread over the roll
+        starts = np.sort(rng.uniform(0.0, 0.7 * dur, rolls))
+        starts[0] = rng.uniform(0.0, 0.08) if close > 0.5 else rng.uniform(0.0, 0.4)
+        slow = 1.0 - close  # far strikes swell and fade slowly
         for k, t0 in enumerate(starts):
-            amp = rng.uniform(0.35, 1.0) * (1.0 if k == 0 else 0.85 ** k)
-            attack = rng.uniform(0.04, 0.12) if (k == 0 and close > 0.5) else rng.uniform(0.15, 0.6)
-            decay = rng.uniform(0.5, 2.2)
-            x = np.clip(t - t0, 0, None)
+            amp = rng.uniform(0.6, 1.0) * (1.0 if k == 0 else 0.92 ** k)
+            attack = rng.uniform(0.03, 0.1) if (k == 0 and close > 0.5) else rng.uniform(0.15, 0.5) * (1 + 2 * slow)
+            decay = rng.uniform(0.8, 2.0) * (1 + 1.2 * slow)
+            x = np.clip(tc - t0, 0, None)
             env += amp * (1 - np.exp(-x / attack)) * np.exp(-x / decay)
         # rolling texture: fast random flutter of the level
-        flut = signal.sosfilt(butter("lowpass", rng.uniform(7, 16), fs, 2), rng.standard_normal(m))
+        flut = signal.sosfilt(butter("lowpass", rng.uniform(5, 12), cr, 2), rng.standard_normal(tc.size))
         flut /= np.std(flut) + 1e-12
-        env *= np.clip(1 + 0.45 * flut, 0.05, None)
-        fade = np.clip((dur - t) / 2.0, 0, 1) ** 2  # a clean, gradual end
-        env *= fade
+        env *= np.clip(1 + 0.25 * flut, 0.05, None)
+        env = np.interp(t, tc, env)
+        env *= np.clip((dur - t) / 2.5, 0, 1) ** 2  # a clean, gradual end
+        env *= np.clip(t / 0.01, 0, 1)
         raw = rng.standard_normal((2, m))
         raw[1] = 0.6 * raw[0] + 0.8 * raw[1]
-        cut = 110 + 600 * close ** 1.5
-        sos = np.vstack([butter("lowpass", cut, fs, self.roll_order), butter("highpass", 24, fs, 2)])
-        body = signal.sosfilt(sos, raw, axis=-1) * (env * (1.0 - 0.5 * self.clap_share))
-        # the claps keep a little more of their edge (their streaks reach above the roll)
+        # the air's loss over the range: a near strike keeps its growl to ~1 kHz, a far one to a few
+        # hundred hertz; arrivals later in the roll come from farther and are a little darker still
+        cut = 250 + 900 * close ** 1.5
+        sos = np.vstack([butter("lowpass", min(cut, 0.4 * fs), fs, 2), butter("highpass", 24, fs, 2)])
+        growl = signal.sosfilt(sos, raw, axis=-1)
+        # N-wave spectra: the pressure of a pulse T long peaks near 1/T and falls 6 dB an octave
+        growl = signal.sosfilt(butter("lowpass", 60 + 60 * close, fs, 1), growl, axis=-1) * 4.0 \
+            + 0.35 * growl
+        body = growl * (env * (1.0 - 0.5 * self.clap_share))
         claps = self._claps(rng, env, close)
-        body += signal.sosfilt(np.vstack([butter("lowpass", 2.5 * cut, fs, 2), butter("highpass", 30, fs, 2)]),
+        body += signal.sosfilt(np.vstack([butter("lowpass", min(1.6 * cut, 0.4 * fs), fs, 2),
+                                          butter("highpass", 30, fs, 2)]),
                                claps, axis=-1) * (env * (1.0 + 2.0 * self.clap_share))
         if close > 0.3:
             # the first of the roll comes from the nearest stretch of the channel and is brighter;
@@ -116,16 +152,20 @@ class Thunder(SoundModel):
         count = int(rng.uniform(25, 60) * m / fs)
         p = env / (env.sum() + 1e-12)
         at = rng.choice(m, size=count, p=p)
-        out = np.zeros((2, m))
-        for c in range(2):
-            np.add.at(out[c], at, rng.uniform(0.3, 1.0, count) * rng.choice((-1.0, 1.0), count))
+        amp = np.stack([rng.uniform(0.3, 1.0, count) * rng.choice((-1.0, 1.0), count) for _ in range(2)])
         widths = (0.004, 0.01, 0.025) if close > 0.5 else (0.01, 0.025, 0.05)
-        shaped = np.zeros_like(out)
-        lane = np.arange(m) % len(widths)  # the claps fall at random samples: a third on each width
+        shaped = np.zeros((2, m))
+        lane = at % len(widths)  # the claps fall at random samples: a third on each width
         for k, w in enumerate(widths):
             n_w = max(3, int(w * fs))
             nwave = np.linspace(1.0, -1.0, n_w) / np.sqrt(n_w / 3.0)  # unit energy
-            shaped += signal.fftconvolve(out * (lane == k), nwave[None, :], axes=-1)[:, :m]
+            sel = lane == k
+            # each clap written in place (a few hundred sparse N-waves: cheaper than convolving
+            # the whole roll)
+            idx = at[sel][:, None] + np.arange(n_w)[None, :]
+            inside = idx < m
+            for c in range(2):
+                np.add.at(shaped[c], idx[inside], (amp[c, sel][:, None] * nwave[None, :])[inside])
         return shaped * 2.0
 
     def _loudness(self, body: np.ndarray) -> float:
@@ -133,6 +173,8 @@ class Thunder(SoundModel):
         the loudest, low end weighted down."""
         y = signal.sosfilt(self.meter_sos, body, axis=-1)
         p = (y * y).sum(0)
+        if self.level_by_energy:  # overlapping rolls: what the ear sums is each one's energy
+            return float(np.sqrt(p.sum() / (12.0 * self.lo_sr)))
         b = int(0.4 * self.lo_sr)
         k = max(1, p.size // b)
         blocks = p[:k * b].reshape(k, b).mean(1)
@@ -198,7 +240,10 @@ class Thunder(SoundModel):
         level = (0.5 + 0.35 * close) * rng.uniform(0.9, 1.0)
         body = self._rumble(rng, close) * level
         lo_start = start // self.fac
-        if close > 0.55:
+        if start < 0:  # a strike from before the clip began: only the rest of its roll is heard
+            body = body[:, -lo_start:]
+            lo_start = 0
+        elif close > 0.55:
             crack = self._crack(rng, close) * (0.9 * level * (close - 0.3))
             self.crack_bus.add(start, crack)
             lo_start += int(rng.uniform(0.03, 0.15) * self.lo_sr)
@@ -208,6 +253,13 @@ class Thunder(SoundModel):
         n_lo = low_len(n, self.fac)
         low = self.low_bus.begin(n_lo)
         crack = self.crack_bus.begin(n)
+        if self.prelude:  # the storm was already rolling when the clip began (see ThunderRoll):
+            self.prelude = False  # its strikes of the last prelude_s seconds still roll on into it
+            at = -int(self.prelude_s * self.sr)
+            while at < 0:
+                self._strike(rng, at)
+                at += max(1, int(self._gap(rng)))
+            self.sched = Sparse(at)
         for start in self.sched.onsets(n, lambda: self._gap(rng)):
             self._strike(rng, start)
         mod = self.bed_up(self.bed_mod(rng, low_len(n_lo, 8))[None], n_lo)[0]

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from .base import StatefulFilter, butter
 from .thunder import Thunder
 
 
@@ -45,13 +46,24 @@ class ThunderRoll(Thunder):
     outdoor = True
     option_words = {}
     supersedes = ("thunder",)
+    roll_rate_hz = 6000.0  # too far for any of the roll to reach past ~700 Hz
 
     def setup(self, rng: np.random.Generator) -> None:
         self.params = replace(self.params, options={**self.params.options, "closeness": "distant"})
         super().setup(rng)
         self.close_bias = 0.0
-        self.mean_gap *= 0.5  # a storm far off: many strikes, each heard only as its roll
-        self.g_bed *= 2.0  # and their grumble hardly stops
+        self.mean_gap *= 0.35  # a storm far off: many strikes, each heard only as its long roll
+        # and their grumble hardly stops: the strikes too far off to make out one by one merge
+        # into a low growl (up to ~200 Hz, the air has the rest) that the rolls rise out of
+        self.bed = StatefulFilter(np.vstack([butter("lowpass", 200, self.lo_sr, 2),
+                                             butter("highpass", 30, self.lo_sr, 1)]))
+        self.g_bed *= 4.0
+        # a far storm is heard already rolling: its rolls last 9-16 s and overlap, so a clip opens
+        # amid the tails of the strikes before it, as loud as the storm goes on (not a lone first
+        # roll swelling out of silence, quieter than the rest of the scene)
+        self.prelude = True
+        self.level_by_energy = True
+        self.first = False
 
     def _closeness(self, rng: np.random.Generator, opening: bool) -> float:
         """Every strike a few kilometres off: too far to crack, near enough to roll (0.1-0.35)."""

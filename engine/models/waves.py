@@ -35,6 +35,10 @@ class Waves(SoundModel):
         "stormy": ("sea", "rough"), "storm": ("sea", "rough"), "pounding": ("sea", "rough"),
     }
 
+    # a wave every 6-12 s, each its own size: 30 s holds only three or four of them, too few for
+    # the calibration (engine/calibration.py) to read the sea's long-term level within a decibel
+    calibration_seconds = 120.0
+
     def setup(self, rng: np.random.Generator) -> None:
         i = float(np.clip(self.params.intensity, 0, 1))
         sea = self.params.options.get("sea")
@@ -65,16 +69,25 @@ class Waves(SoundModel):
         self.drift = Wander(rng, 0.08, self.ctl.rate)
         self.waves: list[tuple] = []
         self.time = 0.0  # seconds rendered
-        # a wave is already under way when the clip starts, the next one soon
-        self._add_wave(rng, -rng.uniform(0.5, 4.0))
-        self.next_wave = rng.uniform(1.5, 4.5)
         self.mix = np.array([[1.0, 0.4], [0.4, 1.0]], dtype=np.float32)
         self.norm = 0.9 / np.sqrt(self.f_lo)  # white noise at the low rate is denser per hertz
         self.bed_gain = 1.0  # the distant surf's murmur
         self.out_gain = 1.0
+        self.started = False
+        self.jit = 0.0  # the last wave's offset from its slot on the swell's grid, in periods
+
+    def _open(self, rng: np.random.Generator) -> None:
+        """The sea was breaking before the clip began: play its waves from well before zero (at
+        the clip's own spacing), so the opening seconds hold as many waves, and as much of their
+        draining wash, as any other stretch; a clip is not louder for starting on a fresh set."""
+        at = -(32.0 + rng.uniform(0.0, 1.0) * self._spacing(rng))
+        while at < 0.0:
+            self._add_wave(rng, at)
+            at += self._spacing(rng)
+        self.next_wave = at
 
     def _add_wave(self, rng: np.random.Generator, start: float) -> None:
-        amp = self.size * rng.uniform(0.55, 1.0)
+        amp = self.size * rng.uniform(0.7, 1.0)
         rise = rng.uniform(1.2, 2.6)
         body_decay = rng.uniform(1.2, 2.5)
         wash_decay = rng.uniform(2.2, 4.5) * (0.8 + 0.4 * self.i)
@@ -115,8 +128,13 @@ class Waves(SoundModel):
         return env
 
     def _spacing(self, rng: np.random.Generator) -> float:
-        """Seconds from one wave to the next."""
-        return self.period * rng.uniform(0.7, 1.3)
+        """Seconds from one wave to the next: a swell keeps its period, so the waves keep to a
+        jittered grid of it (each up to 0.3 of a period early or late) rather than drifting
+        into long lulls and bunches; any stretch of a clip holds its share of them."""
+        jit = rng.uniform(-0.3, 0.3)
+        gap = self.period * (1.0 + jit - self.jit)
+        self.jit = jit
+        return gap
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         sr = self.sr
@@ -124,13 +142,16 @@ class Waves(SoundModel):
         dt = self.ctl.factor / sr
         t = self.time + dt * np.arange(1, n_c + 1)
         end = self.time + n / sr
+        if not self.started:
+            self.started = True
+            self._open(rng)
         while self.next_wave < end:
             self._add_wave(rng, self.next_wave)
             self.next_wave += self._spacing(rng)
         self.time = end
         env = self._envelopes(t)
         # the constant murmur of distant surf, slowly breathing
-        bed = (0.12 + 0.06 * self.drift(rng, n_c)) * (0.5 + 0.5 * self.i) * self.bed_gain
+        bed = (0.12 + 0.06 * self.drift(rng, n_c)) * (0.5 + 0.5 * self.i + 0.6 * self.i ** 2) * self.bed_gain
         env[:6] += bed
         n_lo = low_len(n, self.f_lo)
         n_mid = low_len(n, self.f_mid)
@@ -174,18 +195,9 @@ class Surf(Waves):
                               options={k: v for k, v in self.params.options.items() if k != "sea"})
         super().setup(rng)
         self.period *= 0.6  # sets of breakers: the next comes before the last has drained
-        self.next_wave = min(self.next_wave, 2.0)
         self.bed_gain = 1.2 + 2.0 * i  # the white water never stops
         # a seed whose breakers come closer together is no louder for it: the breakers' power
         # goes as one over their period, so the output is scaled by its square root
         typical = 8.75 * 0.6 * (1.0 - 0.15 * self.i)
         self.out_gain = 0.5 * float(np.sqrt(self.period / typical))
         self.jit = 0.0
-
-    def _spacing(self, rng: np.random.Generator) -> float:
-        """Breakers on a jittered grid of the period (each up to 0.3 of it early or late): any
-        half-minute holds its share of them."""
-        jit = rng.uniform(-0.3, 0.3)
-        gap = self.period * (1.0 + jit - self.jit)
-        self.jit = jit
-        return gap
