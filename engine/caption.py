@@ -51,13 +51,24 @@ class Caption:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def to_prompt(self) -> str:
-        """The tagged prompt form (what a Dasheng backend is given)."""
-        parts = [f"<|caption|>{self.caption}"]
-        if self.speech:
-            parts.append(f"<|speech|>{self.speech}")
-        for line in self.asr:
-            parts.append(f"<|asr|>{line.text}")
+    def to_prompt(self, *, speech: bool = True) -> str:
+        """The note in Dasheng AudioGen's tagged form: the one place that format is written.
+
+        The model's rules (shared/reference/neural.md): ``<|caption|>`` first and never
+        empty (it rejects a prompt without one), then ``<|speech|>``, ``<|asr|>``,
+        ``<|sfx|>``, ``<|music|>``, ``<|env|>``, empty tags left out. A tagged note may
+        leave the caption out (``<|sfx|>door slam``); it is then summed up from the other
+        views. The spoken lines go in one ``<|asr|>`` (the words, as the model reads them).
+        ``speech=False`` leaves out who speaks and what is said: a long render's later
+        windows continue the scene without repeating its dialogue. The Dasheng backend
+        renders exactly this text; provenance and ``scenefill parse`` show it.
+        """
+        parts = [f"<|caption|>{_fold(self.caption) or self._summary()}"]
+        if speech and self.speech:
+            parts.append(f"<|speech|>{_fold(self.speech)}")
+        words = " ".join(line.text for line in self.asr if line.text.strip())
+        if speech and words:
+            parts.append(f"<|asr|>{words}")
         if self.sfx:
             parts.append("<|sfx|>" + ", ".join(self.sfx))
         if self.music:
@@ -65,6 +76,17 @@ class Caption:
         if self.env:
             parts.append(f"<|env|>{self.env}")
         return "".join(parts)
+
+    def _summary(self) -> str:
+        """A caption from the other views, for a note that has none."""
+        views = [self.env, ", ".join(self.sfx), self.music]
+        if self.asr:
+            views.append(f"{self.speech or 'a person'} speaking")
+        return "; ".join(v for v in views if v) or "a scene"
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _speech_line(text: str) -> SpeechLine:

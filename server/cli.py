@@ -66,6 +66,12 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--stall-timeout", type=float, default=60.0,
                    help="seconds a render worker may go silent (stopped, frozen) before the watchdog kills it "
                         "and fails its job (default 60)")
+    p.add_argument("--neural-stall-timeout", type=float, default=None, metavar="SECONDS",
+                   help="seconds a neural batch may make no progress, plus --neural-stall-per-step for each "
+                        "denoising step of each window in it, before its renders fail with UNAVAILABLE and "
+                        "the backend is NOT_SERVING until the stalled call returns (default 120)")
+    p.add_argument("--neural-stall-per-step", type=float, default=None, metavar="SECONDS",
+                   help="see --neural-stall-timeout (default 5)")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     p.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
                    help="render on a Ray Serve deployment (one replica per GPU, batched): ray://HOST:10001, "
@@ -109,6 +115,10 @@ def config_from_args(args: argparse.Namespace):
         max_seconds=args.max_seconds if args.max_seconds is not None else DEFAULT_MAX_SECONDS,
         shutdown_grace=args.shutdown_grace, stall_timeout=args.stall_timeout,
     )
+    if args.neural_stall_timeout is not None:
+        config.neural_stall_base = args.neural_stall_timeout
+    if args.neural_stall_per_step is not None:
+        config.neural_stall_per_step = args.neural_stall_per_step
     if args.render_impl:
         config.render_impl = args.render_impl
     from scenefill.engine.backends import check_name

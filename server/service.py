@@ -38,6 +38,7 @@ from . import scenefill_pb2_grpc as pb_grpc
 from .cache import RenderCache, clean_output_dir
 from .convert import request_from_proto, result_to_proto
 from .jobs import JobManager, QueueFull, ShuttingDown, Subscription
+from .neural_stall import DEFAULT_STALL_BASE_S, DEFAULT_STALL_PER_STEP_S, BackendStalled, StallPolicy
 from .workers import (DEFAULT_RENDER_IMPL, DEFAULT_STALL_TIMEOUT, WorkerCrashed, WorkerError, WorkerPool,
                       WorkersUnavailable, WorkerStalled)
 
@@ -74,6 +75,9 @@ class ServerConfig:
     default_backend: str = "procedural"  # for requests that name none (serve --backend)
     model_dirs: dict = field(default_factory=dict)  # neural backend -> weights directory (serve --model-dir)
     device: str | None = None  # neural device (default: cuda when present, else cpu)
+    # a neural batch silent for base + per_step x steps x windows seconds is given up (neural_stall.py)
+    neural_stall_base: float = DEFAULT_STALL_BASE_S
+    neural_stall_per_step: float = DEFAULT_STALL_PER_STEP_S
 
     @property
     def resolved_cache_dir(self) -> Path:
@@ -116,6 +120,10 @@ def check_config(config: ServerConfig) -> None:
         raise ConfigError("--max-seconds must be a positive number")
     if not 0 < config.stall_timeout < float("inf"):
         raise ConfigError("--stall-timeout must be a positive number of seconds")
+    if not 0 < config.neural_stall_base < float("inf"):
+        raise ConfigError("--neural-stall-timeout must be a positive number of seconds")
+    if not 0 <= config.neural_stall_per_step < float("inf"):
+        raise ConfigError("--neural-stall-per-step must be a number of seconds, 0 or more")
 
 
 def _tcp_address(host: str, port: int) -> str:
@@ -192,6 +200,11 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):
 # ---------------------------------------------------------------- errors -> status
 
 
+def backend_health_name(backend: str) -> str:
+    """The health service name of one neural backend (``scenefill.v1.SceneFill/dasheng``)."""
+    return f"{SERVICE_NAME}/{backend}"
+
+
 def status_for(exc: BaseException, closing: bool = False) -> tuple[grpc.StatusCode, str, str]:
     """(code, field, message) for an exception from the job path."""
     if isinstance(exc, BackendUnavailable) or (isinstance(exc, InvalidRequest) and exc.field == "model_dir"):
@@ -200,7 +213,7 @@ def status_for(exc: BaseException, closing: bool = False) -> tuple[grpc.StatusCo
         return grpc.StatusCode.INVALID_ARGUMENT, exc.field, str(exc)
     if isinstance(exc, QueueFull):
         return grpc.StatusCode.RESOURCE_EXHAUSTED, "", str(exc)
-    if isinstance(exc, (ShuttingDown, WorkersUnavailable)):
+    if isinstance(exc, (ShuttingDown, WorkersUnavailable, BackendStalled)):
         return grpc.StatusCode.UNAVAILABLE, "", str(exc)
     if isinstance(exc, (Cancelled, asyncio.CancelledError)):
         if closing:
@@ -459,7 +472,19 @@ class Daemon:
         manager = JobManager(pool, cache, out_dir, max_queue=c.max_queue)
         from .neural_queue import NeuralService
 
-        manager.neural = NeuralService(c.model_dirs, device=c.device)
+        def on_backend_health(backend: str, reason: str | None) -> None:
+            """A neural backend stalled on every device (reason) or renders again (None); from any thread."""
+            status = health_pb2.HealthCheckResponse.NOT_SERVING if reason else health_pb2.HealthCheckResponse.SERVING
+
+            def apply() -> None:
+                task = loop.create_task(health_servicer.set(backend_health_name(backend), status))
+                health_updates.add(task)
+                task.add_done_callback(health_updates.discard)
+
+            loop.call_soon_threadsafe(apply)
+
+        manager.neural = NeuralService(c.model_dirs, device=c.device, on_health=on_backend_health,
+                                       stall=StallPolicy(c.neural_stall_base, c.neural_stall_per_step))
         service = SceneFillService(c, manager, pool, cache)
         self.pool, self.manager, self.cache = pool, manager, cache
 
@@ -509,6 +534,8 @@ class Daemon:
         if pool.unavailable_reason is None:  # SERVING while the workers warm up: requests queue for them
             await health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
             await health_servicer.set(SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
+        for backend in manager.neural.model_dirs:   # NOT_SERVING while a stall keeps it from rendering
+            await health_servicer.set(backend_health_name(backend), health_pb2.HealthCheckResponse.SERVING)
         for address in self.addresses:
             self.announce(f"scenefill serve: listening on {address}")
         log.info("serving %s; output %s; cache %s (%d entries, %.1f MB of %.1f MB); %d %s workers",

@@ -72,3 +72,22 @@ def test_misspelled_words_still_match():
 def test_indoor_notes_get_a_room():
     assert parse_note("quiet office with air conditioning")["room"] == "room"
     assert parse_note("empty cathedral")["room"] == "large"
+
+
+def test_the_prompt_is_dasheng_s_tagged_form_caption_first_and_empty_tags_left_out():
+    cap = parse_caption('<|caption|>a  kitchen\n at dawn<|speech|>an old   man<|asr|>Where is<|asr|>the salt?'
+                        '<|sfx|>kettle, cupboard')
+    assert cap.to_prompt() == ("<|caption|>a kitchen at dawn<|speech|>an old man<|asr|>Where is the salt?"
+                               "<|sfx|>kettle, cupboard")
+
+
+def test_a_note_without_a_caption_gets_one_summed_up_from_its_views():
+    # Dasheng rejects a prompt whose <|caption|> is empty
+    assert parse_caption("<|sfx|>door slam<|env|>large hall").to_prompt() == \
+        "<|caption|>large hall; door slam<|sfx|>door slam<|env|>large hall"
+    assert parse_caption("<|asr|>Hello?").to_prompt() == "<|caption|>a person speaking<|asr|>Hello?"
+
+
+def test_a_continuation_prompt_leaves_out_who_speaks_and_what_is_said():
+    cap = parse_caption('<|caption|>a kitchen<|speech|>an old man<|asr|>where is the salt<|music|>radio')
+    assert cap.to_prompt(speech=False) == "<|caption|>a kitchen<|music|>radio"

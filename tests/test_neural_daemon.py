@@ -120,6 +120,7 @@ def test_the_daemon_serves_its_default_neural_backend_and_lists_every_backend(ti
             client.wait_ready(60)
             caps = {b["name"]: b for b in client.capabilities()["backends"]}
             assert caps["stable-audio"].get("available") is True
+            assert _health(daemon.address, "scenefill.v1.SceneFill/stable-audio") == "SERVING"
             assert caps["dasheng"].get("available") in (None, False)
             assert "no weights configured" in caps["dasheng"]["description"]
             result = client.render(pb.RenderRequest(note="rain on a roof", n_samples=96000), timeout=300)
@@ -131,6 +132,16 @@ def test_the_daemon_serves_its_default_neural_backend_and_lists_every_backend(ti
                 client.render(pb.RenderRequest(note="rain", n_samples=9600, backend="dasheng"), timeout=60)
             assert info.value.code == grpc.StatusCode.FAILED_PRECONDITION
         daemon.wait_log(r"backend=stable-audio .*status=ok")
+
+
+def _health(address: str, service: str) -> str:
+    """A probe's health Check of one service name."""
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    with grpc.insecure_channel(address) as channel:
+        reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
+    return health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
 
 
 def test_other_weights_make_another_cache_entry(tiny_dirs, tmp_path):

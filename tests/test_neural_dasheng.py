@@ -18,13 +18,13 @@ import soundfile as sf
 
 from neural_fixtures import configured, tiny_dirs  # noqa: F401 - fixtures
 
-from scenefill.engine.backends.dasheng import build_prompt, scene_view
+from scenefill.engine.backends.dasheng import scene_view
 from scenefill.engine.caption import parse_caption
 from scenefill.engine.errors import InvalidRequest
 
 
 def test_the_prompt_begins_with_the_caption_and_leaves_out_empty_tags():
-    prompt = build_prompt(parse_caption('a busy cafe at night, a woman says "two coffees, please"'))
+    prompt = scene_view(parse_caption('a busy cafe at night, a woman says "two coffees, please"')).prompt
     assert prompt.startswith("<|caption|>a busy cafe at night")
     assert "<|asr|>two coffees, please" in prompt
     assert "<|music|>" not in prompt and "<|env|>" not in prompt and "<|sfx|>" not in prompt
@@ -32,7 +32,7 @@ def test_the_prompt_begins_with_the_caption_and_leaves_out_empty_tags():
 
 def test_a_tagged_note_keeps_its_views_in_the_model_s_order():
     caption = parse_caption("<|sfx|>door slam, footsteps<|env|>large hall<|music|>tense strings")
-    prompt = build_prompt(caption)
+    prompt = scene_view(caption).prompt
     assert prompt == "<|caption|>large hall; door slam, footsteps; tense strings" \
                      "<|sfx|>door slam, footsteps<|music|>tense strings<|env|>large hall"
 

@@ -152,7 +152,7 @@ def test_every_audio_track_is_mixed_and_ours_sit_below_the_video(project, tmp_pa
     assert set(kinds[:first_video]) <= {"audio", "ours"} and "ours" in kinds[:first_video]
     assert "ours" not in kinds[first_video:]
     mixed = set()
-    for tr in lay.timeline.kids("transition"):
+    for tr in lay.timeline.findall("transition"):
         if tr.prop("mlt_service") == "mix" and tr.prop("a_track") == "0":
             mixed.add(int(tr.prop("b_track")))
     audio_idx = {i + 1 for i, k in enumerate(kinds) if k in ("audio", "ours")}
@@ -161,7 +161,7 @@ def test_every_audio_track_is_mixed_and_ours_sit_below_the_video(project, tmp_pa
         sub = lay.track_tractor(t)
         if sub is not None and sub.generated:
             assert sub.prop("kdenlive:track_name").startswith("SceneFill")
-            assert [x.attrs.get("hide") for x in sub.kids("track")] == ["video", "video"]
+            assert [x.attrs.get("hide") for x in sub.findall("track")] == ["video", "video"]
 
 
 def test_our_clips_are_at_the_planned_frames_with_provenance(project, tmp_path):

@@ -7,10 +7,11 @@ points at another repository is refused, and the hub is switched off. The
 model renders the whole tagged scene at once (speech included) at 16 kHz; the
 engine resamples it.
 
-The prompt is our parsed caption in the model's tagged form: it must begin
-with ``<|caption|>``; empty tags are left out. Only the first window speaks the
-lines (``<|speech|>``/``<|asr|>``); later windows continue the scene without
-them, so a long render does not repeat its dialogue every window.
+The prompt is our parsed caption in the model's tagged form, as
+:meth:`Caption.to_prompt` writes it (``<|caption|>`` first, empty tags left
+out). Only the first window speaks the lines (``<|speech|>``/``<|asr|>``);
+later windows continue the scene without them, so a long render does not
+repeat its dialogue every window.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ..caption import Caption
 from ..errors import InvalidRequest
 from .base import Backend, BackendUnavailable, View, WindowJob
 from .device import GIB, check_vram, pick_device, pick_dtype, seeded_generator
+from .steps import step_done
 from .weights import fetch_hint, require_files, weight_hashes
 
 log = logging.getLogger("scenefill.backends")
@@ -47,37 +49,11 @@ _PARAM_NAMES = {
 }
 
 
-def build_prompt(caption: Caption, *, speech: bool = True) -> str:
-    """The tagged prompt: ``<|caption|>`` first (never empty), then the non-empty views.
-
-    A tagged note may leave the caption out (``<|sfx|>door slam``); the caption
-    is then summed up from the other views, since the model rejects a prompt
-    without one.
-    """
-    text = " ".join(caption.caption.split())
-    if not text:
-        parts = [caption.env, ", ".join(caption.sfx), caption.music]
-        if caption.asr:
-            parts.append(f"{caption.speech or 'a person'} speaking")
-        text = "; ".join(p for p in parts if p) or "a scene"
-    out = [f"<|caption|>{text}"]
-    if speech and caption.speech:
-        out.append("<|speech|>" + " ".join(caption.speech.split()))
-    if speech and caption.asr:
-        out.append("<|asr|>" + " ".join(line.text for line in caption.asr if line.text.strip()))
-    if caption.sfx:
-        out.append("<|sfx|>" + ", ".join(caption.sfx))
-    if caption.music:
-        out.append(f"<|music|>{caption.music}")
-    if caption.env:
-        out.append(f"<|env|>{caption.env}")
-    return "".join(out)
-
-
 def scene_view(caption: Caption) -> View:
-    """The one view Dasheng renders: the whole scene; later windows without the spoken lines."""
-    first = build_prompt(caption)
-    rest = build_prompt(caption, speech=False)
+    """The one view Dasheng renders: the whole scene (the caption's own tagged prompt,
+    :meth:`Caption.to_prompt`); later windows without the spoken lines."""
+    first = caption.to_prompt()
+    rest = caption.to_prompt(speech=False)
     return View("scene", first, rest if rest != first else None)
 
 
@@ -203,4 +179,5 @@ class DashengBackend(Backend):
                                              f"{self.max_window_s:.2f} s window")
                 audio = np.pad(audio, ((0, 0), (0, self.window_samples - n)), mode="edge")
             out.append(audio[:, :self.window_samples])
+            step_done()     # its published interface has no step callback: a window is the progress we see
         return out

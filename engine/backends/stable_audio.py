@@ -21,6 +21,7 @@ import numpy as np
 
 from .base import Backend, BackendUnavailable, WindowJob
 from .device import GIB, batch_capacity, check_vram, pick_device, pick_dtype, seeded_generator
+from .steps import step_done
 from .weights import require_files, weight_hashes
 
 log = logging.getLogger("scenefill.backends")
@@ -35,6 +36,11 @@ WEIGHTS_BYTES = 2.7 * GIB
 PER_WINDOW_BYTES = 2.8 * GIB
 MAX_BATCH = 16
 PARTS = ("transformer", "vae", "text_encoder", "tokenizer", "projection_model", "scheduler")
+
+
+def _each_step(step: int, timestep, latents) -> None:
+    """The pipeline's per-step callback: one denoising step of the batch is done."""
+    step_done()
 
 
 def _env_int(name: str, default: int) -> int:
@@ -115,7 +121,10 @@ class StableAudioBackend(Backend):
                 "diffusers": diffusers.__version__}
 
     def render_windows(self, jobs: Sequence[WindowJob]) -> list[np.ndarray]:
-        """One pipeline call for all jobs; each item's latents and SDE noise come from its own seed."""
+        """One pipeline call for all jobs; each item's latents and SDE noise come from its own seed.
+
+        Every denoising step is reported (:func:`.steps.step_done`): the daemon's watchdog
+        tells a slow batch from a stalled one by it."""
         if not jobs:
             return []
         torch = self.torch
@@ -127,7 +136,7 @@ class StableAudioBackend(Backend):
             out = self.pipe(prompt=[j.prompt for j in jobs], audio_start_in_s=0.0,
                             audio_end_in_s=self.max_window_s, num_inference_steps=self.steps,
                             guidance_scale=self.guidance, generator=generators, latents=latents,
-                            output_type="latent")
+                            output_type="latent", callback=_each_step, callback_steps=1)
             # decode the whole window ourselves: the pipeline's crop at int(end * rate) can lose a sample
             audio = self.pipe.vae.decode(out.audios).sample
         audio = audio.float().cpu().numpy().astype(np.float64)

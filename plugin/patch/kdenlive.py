@@ -39,11 +39,11 @@ from __future__ import annotations
 
 import json
 import re
-import xml.parsers.expat
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 from ..otio_common import META_KEY, TimelineRate, to_plain
+from . import xmltext
 from .lanes import Lane, Placement
 
 GENERATED = "scenefill:generated"
@@ -62,20 +62,11 @@ class KdenliveDocumentError(ValueError):
     """The document is not a Kdenlive project we can patch (one line, for the CLI)."""
 
 
-# --------------------------------------------------------------------------- a byte-exact XML map
+# --------------------------------------------------------------------------- the document's elements
 
-@dataclass
-class Node:
-    """One element of the document with its byte range (``end`` exclusive)."""
-
-    tag: str
-    attrs: dict
-    start: int
-    tag_end: int                 # just after the start tag's '>'
-    end: int = -1
-    close_start: int = -1        # where '</tag>' starts (-1 for an empty element)
-    children: list["Node"] = field(default_factory=list)
-    text: str = ""
+class Node(xmltext.Node):
+    """An element of an MLT document (byte spans from :func:`xmltext.parse`) with MLT's
+    ``<property name="...">`` children readable by name."""
 
     def props(self) -> dict[str, "Node"]:
         return {c.attrs.get("name", ""): c for c in self.children if c.tag == "property"}
@@ -86,64 +77,17 @@ class Node:
                 return c.text
         return default
 
-    def kids(self, tag: str) -> list["Node"]:
-        return [c for c in self.children if c.tag == tag]
-
     @property
     def generated(self) -> bool:
         return self.prop(GENERATED) == "1"
 
 
-_TAG = re.compile(rb"""<[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""")
-
-
-def _tag_close(doc: bytes, start: int) -> int:
-    """Index just after the '>' that ends the tag starting at ``start`` (quoted '>' skipped)."""
-    m = _TAG.match(doc, start)
-    if m is None:
-        raise KdenliveDocumentError("unterminated tag")
-    return m.end()
-
-
 def parse(doc: bytes) -> Node:
-    """The document's element tree with byte offsets (expat; no bytes are re-emitted from it)."""
-    parser = xml.parsers.expat.ParserCreate()
-    parser.buffer_text = True
-    stack: list[Node] = []
-    root: list[Node] = []
-
-    def start(name, attrs):
-        pos = parser.CurrentByteIndex
-        node = Node(name, attrs, pos, _tag_close(doc, pos))
-        if stack:
-            stack[-1].children.append(node)
-        else:
-            root.append(node)
-        stack.append(node)
-
-    def end(name):
-        node = stack.pop()
-        pos = parser.CurrentByteIndex
-        if doc[node.tag_end - 2:node.tag_end] == b"/>" and pos <= node.tag_end:
-            node.end = node.tag_end
-        else:
-            node.close_start = pos
-            node.end = _tag_close(doc, pos)
-
-    def chars(data):
-        if stack:
-            stack[-1].text += data
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = chars
-    try:
-        parser.Parse(doc, True)
-    except xml.parsers.expat.ExpatError as exc:
-        raise KdenliveDocumentError(f"not well-formed XML ({exc})") from None
-    if not root or root[0].tag != "mlt":
+    """The document's element tree with byte offsets (no bytes are re-emitted from it)."""
+    mlt = xmltext.parse(doc, "Kdenlive project", KdenliveDocumentError, node_class=Node)
+    if mlt.tag != "mlt":
         raise KdenliveDocumentError("not an MLT document (no <mlt> root)")
-    return root[0]
+    return mlt
 
 
 @dataclass
@@ -187,21 +131,21 @@ def layout(mlt: Node) -> Layout:
     main_bin = by_id.get("main_bin")
     if main_bin is None or main_bin.tag != "playlist":
         raise KdenliveDocumentError("not a Kdenlive project (no main_bin playlist)")
-    if main_bin.close_start < 0:
+    if main_bin.self_closing:
         raise KdenliveDocumentError("not a Kdenlive project (empty main_bin)")
-    tractors = mlt.kids("tractor")
+    tractors = mlt.findall("tractor")
     timeline = next((t for t in tractors if t.attrs.get("global_feed") == "1"), None)
     if timeline is None:
         if not tractors:
             raise KdenliveDocumentError("not a Kdenlive project (no timeline tractor)")
         timeline = tractors[-1]
         if timeline.prop("kdenlive:projectTractor") == "1":       # Kdenlive 23.04+: a sequence
-            tracks = timeline.kids("track")
+            tracks = timeline.findall("track")
             seq = by_id.get(tracks[0].attrs.get("producer", "")) if tracks else None
             if seq is None or seq.tag != "tractor":
                 raise KdenliveDocumentError("cannot find the project's sequence tractor")
             timeline = seq
-    tracks = timeline.kids("track")
+    tracks = timeline.findall("track")
     if not tracks:
         raise KdenliveDocumentError("the timeline tractor has no tracks")
     seq = any(n.startswith("kdenlive:sequenceproperties.") for n in timeline.props())
@@ -210,72 +154,31 @@ def layout(mlt: Node) -> Layout:
 
 # --------------------------------------------------------------------------- text edits
 
-@dataclass(order=True)
-class Edit:
-    start: int
-    end: int
-    order: int
-    text: bytes = b""
+Edit = tuple[int, int, bytes]       # replace [start, end) with the bytes (xmltext.splice)
 
 
 def _apply(doc: bytes, edits: list[Edit]) -> bytes:
-    out = []
-    pos = 0
-    for e in sorted(edits):
-        if e.start < pos:
-            raise KdenliveDocumentError("overlapping edits (internal error)")
-        out.append(doc[pos:e.start])
-        out.append(e.text)
-        pos = e.end
-    out.append(doc[pos:])
-    return b"".join(out)
+    return xmltext.splice(doc, edits, KdenliveDocumentError)
 
 
-def _line_start(doc: bytes, pos: int) -> int | None:
-    """Start of ``pos``'s line when only spaces/tabs precede ``pos`` on it, else None."""
-    i = pos
-    while i > 0 and doc[i - 1] in (0x20, 0x09):
-        i -= 1
-    if i == 0 or doc[i - 1] == 0x0A:
-        return i
-    return None
-
-
-def _indent(doc: bytes, pos: int) -> str | None:
-    ls = _line_start(doc, pos)
-    return None if ls is None else doc[ls:pos].decode()
-
-
-def _removal(doc: bytes, node: Node, order: int = 0) -> Edit:
-    """Remove ``node``; with its whole line(s) when it stands alone on them."""
-    ls = _line_start(doc, node.start)
-    end = node.end
-    j = end
-    while j < len(doc) and doc[j] in (0x20, 0x09, 0x0D):
-        j += 1
-    if ls is not None and (j == len(doc) or doc[j] == 0x0A):
-        return Edit(ls, min(j + 1, len(doc)), order)
-    return Edit(node.start, node.end, order)
-
-
-def _insertion(doc: bytes, pos: int, blocks: list[str], order: int, child_indent: bool = False) -> Edit:
+def _insertion(doc: bytes, pos: int, blocks: list[str], child_indent: bool = False) -> Edit:
     """Insert element texts before ``pos``: as whole lines when ``pos`` starts a line, else inline.
 
     ``blocks`` are element texts written with a base indent of "" (their inner lines
     indented by one space per level, as Kdenlive writes); each is re-indented to the
     target's indentation (plus one space when inserting before a closing tag).
     """
-    eol = "\r\n" if b"\r\n" in doc[:4096] else "\n"     # the document's own line ends
-    ind = _indent(doc, pos)
+    eol = xmltext.newline_of(doc)                      # the document's own line ends
+    ind = xmltext.line_indent(doc, pos)
     if ind is None:
-        return Edit(pos, pos, order, "".join(blocks).replace("\n", eol).encode())
+        return (pos, pos, "".join(blocks).replace("\n", eol).encode())
     base = ind + (" " if child_indent else "")
     lines = []
     for b in blocks:
         for line in b.split("\n"):
             lines.append(base + line + eol)
-    ls = _line_start(doc, pos)
-    return Edit(ls, ls, order, "".join(lines).encode())
+    ls = pos - len(ind)
+    return (ls, ls, "".join(lines).encode())
 
 
 # --------------------------------------------------------------------------- building our elements
@@ -341,7 +244,7 @@ class _Ids:
     def __init__(self, mlt: Node):
         self.used = set()
         self.next_clip = 1
-        for node in _walk(mlt):
+        for node in mlt.iter():
             if "id" in node.attrs:
                 self.used.add(node.attrs["id"])
             if node.tag == "property":
@@ -369,12 +272,6 @@ class _Ids:
         c = self.next_clip
         self.next_clip += 1
         return c
-
-
-def _walk(node: Node):
-    yield node
-    for c in node.children:
-        yield from _walk(c)
 
 
 def _track_filters(ids: _Ids) -> list[str]:
@@ -417,7 +314,7 @@ def _shift_text(text: bytes, shift) -> bytes | None:
     return None
 
 
-def _renumber_edits(doc: bytes, lay: Layout, index_shift, skip: set[int], order: int) -> list[Edit]:
+def _renumber_edits(doc: bytes, lay: Layout, index_shift, skip: set[int]) -> list[Edit]:
     """Edits that renumber every track reference of the timeline.
 
     ``index_shift`` maps an original tractor track index (background = 0) to its new one;
@@ -427,25 +324,25 @@ def _renumber_edits(doc: bytes, lay: Layout, index_shift, skip: set[int], order:
     edits = []
 
     def content(node: Node) -> tuple[int, int]:
-        return node.tag_end, (node.close_start if node.close_start >= 0 else node.tag_end)
+        return node.head_end, node.tail_start
 
-    for tr in lay.timeline.kids("transition"):
+    for tr in lay.timeline.findall("transition"):
         if tr.start in skip:
             continue
         for name in ("a_track", "b_track"):
             node = tr.props().get(name)
-            if node is None or node.close_start < 0:
+            if node is None or node.self_closing:
                 continue
             a, b = content(node)
             new = _shift_text(doc[a:b], index_shift)
             if new is not None:
-                edits.append(Edit(a, b, order, new))
+                edits.append((a, b, new))
 
     def pos_shift(p: int) -> int:
         return index_shift(p + 1) - 1
 
     for node in lay.position_props():
-        if node.close_start < 0:
+        if node.self_closing:
             continue
         a, b = content(node)
         raw = doc[a:b]
@@ -453,11 +350,11 @@ def _renumber_edits(doc: bytes, lay: Layout, index_shift, skip: set[int], order:
             new = _GROUP_DATA.sub(lambda m: m.group(1) + str(pos_shift(int(m.group(2)))).encode() + m.group(3),
                                   raw)
             if new != raw:
-                edits.append(Edit(a, b, order, new))
+                edits.append((a, b, new))
         else:
             new = _shift_text(raw, pos_shift)
             if new is not None:
-                edits.append(Edit(a, b, order, new))
+                edits.append((a, b, new))
     return edits
 
 
@@ -495,9 +392,9 @@ def find_ours(mlt: Node, lay: Layout) -> Ours:
         sub = lay.track_tractor(t)
         if i == 0 or sub is None or sub.tag != "tractor" or lay.is_background(t):
             continue
-        pls = [lay.by_id.get(x.attrs.get("producer", "")) for x in sub.kids("track")]
+        pls = [lay.by_id.get(x.attrs.get("producer", "")) for x in sub.findall("track")]
         pls = [pl for pl in pls if pl is not None and pl.tag == "playlist"]
-        entries = [e for pl in pls for e in pl.kids("entry")]
+        entries = [e for pl in pls for e in pl.findall("entry")]
         if sub.generated or (lay.is_audio(t) and _lane_name(sub.prop("kdenlive:track_name"), bases)
                              and entries and all(e.attrs.get("producer") in producers for e in entries)):
             ours.tracks.append(i)
@@ -508,8 +405,8 @@ def find_ours(mlt: Node, lay: Layout) -> Ours:
     removed = {id(n) for n in ours.nodes}
     # a clip the editor moved onto a track of their own stays, with its producers
     used_elsewhere = set()
-    skip = {id(d) for c in ours.nodes + [lay.main_bin] for d in _walk(c)}
-    for n in _walk(mlt):
+    skip = {id(d) for c in ours.nodes + [lay.main_bin] for d in c.iter()}
+    for n in mlt.iter():
         if n.tag in ("entry", "track") and "producer" in n.attrs and id(n) not in skip:
             used_elsewhere.add(n.attrs["producer"])
     keep_clip_ids = {lay.by_id[p].prop("kdenlive:id") for p in used_elsewhere & producers}
@@ -534,7 +431,7 @@ def find_ours(mlt: Node, lay: Layout) -> Ours:
             if fid in folders and fid not in remaining_folders:
                 ours.nodes.append(c)
     track_set = set(ours.tracks)
-    for tr in lay.timeline.kids("transition"):
+    for tr in lay.timeline.findall("transition"):
         b = tr.prop("b_track").strip()
         internal_mix = (tr.prop("mlt_service") == "mix" and tr.prop("internal_added") == "237"
                         and b.isdigit() and int(b) in track_set)
@@ -557,13 +454,13 @@ def strip(document: bytes) -> bytes:
     ours = find_ours(mlt, lay)
     if not ours.nodes:
         return document
-    edits = [_removal(document, n) for n in ours.nodes]
+    edits = [xmltext.removal(document, n) for n in ours.nodes]
     removed_tracks = ours.tracks
 
     def back(i: int) -> int:
         return i - sum(1 for r in removed_tracks if r < i)
 
-    edits += _renumber_edits(document, lay, back, ours.transitions, 1)
+    edits += _renumber_edits(document, lay, back, ours.transitions)
     return _apply(document, edits)
 
 
@@ -643,31 +540,32 @@ def patch(original: bytes, lanes: list[Lane], rate: TimelineRate) -> bytes:
     track_lines = [_element("track", {"producer": tr}, []) for tr in reversed(lane_tractors)]
     mixes = [_mix_transition(ids, q + i) for i in range(k)]
 
+    # insertions at one point go in in the order listed (xmltext.splice): the lanes' tracks before their mixes
     edits: list[Edit] = []
     first = min(lay.main_bin.start, lay.timeline.start)
-    edits.append(_insertion(base, first, defs, 0))
+    edits.append(_insertion(base, first, defs))
     folder = _prop(f"kdenlive:folder.-1.{folder_id}", FOLDER_NAME)
-    edits.append(_insertion(base, lay.main_bin.close_start, [folder] + bin_entries, 0, child_indent=True))
+    edits.append(_insertion(base, lay.main_bin.tail_start, [folder] + bin_entries, child_indent=True))
 
     kids = lay.timeline.children
     if q < len(lay.tracks):
-        edits.append(_insertion(base, lay.tracks[q].start, track_lines, 0))
+        edits.append(_insertion(base, lay.tracks[q].start, track_lines))
     else:
         after = [c for c in kids if c.start > lay.tracks[-1].start and c.tag != "track"]
-        at = after[0].start if after else lay.timeline.close_start
-        edits.append(_insertion(base, at, track_lines, 0, child_indent=not after))
-    transitions = lay.timeline.kids("transition")
+        at = after[0].start if after else lay.timeline.tail_start
+        edits.append(_insertion(base, at, track_lines, child_indent=not after))
+    transitions = lay.timeline.findall("transition")
     anchor = transitions[-1] if transitions else lay.tracks[-1]
     following = [c for c in kids if c.start > anchor.start and c.tag not in ("track", "transition")]
     if following:
-        edits.append(_insertion(base, following[0].start, mixes, 1))
+        edits.append(_insertion(base, following[0].start, mixes))
     else:
-        edits.append(_insertion(base, lay.timeline.close_start, mixes, 1, child_indent=True))
+        edits.append(_insertion(base, lay.timeline.tail_start, mixes, child_indent=True))
 
     def up(i: int) -> int:
         return i + k if i >= q else i
 
-    edits += _renumber_edits(base, lay, up, set(), 2)
+    edits += _renumber_edits(base, lay, up, set())
     out = _apply(base, edits)
     if strip(out) != base:                       # never write what we could not take back out
         raise KdenliveDocumentError("internal error: the SceneFill tracks could not be separated again")
@@ -684,7 +582,7 @@ def _lane_settings(lane: Lane) -> dict:
 
 
 def _check_rate(mlt: Node, rate: TimelineRate) -> None:
-    prof = mlt.kids("profile")
+    prof = mlt.findall("profile")
     if not prof:
         return
     try:
@@ -714,7 +612,7 @@ def read_lanes(document: bytes) -> list[dict]:
     for index, sub in ours.lanes:
         clips = []
         bin_nodes: list[Node] = []
-        for pt in sub.kids("track"):
+        for pt in sub.findall("track"):
             pl = lay.by_id.get(pt.attrs.get("producer", ""))
             if pl is None:
                 continue
@@ -742,7 +640,7 @@ def read_lanes(document: bytes) -> list[dict]:
 
 
 def _fps(mlt: Node) -> float:
-    prof = mlt.kids("profile")
+    prof = mlt.findall("profile")
     try:
         return int(prof[0].attrs["frame_rate_num"]) / int(prof[0].attrs.get("frame_rate_den", "1") or 1)
     except (IndexError, KeyError, ValueError, ZeroDivisionError):

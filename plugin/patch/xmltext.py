@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import xml.parsers.expat
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
 from ..otio_common import OtioInputError
@@ -66,22 +66,28 @@ class Node:
             p = p.parent
 
 
-def parse(doc: bytes, what: str = "XML document") -> Node:
-    """The element tree of ``doc`` with byte spans. Raises OtioInputError when it is not
-    well-formed or not UTF-8 (the only encoding we splice into)."""
+N = TypeVar("N", bound=Node)
+
+
+def parse(doc: bytes, what: str = "XML document", error: type[Exception] = OtioInputError,
+          node_class: type[N] = Node) -> N:
+    """The element tree of ``doc`` with byte spans. Raises ``error`` (one line naming ``what``)
+    when it is not well-formed or not UTF-8 (the only encoding we splice into); a patcher
+    passes its own error class so its callers catch one kind of exception, and may pass a
+    subclass of :class:`Node` that reads its format's conventions (MLT's named properties)."""
     m = _ENCODING.match(doc.lstrip(b"\xef\xbb\xbf"))
     if m and m.group(1).decode().lower().replace("_", "-") not in ("utf-8", "utf8", "us-ascii", "ascii"):
-        raise OtioInputError(f"cannot patch a {what} encoded as {m.group(1).decode()} (only UTF-8)")
+        raise error(f"cannot patch a {what} encoded as {m.group(1).decode()} (only UTF-8)")
     parser = xml.parsers.expat.ParserCreate()
-    root: list[Node] = []
-    stack: list[Node] = []
+    root: list[N] = []
+    stack: list[N] = []
 
     def start(name, attrs):
         i = parser.CurrentByteIndex
         tag = _START_TAG.match(doc, i)
         if tag is None:       # pragma: no cover - expat accepted it, so the pattern should too
-            raise OtioInputError(f"cannot locate the <{name}> tag at byte {i}")
-        node = Node(name, dict(attrs), i, tag.end(), bool(tag.group(1)), stack[-1] if stack else None)
+            raise error(f"cannot locate the <{name}> tag at byte {i}")
+        node = node_class(name, dict(attrs), i, tag.end(), bool(tag.group(1)), stack[-1] if stack else None)
         if stack:
             stack[-1].children.append(node)
         else:
@@ -96,7 +102,7 @@ def parse(doc: bytes, what: str = "XML document") -> Node:
         else:
             tag = _END_TAG.match(doc, i)
             if tag is None:   # pragma: no cover
-                raise OtioInputError(f"cannot locate </{name}> at byte {i}")
+                raise error(f"cannot locate </{name}> at byte {i}")
             node.tail_start, node.end = i, tag.end()
 
     def chars(data):
@@ -110,9 +116,9 @@ def parse(doc: bytes, what: str = "XML document") -> Node:
     try:
         parser.Parse(doc, True)
     except xml.parsers.expat.ExpatError as exc:
-        raise OtioInputError(f"the {what} is not well-formed XML ({exc})") from None
+        raise error(f"the {what} is not well-formed XML ({exc})") from None
     if not root:
-        raise OtioInputError(f"the {what} has no root element")
+        raise error(f"the {what} has no root element")
     return root[0]
 
 
@@ -131,17 +137,50 @@ def indent_of(doc: bytes, node: Node) -> str:
     return run.rsplit("\n", 1)[-1] if "\n" in run else ""
 
 
+def line_start(doc: bytes, index: int) -> int | None:
+    """Start of ``index``'s line when only spaces and tabs stand before ``index`` on it, else None
+    (something else precedes it on its line: an insertion there must go inline)."""
+    i = index
+    while i > 0 and doc[i - 1] in (0x20, 0x09):
+        i -= 1
+    if i == 0 or doc[i - 1] == 0x0A:
+        return i
+    return None
+
+
+def line_indent(doc: bytes, index: int) -> str | None:
+    """The spaces and tabs before ``index`` on its line, or None when anything else precedes it there."""
+    start = line_start(doc, index)
+    return None if start is None else doc[start:index].decode()
+
+
+def removal(doc: bytes, node: Node) -> tuple[int, int, bytes]:
+    """The edit that removes ``node``: its whole line(s), line end included, when it stands alone
+    on them (so no blank line is left behind), else just its bytes."""
+    start = line_start(doc, node.start)
+    j = node.end
+    while j < len(doc) and doc[j] in (0x20, 0x09, 0x0D):
+        j += 1
+    if start is not None and (j == len(doc) or doc[j] == 0x0A):
+        return (start, min(j + 1, len(doc)), b"")
+    return (node.start, node.end, b"")
+
+
 def newline_of(doc: bytes) -> str:
     return "\r\n" if b"\r\n" in doc[:4096] else "\n"
 
 
-def splice(doc: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
-    """Replace each ``[start, end)`` with its bytes (non-overlapping; any order)."""
+def splice(doc: bytes, edits: list[tuple[int, int, bytes]], error: type[Exception] = ValueError) -> bytes:
+    """Replace each ``[start, end)`` with its bytes (non-overlapping; any order).
+
+    Edits at the same place (equal start and end: several insertions at one point) go in
+    in the order given, so a patcher lists its blocks in the order they must read.
+    """
     out = []
     pos = 0
-    for start, end, data in sorted(edits, key=lambda e: (e[0], e[1])):
+    for start, end, data in sorted(edits, key=lambda e: (e[0], e[1])):     # stable: ties keep their order
         if start < pos:
-            raise ValueError("overlapping edits")
+            raise error("overlapping edits (internal error)")
         out.append(doc[pos:start])
         out.append(data)
         pos = end
@@ -159,4 +198,5 @@ def attr(value) -> str:
     return quoteattr(str(value), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
-__all__ = ["Node", "parse", "splice", "leading_space", "indent_of", "newline_of", "text", "attr"]
+__all__ = ["Node", "parse", "splice", "removal", "leading_space", "indent_of", "line_start", "line_indent",
+           "newline_of", "text", "attr"]
