@@ -175,6 +175,28 @@ def test_running_is_faster_and_surfaces_differ():
     assert centroid(wood) < 0.5 * centroid(gravel)
 
 
+def test_gravel_crunches_rather_than_cracks():
+    """A step on gravel is many tiny stone clicks swelling as the weight settles, not one transient."""
+    m = make("footsteps", surface="gravel")
+    for v in m.variants[:4]:
+        env = frame_rms(v[None], SR, 0.002)
+        assert np.argmax(env) * 0.002 > 0.015, "the crunch swells; it does not start at its loudest"
+        loud = np.nonzero(env > 0.1 * env.max())[0]
+        assert (loud[-1] - loud[0]) * 0.002 > 0.1, "it lasts a good part of the step"
+        hf = signal.sosfilt(signal.butter(4, 2000, "highpass", fs=SR, output="sos"), v)
+        clicks, _ = signal.find_peaks(np.abs(hf), height=0.2 * np.abs(hf).max(), distance=int(0.001 * SR))
+        assert clicks.size > 30, "many small stones"
+
+
+def test_a_wooden_floor_rings_many_board_modes_and_steps_vary():
+    m = make("footsteps", surface="wood")
+    v = m.variants[0]
+    f, mag = np.fft.rfftfreq(v.size, 1 / SR), np.abs(np.fft.rfft(v))   # no window: the heel is at the start
+    assert band_energy(f, mag, 500, 4000) > 0.1 * band_energy(f, mag, 20, 20000), "the heel's click and board"
+    assert band_energy(f, mag, 20, 250) > 0.1 * band_energy(f, mag, 20, 20000), "the body's thump"
+    assert np.std(m.gain) > 0.08 and np.std(m.jitter / m.period) > 0.01, "no drum machine"
+
+
 # --------------------------------------------------------------------------- beeps
 
 def test_beeps_tonal_and_periodic():
