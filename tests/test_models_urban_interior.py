@@ -171,6 +171,25 @@ def test_church_bell_has_the_minor_third_tierce():
     assert np.any(np.abs(ratios - 2.0) < 0.03), "no nominal (octave) partial"
 
 
+def test_a_bells_upper_partials_run_sharp_and_its_strike_clangs_then_dies():
+    m = make("church_bell", style="toll")
+    bell = m.bells[0]
+    f = np.fft.rfftfreq(bell.size, 1 / SR)
+    mag = np.abs(np.fft.rfft(bell))
+    hum = f[(f > 80) & (f < 160)][np.argmax(mag[(f > 80) & (f < 160)])]
+    prime = 2 * hum
+
+    def strongest(lo, hi):
+        sel = (f > lo * prime) & (f < hi * prime)
+        return f[sel][np.argmax(mag[sel])] / prime
+    assert strongest(3.9, 4.4) == pytest.approx(4.17, abs=0.04), "the upper octave is sharp of 4"
+    assert strongest(1.1, 1.3) == pytest.approx(1.19, abs=0.015), "the tierce: a minor third"
+    # the clapper's clang: energy far above the nominal in the first 0.1 s, gone a second later
+    hi = signal.sosfilt(signal.butter(4, 6 * prime, "highpass", fs=SR, output="sos"), bell)
+    early = np.mean(hi[: int(0.1 * SR)] ** 2)
+    assert early > 30 * np.mean(hi[int(1.5 * SR):int(2.0 * SR)] ** 2)
+
+
 def test_glass_shatter_is_a_crack_then_a_shower_of_high_shards():
     x = render("glass_shatter", 3, times=[0.2]).mean(axis=0)
     f, p = signal.welch(x, SR, nperseg=2048)

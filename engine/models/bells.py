@@ -24,9 +24,16 @@ import numpy as np
 from ._sfxkit import _TABLE, _add, _burst, _fade, _filt, _reson, _t, grid_events
 from .base import SoundModel, Timeline
 
-_PARTIALS = np.array([0.5, 1.0, 1.2, 1.5, 2.0, 2.5, 2.67, 3.0, 4.0, 5.33])
-_AMPS = np.array([0.45, 0.6, 0.8, 0.35, 1.0, 0.45, 0.3, 0.3, 0.22, 0.12])
-_TAUS = np.array([1.0, 0.6, 0.45, 0.3, 0.35, 0.18, 0.15, 0.12, 0.08, 0.05])  # of the hum's decay
+# hum, prime, tierce, quint, nominal, then the upper partials as measured on a cast church bell
+# (Rossing, *The Science of Percussion Instruments*, table of a D5 bell): above the nominal they
+# drift sharp of the harmonic series (upper octave ~4.17, not 4), which is what keeps a bell
+# from sounding like a plucked string. Tierce and quint as a tuned (Simpson) bell has them:
+# a tempered minor third and fifth above the prime.
+_PARTIALS = np.array([0.5, 1.0, 1.189, 1.498, 2.0, 2.514, 2.662, 3.011, 4.166, 5.433, 6.796, 8.215, 9.683,
+                      11.2, 12.8])
+_AMPS = np.array([0.45, 0.6, 0.8, 0.35, 1.0, 0.5, 0.35, 0.35, 0.3, 0.22, 0.16, 0.12, 0.09, 0.07, 0.05])
+_TAUS = np.array([1.0, 0.6, 0.45, 0.3, 0.35, 0.18, 0.15, 0.12, 0.08, 0.05,
+                  0.035, 0.025, 0.02, 0.015, 0.012])  # of the hum's decay
 
 
 def _bell(rng: np.random.Generator, sr: int, prime: float, hum_tau: float, dur: float) -> np.ndarray:
@@ -42,13 +49,13 @@ def _bell(rng: np.random.Generator, sr: int, prime: float, hum_tau: float, dur: 
         tt = t[:m]
         env = np.exp(tt * np.float32(-1 / (hum_tau * tau)))
         out[:m] += amp * env * (np.sin(np.float32(2 * np.pi * f) * tt + np.float32(p1)) +
-                                0.5 * np.sin(np.float32(2 * np.pi * (f + beat)) * tt + np.float32(p2)))
+                                0.7 * np.sin(np.float32(2 * np.pi * (f + beat)) * tt + np.float32(p2)))
     # the strike: the clapper excites many high bending modes that die within tens of ms
-    m = int(0.25 * sr)
-    for _ in range(10):
-        f = prime * rng.uniform(6.0, 16.0)
+    m = int(0.5 * sr)
+    for _ in range(24):
+        f = prime * np.exp(rng.uniform(np.log(4.0), np.log(30.0)))
         if f < 0.45 * sr:
-            out[:m] += rng.uniform(0.1, 0.3) * np.exp(-t[:m] / rng.uniform(0.01, 0.04)) * \
+            out[:m] += rng.uniform(0.2, 0.6) * np.exp(-t[:m] / rng.uniform(0.03, 0.12)) * \
                 np.sin(2 * np.pi * f * t[:m] + rng.random() * 6.28)
     thud = _burst(rng, sr, 0.02, 0.002, (200, 2000)) * 0.4
     out[:thud.size] += thud
