@@ -202,6 +202,31 @@ def test_glass_shatter_is_a_crack_then_a_shower_of_high_shards():
     assert env[-5:].max() < 0.02 * env[peak], "then it settles"
 
 
+def test_a_clink_rings_inharmonic_bowl_modes_up_to_several_khz():
+    m = make("glass_clink")
+    ev = m.events[0][1].mean(axis=0)
+    f = np.fft.rfftfreq(ev.size, 1 / SR)
+    mag = np.abs(np.fft.rfft(ev))
+    peaks, _ = signal.find_peaks(mag, height=0.05 * mag.max(), distance=int(100 * ev.size / SR))
+    freqs = f[peaks]
+    low = freqs[freqs > 500][0]
+    assert np.any(freqs > 4000), "the rim contact excites modes of several kHz"
+    ratios = freqs[(freqs > low) & (freqs < 6 * low)] / low
+    assert not np.any(np.abs(ratios - np.round(ratios)) < 0.03), "bowl modes are not harmonics"
+    env = np.abs(ev)
+    assert env[int(1.5 * SR):].max() < 0.05 * env.max(), "held glasses are damped within a second or so"
+
+
+def test_a_shatter_is_a_train_of_fracture_snaps_then_shards_of_every_size():
+    x = render("glass_shatter", 3, times=[0.2]).mean(axis=0)
+    f, p = signal.welch(x, SR, nperseg=2048)
+    assert p[(f > 1000) & (f < 5000)].sum() > 0.25 * p[f > 100].sum(), "bigger shards ring lower"
+    crack = x[int(0.2 * SR):int(0.3 * SR)]
+    hf = signal.sosfilt(signal.butter(4, 3000, "highpass", fs=SR, output="sos"), crack)
+    snaps, _ = signal.find_peaks(np.abs(hf), height=0.3 * np.abs(hf).max(), distance=int(0.002 * SR))
+    assert snaps.size >= 5, "the crack runs through the glass in many snaps"
+
+
 def test_clock_ticks_on_a_steady_beat():
     x = render("clock", 6.5, kind="wall").mean(axis=0)
     k = int(0.005 * SR)
