@@ -238,6 +238,24 @@ def test_clock_ticks_on_a_steady_beat():
     assert 0.45 < gaps.mean() < 1.05
 
 
+def test_an_escapement_tick_is_lock_then_drop_and_the_tock_is_lower():
+    m = make("clock", kind="wall")
+    assert m.period / SR == pytest.approx(0.5, rel=0.01), "a wall clock's pendulum beats half-seconds"
+    tick, tock = m.protos
+    snap = np.abs(signal.sosfilt(signal.butter(4, 12000, "highpass", fs=SR, output="sos"), tick))
+    k = int(0.0005 * SR)
+    env = snap[: snap.size // k * k].reshape(-1, k).max(axis=1)
+    clicks, _ = signal.find_peaks(np.r_[0.0, env], height=0.25 * env.max(), distance=6)
+    assert clicks.size >= 2, "pallet lock, then the wheel's drop"
+    assert 3.5 <= (clicks[1] - clicks[0]) * 0.5 <= 12.5
+
+    def centroid(x):
+        f = np.fft.rfftfreq(x.size, 1 / SR)
+        p = np.abs(np.fft.rfft(x)) ** 2
+        return (f * p).sum() / p.sum()
+    assert centroid(tock) < centroid(tick)
+
+
 def test_typing_comes_in_words_with_pauses():
     x = render("keyboard_typing", 20).mean(axis=0)
     k = int(0.01 * SR)

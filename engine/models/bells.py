@@ -11,8 +11,9 @@ clang. A peal is rung in rounds: the bells from treble to tenor in turn, a
 major scale down, with the open handstroke gap after every second row.
 
 Clock: a mechanical escapement tick is two clicks milliseconds apart (the
-pallet locking and the wheel dropping), small inharmonic metal modes ringing a
-wooden case; the tock of a pendulum clock sounds a touch lower than its tick.
+pallet locking and the wheel dropping), small inharmonic brass modes ringing
+a wooden case (a box of damped panel modes); the tock of a pendulum clock
+sounds a touch lower than its tick, and the beat follows the pendulum's length.
 
 Events sit on an absolute grid (``grid_events``), so any block renders alone.
 """
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._sfxkit import _TABLE, _add, _burst, _fade, _filt, _reson, _t, grid_events
+from ._sfxkit import _TABLE, _add, _burst, _fade, _filt, _modes, _norm, _panel, _reson, _t, grid_events
 from .base import SoundModel, Timeline
 
 # hum, prime, tierce, quint, nominal, then the upper partials as measured on a cast church bell
@@ -116,18 +117,22 @@ class ChurchBell(Timeline, SoundModel):
 
 
 def _tick(rng: np.random.Generator, sr: int, pitch: float, body: float) -> np.ndarray:
-    """Escapement tick: two sharp metal clicks (lock, then drop), each a broadband crack
-    through the escape wheel's small, quickly damped modes, colouring the case a little."""
-    n = int(0.06 * sr)
+    """Escapement tick: two metal clicks (the pallet locking, then the wheel's tooth dropping)
+    a few ms apart, each ringing the small brass parts (inharmonic modes around ``pitch``, damped
+    in a few ms), carried by the movement's plate into the wooden case, a box whose many
+    damped panel modes around ``body`` Hz ring for a couple of tens of ms."""
+    n = int(0.08 * sr)
     t = np.arange(n) / sr
     out = np.zeros(n)
+    case = _panel(rng, sr, 0.08, (body, body * 6), 30, (0.003, 0.008), tilt=0.3)
     for delay, amp in ((0.0, 1.0), (rng.uniform(0.004, 0.012), 0.6)):  # lock, then drop
         d = int(delay * sr)
-        hit = rng.standard_normal(n - d) * np.exp(-t[:n - d] / 0.0006)
-        click = _reson(hit, pitch, 3.0, sr) + 0.6 * _reson(hit, pitch * 1.63, 4.0, sr) + 0.3 * hit
-        case = _reson(hit, body, 2.0, sr) * 0.5
-        out[d:] += amp * (click + case)
-    return _fade(_filt(out, "highpass", 300, sr, 2), sr, 0.0002, 0.01)
+        metal = _modes(sr, 0.08, pitch * np.array([1.0, 1.63, 2.41, 3.3]) * rng.uniform(0.97, 1.03, 4),
+                       [0.002, 0.0015, 0.001, 0.0008], [1.0, 0.7, 0.5, 0.3])
+        snap = rng.standard_normal(n) * np.exp(-t / 0.0004)
+        hit = metal[:n] + 1.0 * snap
+        out[d:] += amp * (hit[:n - d] + 0.7 * _norm(case, np.max(np.abs(metal)))[:n - d])
+    return _fade(_filt(out, "highpass", 200, sr, 2), sr, 0.0002, 0.01)
 
 
 class Clock(Timeline, SoundModel):
@@ -148,8 +153,10 @@ class Clock(Timeline, SoundModel):
         sr = self.sr
         i = float(np.clip(self.params.intensity, 0, 1))
         kind = self.params.options.get("kind", "wall")
+        # the beat follows the pendulum: a longcase's metre-long one beats seconds, a wall or
+        # mantel clock's shorter one half-seconds; a watch's balance five times a second
         pitch, body, period = {"grandfather": (1900, 260, 1.0), "watch": (5200, 1800, 0.2)}.get(
-            kind, (3200, 650, 0.5 if rng.random() < 0.3 else 1.0))
+            kind, (3200, 500, 0.5))
         self.period = period * sr * rng.uniform(0.995, 1.005)
         self.protos = [_tick(rng, sr, pitch * rng.uniform(0.95, 1.05), body),
                        _tick(rng, sr, pitch * 0.88 * rng.uniform(0.95, 1.05), body * 0.93)]
