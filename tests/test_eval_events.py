@@ -106,3 +106,29 @@ def test_eval_report_says_how_each_kind_is_scored(tmp_path):
     assert clock["scope"] == "clip" and clock["clip"] is None
     md = (tmp_path / "report.md").read_text()
     assert "How YAMNet is scored" in md and "clip mean" in md
+
+
+def test_eval_score_takes_event_spans_and_refuses_a_backwards_one(tmp_path):
+    import subprocess
+    import sys
+
+    import soundfile as sf
+
+    sr = 16000
+    audio = np.zeros(8 * sr, dtype=np.float32)
+    t = np.arange(int(0.6 * sr)) / sr
+    audio[4 * sr:4 * sr + t.size] = 0.3 * np.sin(2 * np.pi * 1000 * t)
+    path = tmp_path / "beep.wav"
+    sf.write(str(path), audio, sr)
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "scenefill", "eval", "score", str(path), *args],
+                              capture_output=True, text=True, timeout=300)
+    bad = cli("--events", "5-4")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "5-4" in bad.stderr
+    assert cli("--events", "soon").returncode == 2
+    _need_yamnet()
+    good = cli("--expect", "Sine wave", "--events", "4-4.6", "--json")
+    assert good.returncode == 0, good.stderr
+    y = json.loads(good.stdout)["yamnet"]
+    assert y["scope"] == "events" and y["spans"] == [[4.0, 4.6]] and y["patches_scored"] == 3

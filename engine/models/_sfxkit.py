@@ -213,7 +213,7 @@ def _room(rng: np.random.Generator, sr: int, x: np.ndarray, rt60: float, wet: fl
     tail = rng.standard_normal(n) * 10 ** (-3 * t / rt60)
     # the highs decay faster: a crossfade from the bright tail to a low-passed copy of it
     dull = _filt(tail, "lowpass", 1500, sr, 2)
-    tail = tail * np.exp(-t / (0.25 * rt60)) + dull * (1 - np.exp(-t / (0.25 * rt60)))
+    tail = tail * np.exp(-t / (0.5 * rt60)) + dull * (1 - np.exp(-t / (0.5 * rt60)))
     tail[: int(0.004 * sr)] = 0.0  # the first reflection needs a few metres
     for _ in range(6):
         k = int(rng.uniform(0.004, 0.03) * sr)

@@ -90,7 +90,7 @@ class Door(_OneShot):
         for o, p in parts:
             ev[int(o * sr):int(o * sr) + p.size] += p
         if action == "slam":  # loud enough to wake the room: its reverberation is part of a slam
-            ev = _room(rng, sr, ev, rng.uniform(0.5, 0.8), 0.5)
+            ev = _room(rng, sr, ev, rng.uniform(0.6, 0.9), 1.0)  # a few metres off: as much room as door
         stereo = np.vstack([ev, np.roll(ev, int(0.0004 * sr))])  # a touch of width
         if action == "slam":
             return _fade(_norm_energy(stereo, sr, 0.3 * (0.5 + 0.5 * i)), sr, 0.0005, 0.02)
@@ -121,8 +121,8 @@ class Door(_OneShot):
         door = _panel(rng, sr, 0.8, (60, 700), 40, (0.06, 0.16) if slam else (0.03, 0.08), tilt=0.4)
         frame = _panel(rng, sr, 0.4, (200, 3000), 40, (0.02, 0.05), tilt=0.5)
         # the impact itself: edge on frame, a few ms of broadband crack
-        crack = _burst(rng, sr, 0.08, 0.008 if slam else 0.003, (200, 7000))
-        x = _mix(_norm(door, 1.0), _norm(frame, 0.7 if slam else 0.4), _norm(crack, 0.8 if slam else 0.3))
+        crack = _burst(rng, sr, 0.1, 0.012 if slam else 0.003, (200, 7000))
+        x = _mix(_norm(door, 1.0), _norm(frame, 0.8 if slam else 0.4), _norm(crack, 1.3 if slam else 0.3))
         if slam:  # the air pushed out ahead of the panel: a low whoomp under the hit
             x = _mix(x, _norm(_swell(rng, sr, 0.12, (40, 220), 0.03), 0.3))
         return _norm(x, amp)
