@@ -116,9 +116,9 @@ class Door(_OneShot):
                        [1, 0.6, 0.4, 0.3, 0.2])
             x = _mix(x, _burst(rng, sr, 0.15, 0.012, (80, 2500)) * 0.5)
             return _norm(x, amp)
-        # the panel's modes: the low ones carry the thump (a heavy door rings longer), the higher
-        # ones the body of the bang; then the frame and the wall it is set in
-        door = _panel(rng, sr, 0.8, (60, 700), 40, (0.06, 0.16) if slam else (0.03, 0.08), tilt=0.4)
+        # the panel's modes, damped in tens of ms (wood; dozens of them, or it rings like a drum): the low
+        # ones carry the thump, the higher the body of the bang; then the frame and the wall
+        door = _panel(rng, sr, 0.5, (60, 900), 70, (0.02, 0.05) if slam else (0.015, 0.04), tilt=0.4)
         frame = _panel(rng, sr, 0.4, (200, 3000), 40, (0.02, 0.05), tilt=0.5)
         # the impact itself: edge on frame, a few ms of broadband crack
         crack = _burst(rng, sr, 0.1, 0.012 if slam else 0.003, (200, 7000))
