@@ -123,6 +123,10 @@ class Footsteps(Timeline, SoundModel):
         pick = rng.integers(0, self._VARIANTS - 1, _TABLE)
         self.pick = (np.arange(_TABLE) % 2 * (self._VARIANTS // 2) + pick % (self._VARIANTS // 2))
         self.pans = [pan_gains(-0.06), pan_gains(0.06)]
+        # the walker moves about the room: crossing it and back every 10-20 steps, nearer (louder,
+        # drier) then further; a pure function of the step index, so any block renders alone
+        self.roam_steps = rng.uniform(10, 20)
+        self.roam_phase = rng.uniform(0, 2 * np.pi)
 
     # one footfall: heel strike then toe (or for heels: sole then heel click)
     def _step(self, rng: np.random.Generator, i: float) -> np.ndarray:
@@ -195,5 +199,6 @@ class Footsteps(Timeline, SoundModel):
             onset = self.offset + int(round(k * self.period + self.jitter[j]))
             if onset < 0 or onset >= start + n:
                 continue
-            _add(out, start, onset, self.variants[self.pick[j]], self.gain[j] * self.pans[k % 2])
+            near = 10 ** (-4.5 * (1 - np.cos(2 * np.pi * k / self.roam_steps + self.roam_phase)) / 20)  # 0 to -9 dB
+            _add(out, start, onset, self.variants[self.pick[j]], self.gain[j] * near * self.pans[k % 2])
         return out
