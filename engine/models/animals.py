@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._sfxkit import _OneShot, _fade, _filt, _norm, _reson, _t
+from ._sfxkit import _OneShot, _fade, _filt, _norm_energy, _reson, _t
 
 # size -> (f0 range Hz, formants Hz, bark duration range s). Formant spacing follows the vocal
 # tract length (Riede & Fitch 1999: dispersion ~1 kHz for a medium dog, wider for a small one).
@@ -114,10 +114,10 @@ class DogBark(_OneShot):
         count = int(self.params.options.get("count", rng.choice([2, 3, 3, 4, 4, 5])))
         barks, pos = [], 0.0
         for _ in range(max(1, count)):
-            b = _bark(rng, sr, size, i) * rng.uniform(0.75, 1.0)
+            b = _norm_energy(_bark(rng, sr, size, i), sr, rng.uniform(0.75, 1.0))  # equal takes, not equal peaks
             barks.append((int(pos * sr), b))
             pos += b.size / sr + rng.uniform(0.15, 0.4)
         ev = np.zeros(max(o + b.size for o, b in barks))
         for o, b in barks:
             ev[o:o + b.size] += b
-        return _norm(np.vstack([ev, ev]), 0.5 + 0.4 * i)
+        return _norm_energy(np.vstack([ev, ev]), sr, 0.3 * (0.5 + 0.4 * i) * np.sqrt(len(barks)))

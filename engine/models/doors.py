@@ -82,7 +82,7 @@ class Door(_OneShot):
             parts.append((dur + 0.01, self._latch(rng, 0.6)))
         else:  # slam
             parts.append((0.0, self._thud(rng, 1.0, metal, slam=True)))
-            parts.append((0.004, self._latch(rng, 0.4)))
+            parts.append((rng.uniform(0.008, 0.02), self._latch(rng, 0.3)))  # the bolt snaps into the strike
             for _ in range(int(rng.integers(3, 6))):  # the hardware rattling as the panel shakes
                 parts.append((rng.uniform(0.02, 0.2), self._latch(rng, rng.uniform(0.05, 0.12))))
         length = max(int(o * sr) + p.size for o, p in parts)
@@ -90,7 +90,7 @@ class Door(_OneShot):
         for o, p in parts:
             ev[int(o * sr):int(o * sr) + p.size] += p
         if action == "slam":  # loud enough to wake the room: its reverberation is part of a slam
-            ev = _room(rng, sr, ev, rng.uniform(0.6, 0.9), 1.0)  # a few metres off: as much room as door
+            ev = _room(rng, sr, ev, rng.uniform(0.6, 0.9), 0.5)
         stereo = np.vstack([ev, np.roll(ev, int(0.0004 * sr))])  # a touch of width
         if action == "slam":
             return _fade(_norm_energy(stereo, sr, 0.3 * (0.5 + 0.5 * i)), sr, 0.0005, 0.02)
@@ -121,10 +121,13 @@ class Door(_OneShot):
         door = _panel(rng, sr, 0.5, (60, 900), 70, (0.02, 0.05) if slam else (0.015, 0.04), tilt=0.4)
         frame = _panel(rng, sr, 0.4, (200, 3000), 40, (0.02, 0.05), tilt=0.5)
         # the impact itself: edge on frame, a few ms of broadband crack
-        crack = _burst(rng, sr, 0.1, 0.012 if slam else 0.003, (200, 7000))
-        x = _mix(_norm(door, 1.0), _norm(frame, 0.8 if slam else 0.4), _norm(crack, 1.3 if slam else 0.3))
+        # (the edge beds into the jamb and its stop over a couple of ms: no needle-sharp peak)
+        crack = _burst(rng, sr, 0.1, 0.012 if slam else 0.003, (200, 7000), attack=0.002 if slam else 0.0005)
+        x = _mix(_norm(door, 1.0), _norm(frame, 0.8 if slam else 0.4), _norm(crack, 0.9 if slam else 0.3))
         if slam:  # the air pushed out ahead of the panel: a low whoomp under the hit
             x = _mix(x, _norm(_swell(rng, sr, 0.12, (40, 220), 0.03), 0.3))
+            # a heavy panel bedding into its stop takes a few ms to come to rest against it
+            x *= np.clip(np.arange(x.size) / (0.004 * sr), 0, 1)
         return _norm(x, amp)
 
     def _knock(self, rng: np.random.Generator, i: float, metal: bool) -> np.ndarray:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._sfxkit import _OneShot, _burst, _fade, _filt, _norm, _t
+from ._sfxkit import _OneShot, _burst, _fade, _filt, _norm, _norm_energy, _t
 
 # the (n, 0) bending modes n = 2..7 of a bowl; the higher ones (several kHz) are what a hard,
 # brief rim contact excites most, and what makes a clink a clink rather than a bell's ding
@@ -68,7 +68,7 @@ class GlassClink(_OneShot):
             tap[:tick.size] += _norm(tick, 1.2 * np.max(np.abs(tap[:int(0.01 * sr)])))
             tap = _fade(tap, sr, 0.0003, 0.2)
             ev[at:at + tap.size] += tap[:ev.size - at]
-        return _norm(np.vstack([ev, ev]), 0.35 + 0.4 * i)
+        return _norm_energy(np.vstack([ev, ev]), sr, 0.15 * (0.35 + 0.4 * i) * np.sqrt(count))
 
 
 class GlassShatter(_OneShot):
@@ -126,4 +126,4 @@ class GlassShatter(_OneShot):
             out[0, a:b] += ping[:b - a] * amp * np.sqrt(1 - pan)
             out[1, a:b] += ping[:b - a] * amp * np.sqrt(pan)
         out = _filt(out, "highpass", 120, sr, 2)
-        return _norm(_fade(out, sr, 0.0005, 0.05), 0.6 + 0.35 * i)
+        return _norm_energy(_fade(out, sr, 0.0005, 0.05), sr, 0.25 * (0.6 + 0.35 * i))
