@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._sfxkit import _TABLE, _add, _burst, _fade, _filt, _grains, _mix, _modes, _norm, _panel, _reson, _swell, _t
+from ._sfxkit import _TABLE, _add, _burst, _fade, _filt, _grains, _mix, _modes, _norm, _norm_energy, _panel, _reson, _swell, _t
 from .base import SoundModel, Timeline, pan_gains
 
 
@@ -155,8 +155,11 @@ class Footsteps(Timeline, SoundModel):
             toe = _mix(toe, _swell(rng, sr, rng.uniform(0.05, 0.09), (2000, 9000), 0.012) * (0.25 if run else 0.12))
             first, second = heel, toe
         elif s == "wood":
-            # one floor: the same board modes under every step (drawn once per take), damped fast
-            floor = _panel(rng, sr, 0.3, (90, 3000), 50, (0.008, 0.025), tilt=0.15)
+            # one floor of a few boards: each step lands on one of them (their modes damped fast)
+            boards = self.__dict__.setdefault("_boards", [])
+            if len(boards) < 4:
+                boards.append(_panel(rng, sr, 0.2, (90, 3000), 50, (0.008, 0.025), tilt=0.15))
+            floor = boards[int(rng.integers(len(boards)))]
             heel_floor = _soft_contact(floor, sr, rng.uniform(0.0003, 0.0006) if not soft else 0.0015)
             heel = _mix(_thump(rng, sr, 0.3 * heavy), _norm(heel_floor, 0.7 * heavy))
             heel = _mix(heel, _burst(rng, sr, 0.03, 0.002, (1500, 7000)) * (0.12 if soft else 0.4) * crisp)
@@ -187,7 +190,7 @@ class Footsteps(Timeline, SoundModel):
             scuff = _swell(rng, sr, gap + 0.05, (1200, 8000), 0.6 * gap)
             scuff = _norm(scuff, np.max(np.abs(first)) * rng.uniform(0.08, 0.2) * (0.5 if soft else 1.0))
             out[int(0.01 * sr):int(0.01 * sr) + scuff.size] += scuff[:out.size - int(0.01 * sr)]
-        return _fade(_norm(out, 0.8), sr, 0.0005, 0.01)
+        return _fade(_norm_energy(out, sr, 0.12), sr, 0.0005, 0.01)  # takes of equal loudness
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         start = self._block_start(n)
