@@ -157,6 +157,32 @@ def test_dog_bark_is_voiced_with_a_falling_pitch():
     assert ac[lag_lo:lag_hi].max() > 0.3 * ac[0], "a bark has a pitch"
 
 
+def test_a_bark_is_rough_voiced_at_a_dogs_pitch_and_comes_in_a_series():
+    """f0 400-800 Hz for a medium dog, voiced (a clear period) but rough (jitter, noise, period
+    doubling): the normalised autocorrelation at the period is well short of a pure tone's."""
+    from scenefill.engine.models.animals import _bark
+
+    rng = np.random.default_rng(5)
+    for _ in range(6):
+        bark = _bark(rng, SR, "medium", 0.5)
+        k = int(0.005 * SR)
+        env = np.sqrt((bark[: bark.size // k * k].reshape(-1, k) ** 2).mean(axis=1))
+        assert 0.1 <= (env > 0.1 * env.max()).sum() * 0.005 <= 0.3, "a bark lasts 100-300 ms"
+        top = int(np.argmax(env)) * k
+        seg = bark[top:top + int(0.05 * SR)]
+        ac = np.correlate(seg, seg, "full")[seg.size - 1:]
+        ac /= ac[0]
+        lo, hi = int(SR / 900), int(SR / 350)
+        lag = lo + int(np.argmax(ac[lo:hi]))
+        assert 380 <= SR / lag <= 900
+        assert 0.2 < ac[lag] < 0.9, f"harmonicity {ac[lag]:.2f}: voiced but rough"
+    m = make("dog_bark", size="medium")
+    ev = m.events[0][1].mean(axis=0)
+    env = np.sqrt((ev[: ev.size // 480 * 480].reshape(-1, 480) ** 2).mean(axis=1))
+    rises = np.flatnonzero((env[1:] > 0.3 * env.max()) & (env[:-1] <= 0.3 * env.max()))
+    assert 2 <= rises.size <= 5, "dogs bark in groups"
+
+
 def test_church_bell_has_the_minor_third_tierce():
     m = make("church_bell", style="toll")
     bell = m.bells[0]
