@@ -57,12 +57,13 @@ def _bell(rng: np.random.Generator, sr: int, prime: float, hum_tau: float, dur: 
         out[:m] += amp * env * (np.sin(np.float32(2 * np.pi * f) * tt + np.float32(p1)) +
                                 0.7 * np.sin(np.float32(2 * np.pi * (f + beat)) * tt + np.float32(p2)))
     # the strike: the clapper excites many high bending modes that die within tens of ms
-    m = int(0.5 * sr)
     for _ in range(24):
         f = prime * np.exp(rng.uniform(np.log(4.0), np.log(30.0)))
         if f < 0.45 * sr:
-            out[:m] += bright * rng.uniform(0.2, 0.6) * np.exp(-t[:m] / rng.uniform(0.03, 0.12)) * \
-                np.sin(2 * np.pi * f * t[:m] + rng.random() * 6.28)
+            a, tau, ph = bright * rng.uniform(0.2, 0.6), rng.uniform(0.03, 0.12), rng.random() * 6.28
+            m = min(t.size, int(6 * tau * sr))  # to -52 dB, then nothing
+            tt = t[:m]
+            out[:m] += a * np.exp(tt * np.float32(-1 / tau)) * np.sin(np.float32(2 * np.pi * f) * tt + np.float32(ph))
     thud = _burst(rng, sr, 0.02, 0.002, (200, 2000)) * 0.4
     out[:thud.size] += thud
     return _fade(out, sr, 0.0005, 0.3)
