@@ -157,6 +157,32 @@ def test_dog_bark_is_voiced_with_a_falling_pitch():
     assert ac[lag_lo:lag_hi].max() > 0.3 * ac[0], "a bark has a pitch"
 
 
+def test_a_bark_is_rough_voiced_at_a_dogs_pitch_and_comes_in_a_series():
+    """f0 400-800 Hz for a medium dog, voiced (a clear period) but rough (jitter, noise, period
+    doubling): the normalised autocorrelation at the period is well short of a pure tone's."""
+    from scenefill.engine.models.animals import _bark
+
+    rng = np.random.default_rng(5)
+    for _ in range(6):
+        bark = _bark(rng, SR, "medium", 0.5)
+        k = int(0.005 * SR)
+        env = np.sqrt((bark[: bark.size // k * k].reshape(-1, k) ** 2).mean(axis=1))
+        assert 0.1 <= (env > 0.1 * env.max()).sum() * 0.005 <= 0.3, "a bark lasts 100-300 ms"
+        top = int(np.argmax(env)) * k
+        seg = bark[top:top + int(0.05 * SR)]
+        ac = np.correlate(seg, seg, "full")[seg.size - 1:]
+        ac /= ac[0]
+        lo, hi = int(SR / 900), int(SR / 350)
+        lag = lo + int(np.argmax(ac[lo:hi]))
+        assert 380 <= SR / lag <= 900
+        assert 0.2 < ac[lag] < 0.9, f"harmonicity {ac[lag]:.2f}: voiced but rough"
+    m = make("dog_bark", size="medium")
+    ev = m.events[0][1].mean(axis=0)
+    env = np.sqrt((ev[: ev.size // 480 * 480].reshape(-1, 480) ** 2).mean(axis=1))
+    rises = np.flatnonzero((env[1:] > 0.3 * env.max()) & (env[:-1] <= 0.3 * env.max()))
+    assert 2 <= rises.size <= 5, "dogs bark in groups"
+
+
 def test_church_bell_has_the_minor_third_tierce():
     m = make("church_bell", style="toll")
     bell = m.bells[0]
@@ -171,6 +197,25 @@ def test_church_bell_has_the_minor_third_tierce():
     assert np.any(np.abs(ratios - 2.0) < 0.03), "no nominal (octave) partial"
 
 
+def test_a_bells_upper_partials_run_sharp_and_its_strike_clangs_then_dies():
+    m = make("church_bell", style="toll")
+    bell = m.bells[0]
+    f = np.fft.rfftfreq(bell.size, 1 / SR)
+    mag = np.abs(np.fft.rfft(bell))
+    hum = f[(f > 80) & (f < 160)][np.argmax(mag[(f > 80) & (f < 160)])]
+    prime = 2 * hum
+
+    def strongest(lo, hi):
+        sel = (f > lo * prime) & (f < hi * prime)
+        return f[sel][np.argmax(mag[sel])] / prime
+    assert strongest(3.9, 4.4) == pytest.approx(4.17, abs=0.04), "the upper octave is sharp of 4"
+    assert strongest(1.1, 1.3) == pytest.approx(1.19, abs=0.015), "the tierce: a minor third"
+    # the clapper's clang: energy far above the nominal in the first 0.1 s, gone a second later
+    hi = signal.sosfilt(signal.butter(4, 6 * prime, "highpass", fs=SR, output="sos"), bell)
+    early = np.mean(hi[: int(0.1 * SR)] ** 2)
+    assert early > 30 * np.mean(hi[int(1.5 * SR):int(2.0 * SR)] ** 2)
+
+
 def test_glass_shatter_is_a_crack_then_a_shower_of_high_shards():
     x = render("glass_shatter", 3, times=[0.2]).mean(axis=0)
     f, p = signal.welch(x, SR, nperseg=2048)
@@ -183,6 +228,31 @@ def test_glass_shatter_is_a_crack_then_a_shower_of_high_shards():
     assert env[-5:].max() < 0.02 * env[peak], "then it settles"
 
 
+def test_a_clink_rings_inharmonic_bowl_modes_up_to_several_khz():
+    m = make("glass_clink")
+    ev = m.events[0][1].mean(axis=0)
+    f = np.fft.rfftfreq(ev.size, 1 / SR)
+    mag = np.abs(np.fft.rfft(ev))
+    peaks, _ = signal.find_peaks(mag, height=0.05 * mag.max(), distance=int(100 * ev.size / SR))
+    freqs = f[peaks]
+    low = freqs[freqs > 500][0]
+    assert np.any(freqs > 4000), "the rim contact excites modes of several kHz"
+    ratios = freqs[(freqs > low) & (freqs < 6 * low)] / low
+    assert not np.any(np.abs(ratios - np.round(ratios)) < 0.03), "bowl modes are not harmonics"
+    env = np.abs(ev)
+    assert env[int(1.5 * SR):].max() < 0.05 * env.max(), "held glasses are damped within a second or so"
+
+
+def test_a_shatter_is_a_train_of_fracture_snaps_then_shards_of_every_size():
+    x = render("glass_shatter", 3, times=[0.2]).mean(axis=0)
+    f, p = signal.welch(x, SR, nperseg=2048)
+    assert p[(f > 1000) & (f < 5000)].sum() > 0.25 * p[f > 100].sum(), "bigger shards ring lower"
+    crack = x[int(0.2 * SR):int(0.3 * SR)]
+    hf = signal.sosfilt(signal.butter(4, 3000, "highpass", fs=SR, output="sos"), crack)
+    snaps, _ = signal.find_peaks(np.abs(hf), height=0.3 * np.abs(hf).max(), distance=int(0.002 * SR))
+    assert snaps.size >= 5, "the crack runs through the glass in many snaps"
+
+
 def test_clock_ticks_on_a_steady_beat():
     x = render("clock", 6.5, kind="wall").mean(axis=0)
     k = int(0.005 * SR)
@@ -192,6 +262,24 @@ def test_clock_ticks_on_a_steady_beat():
     gaps = gaps[gaps > 0.1]
     assert gaps.size >= 5 and np.std(gaps) < 0.01
     assert 0.45 < gaps.mean() < 1.05
+
+
+def test_an_escapement_tick_is_lock_then_drop_and_the_tock_is_lower():
+    m = make("clock", kind="wall")
+    assert m.period / SR == pytest.approx(0.5, rel=0.01), "a wall clock's pendulum beats half-seconds"
+    tick, tock = m.protos
+    snap = np.abs(signal.sosfilt(signal.butter(4, 12000, "highpass", fs=SR, output="sos"), tick))
+    k = int(0.0005 * SR)
+    env = snap[: snap.size // k * k].reshape(-1, k).max(axis=1)
+    clicks, _ = signal.find_peaks(np.r_[0.0, env], height=0.25 * env.max(), distance=6)
+    assert clicks.size >= 2, "pallet lock, then the wheel's drop"
+    assert 3.5 <= (clicks[1] - clicks[0]) * 0.5 <= 12.5
+
+    def centroid(x):
+        f = np.fft.rfftfreq(x.size, 1 / SR)
+        p = np.abs(np.fft.rfft(x)) ** 2
+        return (f * p).sum() / p.sum()
+    assert centroid(tock) < centroid(tick)
 
 
 def test_typing_comes_in_words_with_pauses():

@@ -37,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--text", help="the words that should be heard (scores Whisper's word error rate)")
     s.add_argument("--loudness", type=float, default=-23.0, help="target LUFS to check against (default -23)")
     s.add_argument("--loop", action="store_true", help="also check the loop seam (last sample -> first)")
+    s.add_argument("--events", nargs="+", metavar="START-END",
+                   help="seconds where timed events sound (e.g. 3.5-4.2): YAMNet scores the patches over "
+                        "them, with the whole-clip mean beside")
     s.add_argument("--spectrogram", metavar="PNG", help="also write a spectrogram picture")
     s.add_argument("--json", action="store_true", help="print the full scorecard as JSON")
     s.set_defaults(func=cmd_score)
@@ -62,6 +65,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     # split on commas only where the pieces are not a class name themselves
     expect = _labels(args.expect)
     try:
+        spans = _spans(args.events or [])
+    except ValueError as exc:
+        return _bad(str(exc))
+    try:
         audio, rate = read_audio(args.file)
     except Exception as exc:  # soundfile raises its own types for unreadable files
         return _bad(f"cannot read {args.file}: {exc}")
@@ -71,7 +78,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         return _bad(str(exc))
     except Exception as exc:  # the class map itself is missing: say so, still score the rest
         print(f"scenefill eval: {exc}", file=sys.stderr)
-    card = score_audio(audio, rate, expect=expect, text=args.text, loudness_target=args.loudness, loop=args.loop)
+    card = score_audio(audio, rate, expect=expect, text=args.text, loudness_target=args.loudness, loop=args.loop,
+                       event_spans=spans or None)
     if args.spectrogram:
         from .spectrogram import write_spectrogram
 
@@ -81,6 +89,21 @@ def cmd_score(args: argparse.Namespace) -> int:
     else:
         print(format_scorecard(card, expect))
     return 0
+
+
+def _spans(values: list[str]) -> list[tuple[float, float]]:
+    """'3.5-4.2' (also comma separated) -> [(3.5, 4.2)]; a malformed or empty span is refused."""
+    spans = []
+    for value in values:
+        for piece in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                a, b = (float(x) for x in piece.split("-"))
+            except ValueError:
+                raise ValueError(f"--events {piece!r}: give START-END in seconds, e.g. 3.5-4.2") from None
+            if not (0 <= a < b):
+                raise ValueError(f"--events {piece!r}: the end must come after the start, both >= 0")
+            spans.append((a, b))
+    return spans
 
 
 def _labels(values: list[str]) -> list[str]:

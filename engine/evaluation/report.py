@@ -15,8 +15,19 @@ from pathlib import Path
 from .targets import _pct
 
 
+SCOPE_NOTE = ("How YAMNet is scored: a bed by the mean of its patch scores over the whole clip; a prompt "
+              "whose note places timed events (a door slam, a bark, a shatter: the scene's one-shot layers) "
+              "over the 0.96 s patches that overlap those events, where the engine's own plan puts them, "
+              "since AudioSet labels say what is present somewhere in a clip. Those prompts also show the "
+              "whole-clip mean ('clip mean') beside, which is what the pass/fail does not use.")
+
+
 def _ranks(score: dict) -> str:
-    return ", ".join(f"{label} #{rank}" for label, rank in score["yamnet"]["ranks"].items())
+    y = score["yamnet"]
+    text = ", ".join(f"{label} #{rank}" for label, rank in y["ranks"].items())
+    if y.get("scope") == "events" and y.get("clip"):
+        text += " (events; clip mean " + ", ".join(f"#{r}" for r in y["clip"]["ranks"].values()) + ")"
+    return text
 
 
 def _top(score: dict, k: int = 3) -> str:
@@ -85,7 +96,7 @@ def markdown_report(rows: list[dict], summary: dict, meta: dict) -> str:
     out = [f"# SceneFill eval: {meta['engine_version']}", "",
            f"{meta['date']}, {meta['prompts']} prompts, {meta['wall_seconds']} s"
            + (f", every render {meta['seconds_override']:g} s" if meta.get("seconds_override") else ""), "",
-           "## Targets (issue 9)", ""]
+           SCOPE_NOTE, "", "## Targets (issue 9)", ""]
     out += _md_table(["target", "goal", "measured", ""], _targets_rows(summary))
     out += ["", "## Weakest areas", ""]
     cats = summary["categories"]
@@ -115,6 +126,11 @@ def markdown_report(rows: list[dict], summary: dict, meta: dict) -> str:
         s = r["score"]
         if s["yamnet"]:
             out.append(f"YAMNet: {_ranks(s)}; top 10: " + ", ".join(f"{n} {v:.2f}" for n, v in s["yamnet"]["top"]) + "  ")
+            y = s["yamnet"]
+            if y.get("scope") == "events" and y.get("clip"):
+                out.append(f"Scored over {y['patches_scored']} of {y['patches']} patches, events at "
+                           + ", ".join(f"{a:g}-{b:g} s" for a, b in y["spans"]) + "; whole-clip top 10: "
+                           + ", ".join(f"{n} {v:.2f}" for n, v in y["clip"]["top"]) + "  ")
         if s["transcript"] is not None:
             out.append(f"Whisper heard: \"{s['transcript']}\" (WER {s['wer']:.0%})  ")
         if s["aed_seconds"]:
@@ -158,6 +174,7 @@ def html_report(rows: list[dict], summary: dict, meta: dict) -> str:
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>SceneFill eval</title><style>{_CSS}</style>"
              f"</head><body><h1>SceneFill eval: {e(meta['engine_version'])}</h1>"
              f"<p>{e(meta['date'])}, {meta['prompts']} prompts, {meta['wall_seconds']} s</p>",
+             f"<p>{e(SCOPE_NOTE)}</p>",
              "<h2>Targets (issue 9)</h2>", table(["target", "goal", "measured", ""], targets, raw=True),
              "<h2>Weakest areas</h2>", table(["category", "recognised", "pass rate"], cat_rows)]
     if summary["worst_prompts"]:

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from .event_spans import request_event_spans
 from .prompts import Prompt
 from .scoring import read_audio, score_audio
 from .spectrogram import write_spectrogram
@@ -24,9 +25,8 @@ from .targets import summarise
 RENDER_SAMPLE_RATE = 48000
 
 
-def render_prompt(prompt: Prompt, path: Path, seconds: float | None = None) -> tuple[dict, float]:
-    """Render one prompt to ``path``; returns (the request as data, wall seconds)."""
-    from scenefill.engine.api import render_to_file
+def prompt_request(prompt: Prompt, seconds: float | None = None):
+    """The :class:`RenderRequest` an editor's render of this prompt would make."""
     from scenefill.engine.request import RenderRequest
     from scenefill.engine.timing import seconds_to_samples
 
@@ -34,6 +34,14 @@ def render_prompt(prompt: Prompt, path: Path, seconds: float | None = None) -> t
     request = RenderRequest(note=prompt.note, n_samples=seconds_to_samples(str(length), RENDER_SAMPLE_RATE),
                             sample_rate=RENDER_SAMPLE_RATE, channels=2, seed=0, loop=prompt.loop,
                             fmt="flac", bit_depth=24, extra={"fps": prompt.fps} if prompt.fps else {})
+    return request
+
+
+def render_prompt(prompt: Prompt, path: Path, seconds: float | None = None) -> tuple[dict, float]:
+    """Render one prompt to ``path``; returns (the request as data, wall seconds)."""
+    from scenefill.engine.api import render_to_file
+
+    request = prompt_request(prompt, seconds)
     start = time.perf_counter()
     render_to_file(request, path)
     return request.to_dict(), time.perf_counter() - start
@@ -51,8 +59,9 @@ def evaluate_prompt(prompt: Prompt, out_dir: Path, seconds: float | None = None)
         row.update(error=f"render failed: {type(exc).__name__}: {exc}", score=None)
         return row
     audio, rate = read_audio(audio_path)
+    spans = request_event_spans(prompt_request(prompt, seconds))  # the render's own plan: where events land
     card = score_audio(audio, rate, expect=list(prompt.expect), text=prompt.text,
-                       loudness_target=request["loudness"], loop=prompt.loop)
+                       loudness_target=request["loudness"], loop=prompt.loop, event_spans=spans)
     write_spectrogram(picture, audio, rate)
     row.update(render_seconds=round(wall, 3), realtime_x=round(card.seconds / wall, 1) if wall > 0 else None,
                score=card.to_dict(), error=None)
@@ -68,7 +77,9 @@ def _progress_line(i: int, n: int, row: dict) -> str:
     if s["yamnet"]:
         y = s["yamnet"]
         ranks = ", ".join(f"{k} #{v}" for k, v in y["ranks"].items())
-        parts.append(f"{'PASS' if y['passed'] else 'FAIL'} {ranks}; heard {y['top'][0][0]}")
+        parts.append(f"{'PASS' if y['passed'] else 'FAIL'} {ranks}; heard {y['top'][0][0]}"
+                     + (f" (over the events; clip mean: {', '.join(f'#{v}' for v in y['clip']['ranks'].values())})"
+                        if y.get("scope") == "events" else ""))
     if s["wer"] is not None:
         parts.append(f"WER {s['wer']:.0%}")
     if s["loudness"] and s["loudness"]["deviation_lu"] is not None:

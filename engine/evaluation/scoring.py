@@ -63,18 +63,19 @@ def _run(card: Scorecard, name: str, fn: Callable[[], object]) -> object | None:
 
 def score_audio(audio: np.ndarray, sample_rate: int, *, expect: list[str] = (), text: str | None = None,
                 loudness_target: float | None = None, loop: bool = False,
-                scorers: tuple[str, ...] = SCORERS) -> Scorecard:
+                event_spans: list[tuple[float, float]] | None = None, scorers: tuple[str, ...] = SCORERS) -> Scorecard:
     """Score (channels, n) or (n,) float audio against what it should be.
 
     ``expect``: AudioSet labels, the main one first; ``text``: the words that
-    should be heard (Whisper runs only when given); ``loudness_target``: LUFS.
+    should be heard (Whisper runs only when given); ``loudness_target``: LUFS; ``event_spans``: (start, end) seconds of
+    the clip's timed events, which YAMNet then scores over (see :mod:`.event_spans`).
     """
     from . import aed, asr, yamnet
 
     audio = np.atleast_2d(np.asarray(audio, dtype=np.float32))
     card = Scorecard(seconds=audio.shape[1] / sample_rate, expected_text=text)
     if "yamnet" in scorers:
-        card.yamnet = _run(card, "yamnet", lambda: yamnet.classify(audio, sample_rate, list(expect)))
+        card.yamnet = _run(card, "yamnet", lambda: yamnet.classify(audio, sample_rate, list(expect), event_spans))
     if "aed" in scorers:
         card.aed = _run(card, "aed", lambda: aed.event_seconds(audio, sample_rate))
     if "whisper" in scorers and text:

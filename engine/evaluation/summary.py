@@ -14,6 +14,9 @@ def format_scorecard(card: Scorecard, expect: list[str] = ()) -> str:
     lines = [f"length      {card.seconds:.2f} s"]
     y = card.yamnet
     if y is not None:
+        if y.scope == "events":
+            lines.append(f"scored over {y.patches_scored} of {y.patches} patches (those over the events); "
+                         "whole clip: " + ", ".join(f"{label} #{r}" for label, r in (y.clip or {}).get("ranks", {}).items()))
         lines.append("yamnet top  " + ", ".join(f"{n} {s:.2f}" for n, s in y.top[:10]))
         if expect:
             ranks = ", ".join(f"{label} #{rank}" for label, rank in y.ranks.items())

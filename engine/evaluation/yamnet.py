@@ -5,7 +5,9 @@ onnxruntime; the 64-band log-mel input is computed by :mod:`.melspec` exactly
 as YAMNet's own front end does. The model takes one uint8 patch at a time and
 returns uint8 logits; the scale and zero point of both are initialisers in the
 graph (read with ``onnx``). Scores are sigmoid(logit) averaged over patches,
-as YAMNet's reference inference averages its per-patch scores over a clip.
+as YAMNet's reference inference averages its per-patch scores over a clip;
+for a clip of timed events, over the patches that cover the events
+(:mod:`.event_spans`), with the whole-clip mean kept beside.
 """
 
 from __future__ import annotations
@@ -123,6 +125,12 @@ class YamnetResult:
     ranks: dict[str, int] = field(default_factory=dict)
     scores: dict[str, float] = field(default_factory=dict)
     patches: int = 0
+    #: "clip": the mean over every patch; "events": over the ``patches_scored`` patches that
+    #: overlap the events' spans (then ``clip`` holds the whole-clip top and ranks beside)
+    scope: str = "clip"
+    patches_scored: int = 0
+    spans: list[tuple[float, float]] = field(default_factory=list)
+    clip: dict | None = None
 
     @property
     def first_in_top10(self) -> bool:
@@ -141,23 +149,39 @@ class YamnetResult:
     def to_dict(self) -> dict:
         return {"top": [[n, round(s, 4)] for n, s in self.top], "ranks": self.ranks,
                 "scores": {k: round(v, 4) for k, v in self.scores.items()}, "patches": self.patches,
+                "scope": self.scope, "patches_scored": self.patches_scored,
+                "spans": [[round(a, 3), round(b, 3)] for a, b in self.spans], "clip": self.clip,
                 "first_in_top10": self.first_in_top10, "any_in_top5": self.any_in_top5, "passed": self.passed}
 
 
-def classify(audio: np.ndarray, sample_rate: int, expected: list[str] = ()) -> YamnetResult:
-    """Mean class scores over the clip; ranks of the expected labels in order given."""
-    check_labels(list(expected))
+def _ranked(mean: np.ndarray, expected: list[str]) -> tuple[list[tuple[str, float]], dict[str, int], dict[str, float]]:
+    """Top labels, the rank (1 = best) and the score of each expected label, from class scores."""
     names = class_names()
-    per_patch = patch_scores(audio, sample_rate)
-    mean = per_patch.mean(axis=0)
     order = np.argsort(-mean, kind="stable")
     rank_of = np.empty(len(order), dtype=int)
     rank_of[order] = np.arange(1, len(order) + 1)
     index = {n: i for i, n in enumerate(names)}
-    return YamnetResult(
-        top=[(names[i], float(mean[i])) for i in order[:TOP_N]],
-        ranks={label: int(rank_of[index[label]]) for label in expected},
-        scores={label: float(mean[index[label]]) for label in expected},
-        patches=len(per_patch),
-    )
+    return ([(names[i], float(mean[i])) for i in order[:TOP_N]],
+            {label: int(rank_of[index[label]]) for label in expected},
+            {label: float(mean[index[label]]) for label in expected})
 
+
+def classify(audio: np.ndarray, sample_rate: int, expected: list[str] = (),
+             spans: list[tuple[float, float]] | None = None) -> YamnetResult:
+    """Class scores averaged over the clip, or over the patches overlapping ``spans`` (seconds)
+    when given and non-empty; ranks of the expected labels in the order given."""
+    from .event_spans import patches_over
+
+    expected = list(expected)
+    check_labels(expected)
+    per_patch = patch_scores(audio, sample_rate)
+    top, ranks, scores = _ranked(per_patch.mean(axis=0), expected)
+    chosen = patches_over(spans, len(per_patch)) if spans else []
+    if not chosen:
+        return YamnetResult(top=top, ranks=ranks, scores=scores, patches=len(per_patch),
+                            patches_scored=len(per_patch))
+    ev_top, ev_ranks, ev_scores = _ranked(per_patch[chosen].mean(axis=0), expected)
+    clip = {"top": [[n, round(v, 4)] for n, v in top], "ranks": ranks,
+            "scores": {k: round(v, 4) for k, v in scores.items()}}
+    return YamnetResult(top=ev_top, ranks=ev_ranks, scores=ev_scores, patches=len(per_patch), scope="events",
+                        patches_scored=len(chosen), spans=list(spans), clip=clip)

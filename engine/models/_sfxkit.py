@@ -186,3 +186,49 @@ def grid_events(start: int, n: int, period: float, longest: int, jitter: np.ndar
         if onset < start + n and onset + longest > start and onset >= 0:
             out.append((k, onset))
     return out
+
+
+def _panel(rng: np.random.Generator, sr: int, dur: float, band: tuple[float, float], count: int,
+           tau: tuple[float, float], tilt: float = 1.0) -> np.ndarray:
+    """Impulse response of a struck panel (a door, a floorboard, a table top): a plate has a
+    near-constant modal density, so many modes spread over ``band`` (log-uniform), each damped
+    in ``tau`` seconds (wood: tens of ms), lower modes louder by ``f ** -tilt``. A few modes
+    make a wood block or a marimba; dozens make a surface."""
+    lo, hi = band
+    freqs = np.exp(rng.uniform(np.log(lo), np.log(hi), count))
+    taus = rng.uniform(*tau, count) * (lo / freqs) ** 0.3   # higher modes die sooner
+    amps = rng.uniform(0.5, 1.0, count) * (lo / freqs) ** tilt
+    return _modes(sr, dur, freqs, taus, amps * rng.choice([-1, 1], count))
+
+
+def _room(rng: np.random.Generator, sr: int, x: np.ndarray, rt60: float, wet: float) -> np.ndarray:
+    """``x`` (mono) heard in a room: a few early reflections, then a diffuse tail decaying
+    60 dB in ``rt60`` s, duller as it decays (air and soft surfaces take the highs first).
+    ``wet`` is the tail's energy against the dry sound. Returns the dry sound plus the room,
+    longer by the tail."""
+    from scipy.signal import fftconvolve
+
+    n = int(rt60 * sr)
+    t = np.arange(n) / sr
+    tail = rng.standard_normal(n) * 10 ** (-3 * t / rt60)
+    # the highs decay faster: a crossfade from the bright tail to a low-passed copy of it
+    dull = _filt(tail, "lowpass", 1500, sr, 2)
+    tail = tail * np.exp(-t / (0.5 * rt60)) + dull * (1 - np.exp(-t / (0.5 * rt60)))
+    tail[: int(0.004 * sr)] = 0.0  # the first reflection needs a few metres
+    for _ in range(6):
+        k = int(rng.uniform(0.004, 0.03) * sr)
+        tail[k] += rng.uniform(-1, 1) * 8.0 / np.sqrt(sr * 0.01)
+    tail *= np.sqrt(wet / max(np.sum(tail ** 2), 1e-12))
+    return _mix(x, fftconvolve(x, tail))
+
+
+def _norm_energy(x: np.ndarray, sr: int, rms_over_10ms: float, peak_max: float = 0.95) -> np.ndarray:
+    """Scale ``x`` so its energy equals that of ``rms_over_10ms`` held for 10 ms, peaks kept under
+    ``peak_max``: takes of one impact with different crest factors then sound equally loud,
+    which a peak normalisation does not give (a ringing take would sound louder)."""
+    e = float(np.sum(np.asarray(x) ** 2))
+    if e <= 0:
+        return x
+    y = x * (rms_over_10ms * np.sqrt(0.01 * sr) / np.sqrt(e))
+    m = float(np.max(np.abs(y)))
+    return y * (peak_max / m) if m > peak_max else y

@@ -11,8 +11,9 @@ clang. A peal is rung in rounds: the bells from treble to tenor in turn, a
 major scale down, with the open handstroke gap after every second row.
 
 Clock: a mechanical escapement tick is two clicks milliseconds apart (the
-pallet locking and the wheel dropping), small inharmonic metal modes ringing a
-wooden case; the tock of a pendulum clock sounds a touch lower than its tick.
+pallet locking and the wheel dropping), small inharmonic brass modes ringing
+a wooden case (a box of damped panel modes); the tock of a pendulum clock
+sounds a touch lower than its tick, and the beat follows the pendulum's length.
 
 Events sit on an absolute grid (``grid_events``), so any block renders alone.
 """
@@ -21,15 +22,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._sfxkit import _TABLE, _add, _burst, _fade, _filt, _reson, _t, grid_events
+from ._sfxkit import _TABLE, _add, _burst, _fade, _filt, _modes, _norm, _panel, _reson, _t, grid_events
 from .base import SoundModel, Timeline
 
-_PARTIALS = np.array([0.5, 1.0, 1.2, 1.5, 2.0, 2.5, 2.67, 3.0, 4.0, 5.33])
-_AMPS = np.array([0.45, 0.6, 0.8, 0.35, 1.0, 0.45, 0.3, 0.3, 0.22, 0.12])
-_TAUS = np.array([1.0, 0.6, 0.45, 0.3, 0.35, 0.18, 0.15, 0.12, 0.08, 0.05])  # of the hum's decay
+# hum, prime, tierce, quint, nominal, then the upper partials as measured on a cast church bell
+# (Rossing, *The Science of Percussion Instruments*, table of a D5 bell): above the nominal they
+# drift sharp of the harmonic series (upper octave ~4.17, not 4), which is what keeps a bell
+# from sounding like a plucked string. Tierce and quint as a tuned (Simpson) bell has them:
+# a tempered minor third and fifth above the prime.
+_PARTIALS = np.array([0.5, 1.0, 1.189, 1.498, 2.0, 2.514, 2.662, 3.011, 4.166, 5.433, 6.796, 8.215, 9.683,
+                      11.2, 12.8])
+_AMPS = np.array([0.45, 0.6, 0.8, 0.35, 1.0, 0.5, 0.35, 0.35, 0.3, 0.22, 0.16, 0.12, 0.09, 0.07, 0.05])
+_TAUS = np.array([1.0, 0.6, 0.45, 0.3, 0.35, 0.18, 0.15, 0.12, 0.08, 0.05,
+                  0.035, 0.025, 0.02, 0.015, 0.012])  # of the hum's decay
 
 
-def _bell(rng: np.random.Generator, sr: int, prime: float, hum_tau: float, dur: float) -> np.ndarray:
+def _bell(rng: np.random.Generator, sr: int, prime: float, hum_tau: float, dur: float,
+          force: float = 0.5) -> np.ndarray:
+    """One strike of a bell; ``force`` (0-1): a harder clapper blow is brighter, its brief
+    contact exciting the upper partials and the clang more than the hum."""
+    bright = 0.5 + force
     t = _t(sr, dur).astype(np.float32)
     out = np.zeros(t.size)
     for ratio, amp, tau in zip(_PARTIALS, _AMPS, _TAUS):
@@ -41,15 +53,17 @@ def _bell(rng: np.random.Generator, sr: int, prime: float, hum_tau: float, dur: 
         m = min(t.size, int(hum_tau * tau * 8 * sr))  # to -70 dB, then nothing
         tt = t[:m]
         env = np.exp(tt * np.float32(-1 / (hum_tau * tau)))
+        amp = amp * (bright if ratio > 2 else 1.0)
         out[:m] += amp * env * (np.sin(np.float32(2 * np.pi * f) * tt + np.float32(p1)) +
-                                0.5 * np.sin(np.float32(2 * np.pi * (f + beat)) * tt + np.float32(p2)))
+                                0.7 * np.sin(np.float32(2 * np.pi * (f + beat)) * tt + np.float32(p2)))
     # the strike: the clapper excites many high bending modes that die within tens of ms
-    m = int(0.25 * sr)
-    for _ in range(10):
-        f = prime * rng.uniform(6.0, 16.0)
+    for _ in range(24):
+        f = prime * np.exp(rng.uniform(np.log(4.0), np.log(30.0)))
         if f < 0.45 * sr:
-            out[:m] += rng.uniform(0.1, 0.3) * np.exp(-t[:m] / rng.uniform(0.01, 0.04)) * \
-                np.sin(2 * np.pi * f * t[:m] + rng.random() * 6.28)
+            a, tau, ph = bright * rng.uniform(0.2, 0.6), rng.uniform(0.03, 0.12), rng.random() * 6.28
+            m = min(t.size, int(6 * tau * sr))  # to -52 dB, then nothing
+            tt = t[:m]
+            out[:m] += a * np.exp(tt * np.float32(-1 / tau)) * np.sin(np.float32(2 * np.pi * f) * tt + np.float32(ph))
     thud = _burst(rng, sr, 0.02, 0.002, (200, 2000)) * 0.4
     out[:thud.size] += thud
     return _fade(out, sr, 0.0005, 0.3)
@@ -75,14 +89,14 @@ class ChurchBell(Timeline, SoundModel):
         i = float(np.clip(self.params.intensity, 0, 1))
         self.style = self.params.options.get("style", "peal")
         if self.style == "toll":
-            self.bells = [_bell(rng, sr, rng.uniform(190, 280), 9.0, 12.0)]
+            self.bells = [_bell(rng, sr, rng.uniform(190, 280), 9.0, 12.0, i)]
             self.period = rng.uniform(2.6, 3.4) * sr
             self.cycle, self.rest = 1, 0
         else:
             nb = 6 if i < 0.7 else 8
             steps = [12, 11, 9, 7, 5, 4, 2, 0][-nb:]  # treble first, a major scale down
             tenor = rng.uniform(300, 420)
-            self.bells = [_bell(rng, sr, tenor * 2 ** (s / 12), 5.0 * (tenor / (tenor * 2 ** (s / 12))) ** 0.7, 6.0)
+            self.bells = [_bell(rng, sr, tenor * 2 ** (s / 12), 5.0 * (tenor / (tenor * 2 ** (s / 12))) ** 0.7, 6.0, i)
                           for s in steps]
             self.period = rng.uniform(0.27, 0.33) * sr
             self.cycle, self.rest = 2 * nb + 1, 1  # two rows, then the handstroke gap
@@ -90,7 +104,7 @@ class ChurchBell(Timeline, SoundModel):
         self.jitter = np.abs(rng.normal(0, 0.012 * sr, _TABLE))
         self.amps = rng.uniform(0.8, 1.0, _TABLE)
         self.longest = max(b.size for b in self.bells)
-        self.gain = 0.08
+        self.gain = 0.065  # headroom for a hard-struck peal of eight (the level is calibrated)
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         start = self._block_start(n)
@@ -109,18 +123,22 @@ class ChurchBell(Timeline, SoundModel):
 
 
 def _tick(rng: np.random.Generator, sr: int, pitch: float, body: float) -> np.ndarray:
-    """Escapement tick: two sharp metal clicks (lock, then drop), each a broadband crack
-    through the escape wheel's small, quickly damped modes, colouring the case a little."""
-    n = int(0.06 * sr)
+    """Escapement tick: two metal clicks (the pallet locking, then the wheel's tooth dropping)
+    a few ms apart, each ringing the small brass parts (inharmonic modes around ``pitch``, damped
+    in a few ms), carried by the movement's plate into the wooden case, a box whose many
+    damped panel modes around ``body`` Hz ring for a couple of tens of ms."""
+    n = int(0.08 * sr)
     t = np.arange(n) / sr
     out = np.zeros(n)
+    case = _panel(rng, sr, 0.08, (body, body * 6), 30, (0.003, 0.008), tilt=0.3)
     for delay, amp in ((0.0, 1.0), (rng.uniform(0.004, 0.012), 0.6)):  # lock, then drop
         d = int(delay * sr)
-        hit = rng.standard_normal(n - d) * np.exp(-t[:n - d] / 0.0006)
-        click = _reson(hit, pitch, 3.0, sr) + 0.6 * _reson(hit, pitch * 1.63, 4.0, sr) + 0.3 * hit
-        case = _reson(hit, body, 2.0, sr) * 0.5
-        out[d:] += amp * (click + case)
-    return _fade(_filt(out, "highpass", 300, sr, 2), sr, 0.0002, 0.01)
+        metal = _modes(sr, 0.08, pitch * np.array([1.0, 1.63, 2.41, 3.3]) * rng.uniform(0.97, 1.03, 4),
+                       [0.002, 0.0015, 0.001, 0.0008], [1.0, 0.7, 0.5, 0.3])
+        snap = rng.standard_normal(n) * np.exp(-t / 0.0004)
+        hit = metal[:n] + 1.0 * snap
+        out[d:] += amp * (hit[:n - d] + 0.7 * _norm(case, np.max(np.abs(metal)))[:n - d])
+    return _fade(_filt(out, "highpass", 200, sr, 2), sr, 0.0002, 0.01)
 
 
 class Clock(Timeline, SoundModel):
@@ -141,8 +159,10 @@ class Clock(Timeline, SoundModel):
         sr = self.sr
         i = float(np.clip(self.params.intensity, 0, 1))
         kind = self.params.options.get("kind", "wall")
+        # the beat follows the pendulum: a longcase's metre-long one beats seconds, a wall or
+        # mantel clock's shorter one half-seconds; a watch's balance five times a second
         pitch, body, period = {"grandfather": (1900, 260, 1.0), "watch": (5200, 1800, 0.2)}.get(
-            kind, (3200, 650, 0.5 if rng.random() < 0.3 else 1.0))
+            kind, (3200, 500, 0.5))
         self.period = period * sr * rng.uniform(0.995, 1.005)
         self.protos = [_tick(rng, sr, pitch * rng.uniform(0.95, 1.05), body),
                        _tick(rng, sr, pitch * 0.88 * rng.uniform(0.95, 1.05), body * 0.93)]

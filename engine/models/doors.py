@@ -1,10 +1,20 @@
-"""Doors: slams, creaks and knocks as one-shot effects."""
+"""Doors: slams, creaks and knocks as one-shot effects.
+
+A door is a wooden panel (a plate: many modes, evenly dense, damped in tens of
+milliseconds) hung in a frame. A knuckle is a soft, brief contact (about 1-2 ms)
+with a hard click of bone on wood: it excites the panel's modes from ~150 Hz to
+about 1 kHz, and a knock is 2-4 such hits a fifth of a second apart. A slam
+drives the whole panel into the frame: a push of air, a heavy impact exciting
+the panel's low modes (60-250 Hz) and the frame and wall, the latch snapping
+home, and the loose hardware rattling for a moment after (Farnell, *Designing
+Sound*, "doors"). A few sine modes alone make a wood block; dozens make a door.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._sfxkit import _OneShot, _burst, _filt, _fade, _mix, _modes, _norm, _reson, _t
+from ._sfxkit import _OneShot, _burst, _filt, _fade, _mix, _modes, _norm, _norm_energy, _panel, _reson, _room, _swell, _t
 
 
 # --------------------------------------------------------------------------- door
@@ -72,14 +82,18 @@ class Door(_OneShot):
             parts.append((dur + 0.01, self._latch(rng, 0.6)))
         else:  # slam
             parts.append((0.0, self._thud(rng, 1.0, metal, slam=True)))
-            parts.append((0.004, self._latch(rng, 0.9)))
-            for _ in range(int(rng.integers(3, 6))):  # frame and hardware rattle
-                parts.append((rng.uniform(0.03, 0.25), self._latch(rng, rng.uniform(0.1, 0.3))))
+            parts.append((rng.uniform(0.008, 0.02), self._latch(rng, 0.3)))  # the bolt snaps into the strike
+            for _ in range(int(rng.integers(3, 6))):  # the hardware rattling as the panel shakes
+                parts.append((rng.uniform(0.02, 0.2), self._latch(rng, rng.uniform(0.05, 0.12))))
         length = max(int(o * sr) + p.size for o, p in parts)
         ev = np.zeros(length)
         for o, p in parts:
             ev[int(o * sr):int(o * sr) + p.size] += p
+        if action == "slam":  # loud enough to wake the room: its reverberation is part of a slam
+            ev = _room(rng, sr, ev, rng.uniform(0.6, 0.9), 0.5)
         stereo = np.vstack([ev, np.roll(ev, int(0.0004 * sr))])  # a touch of width
+        if action == "slam":
+            return _fade(_norm_energy(stereo, sr, 0.3 * (0.5 + 0.5 * i)), sr, 0.0005, 0.02)
         return _fade(_norm(stereo, 0.45 + 0.45 * i), sr, 0.0005, 0.02)
 
     def _latch(self, rng: np.random.Generator, amp: float) -> np.ndarray:
@@ -100,34 +114,46 @@ class Door(_OneShot):
             f = rng.uniform(140, 220)
             x = _modes(sr, 1.2, f * np.array([1, 2.71, 4.1, 6.3, 9.2]), [0.3, 0.2, 0.12, 0.08, 0.05],
                        [1, 0.6, 0.4, 0.3, 0.2])
-        else:
-            f = rng.uniform(65, 95)
-            x = _modes(sr, 0.5, [f, f * 1.9, rng.uniform(220, 320), rng.uniform(500, 800)],
-                       [0.09, 0.05, 0.03, 0.015], [1, 0.5, 0.4, 0.2])
-        x = _mix(x, _burst(rng, sr, 0.15, 0.02 if slam else 0.012, (80, 2500)) * (0.9 if slam else 0.5))
-        if slam:
-            x = _mix(x, _burst(rng, sr, 0.3, 0.06, (300, 6000)) * 0.25)
+            x = _mix(x, _burst(rng, sr, 0.15, 0.012, (80, 2500)) * 0.5)
+            return _norm(x, amp)
+        # the panel's modes, damped in tens of ms (wood; dozens of them, or it rings like a drum): the low
+        # ones carry the thump, the higher the body of the bang; then the frame and the wall
+        door = _panel(rng, sr, 0.5, (60, 900), 70, (0.02, 0.05) if slam else (0.015, 0.04), tilt=0.4)
+        frame = _panel(rng, sr, 0.4, (200, 3000), 40, (0.02, 0.05), tilt=0.5)
+        # the impact itself: edge on frame, a few ms of broadband crack
+        # (the edge beds into the jamb and its stop over a couple of ms: no needle-sharp peak)
+        crack = _burst(rng, sr, 0.1, 0.012 if slam else 0.003, (200, 7000), attack=0.002 if slam else 0.0005)
+        x = _mix(_norm(door, 1.0), _norm(frame, 0.8 if slam else 0.4), _norm(crack, 0.9 if slam else 0.3))
+        if slam:  # the air pushed out ahead of the panel: a low whoomp under the hit
+            x = _mix(x, _norm(_swell(rng, sr, 0.12, (40, 220), 0.03), 0.3))
+            # a heavy panel bedding into its stop takes a few ms to come to rest against it
+            x *= np.clip(np.arange(x.size) / (0.004 * sr), 0, 1)
         return _norm(x, amp)
 
     def _knock(self, rng: np.random.Generator, i: float, metal: bool) -> np.ndarray:
         sr = self.sr
-        count = int(rng.integers(2, 4))
-        gap = rng.uniform(0.16, 0.26)
+        count = int(rng.choice([2, 3, 3, 3, 4]))
+        gap = rng.uniform(0.16, 0.24)
+        # one door, so one set of panel modes for every knock; the knuckle lands a little differently
+        panel = _panel(rng, sr, 0.35, (150, 1200), 36, (0.012, 0.035), tilt=0.6)
+        if metal:
+            f = rng.uniform(300, 420)
+            panel = _mix(panel * 0.3, _modes(sr, 0.5, f * np.array([1, 2.4, 3.9, 5.6]), [0.12, 0.07, 0.05, 0.03],
+                                             [1, .6, .4, .3]))
         hits = []
         for _ in range(count):
-            if metal:
-                f = rng.uniform(300, 420)
-                h = _modes(sr, 0.5, f * np.array([1, 2.4, 3.9, 5.6]), [0.12, 0.07, 0.05, 0.03], [1, .6, .4, .3])
-            else:
-                f = rng.uniform(170, 240)
-                h = _modes(sr, 0.25, [f, f * rng.uniform(2.2, 2.6), rng.uniform(800, 1200)],
-                           [0.05, 0.03, 0.012], [1, 0.55, 0.3])
-            h = _mix(h, _burst(rng, sr, 0.03, 0.002, (600, 5000)) * 0.5)
-            hits.append(_norm(h, rng.uniform(0.75, 1.0)))
-        length = int((gap * (count - 1) + 0.02) * sr) + max(h.size for h in hits)
+            contact = rng.uniform(0.001, 0.002)  # the soft knuckle: a half-sine press
+            m = max(2, int(contact * sr))
+            press = np.sin(np.pi * np.arange(m) / m)
+            body = np.convolve(panel * rng.uniform(0.85, 1.15, 1), press)[:panel.size]
+            click = _burst(rng, sr, 0.02, 0.0012, (1200, 6000))  # bone on wood
+            h = _mix(_norm(body, 1.0), _norm(click, rng.uniform(0.25, 0.45)))
+            hits.append(_norm_energy(h, sr, rng.uniform(0.75, 1.0)))
+        hits[-1 if rng.random() < 0.5 else 0] *= 1.15  # an accent on the first or the last
+        length = int((gap * (count - 1) + 0.03) * sr) + max(h.size for h in hits)
         ev = np.zeros(length)
         for k, h in enumerate(hits):
-            o = int((k * gap + rng.uniform(-0.01, 0.01) * (k > 0)) * sr)
+            o = int((k * gap + rng.uniform(-0.015, 0.015) * (k > 0)) * sr)
             ev[o:o + h.size] += h
         stereo = np.vstack([ev, ev])
-        return _fade(_norm(stereo, 0.6 + 0.3 * i), sr, 0.0005, 0.02)
+        return _fade(_norm_energy(stereo, sr, 0.35 * (0.6 + 0.3 * i) * np.sqrt(count)), sr, 0.0005, 0.02)

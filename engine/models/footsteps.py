@@ -1,10 +1,21 @@
-"""Footsteps: heel-toe steps at a walking or running cadence on concrete, wood, gravel or grass."""
+"""Footsteps: heel-toe steps at a walking or running cadence on concrete, wood, gravel or grass.
+
+A footfall is two impacts: the heel strikes, then the foot rolls and the ball
+and toe come down 80-150 ms later (30-50 ms running), with a scuff of the sole
+between. Under each impact the body's weight lands as a dull thump below
+200 Hz; over it the surface speaks (Farnell, *Designing Sound*, "footsteps"):
+a wooden floor is a panel whose dozens of damped board modes ring for tens of
+milliseconds, with the odd creak of a board rubbing on its nail (stick-slip);
+gravel is no single transient but a crunch of many tiny stone-on-stone clicks
+whose density swells as the weight settles over 100-200 ms, then thins out.
+Walking is 1.8-2.1 steps a second with a few percent of jitter.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._sfxkit import _TABLE, _add, _burst, _fade, _grains, _mix, _modes, _norm, _swell, _t
+from ._sfxkit import _TABLE, _add, _burst, _fade, _filt, _grains, _mix, _modes, _norm, _norm_energy, _panel, _reson, _swell, _t
 from .base import SoundModel, Timeline, pan_gains
 
 
@@ -22,6 +33,50 @@ _SURFACE_WORDS = {
     "grass": "grass", "lawn": "grass", "field": "grass", "meadow": "grass", "leaves": "grass",
     "forest": "grass", "dirt": "grass", "woods": "grass", "garden": "grass",
 }
+
+
+def _thump(rng: np.random.Generator, sr: int, weight: float, rise: float = 0.002) -> np.ndarray:
+    """The body's weight landing through the leg and shoe: a dull, heavily damped low bump.
+    ``rise``: how fast the surface takes the weight (a hard floor at once, gravel gives way)."""
+    t = _t(sr, 0.08 + rise)
+    env = np.exp(-np.maximum(t - rise, 0) / 0.015) * np.clip(t / rise, 0, 1) ** 2
+    return weight * _norm(_filt(rng.standard_normal(t.size) * env, "lowpass", 180, sr, 2), 1.0)
+
+
+def _soft_contact(x: np.ndarray, sr: int, contact: float) -> np.ndarray:
+    """A sole is not a hammer: it presses for a few ms, which rolls off the highest modes."""
+    m = max(2, int(contact * sr))
+    press = np.sin(np.pi * np.arange(m) / m)
+    return np.convolve(x, press / press.sum())[:x.size]
+
+
+def _crunch(rng: np.random.Generator, sr: int, dur: float, clicks: float, band, settle: float) -> np.ndarray:
+    """Stones pressed together: many tiny clicks whose rate swells as the weight comes down
+    (peak at ``settle`` s) and then thins out; each click a small stone's short ring."""
+    t = _t(sr, dur)
+    rate = (t / settle) * np.exp(1 - t / settle)           # 0 -> 1 at ``settle`` -> decaying
+    count = max(1, rng.poisson(clicks * dur * rate.mean()))
+    pos = np.sort(rng.choice(t.size, count, p=rate / rate.sum()))
+    train = np.zeros(t.size)
+    np.add.at(train, pos, rng.uniform(-1, 1, count) * rng.pareto(3.0, count).clip(0, 4))
+    # small stones ring high and briefly, bigger ones lower: a few resonances, low Q
+    out = np.zeros(t.size)
+    for centre, q, g in ((band[0] * 1.5, 2.0, 0.6), (np.sqrt(band[0] * band[1]), 2.5, 1.0), (band[1] * 0.6, 3.0, 0.7)):
+        out += g * _reson(train, centre * rng.uniform(0.85, 1.15), q, sr)
+    return _filt(out, "bandpass", band, sr)
+
+
+def _board_creak(rng: np.random.Generator, sr: int, dur: float) -> np.ndarray:
+    """A floorboard rubbing on its nail: stick-slip pulses at a wandering rate through board modes."""
+    t = _t(sr, dur)
+    rate = rng.uniform(60, 140) * (1 + 0.3 * np.sin(2 * np.pi * rng.uniform(2, 5) * t + rng.random() * 6))
+    phase = np.cumsum(rate) / sr
+    pulses = np.zeros(t.size)
+    idx = np.nonzero(np.diff(np.floor(phase)) > 0)[0] + 1
+    pulses[idx] = rng.uniform(0.4, 1.0, idx.size)
+    base = rng.uniform(350, 650)
+    x = sum(a * _reson(pulses, base * r, 10, sr) for r, a in ((1.0, 1.0), (2.1, 0.5), (3.3, 0.3)))
+    return x * np.sin(np.pi * t / t[-1]) ** 0.8
 
 
 class Footsteps(Timeline, SoundModel):
@@ -43,7 +98,7 @@ class Footsteps(Timeline, SoundModel):
         "heels": ("style", "heels"), "stilettos": ("style", "heels"), "high": ("style", "heels"),
         "boots": ("style", "boots"), "sneakers": ("style", "soft"), "barefoot": ("style", "soft"),
     }
-    _VARIANTS = 8
+    _VARIANTS = 16
 
     def setup(self, rng: np.random.Generator) -> None:
         self._clock_reset()
@@ -63,11 +118,15 @@ class Footsteps(Timeline, SoundModel):
         self.variants = [self._step(rng, i) for _ in range(self._VARIANTS)]
         self.maxlen = max(v.size for v in self.variants)
         # per-step tables: timing jitter, loudness, which take; feet alternate slightly
-        self.jitter = rng.uniform(-0.025, 0.025, _TABLE) * self.period
-        self.gain = rng.uniform(0.78, 1.0, _TABLE) * (0.45 + 0.55 * i)
+        self.jitter = rng.normal(0, 0.02, _TABLE).clip(-0.05, 0.05) * self.period
+        self.gain = rng.uniform(0.6, 1.0, _TABLE) * (0.45 + 0.55 * i)
         pick = rng.integers(0, self._VARIANTS - 1, _TABLE)
         self.pick = (np.arange(_TABLE) % 2 * (self._VARIANTS // 2) + pick % (self._VARIANTS // 2))
         self.pans = [pan_gains(-0.06), pan_gains(0.06)]
+        # the walker moves about the room: crossing it and back every 10-20 steps, nearer (louder,
+        # drier) then further; a pure function of the step index, so any block renders alone
+        self.roam_steps = rng.uniform(10, 20)
+        self.roam_phase = rng.uniform(0, 2 * np.pi)
 
     # one footfall: heel strike then toe (or for heels: sole then heel click)
     def _step(self, rng: np.random.Generator, i: float) -> np.ndarray:
@@ -76,7 +135,7 @@ class Footsteps(Timeline, SoundModel):
         heavy = 0.7 + 0.6 * i + (0.3 if run or self.style == "boots" else 0.0)
         crisp = 0.6 + 0.8 * i  # harder steps have brighter impacts
         soft = self.style == "soft"
-        gap = rng.uniform(0.025, 0.04) if run else rng.uniform(0.06, 0.095)
+        gap = rng.uniform(0.03, 0.05) if run else rng.uniform(0.08, 0.13)
         s = self.surface
         if self.style == "heels" and s in ("concrete", "wood"):
             base = 2400 if s == "concrete" else 1500
@@ -96,24 +155,25 @@ class Footsteps(Timeline, SoundModel):
             toe = _mix(toe, _swell(rng, sr, rng.uniform(0.05, 0.09), (2000, 9000), 0.012) * (0.25 if run else 0.12))
             first, second = heel, toe
         elif s == "wood":
-            f = rng.uniform(95, 135)
-            heel = _modes(sr, 0.25, [f, f * rng.uniform(2.0, 2.4), f * rng.uniform(3.6, 4.4),
-                                     rng.uniform(700, 1100)],
-                          [0.06, 0.04, 0.025, 0.012], [0.8 * heavy, 0.45 * heavy, 0.25, 0.15])
-            heel = _mix(heel, _burst(rng, sr, 0.05, 0.005, (600, 4500)) * (0.2 if soft else 0.45) * crisp)
-            toe = _modes(sr, 0.15, [f * rng.uniform(1.8, 2.3), rng.uniform(400, 600)], [0.03, 0.015],
-                         [0.3, 0.2])
-            toe = _mix(toe, _burst(rng, sr, 0.04, 0.004, (800, 5000)) * 0.25)
-            if rng.random() < 0.35:  # the occasional board creak
-                t = _t(sr, 0.12)
-                creak = np.sin(2 * np.pi * rng.uniform(300, 600) * t + 3 * np.sin(2 * np.pi * 35 * t))
-                toe = np.pad(toe, (0, max(0, t.size - toe.size)))
-                toe[:t.size] += creak * np.sin(np.pi * t / t[-1]) ** 2 * 0.08
+            # one floor of a few boards: each step lands on one of them (their modes damped fast)
+            boards = self.__dict__.setdefault("_boards", [])
+            if len(boards) < 4:
+                boards.append(_panel(rng, sr, 0.2, (90, 3000), 50, (0.008, 0.025), tilt=0.15))
+            floor = boards[int(rng.integers(len(boards)))]
+            heel_floor = _soft_contact(floor, sr, rng.uniform(0.0003, 0.0006) if not soft else 0.0015)
+            heel = _mix(_thump(rng, sr, 0.3 * heavy), _norm(heel_floor, 0.7 * heavy))
+            heel = _mix(heel, _burst(rng, sr, 0.03, 0.002, (1500, 7000)) * (0.12 if soft else 0.4) * crisp)
+            toe = _mix(_thump(rng, sr, 0.12 * heavy), _norm(_soft_contact(floor, sr, 0.0015), 0.35))
+            toe = _mix(toe, _swell(rng, sr, rng.uniform(0.04, 0.08), (1500, 7000), 0.015) * 0.08)  # sole scuff
+            if rng.random() < 0.3:  # the odd board creaking as the weight rolls over it
+                creak = _norm(_board_creak(rng, sr, rng.uniform(0.12, 0.25)), 0.12)
+                toe = _mix(toe, creak)
             first, second = heel, toe
         elif s == "gravel":
-            heel = _grains(rng, sr, 0.22, 900 * heavy, (700, 7500), 0.05) * crisp
-            heel = _mix(heel, _modes(sr, 0.08, [rng.uniform(60, 90)], [0.02], [0.25 * heavy]))
-            toe = _grains(rng, sr, 0.16, 700, (900, 8000), 0.04) * 0.7
+            heel = _mix(_thump(rng, sr, 0.12 * heavy, rise=0.02),
+                        _norm(_crunch(rng, sr, rng.uniform(0.14, 0.2), 3000 * heavy, (300, 6000), 0.045), 0.6 * crisp))
+            toe = _norm(_crunch(rng, sr, rng.uniform(0.1, 0.15), 2500, (400, 7000), 0.035), 0.45)
+            toe = _mix(toe, _thump(rng, sr, 0.05 * heavy, rise=0.02))
             first, second = heel, toe
         else:  # grass, leaves, dirt
             heel = _swell(rng, sr, 0.2, (1200, 7500), 0.015) * 0.5 * crisp
@@ -125,7 +185,12 @@ class Footsteps(Timeline, SoundModel):
         out = np.zeros(max(first.size, g + second.size))
         out[:first.size] += first
         out[g:g + second.size] += second * rng.uniform(0.8, 1.1)
-        return _fade(_norm(out, 0.8), sr, 0.0005, 0.01)
+        if s in ("wood", "concrete") and self.style != "heels":
+            # the sole slides a little as the foot rolls from heel to toe: a scuff between the two
+            scuff = _swell(rng, sr, gap + 0.05, (1200, 8000), 0.6 * gap)
+            scuff = _norm(scuff, np.max(np.abs(first)) * rng.uniform(0.08, 0.2) * (0.5 if soft else 1.0))
+            out[int(0.01 * sr):int(0.01 * sr) + scuff.size] += scuff[:out.size - int(0.01 * sr)]
+        return _fade(_norm_energy(out, sr, 0.12), sr, 0.0005, 0.01)  # takes of equal loudness
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         start = self._block_start(n)
@@ -137,5 +202,6 @@ class Footsteps(Timeline, SoundModel):
             onset = self.offset + int(round(k * self.period + self.jitter[j]))
             if onset < 0 or onset >= start + n:
                 continue
-            _add(out, start, onset, self.variants[self.pick[j]], self.gain[j] * self.pans[k % 2])
+            near = 10 ** (-4.5 * (1 - np.cos(2 * np.pi * k / self.roam_steps + self.roam_phase)) / 20)  # 0 to -9 dB
+            _add(out, start, onset, self.variants[self.pick[j]], self.gain[j] * near * self.pans[k % 2])
         return out

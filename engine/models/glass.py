@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._sfxkit import _OneShot, _burst, _fade, _filt, _norm, _t
+from ._sfxkit import _OneShot, _burst, _fade, _filt, _norm, _norm_energy, _t
 
-_BOWL = np.array([1.0, 2.62, 4.93, 7.8])
+# the (n, 0) bending modes n = 2..7 of a bowl; the higher ones (several kHz) are what a hard,
+# brief rim contact excites most, and what makes a clink a clink rather than a bell's ding
+_BOWL = np.array([1.0, 2.62, 4.93, 7.8, 11.3, 15.4])
 
 
 def _ring(rng: np.random.Generator, sr: int, f1: float, tau1: float, dur: float, amps) -> np.ndarray:
@@ -51,7 +53,8 @@ class GlassClink(_OneShot):
         sr = self.sr
         i = float(np.clip(self.params.intensity, 0, 1))
         tumbler = self.params.options.get("kind") == "tumbler"
-        f_lo, f_hi, tau = (1400, 2600, 0.25) if tumbler else (650, 1250, 1.1)
+        # glasses held in the hand are damped by the fingers: tenths of a second, not a bell's seconds
+        f_lo, f_hi, tau = (1400, 2600, 0.2) if tumbler else (700, 1300, 0.5)
         count = int(self.params.options.get("count", 1))
         ev = np.zeros(int((tau * 5 + 0.3 * count) * sr))
         for c in range(count):
@@ -59,12 +62,13 @@ class GlassClink(_OneShot):
             tap = np.zeros(int(tau * 5 * sr))
             for _ in range(2):  # the two glasses, each at its own pitch
                 tap += _ring(rng, sr, rng.uniform(f_lo, f_hi), tau * rng.uniform(0.7, 1.2), tau * 5,
-                             (1.0, 0.5, 0.3, 0.15)) * rng.uniform(0.6, 1.0)
-            tick = _burst(rng, sr, 0.004, 0.0006, (2500, 12000))
-            tap[:tick.size] += tick * 2.0
+                             (0.8, 0.7, 0.7, 0.6, 0.45, 0.3)) * rng.uniform(0.6, 1.0)
+            # rim on rim: a hard contact of a fraction of a millisecond, a bright broadband chink
+            tick = _burst(rng, sr, 0.008, 0.0008, (2000, 14000))
+            tap[:tick.size] += _norm(tick, 1.2 * np.max(np.abs(tap[:int(0.01 * sr)])))
             tap = _fade(tap, sr, 0.0003, 0.2)
             ev[at:at + tap.size] += tap[:ev.size - at]
-        return _norm(np.vstack([ev, ev]), 0.35 + 0.4 * i)
+        return _norm_energy(np.vstack([ev, ev]), sr, 0.15 * (0.35 + 0.4 * i) * np.sqrt(count))
 
 
 class GlassShatter(_OneShot):
@@ -83,14 +87,23 @@ class GlassShatter(_OneShot):
         sr = self.sr
         i = float(np.clip(self.params.intensity, 0, 1))
         kind = self.params.options.get("kind", "glass")
-        shards = {"window": 700, "bottle": 260, "glass": 380}.get(kind, 380)
+        shards = {"window": 900, "bottle": 400, "glass": 600}.get(kind, 600)
         shards = int(shards * (0.6 + 0.8 * i))
         dur = {"window": 2.4, "bottle": 1.6, "glass": 1.8}.get(kind, 1.8)
         n = int(dur * sr)
         out = np.zeros((2, n))
-        # the break: a broadband crack and, for a bottle, the body's thud
-        crack = _burst(rng, sr, 0.06, 0.008, (900, 14000)) * 3.0
-        out[:, :crack.size] += crack
+        # the break: the object's own modes struck (a "ting" as it is hit), then the crack running
+        # through it: a rapid train of fracture snaps over tens of ms, broadband from ~500 Hz
+        ting = _ring(rng, sr, rng.uniform(900, 1500), 0.08, 0.4, (0.8, 0.7, 0.6, 0.5, 0.35, 0.25))
+        out[:, :ting.size] += _norm(ting, 1.0)
+        snaps = np.zeros(int(0.15 * sr))
+        k = rng.poisson(60)
+        when = (rng.exponential(0.025, k) * sr).astype(int)
+        when = when[when < snaps.size]
+        snaps[when] = rng.uniform(-1, 1, when.size) * np.exp(-when / (0.04 * sr))
+        crack = _filt(np.convolve(snaps, _burst(rng, sr, 0.01, 0.0015, (500, 14000)))[:snaps.size],
+                      "highpass", 400, sr, 2)
+        out[:, :crack.size] += _norm(crack, 2.5)
         if kind == "bottle":
             thud = _burst(rng, sr, 0.08, 0.02, (120, 600)) * 2.0
             out[:, :thud.size] += thud
@@ -101,7 +114,7 @@ class GlassShatter(_OneShot):
         size = rng.random(t_on.size) ** 2  # most fragments are small
         tt = np.arange(int(0.08 * sr)) / sr
         for ton, s in zip(t_on, size):
-            f = 2200 + 9500 * (1 - s) * rng.uniform(0.7, 1.1)  # small pieces ring high
+            f = 1200 * np.exp(2.2 * (1 - s)) * rng.uniform(0.8, 1.2)  # small pieces ring high: 1.2-11 kHz
             tau = 0.004 + 0.03 * s
             m = min(tt.size, int(tau * 6 * sr))
             ping = np.exp(-tt[:m] / tau) * (np.sin(2 * np.pi * f * tt[:m]) +
@@ -113,4 +126,4 @@ class GlassShatter(_OneShot):
             out[0, a:b] += ping[:b - a] * amp * np.sqrt(1 - pan)
             out[1, a:b] += ping[:b - a] * amp * np.sqrt(pan)
         out = _filt(out, "highpass", 120, sr, 2)
-        return _norm(_fade(out, sr, 0.0005, 0.05), 0.6 + 0.35 * i)
+        return _norm_energy(_fade(out, sr, 0.0005, 0.05), sr, 0.25 * (0.6 + 0.35 * i))
