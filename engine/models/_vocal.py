@@ -37,7 +37,7 @@ from scenefill.engine import dsp as signal
 
 from ._babble import SENTENCES
 
-_VERSION = "vocal-1"
+_VERSION = "vocal-3"
 _FRAME_MS = 5.0
 _lock = threading.Lock()
 _RAW: dict[str, tuple[list[np.ndarray], int] | None] = {}

@@ -18,7 +18,9 @@ from scenefill.engine import dsp as signal
 
 from ._amb import (ColoredNoise, _axpy, KernelBank32, Sparse, SplineUpsampler, Upsampler, factor_for, low_len,
                    pan_pair, sin_cycles, to_output)
+from . import _vocal
 from ._babble import material
+from ._hall import Wash
 from .base import BLOCK, EventBus, SoundModel, StatefulFilter, butter, noise
 
 # vowel formants (Hz), between adult male and female values: /a/ /e/ /i/ /o/ /u/ /ʌ/
@@ -29,6 +31,18 @@ _VOWELS = (
 _NEUTRAL = ((500, 1500, 2500),)  # schwa, for breath noise
 _BANDWIDTHS = (80, 110, 170)
 _STEP = 32  # low-rate samples per grid step (~2.7 ms): under one glottal pulse per step
+
+#: place -> (near talkers, far wash readers (each a dozen voices), reverberation RT60 s, wet share
+#: of the far voices, far low-pass Hz, far power relative to the near talkers), at intensity ~0.5
+PLACES = {
+    "crowd": (3, 12, 0.9, 0.15, 4500, 1.5),
+    "cafe": (4, 8, 0.6, 0.1, 4500, 1.0),
+    "bar": (4, 10, 0.7, 0.12, 4500, 1.2),
+    "audience": (3, 14, 1.4, 0.2, 4500, 1.5),
+    "hall": (3, 14, 2.2, 0.3, 4000, 2.0),
+    "outdoor": (5, 10, 0.3, 0.05, 4500, 1.0),
+    "children": (4, 8, 0.3, 0.05, 5000, 1.0),
+}
 
 
 def _vowel_kernel(formants, sr: float, length: int) -> np.ndarray:
@@ -72,6 +86,9 @@ class Crowd(SoundModel):
         "hall": ("place", "hall"), "lobby": ("place", "hall"), "airport": ("place", "hall"),
         "children": ("place", "children"), "kids": ("place", "children"), "playground": ("place", "children"),
         "schoolyard": ("place", "children"), "school": ("place", "children"),
+        "theatre": ("place", "audience"), "theater": ("place", "audience"), "audience": ("place", "audience"),
+        "auditorium": ("place", "audience"), "concert": ("place", "audience"),
+        "laughter": ("laughs", True), "laughing": ("laughs", True), "laughs": ("laughs", True),
     }
 
     def setup(self, rng: np.random.Generator) -> None:
@@ -115,34 +132,104 @@ class Crowd(SoundModel):
         self.clink_sched = Sparse(int(rng.uniform(0.2, 1.5) * sr)) if self.clink_rate else None
         # a set of takes made once; each clink picks one, with its own level and place
         self.clink_takes = [self._clink(rng) for _ in range(24)] if self.clink_rate else []
-        # real speech: every voice reads the bundled voice's babble material (see _babble)
-        # (higher voices read slowly spoken material, played faster: pitch up, tempo as usual)
+        # real speech: a few near readers of the bundled voice's lines, each on its own, and a
+        # diffuse wash of dozens of far ones (see _setup_readers)
         self.material = material(int(round(lo)))
         slow = material(int(round(lo)), "slow") if self.material is not None else None
         if slow is None:
             self.material = None
         if self.material is not None and slow is not None:
-            self.read_rate = np.where(female, rng.uniform(1.15, 1.32, v), rng.uniform(0.84, 1.06, v))
-            if place == "children":  # shorter vocal tracts, higher voices
-                self.read_rate = rng.uniform(1.35, 1.6, v)
-            high = self.read_rate > 1.1
-            # both readings in one array: voice k reads [base_k, base_k + size_k)
-            self.reading = np.concatenate([self.material, slow, self.material[:1], slow[:1]])
-            self.read_base = np.where(high, self.material.size, 0).astype(np.float64)
-            self.read_size = np.where(high, slow.size, self.material.size).astype(np.float64)
-            self.read_pos = rng.uniform(0, 1, v) * self.read_size
-            self.is_far = near > 0.45  # 'near' is how far off a voice is (0 = at the next table)
-            self.pan_l, self.pan_r = pan_pair(self.pan)
-            # per-voice gains into the (near L, near R, far L, far R) buses
-            gains = np.zeros((4, v))
-            far_k = self.is_far.astype(float)
-            gains[0], gains[1] = self.level * self.pan_l * (1 - far_k), self.level * self.pan_r * (1 - far_k)
-            gains[2], gains[3] = self.level * self.pan_l * far_k, self.level * self.pan_r * far_k
-            self.bus_gains = gains.astype(np.float32)
-            self.bus_rows = [(2, 3) if f else (0, 1) for f in self.is_far]
-            self.far_filter = StatefulFilter(butter("lowpass", 2200, lo, 1), dtype=np.float32)
+            self._setup_readers(rng, self.material, slow)
         else:  # no voice installed: synthetic talkers
             self._build_synth(lo)
+
+    def _setup_readers(self, rng: np.random.Generator, speech: np.ndarray, slow: np.ndarray) -> None:
+        """The readers of real speech, as a listener in the room hears them.
+
+        A few *near* talkers (the next tables) are each one reader of the bundled voice's
+        lines at their own pitch and pace. Everyone further off is a *wash*: readers of a
+        chorus (a dozen voices pre-mixed, :func:`_vocal.chorus`), so 8-14 far readers are
+        ~100-170 voices, dulled by distance (a low-pass) and mostly heard through the
+        room's reverberation, which fills the gaps between their syllables. Laughs and,
+        on a playground, children's calls come and go as events among them.
+        """
+        place = self.place
+        lo = self.lo_sr
+        i = self.i
+        near_n, far_n, rt60, wet, far_lp, far_share = PLACES.get(place, PLACES["crowd"])
+        import os, json  # EXPERIMENT
+        ov = json.loads(os.environ.get("CROWD_OV", "{}"))
+        near_n, far_n, rt60, wet, far_lp, far_share = [ov.get(k, d) for k, d in zip(("near", "far", "rt", "wet", "lp", "share"), (near_n, far_n, rt60, wet, far_lp, far_share))]
+        near_n = max(1, int(round(near_n * (0.6 + 0.7 * i))))
+        far_n = max(2, int(round(far_n * (0.5 + 0.8 * i))))
+        rate = int(round(lo))
+        child = place == "children" and _vocal.takes("child-talk", rate) is not None
+        if child:  # children chatting: their lines in a child's voice, as one reel
+            near_mat = _vocal.reel(_vocal.takes("child-talk", rate), rate, (0.15, 0.5), 11)
+            slow = near_mat
+            chorus_src, chorus_rates = near_mat, (0.9, 1.12)
+        else:
+            near_mat = speech
+            chorus_src, chorus_rates = speech, (0.84, 1.3)
+        wash = _vocal.chorus(chorus_src, 12, chorus_rates, seed=0xC40, length=chorus_src.size)
+        v = near_n + far_n
+        self.nv = v
+        self.near_n = near_n
+        female = rng.random(v) < 0.5
+        self.female = female
+        read_rate = np.where(female, rng.uniform(1.15, 1.32, v), rng.uniform(0.84, 1.06, v))
+        if child:
+            read_rate = rng.uniform(0.92, 1.1, v)
+        read_rate[near_n:] = rng.uniform(0.93, 1.08, far_n)  # the wash holds its own range of voices
+        self.read_rate = read_rate
+        high = (read_rate > 1.1) & ~child
+        # all readings in one array: reader k reads [base_k, base_k + size_k)
+        segs = (near_mat, slow, wash)
+        starts = np.cumsum([0] + [a.size for a in segs])
+        self.reading = np.concatenate(list(segs) + [near_mat[:1], slow[:1], wash[:1]])
+        which = np.where(high, 1, 0)
+        which[near_n:] = 2
+        self.read_base = starts[which].astype(np.float64)
+        self.read_size = np.array([segs[w].size for w in which], dtype=np.float64)
+        self.read_pos = rng.uniform(0, 1, v) * self.read_size
+        self.is_far = np.arange(v) >= near_n
+        level = np.empty(v)
+        level[:near_n] = rng.uniform(0.55, 1.0, near_n)
+        level[:near_n] /= np.sqrt(np.sum(level[:near_n] ** 2))
+        level[near_n:] = rng.uniform(0.7, 1.0, far_n)
+        level[near_n:] *= np.sqrt(far_share / np.sum(level[near_n:] ** 2))
+        norm = np.sqrt(1.0 + far_share)
+        self.level = level / norm
+        self.pan = rng.uniform(-0.9, 0.9, v)
+        self.pan_l, self.pan_r = pan_pair(self.pan)
+        gains = np.zeros((4, v))
+        far_k = self.is_far.astype(float)
+        gains[0], gains[1] = self.level * self.pan_l * (1 - far_k), self.level * self.pan_r * (1 - far_k)
+        gains[2], gains[3] = self.level * self.pan_l * far_k, self.level * self.pan_r * far_k
+        self.bus_gains = gains.astype(np.float32)
+        self.bus_rows = [(2, 3) if f else (0, 1) for f in self.is_far]
+        self.far_filter = StatefulFilter(np.vstack([butter("lowpass", far_lp, lo, 2),
+                                                     butter("highpass", 300, lo, 1)]), dtype=np.float32)
+        self.wash_room = Wash(rt60, lo, seed=int(rng.integers(1 << 30)))
+        self.wet = wet
+        # events among the crowd at the low rate: laughs, children's calls
+        self.vocal_events = []
+        laugh_kind = "child-laugh" if child else "laugh"
+        laugh_rate = {"bar": 0.25 + 0.45 * i}.get(place, 0.04 + 0.08 * i)
+        if child:
+            laugh_rate = 0.3 + 0.5 * i
+        if self.params.options.get("laughs"):
+            laugh_rate = max(laugh_rate, 0.5 + 0.6 * i)
+        plan = [(laugh_kind, laugh_rate, 0.9)]
+        if child:
+            plan.append(("child-call", 0.9 + 1.6 * i, 1.2))
+        for kind, ev_rate, ev_level in plan:
+            got = _vocal.takes(kind, rate)
+            if got:
+                self.vocal_events.append((got, ev_rate, ev_level / norm,
+                                          Sparse(int(rng.uniform(0.05, 1.0) / ev_rate * lo))))
+        self.near_events = EventBus()
+        self.far_events = EventBus()
 
     def _build_synth(self, lo: float) -> None:
         """Formant kernels and consonant noise of the fallback (synthetic) talkers."""
@@ -223,8 +310,21 @@ class Crowd(SoundModel):
             _axpy(buses[r1], y[k], float(self.bus_gains[r1, k]))
         self.read_pos = (self.read_pos + self.read_rate * n_l) % self.read_size
         near = np.ascontiguousarray(buses[:2])
-        far = self.far_filter(buses[2:]).astype(np.float32)
-        near += far
+        far = np.ascontiguousarray(buses[2:])
+        if self.vocal_events:
+            near_ev, far_ev = self.near_events.begin(n_l), self.far_events.begin(n_l)
+            for takes, ev_rate, ev_level, sched in self.vocal_events:
+                for s in sched.onsets(n_l, lambda: self.lo_sr * rng.exponential(1.0 / ev_rate)):
+                    take = takes[int(rng.integers(len(takes)))]
+                    gl, gr = pan_pair(rng.uniform(-0.85, 0.85))
+                    g = ev_level * rng.uniform(0.3, 1.0)
+                    bus = self.near_events if rng.random() < 0.35 else self.far_events
+                    bus.add(s, np.vstack([take * (gl * g), take * (gr * g)]))
+            near += near_ev.astype(np.float32)
+            far += far_ev.astype(np.float32)
+        far = self.far_filter(far)
+        near += far * np.float32(1.0 - 0.5 * self.wet)
+        near += self.wash_room(far) * np.float32(self.wet * 2.0)
         return near * np.float32(4.0)
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
