@@ -226,13 +226,22 @@ def takes(kind: str, rate: int) -> list[np.ndarray] | None:
 
 
 def reel(parts: list[np.ndarray], rate: int, gap: tuple[float, float], seed: int) -> np.ndarray:
-    """Takes strung into one reading with silences between them (a loop: it wraps)."""
+    """Takes strung into one reading with silences between them (a loop: it wraps). Cached per
+    process (the same takes give the same reel object, so choruses of it are cached too)."""
+    key = ("reel", id(parts), rate, gap, seed)
+    with _lock:
+        got = _CHORUS.get(key)
+    if got is not None:
+        return got
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(parts))
     pieces = []
     for k in order:
         pieces += [parts[k], np.zeros(int(rng.uniform(*gap) * rate), dtype=np.float32)]
-    return np.concatenate(pieces)
+    out = np.concatenate(pieces)
+    with _lock:
+        _CHORUS[key] = out
+    return out
 
 
 def chorus(material: np.ndarray, voices: int, rates: tuple[float, float], seed: int,

@@ -71,7 +71,8 @@ class Crowd(SoundModel):
                 "cafeteria", "busy room", "party chatter", "children playing", "kids playing",
                 "children shouting", "playground", "audience murmur", "background voices",
                 "indistinct voices", "distant voices", "voices", "cups clinking", "clinking cups", "cutlery",
-                "cups and saucers", "clattering dishes", "dishes clattering", "clinking cutlery")
+                "cups and saucers", "clattering dishes", "dishes clattering", "clinking cutlery",
+                "laughter", "people laughing", "crowd laughing", "laughing")
     description = ("crowd murmur: many overlapped readers of real speech at varied pitch, pace and distance; "
                    "cafe/restaurant adds cup and cutlery clinks; children on a playground")
     outdoor = None
@@ -166,29 +167,27 @@ class Crowd(SoundModel):
         child = place == "children" and _vocal.takes("child-talk", rate) is not None
         if child:  # children chatting: their lines in a child's voice, as one reel
             near_mat = _vocal.reel(_vocal.takes("child-talk", rate), rate, (0.15, 0.5), 11)
-            slow = near_mat
-            chorus_src, chorus_rates = near_mat, (0.9, 1.12)
-        else:
-            near_mat = speech
-            chorus_src, chorus_rates = speech, (0.84, 1.3)
-        wash = _vocal.chorus(chorus_src, 12, chorus_rates, seed=0xC40, length=chorus_src.size)
+            wash = _vocal.chorus(near_mat, 12, (0.9, 1.12), seed=0xC40, length=near_mat.size)
+            mats, share = [near_mat], [1.0]
+        else:  # adults: higher voices read slowly spoken lines played faster (pitch and pace up)
+            mats, share = [speech, slow], [0.5, 0.5]
+            wash = _vocal.chorus(speech, 12, (0.84, 1.3), seed=0xC40, length=speech.size)
         v = near_n + far_n
         self.nv = v
         self.near_n = near_n
-        female = rng.random(v) < 0.5
-        self.female = female
-        read_rate = np.where(female, rng.uniform(1.15, 1.32, v), rng.uniform(0.84, 1.06, v))
-        if child:
-            read_rate = rng.uniform(0.92, 1.1, v)
-        read_rate[near_n:] = rng.uniform(0.93, 1.08, far_n)  # the wash holds its own range of voices
+        which = rng.choice(len(mats), size=v, p=share)
+        if len(mats) == 2 and mats[1] is slow:  # one voice: pitch and pace up together
+            read_rate = np.where(which == 1, rng.uniform(1.15, 1.32, v), rng.uniform(0.84, 1.06, v))
+        else:
+            read_rate = rng.uniform(0.92, 1.08, v)
+        self.female = which == 1
+        which[near_n:] = len(mats)  # the far readers read the wash
+        read_rate[near_n:] = rng.uniform(0.95, 1.05, far_n)
         self.read_rate = read_rate
-        high = (read_rate > 1.1) & ~child
-        # all readings in one array: reader k reads [base_k, base_k + size_k)
-        segs = (near_mat, slow, wash)
+        segs = list(mats) + [wash]
         starts = np.cumsum([0] + [a.size for a in segs])
-        self.reading = np.concatenate(list(segs) + [near_mat[:1], slow[:1], wash[:1]])
-        which = np.where(high, 1, 0)
-        which[near_n:] = 2
+        # all readings in one array: reader k reads [base_k, base_k + size_k)
+        self.reading = np.concatenate(segs + [a[:1] for a in segs])
         self.read_base = starts[which].astype(np.float64)
         self.read_size = np.array([segs[w].size for w in which], dtype=np.float64)
         self.read_pos = rng.uniform(0, 1, v) * self.read_size
@@ -215,18 +214,18 @@ class Crowd(SoundModel):
         # events among the crowd at the low rate: laughs, children's calls
         self.vocal_events = []
         laugh_kind = "child-laugh" if child else "laugh"
-        laugh_rate = {"bar": 0.25 + 0.45 * i}.get(place, 0.04 + 0.08 * i)
+        laugh_rate = {"bar": 0.3 + 0.5 * i}.get(place, 0.04 + 0.08 * i)
         if child:
             laugh_rate = 0.3 + 0.5 * i
         if self.params.options.get("laughs"):
-            laugh_rate = max(laugh_rate, 0.5 + 0.6 * i)
-        plan = [(laugh_kind, laugh_rate, 0.9)]
+            laugh_rate = max(laugh_rate, 0.6 + 0.6 * i)
+        plan = [(laugh_kind, laugh_rate, 0.9, 3)]
         if child:
-            plan.append(("child-call", 0.9 + 1.6 * i, 1.2))
-        for kind, ev_rate, ev_level in plan:
+            plan.append(("child-call", 1.2 + 2.0 * i, 1.4, 1))
+        for kind, ev_rate, ev_level, group in plan:
             got = _vocal.takes(kind, rate)
             if got:
-                self.vocal_events.append((got, ev_rate, ev_level / norm,
+                self.vocal_events.append((got, ev_rate, ev_level / norm, group,
                                           Sparse(int(rng.uniform(0.05, 1.0) / ev_rate * lo))))
         self.near_events = EventBus()
         self.far_events = EventBus()
@@ -313,19 +312,22 @@ class Crowd(SoundModel):
         far = np.ascontiguousarray(buses[2:])
         if self.vocal_events:
             near_ev, far_ev = self.near_events.begin(n_l), self.far_events.begin(n_l)
-            for takes, ev_rate, ev_level, sched in self.vocal_events:
+            for takes, ev_rate, ev_level, group, sched in self.vocal_events:
                 for s in sched.onsets(n_l, lambda: self.lo_sr * rng.exponential(1.0 / ev_rate)):
-                    take = takes[int(rng.integers(len(takes)))]
-                    gl, gr = pan_pair(rng.uniform(-0.85, 0.85))
-                    g = ev_level * rng.uniform(0.3, 1.0)
-                    bus = self.near_events if rng.random() < 0.35 else self.far_events
-                    bus.add(s, np.vstack([take * (gl * g), take * (gr * g)]))
+                    # laughter is catching: at a table, one laugh sets off one or two more
+                    bus = self.near_events if rng.random() < 0.4 else self.far_events
+                    for j in range(1 + int(rng.integers(group))):
+                        take = takes[int(rng.integers(len(takes)))]
+                        gl, gr = pan_pair(rng.uniform(-0.85, 0.85))
+                        g = ev_level * rng.uniform(0.3, 1.0)
+                        bus.add(s + int(j * rng.uniform(0.05, 0.3) * self.lo_sr),
+                                np.vstack([take * (gl * g), take * (gr * g)]))
             near += near_ev.astype(np.float32)
             far += far_ev.astype(np.float32)
         far = self.far_filter(far)
         near += far * np.float32(1.0 - 0.5 * self.wet)
         near += self.wash_room(far) * np.float32(self.wet * 2.0)
-        return near * np.float32(4.0)
+        return near * np.float32(2.0)
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         n_l = low_len(n, self.fac)
@@ -338,7 +340,7 @@ class Crowd(SoundModel):
             for s in self.clink_sched.onsets(n, lambda: self.sr * rng.exponential(1.0 / self.clink_rate)):
                 take = self.clink_takes[int(rng.integers(len(self.clink_takes)))]
                 gl, gr = pan_pair(rng.uniform(-0.8, 0.8))
-                level = 0.14 * rng.uniform(0.25, 1.0) ** 1.5
+                level = 0.07 * rng.uniform(0.25, 1.0) ** 1.5
                 self.clinks.add(s, np.vstack([take * (gl * level), take * (gr * level)]))
             out += buf
         return to_output(out)
