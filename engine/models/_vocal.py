@@ -37,7 +37,7 @@ from scenefill.engine import dsp as signal
 
 from ._babble import SENTENCES
 
-_VERSION = "vocal-3"
+_VERSION = "vocal-4"
 _FRAME_MS = 5.0
 _lock = threading.Lock()
 _RAW: dict[str, tuple[list[np.ndarray], int] | None] = {}
@@ -45,7 +45,7 @@ _AT_RATE: dict[tuple[str, int], list[np.ndarray] | None] = {}
 _CHORUS: dict[tuple, np.ndarray] = {}
 
 #: what crowds shout when something happens: open vowels that hold
-CHEERS = ("Yeah!", "Woo!", "Yes!", "Come on!", "Go on!", "Ahh!", "Hey!", "Whoa!", "Yeah, yeah!", "Go!",
+CHEERS = ("Yeah!", "Woo!", "Yes!", "Come on!", "Go on!", "Ahh!", "Hey!", "Whoa!", "Yeah, yeah!", "Yay!",
           "Woo hoo!", "Oh yes!")
 LAUGHS = ("Ha ha ha ha!", "Hahaha!", "Ha ha ha ha ha!", "Ha ha!", "Hee hee hee!", "Ha ha ha!")
 CHILD_CALLS = ("Hey!", "Catch it!", "My turn!", "Over here!", "Wheee!", "You're it!", "Come on!", "Me, me!",
@@ -105,7 +105,7 @@ def _reshape(audio: np.ndarray, sr: int, *, f0_hz: float, contour: str, formant:
         rel = np.where(voiced, (f0 / med) ** 0.3 * (1 + 0.22 * np.sin(np.pi * np.minimum(1, u * 1.5))
                                                     - 0.18 * u), 1.0)
     elif contour == "fall":  # a laugh: each pulse high, the bout sinking
-        rel = np.where(voiced, (f0 / med) ** 0.5 * (1.15 - 0.35 * u), 1.0)
+        rel = np.where(voiced, (f0 / med) ** 0.25 * (1.2 - 0.45 * u), 1.0)
     frames = np.arange(f0.size) * _FRAME_MS / 1000
     vib = 1 + 0.012 * np.sin(2 * np.pi * rng.uniform(4.5, 6.5) * frames + rng.random() * 6.3)
     new_f0 = np.where(voiced, f0_hz * rel * vib, 0.0)

@@ -158,9 +158,6 @@ class Crowd(SoundModel):
         lo = self.lo_sr
         i = self.i
         near_n, far_n, rt60, wet, far_lp, far_share = PLACES.get(place, PLACES["crowd"])
-        import os, json  # EXPERIMENT
-        ov = json.loads(os.environ.get("CROWD_OV", "{}"))
-        near_n, far_n, rt60, wet, far_lp, far_share = [ov.get(k, d) for k, d in zip(("near", "far", "rt", "wet", "lp", "share"), (near_n, far_n, rt60, wet, far_lp, far_share))]
         near_n = max(1, int(round(near_n * (0.6 + 0.7 * i))))
         far_n = max(2, int(round(far_n * (0.5 + 0.8 * i))))
         rate = int(round(lo))
