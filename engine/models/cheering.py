@@ -43,6 +43,7 @@ class Cheering(SoundModel):
         self.ctl = Control(sr)
         self.swell = Wander(rng, 0.3, self.ctl.rate)
         self.depth_db = 5.0
+        self.gain = 1.2 * (0.5 + 0.8 * i)  # a keener crowd: more of them, and louder
         self.hall = Wash(1.5, lo, seed=int(rng.integers(1 << 30)))
         self.wet = 0.2
         self.far_filter = StatefulFilter(np.vstack([butter("lowpass", 3500, lo, 1), butter("highpass", 250, lo, 1)]),
@@ -119,7 +120,7 @@ class Cheering(SoundModel):
         near += far * np.float32(1 - 0.5 * self.wet)
         near += self.hall(far) * np.float32(2.0 * self.wet)
         sw = self.swell(rng, self.ctl.length(n))
-        out = self.up(near * np.float32(1.2), n)
+        out = self.up(near * np.float32(self.gain), n)
         g = np.interp(np.arange(n), np.linspace(0, n, sw.size), 10 ** ((sw - 0.5) * self.depth_db / 20))
         out *= g.astype(np.float32)
         return to_output(out)
