@@ -5,7 +5,8 @@ the cavity the hands form: a resonance between ~800 Hz (cupped) and ~2.5 kHz (fl
 "slap") with a Q of 3-8, over a broadband crack; the whole burst lasts 5-10 ms
 (Repp 1987; Peltola et al. 2007, "Synthesis of hand-clapping sounds"). Every
 clapper keeps one hand shape (so one resonance) and one tempo of 3-6 claps a
-second, with a jitter of a few per cent of the period. So: a dozen clap kernels
+second, each clap off the beat by up to a fifth of a period and made with a hand shape
+close to, not always exactly, the clapper's usual one. So: sixteen clap kernels
 convolved with impulse trains (:class:`KernelBank32`), 20 to 500 clappers summed.
 The audience spreads over the floor (density ~ r, level ~ 1/r, nobody closer than
 a few metres), so no single pair of hands stands out of the grainy texture; the far
@@ -22,7 +23,24 @@ from ._amb import Control, KernelBank32, SplineUpsampler, Wander, factor_for, lo
 from ._hall import Wash
 from .base import BLOCK, SoundModel, butter
 
-_KERNELS = 12
+_KERNELS = 16
+_JITTER = 0.2  # the most a clap strays from its clapper's beat, in periods (std ~0.08)
+
+
+def _hash_uniforms(k: np.ndarray, c: np.ndarray, salt: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Three uniforms in [0, 1) per (clapper, clap): a counter-based hash (splitmix64), so
+    a clap's jitter and hand shape do not depend on which block renders it."""
+    x = (k.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) ^ (c.astype(np.uint64) * np.uint64(0xBF58476D1CE4E5B9))
+    x ^= np.uint64(salt)
+    out = []
+    for _ in range(3):
+        x = x + np.uint64(0x9E3779B97F4A7C15)
+        z = x
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+        out.append((z >> np.uint64(11)).astype(np.float64) / float(1 << 53))
+    return out[0], out[1], out[2]
 
 
 def _clap_kernel(rng: np.random.Generator, sr: int, f: float, q: float) -> np.ndarray:
@@ -69,7 +87,8 @@ class Applause(SoundModel):
         # every clapper keeps one hand shape, one tempo (3-6 claps/s) and one seat: distance r
         # with density ~ r over the audience's floor (level ~ 1/r), a few metres at the nearest
         self.rate = rng.uniform(3.2, 5.8, people)
-        self.phase = rng.random(people)
+        self.phase = rng.random(people) + 1.0  # absolute beat count (>= 1: the jitter window stays positive)
+        self.salt = int(rng.integers(1 << 62))
         self.kernel = rng.integers(0, _KERNELS, people)
         near = {"small": 3.0, "large": 8.0}.get(size, 5.0)
         r = np.sqrt(rng.uniform(near ** 2, (near * 5) ** 2, people))
@@ -80,30 +99,42 @@ class Applause(SoundModel):
         # level normalised to the crowd's clapping energy, then louder for a bigger, keener crowd
         # an arena: its diffuse field holds every clapper alike, whatever their distance (in a
         # theatre or a room the scene's own room reverberates the applause: nothing added here)
-        self.hall = Wash(2.0, lo, seed=int(rng.integers(1 << 30))) if size == "large" else None
+        self.hall = Wash(1.6, lo, seed=int(rng.integers(1 << 30))) if size == "large" else None
         self.wet = 0.35
         self.gain = 0.6 / np.sqrt(float(np.sum(self.amp_lr ** 2)) * 4.5 / 50) * (0.55 + 0.9 * i)
 
     def _trains(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """Every clapper's claps in this block, as (kernel, channel, n) impulse trains: clap j
-        of a clapper lands where its phase crosses an integer, jittered by a few ms."""
+        """Every clapper's claps in this block, as (kernel, channel, n) impulse trains.
+
+        Clap c of clapper k is due where its phase reaches c, moved by its own jitter (up
+        to a fifth of a period: nobody claps like a metronome) and made with a hand shape
+        next to the clapper's usual one. Both come from a hash of (k, c), not from the
+        block's random stream, so a clap jittered across a block boundary lands exactly
+        once, in whichever block it falls: the texture has no seams and stays prefix-stable.
+        """
         step = self.rate / self.lo_sr
-        first = np.ceil(self.phase)
-        count = (np.floor(self.phase + step * n - 1e-12) - first + 1).astype(np.int64)
+        a = self.phase
+        lo_c = np.ceil(a - _JITTER).astype(np.int64)
+        hi_c = np.floor(a + step * n + _JITTER).astype(np.int64)
+        count = hi_c - lo_c + 1
         most = int(count.max(initial=0))
         trains = self.bank.framed(n)  # straight into the convolution's FFT frames
         if most > 0:
             j = np.arange(most)
             who, col = np.nonzero(j[None, :] < count[:, None])
-            pos = (first[who] + col - self.phase[who]) / step[who]
-            pos = np.clip(np.round(pos + rng.normal(0, 0.006 * self.lo_sr, pos.size)), 0, n - 1).astype(np.int64)
-            amp = rng.uniform(0.75, 1.0, pos.size)
+            c = lo_c[who] + col
+            u1, u2, u3 = _hash_uniforms(who, c, self.salt)
+            pos = (c + (u1 + u2 - 1.0) * _JITTER - a[who]) / step[who]
+            keep = (pos >= 0) & (pos < n)
+            who, pos, u3 = who[keep], pos[keep].astype(np.int64), u3[keep]
+            kernel = np.clip(self.kernel[who] + np.floor(u3 * 3).astype(np.int64) - 1, 0, _KERNELS - 1)
+            amp = 0.75 + 0.25 * u3[::-1] if u3.size else u3
             flat = trains.reshape(-1)
             row = trains.shape[2] * trains.shape[3]
-            base = self.kernel[who] * (2 * row) + self.bank.offsets(pos)
+            base = kernel * (2 * row) + self.bank.offsets(pos)
             np.add.at(flat, base, (amp * self.amp_lr[0, who]).astype(np.float32))
             np.add.at(flat, base + row, (amp * self.amp_lr[1, who]).astype(np.float32))
-        self.phase = (self.phase + step * n) % 1.0
+        self.phase = a + step * n
         return trains
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:

@@ -5,7 +5,7 @@ octave above its speaking pitch, the pitch rising then falling over each call, h
 longer than speech, with the bright spectrum of raised vocal effort (the takes come
 from the bundled voice through WORLD, see ``_vocal``). A few shouters near the
 microphone stand out; behind them hundreds more, each a reader of a pre-mixed chorus
-(a dozen shouters per reader), dulled by distance and heard through the arena's long
+(two dozen shouters per reader), dulled by distance and heard through the arena's long
 reverberation, which fuses them into a roar. Whistles (a finger whistle: a pure tone
 at 2-3.5 kHz swooping up and down) ride on top, and the crowd's excitement swells and
 settles over seconds. Without a voice installed the roar is band-limited noise shaped
@@ -57,9 +57,9 @@ class Cheering(SoundModel):
                                                   butter("bandpass", (900, 2600), lo, 1)]), dtype=np.float32)
             return
         reel = _vocal.reel(cheers, rate, (0.05, 0.5), seed=int(rng.integers(1 << 30)))
-        wash = _vocal.chorus(reel, 12, (0.88, 1.15), seed=0xC4EE, length=reel.size)
+        wash = _vocal.chorus(reel, 24, (0.88, 1.15), seed=0xC4EE, length=reel.size)
         near_n = int(round(3 + 4 * i))
-        far_n = int(round(10 + 10 * i))
+        far_n = int(round(5 + 5 * i))  # each reads two dozen shouters
         v = near_n + far_n
         self.reading = np.concatenate([reel, wash, reel[:1], wash[:1]])
         self.read_base = np.where(np.arange(v) < near_n, 0, reel.size).astype(np.float64)
