@@ -243,24 +243,31 @@ class Crowd(SoundModel):
     def _clink(self, rng: np.random.Generator) -> np.ndarray:
         """A cup set on a saucer, or cutlery touching china: a short inharmonic impact.
 
-        Ceramic (a cup's wall, a plate's rim) and a spoon or fork (a free metal bar:
-        modes at 1 : 2.76 : 5.40) ring in a few inharmonic modes at 1.5-7 kHz that die in
-        tens of milliseconds; the contact itself is a dull click. Nothing above ~12 kHz
+        Ceramic (a cup's wall, a plate's rim) rings in several inharmonic, well damped wall
+        modes over a hard clack of contact, and often rattles (a cup settling in its saucer,
+        a run of plates being stacked); a spoon or fork (a free metal bar: modes at
+        1 : 2.76 : 5.40) rings longer and purer. All die within tens of milliseconds. Nothing above ~12 kHz
         carries much: the dense partials of a bell would read as music.
         """
         sr = self.sr
-        cutlery = rng.random() < 0.45
+        kind = rng.random()
+        cutlery = kind < 0.4
+        gap = (0.025, 0.06)
         if cutlery:
             f = rng.uniform(2200, 4200)
             ratios = np.array([1.0, 2.76])
             decay = rng.uniform(0.015, 0.045)
             taps = int(rng.integers(1, 3))
-        else:  # cup on saucer: ceramic, lower, a touch longer, with a rattle of the cup in the saucer
-            f = rng.uniform(1300, 2600)
-            ratios = np.array([1.0, rng.uniform(1.45, 1.7), rng.uniform(2.2, 2.6)])
-            decay = rng.uniform(0.02, 0.06)
-            taps = 1 if rng.random() < 0.6 else int(rng.integers(2, 4))
-        length = int((decay * 5 + 0.05 * (taps - 1)) * sr) + 64
+        else:  # china: a cup on its saucer, a plate set down; well damped wall modes over a clack
+            f = rng.uniform(1100, 2400)
+            ratios = np.array([1.0, rng.uniform(1.45, 1.7), rng.uniform(2.2, 2.6), rng.uniform(3.0, 3.4),
+                               rng.uniform(3.9, 4.4)])
+            decay = rng.uniform(0.012, 0.035)
+            taps = 1 if rng.random() < 0.4 else int(rng.integers(2, 4))
+            if kind > 0.85:  # dishes stacked or cleared at the counter: a run of knocks
+                taps = int(rng.integers(4, 9))
+                gap = (0.04, 0.13)
+        length = int((decay * 5 + gap[1] * (taps - 1)) * sr) + 256
         t = np.arange(length) / sr
         out = np.zeros(length)
         t_tap = 0.0
@@ -276,9 +283,13 @@ class Crowd(SoundModel):
                 out += on * amp * (0.6 ** k) * np.exp(-xs / (decay / (1 + 0.8 * k))) * \
                     sin_cycles(fk * xs + rng.random())
             s0 = int(t_tap * sr)
-            click = rng.standard_normal(48) * np.exp(-np.arange(48) / 8.0) * amp * 0.5
-            out[s0:s0 + 48] += click[:max(0, min(48, length - s0))]
-            t_tap += rng.uniform(0.025, 0.06)
+            # the contact: a hard clack of a couple of milliseconds (china on china is loud)
+            clen = 144 if not cutlery else 48
+            click = rng.standard_normal(clen) * np.exp(-np.arange(clen) / (clen / 6)) * amp * (0.5 if cutlery else 0.9)
+            out[s0:s0 + clen] += click[:max(0, min(clen, length - s0))]
+            t_tap += rng.uniform(*gap)
+            if j + 1 < taps and not cutlery:
+                f *= rng.uniform(0.85, 1.15)  # the next plate or cup in the run
         out = signal.lfilter(*signal.butter(2, 10000, fs=sr), out)  # china and felt dull the top
         out *= np.clip(np.arange(length) / 8, 0, 1)
         return out
