@@ -37,7 +37,7 @@ from scenefill.engine import dsp as signal
 
 from ._babble import SENTENCES
 
-_VERSION = "vocal-4"
+_VERSION = "vocal-5"
 _FRAME_MS = 5.0
 _lock = threading.Lock()
 _RAW: dict[str, tuple[list[np.ndarray], int] | None] = {}
@@ -157,15 +157,15 @@ def _make(kind: str, path: str) -> tuple[list[np.ndarray], int]:
         for text in SENTENCES:
             audio, native = _synthesize(path, text, 1.0)
             takes.append(_reshape(audio, native, f0_hz=118 * _CHILD[0] * rng.uniform(0.95, 1.2),
-                                  contour="speech", formant=_CHILD[1] * rng.uniform(0.97, 1.05), effort=1.5,
-                                  hold=1.0, breath=0.1, rng=rng))
+                                  contour="speech", formant=_CHILD[1] * rng.uniform(0.97, 1.05), effort=0.0,
+                                  hold=1.0, breath=0.0, rng=rng))
     elif kind == "child-call":  # children at play: calls, shouts, squeals
         for j, text in enumerate(CHILD_CALLS * 2):
             audio, native = _synthesize(path, text, rng.uniform(0.85, 1.0))
             squeal = j % 4 == 3
             takes.append(_reshape(audio, native, f0_hz=118 * _CHILD[0] * rng.uniform(1.5, 2.0) * (1.4 if squeal else 1),
-                                  contour="rise-fall", formant=_CHILD[1] * rng.uniform(1.0, 1.08), effort=3.0,
-                                  hold=rng.uniform(1.2, 1.9), breath=0.15, rng=rng))
+                                  contour="rise-fall", formant=_CHILD[1] * rng.uniform(1.0, 1.08), effort=2.0,
+                                  hold=rng.uniform(1.2, 1.9), breath=0.0, rng=rng))
     elif kind == "child-laugh":
         for j, text in enumerate(LAUGHS * 2):
             audio, native = _synthesize(path, text, rng.uniform(0.7, 0.85))

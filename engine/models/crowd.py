@@ -41,7 +41,7 @@ PLACES = {
     "audience": (3, 14, 1.4, 0.2, 4500, 1.5),
     "hall": (3, 14, 2.2, 0.3, 4000, 2.0),
     "outdoor": (5, 10, 0.3, 0.05, 4500, 1.0),
-    "children": (4, 8, 0.3, 0.05, 5000, 1.0),
+    "children": (3, 3, 0.3, 0.05, 5000, 0.6),  # a few dozen children: calls and laughs more than talk
 }
 
 
@@ -98,7 +98,8 @@ class Crowd(SoundModel):
         sr = self.sr
         place = self.params.options.get("place", "crowd")
         self.place = place
-        self.fac = factor_for(sr, 12000)
+        # children call out with harmonics up to ~8 kHz: they need twice the rate of adult walla
+        self.fac = factor_for(sr, 24000 if place == "children" else 12000)
         self.lo_sr = lo = sr / self.fac
         self.grid = lo / _STEP
         v = int(round(6 + 40 * i * (0.75 if place == "cafe" else 1.0)))
@@ -213,12 +214,12 @@ class Crowd(SoundModel):
         laugh_kind = "child-laugh" if child else "laugh"
         laugh_rate = {"bar": 0.3 + 0.5 * i}.get(place, 0.04 + 0.08 * i)
         if child:
-            laugh_rate = 0.3 + 0.5 * i
+            laugh_rate = 0.5 + 0.6 * i
         if self.params.options.get("laughs"):
             laugh_rate = max(laugh_rate, 0.6 + 0.6 * i)
         plan = [(laugh_kind, laugh_rate, 0.9, 3)]
         if child:
-            plan.append(("child-call", 1.2 + 2.0 * i, 1.4, 1))
+            plan.append(("child-call", 2.0 + 2.4 * i, 1.4, 1))
         for kind, ev_rate, ev_level, group in plan:
             got = _vocal.takes(kind, rate)
             if got:
