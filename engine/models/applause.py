@@ -11,7 +11,7 @@ convolved with impulse trains (:class:`KernelBank32`), 20 to 500 clappers summed
 The audience spreads over the floor (density ~ r, level ~ 1/r, nobody closer than
 a few metres), so no single pair of hands stands out of the grainy texture; the far
 rows of an arena are heard mostly through its reverberation (:class:`~._hall.Wash`). The ovation swells
-and settles over seconds within a few dB, so its long-term level holds.
+and settles over seconds within a couple of dB, so its long-term level holds.
 """
 
 from __future__ import annotations
@@ -91,7 +91,10 @@ class Applause(SoundModel):
         self.salt = int(rng.integers(1 << 62))
         self.kernel = rng.integers(0, _KERNELS, people)
         near = {"small": 3.0, "large": 8.0}.get(size, 5.0)
-        r = np.sqrt(rng.uniform(near ** 2, (near * 5) ** 2, people))
+        # seats spread evenly over the floor (stratified, not drawn at random: the few nearest
+        # clappers set much of the loudness, so it then varies little from seed to seed)
+        u = rng.permutation((np.arange(people) + rng.uniform(0.2, 0.8, people)) / people)
+        r = np.sqrt(near ** 2 + ((near * 5) ** 2 - near ** 2) * u)
         theta = (rng.uniform(-0.9, 0.9, people) + 1) * np.pi / 4
         self.amp_lr = np.vstack([np.cos(theta), np.sin(theta)]) * (np.sqrt(2) * 2.0 / r)
         self.ctl = Control(sr)
@@ -144,6 +147,6 @@ class Applause(SoundModel):
             direct += self.hall(direct) * np.float32(self.wet)
         y = self.up(direct, n)
         sw = self.swell(rng, self.ctl.length(n))
-        g = np.interp(np.arange(n), np.linspace(0, n, sw.size), 10 ** ((sw - 0.5) * 4.0 / 20))
+        g = np.interp(np.arange(n), np.linspace(0, n, sw.size), 10 ** ((sw - 0.5) * 2.5 / 20))
         out = y * (g * self.gain).astype(np.float32)
         return to_output(out)
