@@ -3,9 +3,14 @@
 Babble is made of real speech: every voice reads lines the bundled Piper voice
 synthesised (``_babble``), each at its own place in the material, its own
 speed (pitch and pace together: higher voices read more slowly spoken
-material, so their syllable rate stays natural), level, position and distance;
-far voices are dulled. All readers are one vectorised gather per block at
-~12 kHz, brought up by a cubic spline. Without a voice installed the model
+material, so their syllable rate stays natural), level, position and distance.
+As in a real room, a few talkers are near; everyone else is a wash of far
+voices (readers of a pre-mixed chorus: a dozen voices each), low-cut, dulled and
+heard largely through the room's tail (``_hall.Wash``), which fills the gaps
+between syllables. A pub laughs (contagiously: one laugh sets off more); a
+playground is children's talk, calls and laughs (``_vocal``: the bundled voice
+reshaped by WORLD). All readers are one vectorised gather per block at ~12 kHz
+(24 kHz for children's high voices), brought up by a cubic spline. Without a voice installed the model
 falls back to source-filter talkers: glottal pulses through vowel formant
 kernels grouped into syllables, with consonant bursts (:class:`KernelBank32`).
 The cafe adds cup and cutlery clinks: short inharmonic ceramic and metal impacts.
@@ -298,8 +303,9 @@ class Crowd(SoundModel):
     def _speak(self, rng: np.random.Generator, n_l: int) -> np.ndarray:
         """This block of every reader (2, n_l) float32: each reads the material at its own
         place and speed (pitch and tempo move together, as a range of larynx and vocal-tract
-        sizes and speaking rates); the far readers are dulled by one shared low-pass (the
-        room's reverberation is the mixer's). All voices at once: one gather, then adds."""
+        sizes and speaking rates); the far readers (and far laughs and calls) are dulled by
+        one shared filter and sent through the room's tail. All voices at once: one gather,
+        then adds."""
         x = np.arange(n_l, dtype=np.float64)
         pos = self.read_rate[:, None] * x
         pos += self.read_pos[:, None]
