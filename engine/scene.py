@@ -83,6 +83,7 @@ OUTDOOR_WORDS = {
     "outside", "outdoors", "street", "forest", "woods", "beach", "field", "park", "garden",
     "meadow", "mountain", "desert", "city", "road", "highway", "jungle", "coast", "shore", "sea",
     "countryside", "farm", "yard", "market", "marketplace", "bazaar", "lake", "river", "courtyard", "square", "alley", "rooftop", "open",
+    "playground", "schoolyard", "stadium",
 }
 ROOMS = {
     # name: (RT60 seconds, wet level for a close source)

@@ -9,6 +9,7 @@ from ._amb import soft_limit
 from .base import ModelParams, SoundModel
 from .applause import Applause
 from .birds import Birds
+from .cheering import Cheering
 from .crowd import Crowd
 from .insects import Insects
 from .traffic import Traffic
@@ -83,12 +84,13 @@ class Stadium(_Composite):
     category = "ambience"
     keywords = ("stadium", "stadium crowd", "arena crowd", "sports crowd", "cheering crowd", "crowd cheering",
                 "cheering", "football crowd", "soccer crowd", "fans cheering", "roaring crowd", "crowd roar")
-    description = "stadium: a huge crowd's roar of voices in a big space with waves of clapping"
+    description = "stadium: hundreds of fans cheering and whistling in a huge space, with waves of clapping"
     outdoor = True
     option_words = {}
+    supersedes = ("crowd", "cheering")
 
     def _plan(self, i):
         return [
-            (Crowd, 0.5 + 0.5 * i, {"place": "hall"}, 1.0),
-            (Applause, 0.2 + 0.8 * i, {"size": "large"}, 0.3 + 0.5 * i),
+            (Cheering, 0.5 + 0.5 * i, {}, 1.0),
+            (Applause, 0.2 + 0.8 * i, {"size": "large"}, 0.15 + 0.15 * i),
         ]

@@ -3,9 +3,14 @@
 Babble is made of real speech: every voice reads lines the bundled Piper voice
 synthesised (``_babble``), each at its own place in the material, its own
 speed (pitch and pace together: higher voices read more slowly spoken
-material, so their syllable rate stays natural), level, position and distance;
-far voices are dulled. All readers are one vectorised gather per block at
-~12 kHz, brought up by a cubic spline. Without a voice installed the model
+material, so their syllable rate stays natural), level, position and distance.
+As in a real room, a few talkers are near; everyone else is a wash of far
+voices (readers of a pre-mixed chorus: a dozen voices each), low-cut, dulled and
+heard largely through the room's tail (``_hall.Wash``), which fills the gaps
+between syllables. A pub laughs (contagiously: one laugh sets off more); a
+playground is children's talk, calls and laughs (``_vocal``: the bundled voice
+reshaped by WORLD). All readers are one vectorised gather per block at ~12 kHz
+(24 kHz for children's high voices), brought up by a cubic spline. Without a voice installed the model
 falls back to source-filter talkers: glottal pulses through vowel formant
 kernels grouped into syllables, with consonant bursts (:class:`KernelBank32`).
 The cafe adds cup and cutlery clinks: short inharmonic ceramic and metal impacts.
@@ -18,7 +23,9 @@ from scenefill.engine import dsp as signal
 
 from ._amb import (ColoredNoise, _axpy, KernelBank32, Sparse, SplineUpsampler, Upsampler, factor_for, low_len,
                    pan_pair, sin_cycles, to_output)
+from . import _vocal
 from ._babble import material
+from ._hall import Wash
 from .base import BLOCK, EventBus, SoundModel, StatefulFilter, butter, noise
 
 # vowel formants (Hz), between adult male and female values: /a/ /e/ /i/ /o/ /u/ /ʌ/
@@ -29,6 +36,18 @@ _VOWELS = (
 _NEUTRAL = ((500, 1500, 2500),)  # schwa, for breath noise
 _BANDWIDTHS = (80, 110, 170)
 _STEP = 32  # low-rate samples per grid step (~2.7 ms): under one glottal pulse per step
+
+#: place -> (near talkers, far wash readers (each a dozen voices), reverberation RT60 s, wet share
+#: of the far voices, far low-pass Hz, far power relative to the near talkers), at intensity ~0.5
+PLACES = {
+    "crowd": (3, 12, 0.9, 0.15, 4500, 1.5),
+    "cafe": (4, 8, 0.6, 0.1, 4500, 1.0),
+    "bar": (4, 10, 0.7, 0.12, 4500, 1.2),
+    "audience": (3, 14, 1.4, 0.2, 4500, 1.5),
+    "hall": (3, 14, 2.2, 0.3, 4000, 2.0),
+    "outdoor": (5, 10, 0.3, 0.05, 4500, 1.0),
+    "children": (3, 3, 0.3, 0.05, 5000, 0.6),  # a few dozen children: calls and laughs more than talk
+}
 
 
 def _vowel_kernel(formants, sr: float, length: int) -> np.ndarray:
@@ -57,7 +76,8 @@ class Crowd(SoundModel):
                 "cafeteria", "busy room", "party chatter", "children playing", "kids playing",
                 "children shouting", "playground", "audience murmur", "background voices",
                 "indistinct voices", "distant voices", "voices", "cups clinking", "clinking cups", "cutlery",
-                "cups and saucers", "clattering dishes", "dishes clattering", "clinking cutlery")
+                "cups and saucers", "clattering dishes", "dishes clattering", "clinking cutlery",
+                "laughter", "people laughing", "crowd laughing", "laughing")
     description = ("crowd murmur: many overlapped readers of real speech at varied pitch, pace and distance; "
                    "cafe/restaurant adds cup and cutlery clinks; children on a playground")
     outdoor = None
@@ -72,6 +92,9 @@ class Crowd(SoundModel):
         "hall": ("place", "hall"), "lobby": ("place", "hall"), "airport": ("place", "hall"),
         "children": ("place", "children"), "kids": ("place", "children"), "playground": ("place", "children"),
         "schoolyard": ("place", "children"), "school": ("place", "children"),
+        "theatre": ("place", "audience"), "theater": ("place", "audience"), "audience": ("place", "audience"),
+        "auditorium": ("place", "audience"), "concert": ("place", "audience"),
+        "laughter": ("laughs", True), "laughing": ("laughs", True), "laughs": ("laughs", True),
     }
 
     def setup(self, rng: np.random.Generator) -> None:
@@ -80,7 +103,8 @@ class Crowd(SoundModel):
         sr = self.sr
         place = self.params.options.get("place", "crowd")
         self.place = place
-        self.fac = factor_for(sr, 12000)
+        # children call out with harmonics up to ~8 kHz: they need twice the rate of adult walla
+        self.fac = factor_for(sr, 24000 if place == "children" else 12000)
         self.lo_sr = lo = sr / self.fac
         self.grid = lo / _STEP
         v = int(round(6 + 40 * i * (0.75 if place == "cafe" else 1.0)))
@@ -115,34 +139,99 @@ class Crowd(SoundModel):
         self.clink_sched = Sparse(int(rng.uniform(0.2, 1.5) * sr)) if self.clink_rate else None
         # a set of takes made once; each clink picks one, with its own level and place
         self.clink_takes = [self._clink(rng) for _ in range(24)] if self.clink_rate else []
-        # real speech: every voice reads the bundled voice's babble material (see _babble)
-        # (higher voices read slowly spoken material, played faster: pitch up, tempo as usual)
+        # real speech: a few near readers of the bundled voice's lines, each on its own, and a
+        # diffuse wash of dozens of far ones (see _setup_readers)
         self.material = material(int(round(lo)))
         slow = material(int(round(lo)), "slow") if self.material is not None else None
         if slow is None:
             self.material = None
         if self.material is not None and slow is not None:
-            self.read_rate = np.where(female, rng.uniform(1.15, 1.32, v), rng.uniform(0.84, 1.06, v))
-            if place == "children":  # shorter vocal tracts, higher voices
-                self.read_rate = rng.uniform(1.35, 1.6, v)
-            high = self.read_rate > 1.1
-            # both readings in one array: voice k reads [base_k, base_k + size_k)
-            self.reading = np.concatenate([self.material, slow, self.material[:1], slow[:1]])
-            self.read_base = np.where(high, self.material.size, 0).astype(np.float64)
-            self.read_size = np.where(high, slow.size, self.material.size).astype(np.float64)
-            self.read_pos = rng.uniform(0, 1, v) * self.read_size
-            self.is_far = near > 0.45  # 'near' is how far off a voice is (0 = at the next table)
-            self.pan_l, self.pan_r = pan_pair(self.pan)
-            # per-voice gains into the (near L, near R, far L, far R) buses
-            gains = np.zeros((4, v))
-            far_k = self.is_far.astype(float)
-            gains[0], gains[1] = self.level * self.pan_l * (1 - far_k), self.level * self.pan_r * (1 - far_k)
-            gains[2], gains[3] = self.level * self.pan_l * far_k, self.level * self.pan_r * far_k
-            self.bus_gains = gains.astype(np.float32)
-            self.bus_rows = [(2, 3) if f else (0, 1) for f in self.is_far]
-            self.far_filter = StatefulFilter(butter("lowpass", 2200, lo, 1), dtype=np.float32)
+            self._setup_readers(rng, self.material, slow)
         else:  # no voice installed: synthetic talkers
             self._build_synth(lo)
+
+    def _setup_readers(self, rng: np.random.Generator, speech: np.ndarray, slow: np.ndarray) -> None:
+        """The readers of real speech, as a listener in the room hears them.
+
+        A few *near* talkers (the next tables) are each one reader of the bundled voice's
+        lines at their own pitch and pace. Everyone further off is a *wash*: readers of a
+        chorus (a dozen voices pre-mixed, :func:`_vocal.chorus`), so 8-14 far readers are
+        ~100-170 voices, dulled by distance (a low-pass) and mostly heard through the
+        room's reverberation, which fills the gaps between their syllables. Laughs and,
+        on a playground, children's calls come and go as events among them.
+        """
+        place = self.place
+        lo = self.lo_sr
+        i = self.i
+        near_n, far_n, rt60, wet, far_lp, far_share = PLACES.get(place, PLACES["crowd"])
+        near_n = max(1, int(round(near_n * (0.6 + 0.7 * i))))
+        far_n = max(2, int(round(far_n * (0.5 + 0.8 * i))))
+        rate = int(round(lo))
+        child = place == "children" and _vocal.takes("child-talk", rate) is not None
+        if child:  # children chatting: their lines in a child's voice, as one reel
+            near_mat = _vocal.reel(_vocal.takes("child-talk", rate), rate, (0.15, 0.5), 11)
+            wash = _vocal.chorus(near_mat, 12, (0.9, 1.12), seed=0xC40, length=near_mat.size)
+            mats, share = [near_mat], [1.0]
+        else:  # adults: higher voices read slowly spoken lines played faster (pitch and pace up)
+            mats, share = [speech, slow], [0.5, 0.5]
+            wash = _vocal.chorus(speech, 12, (0.84, 1.3), seed=0xC40, length=speech.size)
+        v = near_n + far_n
+        self.nv = v
+        self.near_n = near_n
+        which = rng.choice(len(mats), size=v, p=share)
+        if len(mats) == 2 and mats[1] is slow:  # one voice: pitch and pace up together
+            read_rate = np.where(which == 1, rng.uniform(1.15, 1.32, v), rng.uniform(0.84, 1.06, v))
+        else:
+            read_rate = rng.uniform(0.92, 1.08, v)
+        self.female = which == 1
+        which[near_n:] = len(mats)  # the far readers read the wash
+        read_rate[near_n:] = rng.uniform(0.95, 1.05, far_n)
+        self.read_rate = read_rate
+        segs = list(mats) + [wash]
+        starts = np.cumsum([0] + [a.size for a in segs])
+        # all readings in one array: reader k reads [base_k, base_k + size_k)
+        self.reading = np.concatenate(segs + [a[:1] for a in segs])
+        self.read_base = starts[which].astype(np.float64)
+        self.read_size = np.array([segs[w].size for w in which], dtype=np.float64)
+        self.read_pos = rng.uniform(0, 1, v) * self.read_size
+        self.is_far = np.arange(v) >= near_n
+        level = np.empty(v)
+        level[:near_n] = rng.uniform(0.55, 1.0, near_n)
+        level[:near_n] /= np.sqrt(np.sum(level[:near_n] ** 2))
+        level[near_n:] = rng.uniform(0.7, 1.0, far_n)
+        level[near_n:] *= np.sqrt(far_share / np.sum(level[near_n:] ** 2))
+        norm = np.sqrt(1.0 + far_share)
+        self.level = level / norm
+        self.pan = rng.uniform(-0.9, 0.9, v)
+        self.pan_l, self.pan_r = pan_pair(self.pan)
+        gains = np.zeros((4, v))
+        far_k = self.is_far.astype(float)
+        gains[0], gains[1] = self.level * self.pan_l * (1 - far_k), self.level * self.pan_r * (1 - far_k)
+        gains[2], gains[3] = self.level * self.pan_l * far_k, self.level * self.pan_r * far_k
+        self.bus_gains = gains.astype(np.float32)
+        self.bus_rows = [(2, 3) if f else (0, 1) for f in self.is_far]
+        self.far_filter = StatefulFilter(np.vstack([butter("lowpass", far_lp, lo, 2),
+                                                     butter("highpass", 300, lo, 1)]), dtype=np.float32)
+        self.wash_room = Wash(rt60, lo, seed=int(rng.integers(1 << 30)))
+        self.wet = wet
+        # events among the crowd at the low rate: laughs, children's calls
+        self.vocal_events = []
+        laugh_kind = "child-laugh" if child else "laugh"
+        laugh_rate = {"bar": 0.3 + 0.5 * i}.get(place, 0.04 + 0.08 * i)
+        if child:
+            laugh_rate = 0.5 + 0.6 * i
+        if self.params.options.get("laughs"):
+            laugh_rate = max(laugh_rate, 0.6 + 0.6 * i)
+        plan = [(laugh_kind, laugh_rate, 0.9, 3)]
+        if child:
+            plan.append(("child-call", 2.0 + 2.4 * i, 1.4, 1))
+        for kind, ev_rate, ev_level, group in plan:
+            got = _vocal.takes(kind, rate)
+            if got:
+                self.vocal_events.append((got, ev_rate, ev_level / norm, group,
+                                          Sparse(int(rng.uniform(0.05, 1.0) / ev_rate * lo))))
+        self.near_events = EventBus()
+        self.far_events = EventBus()
 
     def _build_synth(self, lo: float) -> None:
         """Formant kernels and consonant noise of the fallback (synthetic) talkers."""
@@ -160,24 +249,31 @@ class Crowd(SoundModel):
     def _clink(self, rng: np.random.Generator) -> np.ndarray:
         """A cup set on a saucer, or cutlery touching china: a short inharmonic impact.
 
-        Ceramic (a cup's wall, a plate's rim) and a spoon or fork (a free metal bar:
-        modes at 1 : 2.76 : 5.40) ring in a few inharmonic modes at 1.5-7 kHz that die in
-        tens of milliseconds; the contact itself is a dull click. Nothing above ~12 kHz
+        Ceramic (a cup's wall, a plate's rim) rings in several inharmonic, well damped wall
+        modes over a hard clack of contact, and often rattles (a cup settling in its saucer,
+        a run of plates being stacked); a spoon or fork (a free metal bar: modes at
+        1 : 2.76 : 5.40) rings longer and purer. All die within tens of milliseconds. Nothing above ~12 kHz
         carries much: the dense partials of a bell would read as music.
         """
         sr = self.sr
-        cutlery = rng.random() < 0.45
+        kind = rng.random()
+        cutlery = kind < 0.4
+        gap = (0.025, 0.06)
         if cutlery:
             f = rng.uniform(2200, 4200)
             ratios = np.array([1.0, 2.76])
             decay = rng.uniform(0.015, 0.045)
             taps = int(rng.integers(1, 3))
-        else:  # cup on saucer: ceramic, lower, a touch longer, with a rattle of the cup in the saucer
-            f = rng.uniform(1300, 2600)
-            ratios = np.array([1.0, rng.uniform(1.45, 1.7), rng.uniform(2.2, 2.6)])
-            decay = rng.uniform(0.02, 0.06)
-            taps = 1 if rng.random() < 0.6 else int(rng.integers(2, 4))
-        length = int((decay * 5 + 0.05 * (taps - 1)) * sr) + 64
+        else:  # china: a cup on its saucer, a plate set down; well damped wall modes over a clack
+            f = rng.uniform(1100, 2400)
+            ratios = np.array([1.0, rng.uniform(1.45, 1.7), rng.uniform(2.2, 2.6), rng.uniform(3.0, 3.4),
+                               rng.uniform(3.9, 4.4)])
+            decay = rng.uniform(0.012, 0.035)
+            taps = 1 if rng.random() < 0.4 else int(rng.integers(2, 4))
+            if kind > 0.85:  # dishes stacked or cleared at the counter: a run of knocks
+                taps = int(rng.integers(4, 9))
+                gap = (0.04, 0.13)
+        length = int((decay * 5 + gap[1] * (taps - 1)) * sr) + 256
         t = np.arange(length) / sr
         out = np.zeros(length)
         t_tap = 0.0
@@ -193,9 +289,13 @@ class Crowd(SoundModel):
                 out += on * amp * (0.6 ** k) * np.exp(-xs / (decay / (1 + 0.8 * k))) * \
                     sin_cycles(fk * xs + rng.random())
             s0 = int(t_tap * sr)
-            click = rng.standard_normal(48) * np.exp(-np.arange(48) / 8.0) * amp * 0.5
-            out[s0:s0 + 48] += click[:max(0, min(48, length - s0))]
-            t_tap += rng.uniform(0.025, 0.06)
+            # the contact: a hard clack of a couple of milliseconds (china on china is loud)
+            clen = 144 if not cutlery else 48
+            click = rng.standard_normal(clen) * np.exp(-np.arange(clen) / (clen / 6)) * amp * (0.5 if cutlery else 0.9)
+            out[s0:s0 + clen] += click[:max(0, min(clen, length - s0))]
+            t_tap += rng.uniform(*gap)
+            if j + 1 < taps and not cutlery:
+                f *= rng.uniform(0.85, 1.15)  # the next plate or cup in the run
         out = signal.lfilter(*signal.butter(2, 10000, fs=sr), out)  # china and felt dull the top
         out *= np.clip(np.arange(length) / 8, 0, 1)
         return out
@@ -203,8 +303,9 @@ class Crowd(SoundModel):
     def _speak(self, rng: np.random.Generator, n_l: int) -> np.ndarray:
         """This block of every reader (2, n_l) float32: each reads the material at its own
         place and speed (pitch and tempo move together, as a range of larynx and vocal-tract
-        sizes and speaking rates); the far readers are dulled by one shared low-pass (the
-        room's reverberation is the mixer's). All voices at once: one gather, then adds."""
+        sizes and speaking rates); the far readers (and far laughs and calls) are dulled by
+        one shared filter and sent through the room's tail. All voices at once: one gather,
+        then adds."""
         x = np.arange(n_l, dtype=np.float64)
         pos = self.read_rate[:, None] * x
         pos += self.read_pos[:, None]
@@ -223,9 +324,25 @@ class Crowd(SoundModel):
             _axpy(buses[r1], y[k], float(self.bus_gains[r1, k]))
         self.read_pos = (self.read_pos + self.read_rate * n_l) % self.read_size
         near = np.ascontiguousarray(buses[:2])
-        far = self.far_filter(buses[2:]).astype(np.float32)
-        near += far
-        return near * np.float32(4.0)
+        far = np.ascontiguousarray(buses[2:])
+        if self.vocal_events:
+            near_ev, far_ev = self.near_events.begin(n_l), self.far_events.begin(n_l)
+            for takes, ev_rate, ev_level, group, sched in self.vocal_events:
+                for s in sched.onsets(n_l, lambda: self.lo_sr * rng.exponential(1.0 / ev_rate)):
+                    # laughter is catching: at a table, one laugh sets off one or two more
+                    bus = self.near_events if rng.random() < 0.4 else self.far_events
+                    for j in range(1 + int(rng.integers(group))):
+                        take = takes[int(rng.integers(len(takes)))]
+                        gl, gr = pan_pair(rng.uniform(-0.85, 0.85))
+                        g = ev_level * rng.uniform(0.3, 1.0)
+                        bus.add(s + int(j * rng.uniform(0.05, 0.3) * self.lo_sr),
+                                np.vstack([take * (gl * g), take * (gr * g)]))
+            near += near_ev.astype(np.float32)
+            far += far_ev.astype(np.float32)
+        far = self.far_filter(far)
+        near += far * np.float32(1.0 - 0.5 * self.wet)
+        near += self.wash_room(far) * np.float32(self.wet * 2.0)
+        return near * np.float32(2.0)
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         n_l = low_len(n, self.fac)
@@ -238,7 +355,7 @@ class Crowd(SoundModel):
             for s in self.clink_sched.onsets(n, lambda: self.sr * rng.exponential(1.0 / self.clink_rate)):
                 take = self.clink_takes[int(rng.integers(len(self.clink_takes)))]
                 gl, gr = pan_pair(rng.uniform(-0.8, 0.8))
-                level = 0.14 * rng.uniform(0.25, 1.0) ** 1.5
+                level = 0.07 * rng.uniform(0.25, 1.0) ** 1.5
                 self.clinks.add(s, np.vstack([take * (gl * level), take * (gr * level)]))
             out += buf
         return to_output(out)
