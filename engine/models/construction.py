@@ -1,0 +1,263 @@
+"""A construction site: a pneumatic jackhammer, power tools, hammering and a reversing beeper.
+
+Jackhammer (pneumatic breaker): a piston driven by compressed air strikes the
+tool shank 15-25 times a second (900-1500 blows a minute). Each blow is a
+bright steel-on-steel click, the chisel's bending modes ringing briefly (a
+free-free bar: partials at 1 : 2.76 : 5.40 : 8.93 of the first, ~300-600 Hz
+for a half-metre steel chisel, damped within ~10 ms by the hands and the
+concrete), a crunch of broken concrete and a thump through the ground; after
+each blow the cylinder exhausts: a hiss burst chopped at the blow rate. The
+operator works in bursts of a few seconds and pauses to reposition.
+
+Power tools are universal motors: a whine at the rotation rate and its
+harmonics, a fan/blade-pass tone (blades x rotation), spin-up and a slower
+spin-down, the speed sagging and the grinding/cutting noise rising under load
+(Farnell, *Designing Sound*, "motors"). Hammering: steel on a nail, whose
+ring rises in pitch as the nail goes in (its free length shortens), the last
+blow a dull thud on wood. The reversing beeper of a truck is a ~1.1 kHz tone,
+half a second on, half off. Under it all a diesel compressor drones at its
+firing frequency (rpm/60 x cylinders/2) and the city roars far off.
+
+Every episode (a burst, a tool run, a group of blows, a reversing) is
+synthesised whole when it starts, from the block's random stream, and rings
+into later blocks through an :class:`EventBus`: deterministic and
+prefix-stable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import fft as sp_fft
+
+from ._amb import ColoredNoise, Oscillator, pan_pair, sin_cycles, to_output
+from .base import EventBus, SoundModel, StatefulFilter, butter, noise
+
+_BAR_MODES = (1.0, 2.76, 5.40, 8.93)  # free-free bending modes of a bar
+_VARIANTS = 4  # distinct blows per burst (the chisel turns, the concrete differs)
+_MOTORS = {
+    # rotation Hz, harmonic weights, blade count, load noise band Hz
+    "grinder": (180.0, (1.0, 0.5, 0.35, 0.5, 0.25, 0.2, 0.15, 0.12), 11, (2500, 9000)),
+    "drill": (260.0, (1.0, 0.6, 0.3, 0.25, 0.15, 0.1), 7, (1200, 6000)),
+    "saw": (85.0, (1.0, 0.7, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1), 24, (1500, 8000)),
+}
+#: tool -> share of the site's activity: (jackhammer, motors, hammering, beeper) rates scale
+_FOCUS = {"jackhammer": (1.0, 0.35, 0.4, 0.5), "drill": (0.3, 1.0, 0.5, 0.5), "grinder": (0.3, 1.0, 0.5, 0.5),
+          "saw": (0.3, 1.0, 0.5, 0.5), "hammer": (0.3, 0.4, 1.0, 0.5), None: (0.8, 0.6, 0.7, 0.6)}
+
+
+def _convolve(train: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Full linear convolution by FFT (an impulse train through an impact's response)."""
+    size = train.size + kernel.size - 1
+    nfft = sp_fft.next_fast_len(size, real=True)
+    return sp_fft.irfft(sp_fft.rfft(train, nfft) * sp_fft.rfft(kernel, nfft), nfft)[:size]
+
+
+def _filtered(x: np.ndarray, sos: np.ndarray) -> np.ndarray:
+    return StatefulFilter(sos, channels=1)(x[None])[0]
+
+
+def blow_times(rng: np.random.Generator, seconds: float, rate: float) -> np.ndarray:
+    """Blow instants (s) of one jackhammer burst: the rate comes up over ~0.15 s as the
+    trigger opens, then holds with a few percent of cycle-to-cycle jitter."""
+    times = []
+    t = 0.0
+    while t < seconds:
+        times.append(t)
+        ramp = 0.65 + 0.35 * min(1.0, t / 0.15)
+        t += (1.0 + 0.03 * rng.standard_normal()) / (rate * ramp)
+    return np.asarray(times)
+
+
+def jackhammer_burst(rng: np.random.Generator, sr: int, seconds: float, rate: float) -> np.ndarray:
+    """One burst of a pneumatic breaker (mono): impacts at ``rate`` Hz with exhaust hiss."""
+    times = blow_times(rng, seconds, rate)
+    m = int(seconds * sr) + 1
+    kernels = []
+    f1 = rng.uniform(380, 560)
+    t = np.arange(int(0.06 * sr)) / sr
+    for _ in range(_VARIANTS):
+        k = np.zeros(t.size)
+        for ratio, a in zip(_BAR_MODES, (0.3, 0.45, 0.4, 0.3)):
+            f = f1 * ratio * rng.uniform(0.97, 1.03)
+            if f < 0.45 * sr:
+                k += a * rng.uniform(0.4, 1.0) * np.exp(-t / rng.uniform(0.003, 0.007)) * np.sin(2 * np.pi * f * t)
+        click = rng.standard_normal(t.size) * np.exp(-t / 0.0015)
+        k += 1.0 * _filtered(click, butter("bandpass", (1500, 12000), sr, 2))
+        crunch = rng.standard_normal(t.size) * np.exp(-t / 0.007)
+        k += 0.8 * _filtered(crunch, butter("bandpass", (400, 6000), sr, 1))
+        k += 0.3 * np.exp(-t / 0.01) * np.sin(2 * np.pi * rng.uniform(90, 140) * t)  # ground thump
+        kernels.append(k)
+    trains = np.zeros((_VARIANTS, m))
+    idx = np.minimum((times * sr).astype(int), m - 1)
+    amp = rng.uniform(0.75, 1.0, idx.size) * np.clip(times / 0.12, 0.5, 1.0)
+    np.add.at(trains, (rng.integers(0, _VARIANTS, idx.size), idx), amp)
+    out = np.zeros(m + t.size - 1)
+    for tr, k in zip(trains, kernels):
+        out += _convolve(tr, k)
+    # the exhaust: a hiss burst after each blow, and a steady leak between
+    pos = np.arange(out.size) / sr
+    cycle = np.interp(pos, times, np.arange(times.size), right=times.size)
+    phase = cycle - np.floor(cycle)
+    env = 0.25 + np.exp(-np.maximum(phase - 0.3, 0) / 0.18) * (phase > 0.3)
+    env *= np.clip((seconds + 0.05 - pos) / 0.04, 0, 1)  # the exhaust stops with the last blow
+    hiss = _filtered(rng.standard_normal(out.size), np.vstack([butter("bandpass", (900, 10000), sr, 2),
+                                                               butter("highpass", 600, sr, 1)]))
+    out += 0.45 * hiss * env
+    return out / (np.abs(out).max() + 1e-12)
+
+
+def motor_run(rng: np.random.Generator, sr: int, seconds: float, kind: str) -> np.ndarray:
+    """One run of a power tool (mono): spin-up, a working stretch whose speed sags under
+    load while the cutting noise rises, and a spin-down after the trigger is let go."""
+    f_rot, weights, blades, band = _MOTORS[kind]
+    f_rot *= rng.uniform(0.9, 1.1)
+    spin_down = 1.2
+    m = int((seconds + spin_down) * sr)
+    t = np.arange(m) / sr
+    speed = (1 - np.exp(-t / 0.18)) * np.where(t < seconds, 1.0, np.exp(-(t - seconds) / 0.35))
+    # load: the tool bites in a few times (smooth segments)
+    knots_t = np.arange(0, seconds + 0.5, 0.35)
+    knots = (rng.random(knots_t.size) < 0.6) * rng.uniform(0.5, 1.0, knots_t.size)
+    knots[:2] = 0.0
+    load = np.interp(t, knots_t, knots) * (t < seconds)
+    load = _filtered(load, butter("lowpass", 6.0, sr, 1))
+    f = f_rot * speed * (1 - 0.15 * load)
+    ph = np.cumsum(f) / sr
+    out = np.zeros(m, dtype=np.float32)
+    for h, w in enumerate(weights, start=1):
+        if h * f_rot < 0.4 * sr:
+            out += np.float32(w) * sin_cycles(h * ph + rng.random())
+    if blades * f_rot < 0.4 * sr:
+        out += np.float32(0.6) * sin_cycles(blades * ph) * (0.3 + load).astype(np.float32)
+    air = _filtered(rng.standard_normal(m), butter("bandpass", (400, 5000), sr, 1))
+    cut = _filtered(rng.standard_normal(m), butter("bandpass", band, sr, 2))
+    x = out * speed ** 2 * 0.5 + 0.25 * air * speed ** 2 + 1.4 * cut * load
+    return x / (np.abs(x).max() + 1e-12)
+
+
+def hammering(rng: np.random.Generator, sr: int, blows: int) -> np.ndarray:
+    """Driving one nail (mono): blows ~0.5 s apart whose ring rises as the nail goes in;
+    the last blow lands the head on the wood, a dull thud."""
+    period = rng.uniform(0.4, 0.6)
+    m = int((blows * period + 0.4) * sr)
+    out = np.zeros(m)
+    t = np.arange(int(0.3 * sr)) / sr
+    f_nail = rng.uniform(2200, 3000)
+    wood = rng.uniform(180, 320)
+    for b in range(blows):
+        start = int((b * period + rng.uniform(-0.03, 0.03) + 0.03) * sr)
+        last = b == blows - 1
+        f = f_nail * (1 + 0.6 * b / max(1, blows - 1))  # shorter free length, higher ring
+        ring = 0.0 if last else 0.8
+        ev = ring * np.exp(-t / 0.05) * np.sin(2 * np.pi * f * t)
+        ev += ring * 0.4 * np.exp(-t / 0.03) * np.sin(2 * np.pi * 2.9 * f * t)
+        ev += (1.0 + 0.6 * last) * np.exp(-t / 0.025) * np.sin(2 * np.pi * wood * t)
+        ev += 0.6 * _filtered(rng.standard_normal(t.size) * np.exp(-t / 0.002), butter("bandpass", (800, 8000), sr, 1))
+        end = min(m, start + t.size)
+        out[start:end] += ev[:end - start] * rng.uniform(0.8, 1.0)
+    return out / (np.abs(out).max() + 1e-12)
+
+
+def reversing_beeper(sr: int, seconds: float, freq: float) -> np.ndarray:
+    """A truck's reversing alarm (mono): a square-ish tone, 0.5 s on and 0.5 s off."""
+    t = np.arange(int(seconds * sr)) / sr
+    tone = sum(np.sin(2 * np.pi * k * freq * t) / k for k in (1, 3, 5) if k * freq < 0.4 * sr)
+    gate = ((t % 1.0) < 0.5).astype(float)
+    gate = np.convolve(gate, np.hanning(int(0.006 * sr)) / (0.003 * sr), mode="same")
+    return tone * gate / (np.abs(tone).max() + 1e-12)
+
+
+class Construction(SoundModel):
+    name = "construction"
+    category = "ambience"
+    keywords = ("construction", "construction site", "building site", "construction work", "construction workers",
+                "jackhammer", "jack hammer", "pneumatic drill", "pneumatic hammer", "road works", "roadworks",
+                "road work", "demolition", "power tool", "power tools", "power drill", "drilling",
+                "angle grinder", "grinder", "circular saw", "hammering nails", "nailing", "hammer and nails",
+                "reversing beeper", "backup beeper", "workmen", "builders")
+    description = ("a construction site: jackhammer bursts (blows at ~20 Hz with exhaust hiss), power tools, "
+                   "hammering, a reversing beeper over a diesel compressor")
+    outdoor = True
+    option_words = {"jackhammer": ("tool", "jackhammer"), "pneumatic": ("tool", "jackhammer"),
+                    "breaker": ("tool", "jackhammer"), "drill": ("tool", "drill"), "drilling": ("tool", "drill"),
+                    "grinder": ("tool", "grinder"), "grinding": ("tool", "grinder"), "saw": ("tool", "saw"),
+                    "sawing": ("tool", "saw"), "hammering": ("tool", "hammer"), "nails": ("tool", "hammer"),
+                    "nailing": ("tool", "hammer")}
+
+    def setup(self, rng: np.random.Generator) -> None:
+        sr = self.sr
+        i = float(np.clip(self.params.intensity, 0, 1))
+        self.i = i
+        tool = self.params.options.get("tool")
+        self.focus = _FOCUS.get(tool, _FOCUS[None])
+        self.tool = tool
+        self.rate = rng.uniform(17.0, 24.0)  # blows per second of this site's breaker
+        self.f_beep = rng.uniform(1000, 1250)
+        self.bus = EventBus()
+        # the next start of each source, samples from the current block's start
+        jh, mo, ha, be = self.focus
+        self.next = {
+            "jackhammer": int(rng.uniform(0.0, 0.4 if jh >= 0.8 else 4.0) * sr),
+            "motor": int(rng.uniform(0.5, 3.0) / mo * sr),
+            "hammer": int(rng.uniform(1.0, 5.0) / ha * sr),
+            "beeper": int(rng.uniform(4.0, 15.0) / be * sr),
+        }
+        # diesel compressor: 4 cylinders at ~1800-2200 rpm, firing at rpm/60 x 2
+        self.f_fire = rng.uniform(1800, 2200) / 60 * 2
+        self.osc = Oscillator(sr, rng.random())
+        self.diesel = StatefulFilter(np.vstack([butter("lowpass", 900, sr, 2)]))
+        self.roar = StatefulFilter(np.vstack([butter("bandpass", (50, 900), sr, 1)]))
+        self.dust = ColoredNoise(sr, np.vstack([butter("bandpass", (300, 3000), sr, 1)]), fade=256)
+        self.g_bed = 0.05 * (0.6 + 0.6 * i)
+
+    def _episode(self, rng: np.random.Generator, kind: str) -> tuple[np.ndarray, float]:
+        """Synthesise one episode of ``kind``: (stereo event, seconds until the next one starts)."""
+        sr = self.sr
+        jh, mo, ha, be = self.focus
+        busy = 0.6 + 0.8 * self.i
+        if kind == "jackhammer":
+            dur = rng.uniform(1.5, 5.0) * (0.7 + 0.6 * jh)
+            x = jackhammer_burst(rng, sr, dur, self.rate * rng.uniform(0.97, 1.03))
+            level, pan = 0.55, rng.uniform(-0.35, 0.35)
+            gap = dur + rng.uniform(0.5, 2.5) / (jh * busy)
+        elif kind == "motor":
+            tool = self.tool if self.tool in _MOTORS else ("grinder", "drill", "saw")[int(rng.integers(3))]
+            dur = rng.uniform(1.5, 4.5)
+            x = motor_run(rng, sr, dur, tool)
+            level, pan = 0.3 * (1.6 if self.tool in _MOTORS else 1.0), rng.uniform(-0.8, 0.8)
+            gap = dur + rng.uniform(3.0, 10.0) / (mo * busy)
+        elif kind == "hammer":
+            x = hammering(rng, sr, int(rng.integers(4, 9)))
+            level, pan = 0.3 * (1.5 if self.tool == "hammer" else 1.0), rng.uniform(-0.9, 0.9)
+            gap = x.size / sr + rng.uniform(1.0, 6.0) / (ha * busy)
+        else:
+            dur = float(rng.integers(4, 9))
+            x = reversing_beeper(sr, dur, self.f_beep)
+            level, pan = 0.08, rng.uniform(-0.9, 0.9)
+            gap = dur + rng.uniform(12.0, 30.0) / be
+        # the site between buildings: a couple of late, darker reflections
+        wet = x.copy()
+        for delay, g in ((rng.uniform(0.03, 0.07), 0.35), (rng.uniform(0.09, 0.16), 0.2)):
+            k = int(delay * sr)
+            wet[k:] += g * x[:-k]
+        gl, gr = pan_pair(pan)
+        return np.vstack([wet * gl, wet * gr]) * level, gap
+
+    def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        sr = self.sr
+        buf = self.bus.begin(n)
+        for kind in ("jackhammer", "motor", "hammer", "beeper"):
+            while self.next[kind] < n:
+                ev, gap = self._episode(rng, kind)
+                self.bus.add(self.next[kind], ev)
+                self.next[kind] += max(1, int(gap * sr))
+            self.next[kind] -= n
+        # the compressor's diesel: firing harmonics through the muffler, and the far city
+        ph = self.osc.phases(self.f_fire, n)
+        eng = np.zeros(n, dtype=np.float32)
+        for h, a in ((1, 1.0), (2, 0.6), (3, 0.45), (4, 0.3), (6, 0.2), (8, 0.1)):
+            eng += np.float32(a) * sin_cycles(h * ph)
+        bed = self.diesel(eng[None].repeat(2, 0) * 0.1 + 0.05 * noise(rng, 2, n, dtype=np.float32))
+        bed += self.roar(noise(rng, 2, n, dtype=np.float32)) * 0.6
+        bed += self.dust(rng, n, gain=0.08)
+        return to_output(buf + bed * self.g_bed)
