@@ -70,6 +70,7 @@ class Traffic(SoundModel):
         "highway": ("road", "highway"), "freeway": ("road", "highway"), "motorway": ("road", "highway"),
         "city": ("road", "city"), "street": ("road", "city"), "downtown": ("road", "city"),
         "quiet": ("road", "quiet"), "suburban": ("road", "quiet"), "residential": ("road", "quiet"),
+        "night": ("time", "night"), "midnight": ("time", "night"), "nighttime": ("time", "night"),
     }
 
     def setup(self, rng: np.random.Generator) -> None:
@@ -82,8 +83,12 @@ class Traffic(SoundModel):
         self.mid_sr = ms = sr / self.fac
         self.eng_sr = ms / _ENG
         # pass-bys per second, horns per second
-        self.rate = (0.14 + 0.5 * i) * {"highway": 1.6, "quiet": 0.55}.get(road, 1.0)
-        self.horn_rate = 0.0 if road == "highway" else (0.012 + 0.045 * i) * (0.4 if road == "quiet" else 1.0)
+        # at night the streets empty: fewer vehicles, most of them a street or two away
+        self.night = self.params.options.get("time") == "night"
+        self.far = 1.8 if self.night else 1.0
+        self.rate = (0.14 + 0.5 * i) * {"highway": 1.6, "quiet": 0.55}.get(road, 1.0) * (0.45 if self.night else 1.0)
+        self.horn_rate = 0.0 if road == "highway" else (0.012 + 0.045 * i) * (0.4 if road == "quiet" else 1.0) \
+            * (0.3 if self.night else 1.0)
         self.speed_scale = 1.9 if road == "highway" else 1.0
         self.pulling = {"highway": 0.1, "quiet": 0.5}.get(road, 0.45)  # share of vehicles accelerating
         self.veh = {f: np.zeros(0) for f in _FIELDS}
@@ -102,7 +107,7 @@ class Traffic(SoundModel):
         self.horns = EventBus()
         self.horn_sos = butter("bandpass", (300, 2600), ms, 2)
         # distant roar: engine drone plus road roar, slowly ebbing (pre-filtered table at the mid rate)
-        top = {"quiet": 1100, "highway": 2600}.get(road, 1800)
+        top = 900 if self.night else {"quiet": 1100, "highway": 2600}.get(road, 1800)
         self.bed = ColoredNoise(int(ms), np.vstack([butter("bandpass", (60, top), ms, 1),
                                                     peak_sos(90, 6.0, 1.0, ms)]), fade=512)
         self.g_bed = 0.028 * (0.45 + 0.55 * i) * {"highway": 1.6, "quiet": 0.6}.get(road, 1.0)
@@ -143,7 +148,7 @@ class Traffic(SoundModel):
                 pair = [int(near[k]), int(far[k])]
                 self.deck += pair[::-1] if flip[k] else pair
         lo, hi = _BANDS[self.deck.pop()]
-        return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+        return float(np.exp(rng.uniform(np.log(lo), np.log(hi)))) * self.far
 
     def _add_vehicle(self, rng: np.random.Generator, t0: float) -> None:
         kinds = list(_KINDS)
