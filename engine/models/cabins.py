@@ -30,45 +30,74 @@ def _wander_curve(w: Wander, rng, ctl: Control, n: int) -> np.ndarray:
     return np.interp(np.arange(n), np.linspace(0, n, c.size), c)
 
 
-class CarInterior(SoundModel):
+class CarInterior(Timeline, SoundModel):
     name = "car_interior"
     category = "ambience"
     keywords = ("car interior", "inside a car", "inside the car", "in a car", "in the car", "driving",
                 "car ride", "road trip", "back seat", "passenger seat", "driving car", "car driving",
                 "interior of a car", "cab ride", "taxi ride", "in a taxi")
-    description = "inside a car while driving: engine firing hum, road rumble with cabin boom, muffled tyres and wind"
+    description = ("inside a car while driving: engine orders with combustion roughness, road rumble with "
+                   "cabin boom, muffled tyres and wind, the ba-dum of expansion joints")
     outdoor = False
     option_words = {"highway": ("speed", "fast"), "motorway": ("speed", "fast"), "fast": ("speed", "fast"),
                     "city": ("speed", "slow"), "slow": ("speed", "slow"), "town": ("speed", "slow")}
 
     def setup(self, rng: np.random.Generator) -> None:
+        self._clock_reset()
         sr = self.sr
         i = float(np.clip(self.params.intensity, 0, 1))
         fast = {"fast": 1.0, "slow": 0.0}.get(self.params.options.get("speed"), 0.5 + 0.3 * i)
-        self.f_fire = rng.uniform(60, 75) + 20 * fast  # 4 cylinders, 1800-2850 rpm
+        self.fast = fast
+        self.v = 12.0 + 21.0 * fast  # m/s: town ~45 km/h, motorway ~120 km/h
+        # 4 cylinders, 4 strokes: the crank turns at rpm/60 and fires twice a turn, so the
+        # 2nd engine order (firing) leads, with the 4th and 6th; the 1st (imbalance) is weak
+        self.f_rot = (rng.uniform(30, 37) + 14 * fast)  # 1800-3060 rpm
         self.osc = Oscillator(sr, rng.random())
-        self.harm = ((1, 1.0), (2, 0.7), (3, 0.3), (4, 0.25), (6, 0.1))
+        self.orders = ((1, 0.15), (2, 1.0), (3, 0.12), (4, 0.5), (6, 0.25), (8, 0.12))
         self.road = StatefulFilter(np.vstack([butter("lowpass", 220, sr, 2), butter("highpass", 20, sr, 1),
                                               peak_sos(rng.uniform(32, 48), 9.0, 2.0, sr)]))
-        self.tyre = ColoredNoise(sr, np.vstack([pink_sos(sr), butter("bandpass", (250, 1400), sr, 2)]), fade=256)
-        self.wind = ColoredNoise(sr, np.vstack([butter("bandpass", (600, 3500), sr, 1)]), fade=256)
+        # tyre noise reaches the cabin through the floor and wheel arches: the ~1 kHz hump, muffled
+        self.tyre = ColoredNoise(sr, np.vstack([pink_sos(sr), butter("bandpass", (200, 1000), sr, 2)]), fade=256)
+        self.wind = ColoredNoise(sr, np.vstack([butter("bandpass", (500, 3500), sr, 1)]), fade=256)
+        self.grit = ColoredNoise(sr, np.vstack([butter("bandpass", (150, 1200), sr, 1)]), fade=256)
         self.g_road = 0.5 * (0.7 + 0.6 * fast)
-        self.g_tyre = 0.08 * (0.5 + fast)
-        self.g_wind = 0.012 * (0.3 + 1.5 * fast)
-        self.g_eng = 0.03
+        self.g_tyre = 0.03 * (0.5 + fast)
+        self.g_wind = 0.006 * (0.3 + 1.5 * fast)
+        self.g_eng = 0.09
         self.ctl = Control(sr)
         self.throttle = Wander(rng, 0.15, self.ctl.rate)
+        self.rough = Wander(rng, 40.0, self.ctl.rate)  # combustion varies from firing to firing
+        # expansion joints and patched tarmac: every few seconds both axles thump over one,
+        # the rear a wheelbase (2.7 m) after the front
+        self.joint_period = rng.uniform(4.0, 7.0) * sr
+        self.joint_jitter = rng.uniform(-0.4, 0.4, _TABLE) * self.joint_period
+        self.wheelbase = int(2.7 / self.v * sr)
+        self.joints = [_modes(sr, 0.25, (rng.uniform(35, 50), rng.uniform(70, 110), rng.uniform(160, 240)),
+                              (0.06, 0.04, 0.02), (1.0, 0.6, 0.3))
+                       + _burst(rng, sr, 0.25, 0.02, (300, 2500)) * 0.15 for _ in range(4)]
+        self.g_joint = 0.5 * (0.6 + 0.8 * fast)
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        sr = self.sr
+        start = self._block_start(n)
         thr = _wander_curve(self.throttle, rng, self.ctl, n)
-        ph = self.osc.phases(self.f_fire * (0.96 + 0.08 * thr), n)
+        rough = _wander_curve(self.rough, rng, self.ctl, n).astype(np.float32)
+        ph = self.osc.phases(self.f_rot * (0.97 + 0.06 * thr), n)
         eng = np.zeros(n, dtype=np.float32)
-        for h, a in self.harm:
+        for h, a in self.orders:
             eng += np.float32(a) * sin_cycles(ph * h)
+        eng *= (0.7 + 0.6 * rough) * (self.g_eng * (0.8 + 0.4 * thr)).astype(np.float32)
         out = self.road(noise(rng, 2, n, dtype=np.float32)).astype(np.float32) * np.float32(self.g_road)
         out += self.tyre(rng, n, gain=self.g_tyre) + self.wind(rng, n, gain=self.g_wind)
-        out += eng * (self.g_eng * (0.8 + 0.4 * thr)).astype(np.float32)
-        return to_output(out)
+        out += eng
+        out += np.abs(eng) * self.grit(rng, n, gain=0.2)  # intake and exhaust puffs at the firing rate
+        hits = np.zeros((2, n))
+        longest = self.joints[0].size + self.wheelbase
+        for k, onset in grid_events(start, n, self.joint_period, longest, self.joint_jitter):
+            ev = self.joints[k % len(self.joints)]
+            _add(hits, start, onset, ev, self.g_joint)
+            _add(hits, start, onset + self.wheelbase, ev, self.g_joint * 0.8)
+        return to_output(out + hits.astype(np.float32))
 
 
 class AircraftCabin(SoundModel):
