@@ -100,33 +100,61 @@ class CarInterior(Timeline, SoundModel):
         return to_output(out + hits.astype(np.float32))
 
 
+def _engine_table(rng: np.random.Generator, weights: np.ndarray, size: int = 4096) -> np.ndarray:
+    """One shaft revolution of an engine's tones: harmonics with the given weights, random phases."""
+    ph = np.arange(size) / size
+    k = np.arange(1, weights.size + 1)[:, None]
+    wave = (weights[:, None] * np.sin(2 * np.pi * (k * ph + rng.random((weights.size, 1))))).sum(0)
+    return (wave / np.abs(wave).max()).astype(np.float32)
+
+
 class AircraftCabin(SoundModel):
     name = "aircraft_cabin"
     category = "ambience"
     keywords = ("aircraft cabin", "airplane cabin", "aeroplane cabin", "plane cabin", "on a plane", "in a plane",
                 "airplane interior", "airliner", "in flight", "in-flight", "inside a plane", "inside an airplane",
                 "flight cabin", "on a flight", "jet cabin", "airplane", "aeroplane")
-    description = "an airliner's cabin at cruise: broad boundary-layer roar, low engine tones, air-vent hiss"
+    description = ("an airliner's cabin at cruise: broad boundary-layer roar, the engines' fan tones beating "
+                   "against each other, air-vent hiss")
     outdoor = False
     option_words = {}
 
     def setup(self, rng: np.random.Generator) -> None:
         sr = self.sr
         i = float(np.clip(self.params.intensity, 0, 1))
-        self.roar = StatefulFilter(np.vstack([pink_sos(sr), butter("bandpass", (70, 650), sr, 1),
+        self.roar = StatefulFilter(np.vstack([pink_sos(sr), butter("bandpass", (60, 600), sr, 1),
                                               peak_sos(rng.uniform(150, 260), 4.0, 0.8, sr)]))
         self.vent = ColoredNoise(sr, np.vstack([butter("bandpass", (2500, 9000), sr, 2)]), fade=256)
         self.g_vent = 0.006 * (0.5 + i)
-        self.tones = [(rng.uniform(95, 125), 0.012), (rng.uniform(95, 125) * 1.003, 0.008),
-                      (rng.uniform(1100, 1600), 0.0015)]
-        self.oscs = [Oscillator(sr, rng.random()) for _ in self.tones]
+        # the fans turn at ~4500 rpm at cruise; with supersonic blade tips they radiate
+        # "buzz-saw" tones at every shaft order (uneven blades), and the fuselage lets
+        # through mostly the low ones. The two engines never run at exactly the same speed,
+        # so each order beats, the k-th k times faster: the airliner's slow wah-wah drone.
+        self.n1 = rng.uniform(70, 80)
+        self.detune = rng.uniform(0.002, 0.005)  # N1 split: the two fans turn within ~0.5 % of each other
+        blades = int(rng.integers(22, 27))
+        k = np.arange(1, blades + 1)
+        w = rng.uniform(0.4, 1.0, k.size) / (1 + (k * self.n1 / 500.0) ** 2)
+        w[0] *= 1.5
+        w[-1] = 0.5  # the fan's blade-pass tone, ~1.5-2 kHz: the whine of a jet
+        self.tables = [_engine_table(rng, w), _engine_table(rng, w * rng.uniform(0.7, 1.3, k.size))]
+        self.oscs = [Oscillator(sr, rng.random()), Oscillator(sr, rng.random())]
+        # the core's compressor whine (N2 blade pass), faint through the wall
+        self.whine = (rng.uniform(2500, 3500), 0.006)
+        self.osc_whine = Oscillator(sr, rng.random())
+        self.g_tone = 0.04
         self.gain = 0.5 * (0.6 + 0.8 * i)
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         out = self.roar(noise(rng, 2, n, dtype=np.float32)).astype(np.float32)
         out += self.vent(rng, n, gain=self.g_vent / self.gain)
-        for (f, a), osc in zip(self.tones, self.oscs):
-            out += np.float32(a / self.gain) * sin_cycles(osc.phases(f, n))
+        size = self.tables[0].size
+        for c, (table, osc, f) in enumerate(zip(self.tables, self.oscs, (self.n1, self.n1 * (1 + self.detune)))):
+            idx = (osc.phases(f, n) * size).astype(np.intp) % size
+            tone = table[idx] * np.float32(self.g_tone / self.gain)
+            out[c] += tone  # the port engine a little louder on the left, starboard on the right
+            out[1 - c] += tone * np.float32(0.7)
+        out += np.float32(self.whine[1] / self.gain) * sin_cycles(self.osc_whine.phases(self.whine[0], n))
         return to_output(out * np.float32(self.gain))
 
 
