@@ -180,28 +180,45 @@ class TrainCarriage(Timeline, SoundModel):
             v = 25.0
         subway = self.params.options.get("kind") == "subway"
         self.period = 25.0 / v * sr  # one rail joint per rail length
-        # the four axles of this car: two per bogie 2.5 m apart, bogies 17 m apart
-        self.pattern = [(0.0, 1.0), (2.5 / v, 0.8), (17.0 / v, 0.55), (19.5 / v, 0.45)]
+        # the axles that cross each joint within earshot: the rear bogie of the car ahead, this
+        # car's two bogies 17 m apart, the front bogie of the car behind; two axles per bogie
+        # 2.5 m apart, coupled bogies ~7 m apart: the ta-dum ta-dum ... ta-dum ta-dum of a train
+        self.pattern = [(0.0, 0.35), (2.5 / v, 0.3), (7.0 / v, 1.0), (9.5 / v, 0.8),
+                        (24.0 / v, 0.55), (26.5 / v, 0.45), (31.0 / v, 0.3), (33.5 / v, 0.25)]
         self.hits = [self._hit(rng) for _ in range(6)]
-        self.longest = int((19.5 / v + 0.2) * sr)
+        self.longest = int((33.5 / v + 0.2) * sr)
         self.jitter = np.abs(rng.normal(0, 0.004 * sr, _TABLE))
-        self.amps = rng.uniform(0.7, 1.0, (_TABLE, 4))
+        self.amps = rng.uniform(0.7, 1.0, (_TABLE, len(self.pattern)))
         self.rumble = StatefulFilter(np.vstack([butter("lowpass", 380 if subway else 280, sr, 2),
                                                 butter("highpass", 25, sr, 1),
                                                 peak_sos(rng.uniform(55, 80), 6.0, 1.5, sr)]))
-        self.hiss = ColoredNoise(sr, np.vstack([pink_sos(sr), butter("bandpass", (400, 3000), sr, 1)]), fade=256)
-        self.g_hiss = 0.05 * (1.8 if subway else 1.0)
+        # rolling noise: wheel and rail roughness, a broad hump ~0.5-2 kHz through the floor
+        self.hiss = ColoredNoise(sr, np.vstack([pink_sos(sr), butter("bandpass", (300, 2500), sr, 1),
+                                                peak_sos(900, 4.0, 0.7, sr)]), fade=256)
+        self.g_hiss = 0.09 * (1.8 if subway else 1.0)
         self.ctl = Control(sr)
         self.sway = Wander(rng, 0.3, self.ctl.rate)
         self.g_hit = 1.4 * (0.6 + 0.8 * i)
-        self.g_rumble = 0.45 * (0.7 + 0.6 * i)
+        self.g_rumble = 0.3 * (0.7 + 0.6 * i)
+        # wheel (0.9 m) turns at v / (pi 0.9); a ~1:5 gearbox and a 17-tooth pinion mesh at
+        # about 17 x 5 x that: ~600-900 Hz at speed (subway motors scream higher)
+        self.f_mesh = 17 * 5 * v / (np.pi * 0.9) * (1.4 if subway else 1.0)
+        self.osc = Oscillator(sr, rng.random())
+        self.g_whine = 0.008 * (2.0 if subway else 1.0)
 
     def _hit(self, rng: np.random.Generator) -> np.ndarray:
+        """A wheel dropping across a rail joint: a sharp steel click, the wheel's own modes
+        ringing briefly (a railway wheel rings at ~400 Hz, 1.1, 2.1 and 3.3 kHz), and the
+        thud of the bogie carried through the floor."""
         sr = self.sr
-        thud = _modes(sr, 0.15, (rng.uniform(55, 80), rng.uniform(120, 180)), (0.04, 0.025), (1.0, 0.6))
-        ring = _modes(sr, 0.08, (rng.uniform(900, 1400), rng.uniform(2100, 2900)), (0.012, 0.008), (0.2, 0.12))
-        click = _burst(rng, sr, 0.01, 0.002, (500, 4000)) * 0.3
+        thud = _modes(sr, 0.15, (rng.uniform(55, 80), rng.uniform(120, 180)), (0.03, 0.02), (0.45, 0.3))
+        w = rng.uniform(0.95, 1.05)
+        ring = _modes(sr, 0.12, tuple(f * w for f in (410, 1120, 2080, 3300)), (0.03, 0.02, 0.012, 0.008),
+                      tuple(rng.uniform(0.1, 0.25, 4)))
+        click = _burst(rng, sr, 0.02, 0.0025, (300, 2500)) * 1.2  # through the floor: no sparkle
+        rattle = _burst(rng, sr, 0.15, 0.035, (200, 2000)) * 0.5  # the body panels and fittings shake
         out = thud.copy()
+        out[:rattle.size] += rattle
         out[:ring.size] += ring
         out[:click.size] += click
         return out
@@ -213,9 +230,13 @@ class TrainCarriage(Timeline, SoundModel):
         out = self.rumble(noise(rng, 2, n, dtype=np.float32)).astype(np.float32)
         out *= np.float32(self.g_rumble) * (0.85 + 0.3 * sway)
         out += self.hiss(rng, n, gain=self.g_hiss)
+        # traction motors under the floor: the gear-mesh whine and its second harmonic,
+        # drifting a little with the speed
+        ph = self.osc.phases(self.f_mesh * (0.995 + 0.01 * sway), n)
+        out += (sin_cycles(ph) + np.float32(0.4) * sin_cycles(2 * ph)) * np.float32(self.g_whine)
         hits = np.zeros((2, n))
         for k, onset in grid_events(start, n, self.period, self.longest, self.jitter):
             for j, (dt, a) in enumerate(self.pattern):
-                ev = self.hits[(k * 4 + j) % len(self.hits)]
+                ev = self.hits[(k * len(self.pattern) + j) % len(self.hits)]
                 _add(hits, start, onset + int(dt * sr), ev, self.g_hit * a * self.amps[k % _TABLE, j])
         return to_output(out + hits.astype(np.float32))
