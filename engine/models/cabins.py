@@ -132,7 +132,7 @@ class AircraftCabin(SoundModel):
         # so each order beats, the k-th k times faster: the airliner's slow wah-wah drone.
         self.n1 = rng.uniform(70, 80)
         self.detune = rng.uniform(0.002, 0.005)  # N1 split: the two fans turn within ~0.5 % of each other
-        blades = int(rng.integers(22, 27))
+        self.blades = blades = int(rng.integers(22, 27))
         k = np.arange(1, blades + 1)
         w = rng.uniform(0.4, 1.0, k.size) / (1 + (k * self.n1 / 500.0) ** 2)
         w[0] *= 1.5
