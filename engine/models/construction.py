@@ -27,10 +27,9 @@ prefix-stable.
 from __future__ import annotations
 
 import numpy as np
-from scipy import fft as sp_fft
 
 from ._amb import ColoredNoise, Oscillator, pan_pair, sin_cycles, to_output
-from .base import EventBus, SoundModel, StatefulFilter, butter, noise
+from .base import _NOISE_LEN, EventBus, SoundModel, StatefulFilter, _noise_table, butter
 
 _BAR_MODES = (1.0, 2.76, 5.40, 8.93)  # free-free bending modes of a bar
 _VARIANTS = 4  # distinct blows per burst (the chisel turns, the concrete differs)
@@ -45,15 +44,17 @@ _FOCUS = {"jackhammer": (1.0, 0.35, 0.4, 0.5), "drill": (0.3, 1.0, 0.5, 0.5), "g
           "saw": (0.3, 1.0, 0.5, 0.5), "hammer": (0.3, 0.4, 1.0, 0.5), None: (0.8, 0.6, 0.7, 0.6)}
 
 
-def _convolve(train: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """Full linear convolution by FFT (an impulse train through an impact's response)."""
-    size = train.size + kernel.size - 1
-    nfft = sp_fft.next_fast_len(size, real=True)
-    return sp_fft.irfft(sp_fft.rfft(train, nfft) * sp_fft.rfft(kernel, nfft), nfft)[:size]
-
-
 def _filtered(x: np.ndarray, sos: np.ndarray) -> np.ndarray:
-    return StatefulFilter(sos, channels=1)(x[None])[0]
+    """``x`` through ``sos`` from rest (float32 in, float32 out)."""
+    return StatefulFilter(sos, channels=1, dtype=x.dtype)(x[None])[0]
+
+
+def _white(rng: np.random.Generator, n: int) -> np.ndarray:
+    """n samples of white Gaussian noise (float32) read from the engine's shared table,
+    wrapping around it (an episode may be longer than the table's window reads allow)."""
+    table = _noise_table(np.float32)
+    start = int(rng.integers(0, _NOISE_LEN))
+    return np.take(table, np.arange(start, start + n) % _NOISE_LEN)
 
 
 def blow_times(rng: np.random.Generator, seconds: float, rate: float) -> np.ndarray:
@@ -87,21 +88,21 @@ def jackhammer_burst(rng: np.random.Generator, sr: int, seconds: float, rate: fl
         k += 0.8 * _filtered(crunch, butter("bandpass", (400, 6000), sr, 1))
         k += 0.3 * np.exp(-t / 0.01) * np.sin(2 * np.pi * rng.uniform(90, 140) * t)  # ground thump
         kernels.append(k)
-    trains = np.zeros((_VARIANTS, m))
     idx = np.minimum((times * sr).astype(int), m - 1)
     amp = rng.uniform(0.75, 1.0, idx.size) * np.clip(times / 0.12, 0.5, 1.0)
-    np.add.at(trains, (rng.integers(0, _VARIANTS, idx.size), idx), amp)
-    out = np.zeros(m + t.size - 1)
-    for tr, k in zip(trains, kernels):
-        out += _convolve(tr, k)
+    which = rng.integers(0, _VARIANTS, idx.size)
+    out = np.zeros(m + t.size, dtype=np.float32)
+    kernels32 = [k.astype(np.float32) for k in kernels]
+    for i0, a, w in zip(idx.tolist(), amp.tolist(), which.tolist()):  # ~20 blows a second: slices are cheap
+        out[i0:i0 + t.size] += np.float32(a) * kernels32[w]
     # the exhaust: a hiss burst after each blow, and a steady leak between
-    pos = np.arange(out.size) / sr
-    cycle = np.interp(pos, times, np.arange(times.size), right=times.size)
+    pos = np.arange(out.size, dtype=np.float32) / np.float32(sr)
+    cycle = np.interp(pos, times, np.arange(times.size), right=times.size).astype(np.float32)
     phase = cycle - np.floor(cycle)
     env = 0.25 + np.exp(-np.maximum(phase - 0.3, 0) / 0.18) * (phase > 0.3)
     env *= np.clip((seconds + 0.05 - pos) / 0.04, 0, 1)  # the exhaust stops with the last blow
-    hiss = _filtered(rng.standard_normal(out.size), np.vstack([butter("bandpass", (900, 10000), sr, 2),
-                                                               butter("highpass", 600, sr, 1)]))
+    hiss = _filtered(_white(rng, out.size),
+                     np.vstack([butter("bandpass", (900, 10000), sr, 2), butter("highpass", 600, sr, 1)]))
     out += 0.45 * hiss * env
     return out / (np.abs(out).max() + 1e-12)
 
@@ -123,14 +124,16 @@ def motor_run(rng: np.random.Generator, sr: int, seconds: float, kind: str) -> n
     load = _filtered(load, butter("lowpass", 6.0, sr, 1))
     f = f_rot * speed * (1 - 0.15 * load)
     ph = np.cumsum(f) / sr
-    out = np.zeros(m, dtype=np.float32)
-    for h, w in enumerate(weights, start=1):
-        if h * f_rot < 0.4 * sr:
-            out += np.float32(w) * sin_cycles(h * ph + rng.random())
+    # one revolution of the whine (harmonics with random phases), read at the running phase
+    size = 4096
+    k = np.arange(1, len(weights) + 1)[:, None]
+    cyc = np.arange(size) / size
+    table = (np.asarray(weights)[:, None] * np.sin(2 * np.pi * (k * cyc + rng.random((k.size, 1))))).sum(0)
+    out = table.astype(np.float32)[(ph * size).astype(np.intp) % size]
     if blades * f_rot < 0.4 * sr:
         out += np.float32(0.6) * sin_cycles(blades * ph) * (0.3 + load).astype(np.float32)
-    air = _filtered(rng.standard_normal(m), butter("bandpass", (400, 5000), sr, 1))
-    cut = _filtered(rng.standard_normal(m), butter("bandpass", band, sr, 2))
+    air = _filtered(_white(rng, m), butter("bandpass", (400, 5000), sr, 1))
+    cut = _filtered(_white(rng, m), butter("bandpass", band, sr, 2))
     x = out * speed ** 2 * 0.5 + 0.25 * air * speed ** 2 + 1.4 * cut * load
     return x / (np.abs(x).max() + 1e-12)
 
@@ -141,7 +144,7 @@ def hammering(rng: np.random.Generator, sr: int, blows: int) -> np.ndarray:
     period = rng.uniform(0.4, 0.6)
     m = int((blows * period + 0.4) * sr)
     out = np.zeros(m)
-    t = np.arange(int(0.3 * sr)) / sr
+    t = np.arange(int(0.18 * sr)) / sr
     f_nail = rng.uniform(2200, 3000)
     wood = rng.uniform(180, 320)
     for b in range(blows):
@@ -152,7 +155,9 @@ def hammering(rng: np.random.Generator, sr: int, blows: int) -> np.ndarray:
         ev = ring * np.exp(-t / 0.05) * np.sin(2 * np.pi * f * t)
         ev += ring * 0.4 * np.exp(-t / 0.03) * np.sin(2 * np.pi * 2.9 * f * t)
         ev += (1.0 + 0.6 * last) * np.exp(-t / 0.025) * np.sin(2 * np.pi * wood * t)
-        ev += 0.6 * _filtered(rng.standard_normal(t.size) * np.exp(-t / 0.002), butter("bandpass", (800, 8000), sr, 1))
+        tick = t < 0.02  # the strike itself: a couple of milliseconds of broadband noise
+        ev[tick] += 0.6 * _filtered(rng.standard_normal(int(tick.sum())) * np.exp(-t[tick] / 0.002),
+                                    butter("bandpass", (800, 8000), sr, 1))
         end = min(m, start + t.size)
         out[start:end] += ev[:end - start] * rng.uniform(0.8, 1.0)
     return out / (np.abs(out).max() + 1e-12)
@@ -205,8 +210,10 @@ class Construction(SoundModel):
         # diesel compressor: 4 cylinders at ~1800-2200 rpm, firing at rpm/60 x 2
         self.f_fire = rng.uniform(1800, 2200) / 60 * 2
         self.osc = Oscillator(sr, rng.random())
-        self.diesel = StatefulFilter(np.vstack([butter("lowpass", 900, sr, 2)]))
-        self.roar = StatefulFilter(np.vstack([butter("bandpass", (50, 900), sr, 1)]))
+        cyc = np.arange(4096) / 4096
+        self.diesel = sum(a * np.sin(2 * np.pi * h * cyc) for h, a in
+                          ((1, 1.0), (2, 0.6), (3, 0.45), (4, 0.3), (6, 0.2), (8, 0.1))).astype(np.float32)
+        self.roar = ColoredNoise(sr, np.vstack([butter("bandpass", (50, 900), sr, 1)]), fade=1024)
         self.dust = ColoredNoise(sr, np.vstack([butter("bandpass", (300, 3000), sr, 1)]), fade=256)
         self.g_bed = 0.05 * (0.6 + 0.6 * i)
 
@@ -253,11 +260,9 @@ class Construction(SoundModel):
                 self.next[kind] += max(1, int(gap * sr))
             self.next[kind] -= n
         # the compressor's diesel: firing harmonics through the muffler, and the far city
-        ph = self.osc.phases(self.f_fire, n)
-        eng = np.zeros(n, dtype=np.float32)
-        for h, a in ((1, 1.0), (2, 0.6), (3, 0.45), (4, 0.3), (6, 0.2), (8, 0.1)):
-            eng += np.float32(a) * sin_cycles(h * ph)
-        bed = self.diesel(eng[None].repeat(2, 0) * 0.1 + 0.05 * noise(rng, 2, n, dtype=np.float32))
-        bed += self.roar(noise(rng, 2, n, dtype=np.float32)) * 0.6
+        size = self.diesel.size
+        eng = self.diesel[(self.osc.phases(self.f_fire, n) * size).astype(np.intp) % size]
+        bed = self.roar(rng, n, gain=0.6 * self.roar.scale)
+        bed += eng * np.float32(0.1)
         bed += self.dust(rng, n, gain=0.08)
         return to_output(buf + bed * self.g_bed)
