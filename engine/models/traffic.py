@@ -49,9 +49,9 @@ def _passby_energy(veh: dict) -> float:
     r = np.sqrt((veh["v"] * s) ** 2 + veh["d"] ** 2)
     near = 6.0 / r
     g2 = (near * np.clip((SPAN - np.abs(s)) / 2.5, 0, 1)) ** 2
-    eng = 0.25 * (0.1 * veh["g_eng"]) ** 2
-    tyre = (0.09 * veh["g_tyre"] * (0.5 + 0.5 * near)) ** 2
-    hiss = 1.6 * (0.03 * veh["g_tyre"] * near) ** 2
+    eng = 0.25 * (G_ENG * veh["g_eng"]) ** 2 * (1.0 + 0.5 * EXHAUST ** 2)
+    tyre = (G_TYRE * veh["g_tyre"] * (0.5 + 0.5 * near)) ** 2
+    hiss = 1.6 * (G_HISS * veh["g_tyre"] * near) ** 2
     return float(np.sum(g2 * (eng + tyre + hiss)) * (s[1] - s[0]))
 
 
@@ -86,7 +86,7 @@ class Traffic(SoundModel):
         # at night the streets empty: fewer vehicles, most of them a street or two away
         self.night = self.params.options.get("time") == "night"
         self.far = 1.8 if self.night else 1.0
-        self.rate = (0.14 + 0.5 * i) * {"highway": 1.6, "quiet": 0.55}.get(road, 1.0) * (0.45 if self.night else 1.0)
+        self.rate = (0.14 + 0.5 * i) * {"highway": 1.6, "quiet": 0.55}.get(road, 1.0) * (0.55 if self.night else 1.0)
         self.horn_rate = 0.0 if road == "highway" else (0.012 + 0.045 * i) * (0.4 if road == "quiet" else 1.0) \
             * (0.3 if self.night else 1.0)
         self.speed_scale = 1.9 if road == "highway" else 1.0
@@ -110,7 +110,8 @@ class Traffic(SoundModel):
         top = 900 if self.night else {"quiet": 1100, "highway": 2600}.get(road, 1800)
         self.bed = ColoredNoise(int(ms), np.vstack([butter("bandpass", (60, top), ms, 1),
                                                     peak_sos(90, 6.0, 1.0, ms)]), fade=512)
-        self.g_bed = 0.028 * (0.45 + 0.55 * i) * {"highway": 1.6, "quiet": 0.6}.get(road, 1.0)
+        self.g_bed = 0.028 * (0.45 + 0.55 * i) * {"highway": 1.6, "quiet": 0.6}.get(road, 1.0) \
+            * (1.2 if self.night else 1.0)  # at night the far hum of the city carries
         self.tyre = ColoredNoise(int(ms), np.vstack([butter("bandpass", (300, 2200), ms, 1),
                                                      peak_sos(900, 4.0, 0.7, ms)]), channels=1, fade=256)
         self.exhaust = ColoredNoise(int(ms), np.vstack([butter("bandpass", (120, 1800), ms, 1)]), fade=256)
