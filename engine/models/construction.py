@@ -251,7 +251,8 @@ class Construction(SoundModel):
             k = int(delay * sr)
             wet[k:] += g * x[:-k]
         gl, gr = pan_pair(pan)
-        return np.vstack([wet * gl, wet * gr]) * level, gap
+        # a busier site: more going on, and the work nearer the microphone
+        return np.vstack([wet * gl, wet * gr]) * (level * (0.5 + self.i)), gap
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         sr = self.sr
