@@ -180,8 +180,8 @@ class Construction(SoundModel):
     category = "ambience"
     keywords = ("construction", "construction site", "building site", "construction work", "construction workers",
                 "jackhammer", "jack hammer", "pneumatic drill", "pneumatic hammer", "road works", "roadworks",
-                "road work", "demolition", "power tool", "power tools", "power drill", "drilling",
-                "angle grinder", "grinder", "circular saw", "hammering nails", "nailing", "hammer and nails",
+                "road work", "demolition", "power tool", "power tools", "power drill",
+                "angle grinder", "circular saw", "hammering nails", "nailing", "hammer and nails",
                 "reversing beeper", "backup beeper", "workmen", "builders")
     description = ("a construction site: jackhammer bursts (blows at ~20 Hz with exhaust hiss), power tools, "
                    "hammering, a reversing beeper over a diesel compressor")
