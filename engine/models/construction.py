@@ -32,6 +32,7 @@ from ._amb import ColoredNoise, Oscillator, pan_pair, sin_cycles, to_output
 from .base import _NOISE_LEN, EventBus, SoundModel, StatefulFilter, _noise_table, butter
 
 _BAR_MODES = (1.0, 2.76, 5.40, 8.93)  # free-free bending modes of a bar
+_JH_RMS, _MOTOR_RMS = 0.095, 0.16  # episode levels (by power) before the site's mix
 _VARIANTS = 4  # distinct blows per burst (the chisel turns, the concrete differs)
 _MOTORS = {
     # rotation Hz, harmonic weights, blade count, load noise band Hz
@@ -104,7 +105,8 @@ def jackhammer_burst(rng: np.random.Generator, sr: int, seconds: float, rate: fl
     hiss = _filtered(_white(rng, out.size),
                      np.vstack([butter("bandpass", (900, 10000), sr, 2), butter("highpass", 600, sr, 1)]))
     out += 0.45 * hiss * env
-    return out / (np.abs(out).max() + 1e-12)
+    # normalised by its power, not its highest blow: one odd peak must not set a burst's level
+    return out * (_JH_RMS / (float(np.sqrt(np.mean(out[: int(seconds * sr)] ** 2))) + 1e-12))
 
 
 def motor_run(rng: np.random.Generator, sr: int, seconds: float, kind: str) -> np.ndarray:
@@ -138,7 +140,7 @@ def motor_run(rng: np.random.Generator, sr: int, seconds: float, kind: str) -> n
     air = _filtered(_white(rng, m), butter("bandpass", (400, 5000), sr, 1))
     cut = _filtered(_white(rng, m), butter("bandpass", band, sr, 2))
     x = out * speed ** 2 * 0.5 + 0.25 * air * speed ** 2 + 1.4 * cut * load
-    return x / (np.abs(x).max() + 1e-12)
+    return x * (_MOTOR_RMS / (float(np.sqrt(np.mean(x[: int(seconds * sr)] ** 2))) + 1e-12))
 
 
 def hammering(rng: np.random.Generator, sr: int, blows: int) -> np.ndarray:
