@@ -32,6 +32,7 @@ from ._amb import ColoredNoise, Oscillator, pan_pair, sin_cycles, to_output
 from .base import _NOISE_LEN, EventBus, SoundModel, StatefulFilter, _noise_table, butter
 
 _BAR_MODES = (1.0, 2.76, 5.40, 8.93)  # free-free bending modes of a bar
+_CTL = 16  # control curves of an episode (envelopes, motor speed) are computed every this many samples
 _JH_RMS, _MOTOR_RMS = 0.095, 0.16  # episode levels (by power) before the site's mix
 _VARIANTS = 4  # distinct blows per burst (the chisel turns, the concrete differs)
 _MOTORS = {
@@ -96,12 +97,14 @@ def jackhammer_burst(rng: np.random.Generator, sr: int, seconds: float, rate: fl
     kernels32 = [k.astype(np.float32) for k in kernels]
     for i0, a, w in zip(idx.tolist(), amp.tolist(), which.tolist()):  # ~20 blows a second: slices are cheap
         out[i0:i0 + t.size] += np.float32(a) * kernels32[w]
-    # the exhaust: a hiss burst after each blow, and a steady leak between
-    pos = np.arange(out.size, dtype=np.float32) / np.float32(sr)
-    cycle = np.interp(pos, times, np.arange(times.size), right=times.size).astype(np.float32)
+    # the exhaust: a hiss burst after each blow, and a steady leak between (its envelope
+    # computed at a sixteenth of the rate: ~3 kHz resolves a 20 Hz cycle finely)
+    pos = np.arange(0, out.size, _CTL) / sr
+    cycle = np.interp(pos, times, np.arange(times.size), right=times.size)
     phase = cycle - np.floor(cycle)
     env = 0.25 + np.exp(-np.maximum(phase - 0.3, 0) / 0.18) * (phase > 0.3)
     env *= np.clip((seconds + 0.05 - pos) / 0.04, 0, 1)  # the exhaust stops with the last blow
+    env = np.repeat(env.astype(np.float32), _CTL)[:out.size]
     hiss = _filtered(_white(rng, out.size),
                      np.vstack([butter("bandpass", (900, 10000), sr, 2), butter("highpass", 600, sr, 1)]))
     out += 0.45 * hiss * env
@@ -116,7 +119,9 @@ def motor_run(rng: np.random.Generator, sr: int, seconds: float, kind: str) -> n
     f_rot *= rng.uniform(0.9, 1.1)
     spin_down = 1.2
     m = int((seconds + spin_down) * sr)
-    t = np.arange(m) / sr
+    # the speed, load and phase curves are smooth: computed every _CTL samples, then
+    # brought up by linear interpolation (of the phase: exact while the speed holds)
+    t = np.arange(0, m + _CTL, _CTL) / sr
     speed = (1 - np.exp(-t / 0.18)) * np.where(t < seconds, 1.0, np.exp(-(t - seconds) / 0.35))
     # load: the tool bites in a few times (smooth segments)
     knots_t = np.arange(0, seconds + 0.5, 0.35)
@@ -126,9 +131,14 @@ def motor_run(rng: np.random.Generator, sr: int, seconds: float, kind: str) -> n
     x = t / 0.35
     i = np.minimum(x.astype(np.intp), knots.size - 2)
     w = 0.5 - 0.5 * np.cos(np.pi * np.clip(x - i, 0, 1))
-    load = (knots[i] * (1 - w) + knots[i + 1] * w) * (t < seconds)
-    f = f_rot * speed * (1 - 0.15 * load)
-    ph = np.cumsum(f) / sr
+    load_c = (knots[i] * (1 - w) + knots[i + 1] * w) * (t < seconds)
+    f = f_rot * speed * (1 - 0.15 * load_c)
+    ph_c = np.concatenate([[0.0], np.cumsum(f[:-1]) * (_CTL / sr)])
+    full = np.arange(m) / _CTL
+    grid = np.arange(t.size)
+    ph = np.interp(full, grid, ph_c)
+    load = np.interp(full, grid, load_c).astype(np.float32)
+    speed = np.interp(full, grid, speed).astype(np.float32)
     # one revolution of the whine (harmonics with random phases), read at the running phase
     size = 4096
     k = np.arange(1, len(weights) + 1)[:, None]
@@ -136,10 +146,10 @@ def motor_run(rng: np.random.Generator, sr: int, seconds: float, kind: str) -> n
     table = (np.asarray(weights)[:, None] * np.sin(2 * np.pi * (k * cyc + rng.random((k.size, 1))))).sum(0)
     out = table.astype(np.float32)[(ph * size).astype(np.intp) % size]
     if blades * f_rot < 0.4 * sr:
-        out += np.float32(0.6) * sin_cycles(blades * ph) * (0.3 + load).astype(np.float32)
+        out += np.float32(0.6) * sin_cycles(blades * ph) * (np.float32(0.3) + load)
     air = _filtered(_white(rng, m), butter("bandpass", (400, 5000), sr, 1))
     cut = _filtered(_white(rng, m), butter("bandpass", band, sr, 2))
-    x = out * speed ** 2 * 0.5 + 0.25 * air * speed ** 2 + 1.4 * cut * load
+    x = (np.float32(0.5) * out + np.float32(0.25) * air) * (speed * speed) + np.float32(1.4) * cut * load
     return x * (_MOTOR_RMS / (float(np.sqrt(np.mean(x[: int(seconds * sr)] ** 2))) + 1e-12))
 
 
