@@ -163,10 +163,10 @@ def hammering(rng: np.random.Generator, sr: int, blows: int) -> np.ndarray:
     f_nail = rng.uniform(2200, 3000)
     wood = rng.uniform(180, 320)
     # the decays are the same for every blow: computed once
-    d_ring, d_over, d_wood = (np.exp(-t / np.float32(tau)) for tau in (0.05, 0.03, 0.025))
+    d_ring, d_over, d_wood = (np.exp(-t / np.float32(tau)) for tau in (0.03, 0.015, 0.015))
     thud = d_wood * sin_cycles(wood * t)
     k = int(0.02 * sr)  # the strike itself: a couple of milliseconds of broadband noise
-    strike = d_ring[:k] ** 25  # exp(-t / 2 ms)
+    strike = d_ring[:k] ** 12  # exp(-t / 2.5 ms)
     sos = butter("bandpass", (800, 8000), sr, 1)
     for b in range(blows):
         start = int((b * period + rng.uniform(-0.03, 0.03) + 0.03) * sr)
@@ -174,9 +174,9 @@ def hammering(rng: np.random.Generator, sr: int, blows: int) -> np.ndarray:
         f = f_nail * (1 + 0.6 * b / max(1, blows - 1))  # shorter free length, higher ring
         ev = np.float32(1.6 if last else 1.0) * thud
         if not last:  # the last blow seats the head on the wood: no ring
-            ev = ev + np.float32(0.8) * d_ring * sin_cycles(f * t) \
-                + np.float32(0.32) * d_over * sin_cycles(2.9 * f * t)
-        ev[:k] += np.float32(0.6) * _filtered(_white(rng, k) * strike, sos)
+            ev = ev + np.float32(0.5) * d_ring * sin_cycles(f * t) \
+                + np.float32(0.25) * d_over * sin_cycles(2.9 * f * t)
+        ev[:k] += np.float32(1.5) * _filtered(_white(rng, k) * strike, sos)  # steel on steel: a bright clack
         end = min(m, start + t.size)
         out[start:end] += ev[:end - start] * np.float32(rng.uniform(0.8, 1.0))
     return out / (np.abs(out).max() + 1e-12)
@@ -226,6 +226,10 @@ class Construction(SoundModel):
             "hammer": int(rng.uniform(1.0, 5.0) / ha * sr),
             "beeper": int(rng.uniform(4.0, 15.0) / be * sr),
         }
+        # the tool the note names is already at work when the scene starts
+        lead = {"hammer": "hammer", "jackhammer": "jackhammer"}.get(tool, "motor" if tool in _MOTORS else None)
+        if lead is not None:
+            self.next[lead] = int(rng.uniform(0.0, 0.4) * sr)
         # diesel compressor: 4 cylinders at ~1800-2200 rpm, firing at rpm/60 x 2
         self.f_fire = rng.uniform(1800, 2200) / 60 * 2
         self.osc = Oscillator(sr, rng.random())
