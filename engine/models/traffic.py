@@ -86,7 +86,7 @@ class Traffic(SoundModel):
         # at night the streets empty: fewer vehicles, most of them a street or two away
         self.night = self.params.options.get("time") == "night"
         self.far = 1.8 if self.night else 1.0
-        self.rate = (0.14 + 0.5 * i) * {"highway": 1.6, "quiet": 0.55}.get(road, 1.0) * (0.55 if self.night else 1.0)
+        self.rate = (0.14 + 0.5 * i) * {"highway": 3.0, "quiet": 0.55}.get(road, 1.0) * (0.55 if self.night else 1.0)
         self.horn_rate = 0.0 if road == "highway" else (0.012 + 0.045 * i) * (0.4 if road == "quiet" else 1.0) \
             * (0.3 if self.night else 1.0)
         self.speed_scale = 1.9 if road == "highway" else 1.0
