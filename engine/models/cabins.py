@@ -7,13 +7,15 @@ resonance (~30-50 Hz); tyre and wind noise are muffled above ~1 kHz by the
 doors and glass. The throttle wanders a few percent.
 
 Aircraft: at cruise the cabin is dominated by turbulent boundary-layer noise
-on the fuselage, a broad hump around 100-500 Hz falling above, steady as a
-waterfall, with the engines' low tones and the hiss of the air vents.
+on the fuselage, a broad hump around 100-500 Hz falling above, with the hiss
+of the air vents and the engines: the fans' shaft orders (buzz-saw tones) and
+blade-pass tone, two engines a fraction of a percent apart so the tones beat.
 
-Train: rumble and sway, and the clickety-clack of wheels over rail joints:
-two axles per bogie ~2.5 m apart and two bogies per car ~17 m apart cross
-each joint in turn, so the hits come in a pattern set by the speed and the
-rail length (25 m).
+Train: rumble and sway, rolling noise, the traction gears' whine, and the
+clickety-clack of wheels over rail joints: two axles per bogie ~2.5 m apart,
+coupled bogies of neighbouring cars ~7 m apart and a car's own bogies ~17 m
+apart cross each joint in turn, so the hits come in a pattern set by the
+speed and the rail length (25 m).
 """
 
 from __future__ import annotations

@@ -4,7 +4,11 @@ Each pass-by is a moving source on a straight road: its emission time is
 solved in closed form from the listener geometry, so the engine note gets an
 exact Doppler glide, the level follows 1/distance, the highs follow air
 absorption and the image pans across the stereo field; tyre roar is a shared
-noise band weighted by every vehicle's gain. All vehicles are computed at once
+noise band weighted by every vehicle's gain. Engines are what make it traffic
+rather than water: firing harmonics (rpm/60 x cylinders/2) with exhaust grit
+(a noise band riding on the firing waveform), and on a city street many
+vehicles pull away through their gears, the revs climbing and dropping at each
+change. At night there are fewer vehicles, most of them a street or two away. All vehicles are computed at once
 as arrays (no per-vehicle array work), the geometry on a coarse grid. The
 roar and tyres run at ~12 kHz, engines at ~3 kHz, both brought up by cubic
 splines; the tyre hiss above 5 kHz is read from a pre-filtered noise table
