@@ -63,7 +63,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "theatre": ("crowd", "applause"), "theater": ("crowd", "applause"), "auditorium": ("crowd", "applause"),
     "audience": ("crowd", "applause"), "arena": ("crowd", "applause"), "ward": ("beeps", "room_tone"),
     "restaurant": ("crowd",), "cafe": ("crowd",), "café": ("crowd",), "playground": ("crowd", "birds"),
-    "schoolyard": ("crowd", "birds"), "construction": ("traffic", "electrical_buzz"),
+    "schoolyard": ("crowd", "birds"), "construction": ("construction", "traffic"),
     "night": ("traffic",), "nightlife": ("traffic", "crowd"), "ambulance": ("siren", "traffic"),
     "police": ("siren", "traffic"), "emergency": ("siren", "traffic"), "plane": ("aircraft_cabin",),
     "flight": ("aircraft_cabin",), "subway": ("train_carriage",),

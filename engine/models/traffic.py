@@ -4,7 +4,11 @@ Each pass-by is a moving source on a straight road: its emission time is
 solved in closed form from the listener geometry, so the engine note gets an
 exact Doppler glide, the level follows 1/distance, the highs follow air
 absorption and the image pans across the stereo field; tyre roar is a shared
-noise band weighted by every vehicle's gain. All vehicles are computed at once
+noise band weighted by every vehicle's gain. Engines are what make it traffic
+rather than water: firing harmonics (rpm/60 x cylinders/2) with exhaust grit
+(a noise band riding on the firing waveform), and on a city street many
+vehicles pull away through their gears, the revs climbing and dropping at each
+change. At night there are fewer vehicles, most of them a street or two away. All vehicles are computed at once
 as arrays (no per-vehicle array work), the geometry on a coarse grid. The
 roar and tyres run at ~12 kHz, engines at ~3 kHz, both brought up by cubic
 splines; the tyre hiss above 5 kHz is read from a pre-filtered noise table
@@ -33,10 +37,13 @@ _KINDS = {
     "bus": ((32, 50), (1.0, 0.85, 0.7, 0.5, 0.4, 0.3, 0.2), 1.0, 1.2, (6, 11), 0.08),
     "motorbike": ((70, 130), (0.7, 1.0, 0.85, 0.7, 0.6, 0.5, 0.4, 0.3), 1.5, 0.6, (10, 18), 0.1),
 }
-_FIELDS = ("t0", "v", "d", "f0", "accel", "g_eng", "g_tyre", "side", "phase0")
+_FIELDS = ("t0", "v", "d", "f0", "accel", "g_eng", "g_tyre", "side", "phase0", "gear", "gear0", "rise")
 _JITTER = 0.45  # how far (in mean gaps) a vehicle strays from its slot on the street's grid
 # lateral distance bands, m: near lane, far lane, the next street, far off (one of each per deck)
 _BANDS = ((3.5, 6.0), (6.0, 9.5), (9.5, 16.0), (16.0, 30.0))
+BED_HISS = 0.05
+EXHAUST = 0.6
+G_ENG, G_TYRE, G_HISS = 0.2, 0.09, 0.01  # engine, tyre roar and tyre hiss levels of a pass-by
 _SQUASH = 0.35  # per-vehicle gain goes as energy^-this: pass-bys' energies span 0.3 of the dB range
 
 
@@ -46,9 +53,9 @@ def _passby_energy(veh: dict) -> float:
     r = np.sqrt((veh["v"] * s) ** 2 + veh["d"] ** 2)
     near = 6.0 / r
     g2 = (near * np.clip((SPAN - np.abs(s)) / 2.5, 0, 1)) ** 2
-    eng = 0.25 * (0.1 * veh["g_eng"]) ** 2
-    tyre = (0.09 * veh["g_tyre"] * (0.5 + 0.5 * near)) ** 2
-    hiss = 1.6 * (0.03 * veh["g_tyre"] * near) ** 2
+    eng = 0.25 * (G_ENG * veh["g_eng"]) ** 2 * (1.0 + 0.5 * EXHAUST ** 2)
+    tyre = (G_TYRE * veh["g_tyre"] * (0.5 + 0.5 * near)) ** 2
+    hiss = 1.6 * (G_HISS * veh["g_tyre"] * near) ** 2
     return float(np.sum(g2 * (eng + tyre + hiss)) * (s[1] - s[0]))
 
 
@@ -67,6 +74,7 @@ class Traffic(SoundModel):
         "highway": ("road", "highway"), "freeway": ("road", "highway"), "motorway": ("road", "highway"),
         "city": ("road", "city"), "street": ("road", "city"), "downtown": ("road", "city"),
         "quiet": ("road", "quiet"), "suburban": ("road", "quiet"), "residential": ("road", "quiet"),
+        "night": ("time", "night"), "midnight": ("time", "night"), "nighttime": ("time", "night"),
     }
 
     def setup(self, rng: np.random.Generator) -> None:
@@ -79,9 +87,14 @@ class Traffic(SoundModel):
         self.mid_sr = ms = sr / self.fac
         self.eng_sr = ms / _ENG
         # pass-bys per second, horns per second
-        self.rate = (0.14 + 0.5 * i) * {"highway": 1.6, "quiet": 0.55}.get(road, 1.0)
-        self.horn_rate = 0.0 if road == "highway" else (0.012 + 0.045 * i) * (0.4 if road == "quiet" else 1.0)
+        # at night the streets empty: fewer vehicles, most of them a street or two away
+        self.night = self.params.options.get("time") == "night"
+        self.far = 1.8 if self.night else 1.0
+        self.rate = (0.14 + 0.5 * i) * {"highway": 3.0, "quiet": 0.55}.get(road, 1.0) * (0.55 if self.night else 1.0)
+        self.horn_rate = 0.0 if road == "highway" else (0.012 + 0.045 * i) * (0.4 if road == "quiet" else 1.0) \
+            * (0.3 if self.night else 1.0)
         self.speed_scale = 1.9 if road == "highway" else 1.0
+        self.pulling = {"highway": 0.1, "quiet": 0.5}.get(road, 0.45)  # share of vehicles accelerating
         self.veh = {f: np.zeros(0) for f in _FIELDS}
         self.waves = np.zeros((0, _TABLE + 1), dtype=np.float32)
         self.pos = 0  # samples rendered so far
@@ -98,12 +111,14 @@ class Traffic(SoundModel):
         self.horns = EventBus()
         self.horn_sos = butter("bandpass", (300, 2600), ms, 2)
         # distant roar: engine drone plus road roar, slowly ebbing (pre-filtered table at the mid rate)
-        top = {"quiet": 1100, "highway": 2600}.get(road, 1800)
+        top = 900 if self.night else {"quiet": 1100, "highway": 2600}.get(road, 1800)
         self.bed = ColoredNoise(int(ms), np.vstack([butter("bandpass", (60, top), ms, 1),
                                                     peak_sos(90, 6.0, 1.0, ms)]), fade=512)
-        self.g_bed = 0.028 * (0.45 + 0.55 * i) * {"highway": 1.6, "quiet": 0.6}.get(road, 1.0)
-        self.tyre = ColoredNoise(int(ms), np.vstack([butter("bandpass", (250, 3000), ms, 1),
+        self.g_bed = 0.028 * (0.45 + 0.55 * i) * {"highway": 1.6, "quiet": 0.6}.get(road, 1.0) \
+            * (1.2 if self.night else 1.0)  # at night the far hum of the city carries
+        self.tyre = ColoredNoise(int(ms), np.vstack([butter("bandpass", (300, 2200), ms, 1),
                                                      peak_sos(900, 4.0, 0.7, ms)]), channels=1, fade=256)
+        self.exhaust = ColoredNoise(int(ms), np.vstack([butter("bandpass", (120, 1800), ms, 1)]), fade=256)
         self.hiss = ColoredNoise(sr, np.vstack([butter("highpass", 3500, sr, 2),
                                                 butter("lowpass", 11000, sr, 1)]))
         self.ctl = Control(sr)
@@ -138,7 +153,7 @@ class Traffic(SoundModel):
                 pair = [int(near[k]), int(far[k])]
                 self.deck += pair[::-1] if flip[k] else pair
         lo, hi = _BANDS[self.deck.pop()]
-        return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+        return float(np.exp(rng.uniform(np.log(lo), np.log(hi)))) * self.far
 
     def _add_vehicle(self, rng: np.random.Generator, t0: float) -> None:
         kinds = list(_KINDS)
@@ -155,6 +170,10 @@ class Traffic(SoundModel):
             "g_tyre": g_tyre * rng.uniform(0.7, 1.2),
             "side": 1.0 if rng.random() < 0.5 else -1.0,
             "phase0": rng.random(),
+            # pulling away through the gears (city streets; a motorway cruises)
+            "gear": rng.uniform(1.6, 3.0),
+            "gear0": rng.random(),
+            "rise": (rng.uniform(0.35, 0.6) if rng.random() < self.pulling else 0.0),
         }
         # a pass-by's loudness grows steeply as it comes closer and slower (its energy goes
         # as ~1/(v d), more for the near tyre roar); keep the swell but narrow the range
@@ -219,7 +238,7 @@ class Traffic(SoundModel):
         f32 = np.float32
         veh = self.veh
         if not veh["t0"].size:
-            return np.vstack([ebb_c, ebb_c]) * 0.15
+            return np.vstack([ebb_c, ebb_c]) * BED_HISS
         col = {f: veh[f][:, None] for f in _FIELDS}
         s = tc[None, :] - col["t0"]
         v2 = col["v"] ** 2
@@ -234,10 +253,16 @@ class Traffic(SoundModel):
         gl *= g
         gr *= g
         ph = col["f0"] * (u + 0.5 * col["accel"] * u * u) + col["phase0"]
+        # a vehicle pulling away climbs through its gears: in each gear the revs rise by
+        # ``rise`` over ``gear`` seconds then drop at the change; the phase is the integral
+        # of that sawtooth in closed form, and the engine is louder while it pulls
+        pos = u / col["gear"] + col["gear0"]
+        ph += col["f0"] * col["rise"] * col["gear"] * (_saw_integral(pos) - _saw_integral(col["gear0"]))
+        load = 1.0 + col["rise"] * 1.2 * (pos - np.floor(pos) - 0.5)
         ph -= np.floor(ph[:, :1])
         nv = ph.shape[0]
-        fine = _interp(np.vstack([ph, gl * (col["g_eng"] * 0.1), gr * (col["g_eng"] * 0.1)]).astype(f32),
-                       _COARSE, n_e)
+        ge = col["g_eng"] * G_ENG * load
+        fine = _interp(np.vstack([ph, gl * ge, gr * ge]).astype(f32), _COARSE, n_e)
         ph_f = fine[:nv]
         ph_f -= np.floor(ph_f)
         ph_f *= _TABLE
@@ -248,12 +273,16 @@ class Traffic(SoundModel):
         np.einsum("vn,vn->n", eng, fine[nv:2 * nv], out=engine[0])
         np.einsum("vn,vn->n", eng, fine[2 * nv:], out=engine[1])
         engine *= self.rough_up((self.rough(rng, n_c) * 0.7 + 0.65).astype(f32)[None], n_e)
-        out += self.eng_up(engine, n_m)
-        tg = col["g_tyre"] * (0.5 + 0.5 * near) * 0.09
-        h = near * col["g_tyre"] * 0.03  # air absorption: the highs fall faster with distance
+        engine = self.eng_up(engine, n_m)
+        out += engine
+        # the exhaust: each firing pulse is a puff of turbulent noise, so a noise band rides
+        # on the engine waveform (the grit that makes an engine, not an organ pipe)
+        out += np.abs(engine) * self.exhaust(rng, n_m, gain=EXHAUST)
+        tg = col["g_tyre"] * (0.5 + 0.5 * near) * G_TYRE
+        h = near * col["g_tyre"] * G_HISS  # air absorption: the highs fall faster with distance
         tyre_g = _interp(np.vstack([(gl * tg).sum(0), (gr * tg).sum(0)]).astype(f32), _COARSE * _ENG, n_m)
         out += tyre_g * self.tyre(rng, n_m)
-        return np.vstack([(gl * h).sum(0), (gr * h).sum(0)]) + 0.15 * ebb_c
+        return np.vstack([(gl * h).sum(0), (gr * h).sum(0)]) + BED_HISS * ebb_c
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         sr, fac = self.sr, self.fac
@@ -313,6 +342,12 @@ def _horn_cycle() -> np.ndarray:
         ph = np.arange(_HORN_N + 1) / _HORN_N
         _HORN_CYCLE.append((np.sin(2 * np.pi * k * ph) / k ** 0.9).sum(0))
     return _HORN_CYCLE[0]
+
+
+def _saw_integral(x: np.ndarray) -> np.ndarray:
+    """Integral from 0 to x of the unit sawtooth frac(t): floor(x)/2 + frac(x)^2/2."""
+    fl = np.floor(x)
+    return 0.5 * fl + 0.5 * (x - fl) ** 2
 
 
 def _interp(coarse: np.ndarray, step: int, n: int) -> np.ndarray:
