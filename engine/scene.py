@@ -68,7 +68,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "police": ("siren", "traffic"), "emergency": ("siren", "traffic"), "plane": ("aircraft_cabin",),
     "flight": ("aircraft_cabin",), "subway": ("train_carriage",),
     "metro": ("train_carriage",), "car": ("car_interior",), "taxi": ("car_interior",),
-    "computer": ("hvac", "keyboard_typing"), "datacenter": ("hvac",), "starship": ("spaceship_hum",),
+    "computer": ("hvac",), "datacenter": ("hvac",), "starship": ("spaceship_hum",),
     "scifi": ("spaceship_hum",), "sci-fi": ("spaceship_hum",), "spacecraft": ("spaceship_hum",),
     "radio": ("radio_static",), "transmission": ("radio_static",), "newsroom": ("keyboard_typing", "room_tone"),
     "study": ("clock", "room_tone"), "grandmother's": ("clock", "room_tone"), "waiting": ("clock", "room_tone"),
