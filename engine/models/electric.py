@@ -179,7 +179,7 @@ class RadioStatic(SoundModel):
             self.g_whistle = 0.04 * float(opts.get("whistle", 0.0 if self.fm else 0.5))
         except (TypeError, ValueError):
             self.g_whistle = 0.02
-        self.gain = 0.25
+        self.gain = 0.25 * (0.5 + i)  # a weaker signal: the AGC turns the receiver's noise up
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         sr = self.sr
