@@ -55,12 +55,13 @@ class FanKind:
     hum: float                     #: motor/compressor hum level
     spread: float                  #: relative detuning between fans
     buzz: float = 0.0              #: how far the hum's harmonics reach (0: a motor, 1: a compressor's buzz)
+    knock: float = 0.0             #: a compressor's piston and valve noise, once per shaft turn
 
 
 _KINDS = {
     "hvac": FanKind((1, 1), (700, 1100), (7, 9), 900, 1.0, 0.35, 0.05, 0.12, 0.012, 0.0),
     "fan": FanKind((1, 1), (900, 1300), (3, 5), 700, 0.8, 0.25, 0.06, 0.2, 0.010, 0.0),
-    "fridge": FanKind((1, 1), (1300, 1700), (4, 5), 600, 0.2, 0.1, 0.02, 0.1, 0.09, 0.0, 1.0),
+    "fridge": FanKind((1, 1), (1300, 1700), (4, 5), 600, 0.2, 0.1, 0.02, 0.1, 0.07, 0.0, 0.5, 0.15),
     "server": FanKind((8, 12), (4200, 7800), (7, 7), 2000, 0.5, 0.2, 0.025, 0.25, 0.004, 0.01),
 }
 
@@ -164,6 +165,16 @@ class HVAC(SoundModel):
         self.hum_table = _cycle_table(amps, rng.random(len(amps)))
         self.g_hum = k.hum * (0.6 + 0.8 * i)
         self.hum_osc = Oscillator(lo_sr)
+        # a reciprocating compressor: its 2-pole induction motor turns a few percent under the
+        # mains rate (slip) and the piston and valves clatter once per turn
+        self.g_knock = k.knock * 0.04 * (0.6 + 0.8 * i)
+        if self.g_knock:
+            self.shaft = self.mains * rng.uniform(0.96, 0.975)
+            self.shaft_osc = Oscillator(sr, rng.random())
+            self.knock = ColoredNoise(sr, np.vstack([butter("bandpass", (250, 3000), sr, 2),
+                                                     peak_sos(rng.uniform(700, 1200), 6.0, 1.5, sr)]), fade=64)
+            stroke = (0.5 + 0.5 * np.sin(2 * np.pi * np.arange(_TABLE) / _TABLE)) ** 6
+            self.knock_table = (stroke / stroke.mean()).astype(np.float32)
         # the only slow motion: rpm wandering with the load (a fraction of a percent)
         self.ctl = Control(sr)
         self.wobble = Wander(rng, 0.25, self.ctl.rate)
@@ -192,6 +203,9 @@ class HVAC(SoundModel):
             low += lr[:, None] * tone
         out = self.up(low, n)
         out += self.air(rng, n, gain=(self._chop(n) * self.g_air).astype(np.float32))
+        if self.g_knock:
+            pulse = _read(self.knock_table, self.shaft_osc.phases(self.shaft, n))
+            out += self.knock(rng, n, gain=pulse * np.float32(self.g_knock))
         if self.crac is not None:
             out += self.crac.render_block(rng.spawn(1)[0], n)
         return to_output(out)
