@@ -39,7 +39,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "intersection": ("traffic",), "parking": ("traffic",), "market": ("crowd",), "marketplace": ("crowd",), "bazaar": ("crowd",),
     "station": ("crowd", "hvac"), "airport": ("crowd", "hvac"), "mall": ("crowd", "hvac"),
     "party": ("crowd",), "bar": ("crowd",), "pub": ("crowd",), "stadium": ("crowd",),
-    "office": ("room_tone", "hvac"), "hospital": ("beeps", "hvac"), "icu": ("beeps", "hvac"),
+    "office": ("room_tone",), "hospital": ("beeps", "hvac"), "icu": ("beeps", "hvac"),
     "server": ("hvac",), "kitchen": ("room_tone", "hvac"), "bedroom": ("room_tone",),
     "room": ("room_tone",), "interior": ("room_tone",), "indoors": ("room_tone",), "inside": ("room_tone",),
     "library": ("room_tone",), "classroom": ("room_tone", "crowd"), "corridor": ("room_tone", "hvac"),

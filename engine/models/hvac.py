@@ -142,10 +142,10 @@ class HVAC(SoundModel):
         self.fan_lr = np.vstack([np.cos((pans + 1) * np.pi / 4), np.sin((pans + 1) * np.pi / 4)]) * np.sqrt(2)
         self.g_tone = k.tone * (0.6 + 0.8 * i) / np.sqrt(count)
         # the air in the room: a broad hump falling ~5 dB/oct above it, full rate (hiss reaches 8 kHz+)
-        peak = k.air_peak * (0.8 + 0.4 * i)
+        peak = k.air_peak * (0.5 + i)  # slower air, lower Strouhal peak: a quiet system is darker
         self.air = ColoredNoise(sr, np.vstack([
             butter("highpass", peak / 4, sr, 2), pink_sos(sr), peak_sos(peak, 6.0, 0.5, sr),
-            butter("lowpass", 6000 + 6000 * i, sr, 1)]), fade=256)
+            butter("lowpass", 2500 + 11000 * i, sr, 1)]), fade=256)
         self.g_air = k.air * 0.05 * (0.5 + 0.5 * i)
         # a short swell as each blade passes: (1/2 + sin/2)^3, mean 5/16, as a gain around 1
         swell = (0.5 + 0.5 * np.sin(2 * np.pi * np.arange(_TABLE) / _TABLE)) ** 3
