@@ -62,6 +62,7 @@ _KINDS = {
     "hvac": FanKind((1, 1), (700, 1100), (7, 9), 900, 1.0, 0.35, 0.05, 0.12, 0.012, 0.0),
     "fan": FanKind((1, 1), (900, 1300), (3, 5), 700, 0.8, 0.25, 0.06, 0.2, 0.010, 0.0),
     "fridge": FanKind((1, 1), (1300, 1700), (4, 5), 600, 0.2, 0.1, 0.02, 0.1, 0.07, 0.0, 0.5, 0.15),
+    "computer": FanKind((5, 9), (1500, 2600), (7, 7), 1200, 0.6, 0.2, 0.015, 0.3, 0.004, 0.01),
     "server": FanKind((8, 12), (4200, 7800), (7, 7), 2000, 0.5, 0.2, 0.025, 0.25, 0.004, 0.01),
 }
 
@@ -105,8 +106,8 @@ class HVAC(SoundModel):
         "50hz": ("mains", 50), "50 hz": ("mains", 50), "60hz": ("mains", 60), "60 hz": ("mains", 60),
         "us": ("mains", 60), "usa": ("mains", 60), "american": ("mains", 60), "japan": ("mains", 60),
         "fridge": ("kind", "fridge"), "refrigerator": ("kind", "fridge"), "kitchen": ("kind", "fridge"),
-        "server": ("kind", "server"), "servers": ("kind", "server"), "computer": ("kind", "server"),
-        "computers": ("kind", "server"),
+        "server": ("kind", "server"), "servers": ("kind", "server"), "computer": ("kind", "computer"),
+        "computers": ("kind", "computer"), "pc": ("kind", "computer"), "pcs": ("kind", "computer"),
         "data": ("kind", "server"), "fan": ("kind", "fan"), "ceiling": ("kind", "fan"), "desk": ("kind", "fan"),
     }
 
@@ -183,9 +184,10 @@ class HVAC(SoundModel):
         self.mix = np.array([[1.0, 0.5], [0.5, 1.0]]) / np.sqrt(1.25)
         # a server room is cooled by big air handlers (CRAC units) as well as its racks' small fans
         self.crac = None
-        if self.kind == "server":
+        if self.kind in ("server", "computer"):  # a room of desktops has the building's air conditioning
+            big = 0.4 + 0.6 * i if self.kind == "server" else 0.2 + 0.4 * i
             self.crac = HVAC(sr, self.seed, int(rng.integers(1 << 30)) * 8 + 3,
-                             ModelParams(intensity=0.4 + 0.6 * i, options={"kind": "hvac", "mains": self.mains}))
+                             ModelParams(intensity=big, options={"kind": "hvac", "mains": self.mains}))
 
     def _chop(self, n: int) -> np.ndarray:
         """The air's swell once per blade of the first fan: 1 + depth x (pulse - its mean)."""

@@ -20,12 +20,14 @@ class RoomTone(SoundModel):
     outdoor = False
     #: places whose room tone is mostly their ventilation: place -> HVAC kind
     _VENTILATED = {"office": "hvac", "hospital": "hvac", "lab": "hvac", "kitchen": "fridge",
-                   "server": "server", "corridor": "hvac", "classroom": "hvac", "hotel": "hvac"}
+                   "server": "server", "computer": "computer", "corridor": "hvac", "classroom": "hvac", "hotel": "hvac"}
     option_words = {"office": ("place", "office"), "offices": ("place", "office"), "workplace": ("place", "office"),
                     "cubicle": ("place", "office"), "hospital": ("place", "hospital"), "ward": ("place", "hospital"),
                     "lab": ("place", "lab"), "laboratory": ("place", "lab"), "kitchen": ("place", "kitchen"),
                     "corridor": ("place", "corridor"), "hallway": ("place", "corridor"),
-                    "classroom": ("place", "classroom"), "hotel": ("place", "hotel")}
+                    "classroom": ("place", "classroom"), "hotel": ("place", "hotel"),
+                    "computer": ("place", "computer"), "computers": ("place", "computer"),
+                    "server": ("place", "server"), "servers": ("place", "server")}
 
     def setup(self, rng: np.random.Generator) -> None:
         i = float(np.clip(self.params.intensity, 0, 1))
