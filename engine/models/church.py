@@ -25,7 +25,10 @@ class ChurchInterior(SoundModel):
     category = "ambience"
     keywords = ("church", "empty church", "church interior", "inside a church", "cathedral", "chapel",
                 "basilica", "abbey", "nave", "large empty hall", "empty hall", "great hall", "crypt",
-                "reverberant hall", "stone hall")
+                "reverberant hall", "stone hall", "reverberant room tone", "reverberant room", "echoing hall",
+                "large hall ambience", "hall ambience")
+    #: "reverberant room tone" is a big space's tone: this, not the small-room floor
+    supersedes = ("room_tone",)
     description = ("an empty church or stone hall: a very quiet floor with traffic rumbling through the walls "
                    "and far-off footsteps, a pew creak, a cough, a door, left to a long reverberant tail")
     outdoor = False
@@ -43,10 +46,10 @@ class ChurchInterior(SoundModel):
         self.ctl = Control(sr)
         self.swell = Wander(rng, 0.08, self.ctl.rate)  # a bus or lorry passing outside, slowly
         self.up = self.ctl.upsampler(1)
-        self.g_rumble = 0.004 * (0.6 + 0.8 * i)
-        self.g_air = 0.0006
+        self.g_rumble = 0.0003 * (0.6 + 0.8 * i)
+        self.g_air = 0.0001
         # far-off events: how many a minute, and their kinds' weights
-        self.rate = (12 + 16 * i) / 60.0
+        self.rate = (4 + 12 * i) / 60.0
         self.kinds = ("steps", "creak", "cough", "door")
         self.weights = np.array([0.4, 0.25, 0.2, 0.15])
         self.bus = EventBus()
@@ -77,11 +80,19 @@ class ChurchInterior(SoundModel):
         dur = rng.uniform(0.3, 0.8)
         n = int(dur * sr)
         t = np.arange(n) / sr
-        rate = rng.uniform(40, 90) * (1 + 0.6 * np.sin(np.pi * t / dur))
-        ph = np.cumsum(rate) / sr
-        pulses = (np.diff(np.floor(ph), prepend=0.0) > 0).astype(float)
+        base = rng.uniform(60, 150)
+        # stick-slip: each slip comes when the strain beats a friction that varies along the
+        # grain, so the interval wanders by a third (an irregular creak, not a note)
+        pulses = np.zeros(n)
+        at = 0.0
+        while True:
+            rate = base * (1 + 0.6 * np.sin(np.pi * at / dur))
+            at += rng.lognormal(0.0, 0.35) / rate
+            if at >= dur:
+                break
+            pulses[int(at * sr)] = rng.uniform(0.5, 1.0)
         k = int(0.012 * sr)
-        body = np.sin(2 * np.pi * rng.uniform(300, 600) * np.arange(k) / sr) * np.exp(-np.arange(k) / (0.003 * sr))
+        body = np.sin(2 * np.pi * rng.uniform(600, 1500) * np.arange(k) / sr) * np.exp(-np.arange(k) / (0.003 * sr))
         y = np.convolve(pulses, body)[:n] * np.sin(np.pi * t / dur)
         return y * 0.5
 
