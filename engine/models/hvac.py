@@ -160,10 +160,20 @@ class HVAC(SoundModel):
         self.g_rumble = k.rumble * 0.05 * (0.5 + 0.5 * i)
         # motor or compressor hum, mains-locked
         # a compressor's hum is a buzz: its harmonics reach up to ~1 kHz
-        extra = int(round(12 * k.buzz))
-        amps = np.concatenate([_HUM_HARMONICS, 0.1 * np.arange(1, extra + 1) ** -0.5 * k.buzz])
-        amps = amps * (0.6 + 0.8 * i) ** np.arange(len(amps))
-        self.hum_table = _cycle_table(amps, rng.random(len(amps)))
+        if k.buzz:
+            # a compressor's motor: its core pulled twice per mains cycle (magnetostriction) and
+            # driven into saturation, so the 2x-mains hum is clipped into a buzz; a trace of the
+            # mains itself from the rotor's eccentricity
+            t = np.arange(_TABLE) / _TABLE
+            x = 0.08 * np.sin(2 * np.pi * t) + np.sin(4 * np.pi * t) + 0.3 * np.sin(8 * np.pi * t + 0.7)
+            wave = np.tanh((1.0 + 4.0 * k.buzz) * (0.7 + 0.6 * i) * x)
+            spec = np.fft.rfft(wave)
+            spec[int(0.4 * lo_sr / self.mains):] = 0  # band-limited for the low rate
+            wave = np.fft.irfft(spec, _TABLE)
+            self.hum_table = (wave / np.abs(wave).max()).astype(np.float32)
+        else:
+            amps = _HUM_HARMONICS * (0.6 + 0.8 * i) ** np.arange(len(_HUM_HARMONICS))
+            self.hum_table = _cycle_table(amps, rng.random(len(amps)))
         self.g_hum = k.hum * (0.6 + 0.8 * i)
         self.hum_osc = Oscillator(lo_sr)
         # a reciprocating compressor: its 2-pole induction motor turns a few percent under the
