@@ -18,6 +18,7 @@ from scenefill.engine import dsp as signal
 
 from ._amb import ColoredNoise, Control, Wander, pink_sos, to_output
 from .base import EventBus, SoundModel, StatefulFilter, butter
+from .beeps import _weighted_square
 
 
 class ChurchInterior(SoundModel):
@@ -123,15 +124,29 @@ class ChurchInterior(SoundModel):
         click[at:at + k] = rng.standard_normal(k) * np.exp(-np.arange(k) / (0.0015 * sr)) * 0.6
         return (boom + click) * 1.2
 
+    def _momentary(self, y: np.ndarray) -> float:
+        """The loudest 400 ms of an event, K-weighted mean square (BS.1770's momentary
+        loudness): what the integrated loudness of a sparse bed is made of."""
+        w = int(0.4 * self.sr)
+        c = np.concatenate([[0.0], np.cumsum(_weighted_square(y, self.sr))])
+        if c.size <= w:
+            return float(c[-1] / w)
+        return float(np.max(c[w:] - c[:-w]) / w)
+
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         sr = self.sr
         buf = self.bus.begin(n)
         while self.next < n:
             kind = self.kinds[int(rng.choice(len(self.kinds), p=self.weights))]
-            y = getattr(self, f"_{kind}")(rng) * rng.uniform(0.5, 1.0) * 0.08
+            y = getattr(self, f"_{kind}")(rng)
+            # each event brought to one loudness as the meter hears it (its loudest 400 ms),
+            # give or take 2 dB, and the gaps kept within a factor of two: any stretch of half
+            # a minute holds the same loudness whatever the seed (the engine levels a layer
+            # from one seed's render)
+            y *= 0.03 * rng.uniform(0.8, 1.0) / np.sqrt(self._momentary(y) + 1e-12)
             pan = rng.uniform(-0.8, 0.8)
             self.bus.add(self.next, np.vstack([y * np.sqrt(0.5 * (1 - pan)), y * np.sqrt(0.5 * (1 + pan))]))
-            self.next += int(rng.exponential(1 / self.rate) * sr) + int(0.5 * sr)
+            self.next += int(rng.uniform(0.7, 1.3) / self.rate * sr) + int(0.5 * sr)
         self.next -= n
         events = self.far(buf)
         swell = self.up((0.6 + 0.8 * self.swell(rng, self.ctl.length(n)))[None], n)
