@@ -160,10 +160,14 @@ class HVAC(SoundModel):
         self.g_rumble = k.rumble * 0.05 * (0.5 + 0.5 * i)
         # motor or compressor hum, mains-locked
         # a compressor's hum is a buzz: its harmonics reach up to ~1 kHz
+        # a reciprocating compressor's 2-pole induction motor turns a few percent under the mains
+        # rate (its slip, which differs from one unit to the next)
+        self.shaft = self.mains * rng.uniform(0.96, 0.975) if (k.buzz or k.knock) else self.mains
+        self.em_table = None
         if k.buzz:
-            # a compressor's motor: its core pulled twice per mains cycle (magnetostriction) and
-            # driven into saturation, so the 2x-mains hum is clipped into a buzz; a trace of the
-            # mains itself from the rotor's eccentricity
+            # the compressor: the piston's primary and (stronger, crank) secondary forces at the
+            # shaft rate, rattling the housing into a clipped buzz; its motor's magnetostriction
+            # adds a clean line at exactly twice mains
             t = np.arange(_TABLE) / _TABLE
             x = 0.08 * np.sin(2 * np.pi * t) + np.sin(4 * np.pi * t) + 0.3 * np.sin(8 * np.pi * t + 0.7)
             wave = np.tanh((1.0 + 4.0 * k.buzz) * (0.7 + 0.6 * i) * x)
@@ -171,16 +175,18 @@ class HVAC(SoundModel):
             spec[int(0.4 * lo_sr / self.mains):] = 0  # band-limited for the low rate
             wave = np.fft.irfft(spec, _TABLE)
             self.hum_table = (wave / np.abs(wave).max()).astype(np.float32)
+            self.hum_f = self.shaft
+            self.em_table = _cycle_table(np.array([0.03, 0.3]), rng.random(2))
+            self.em_osc = Oscillator(lo_sr, rng.random())
         else:
             amps = _HUM_HARMONICS * (0.6 + 0.8 * i) ** np.arange(len(_HUM_HARMONICS))
             self.hum_table = _cycle_table(amps, rng.random(len(amps)))
+            self.hum_f = self.mains
         self.g_hum = k.hum * (0.6 + 0.8 * i)
-        self.hum_osc = Oscillator(lo_sr)
-        # a reciprocating compressor: its 2-pole induction motor turns a few percent under the
-        # mains rate (slip) and the piston and valves clatter once per turn
+        self.hum_osc = Oscillator(lo_sr, rng.random())  # two machines on one supply are not in phase
+        # the compressor's piston and valves clatter once per turn
         self.g_knock = k.knock * 0.04 * (0.6 + 0.8 * i)
         if self.g_knock:
-            self.shaft = self.mains * rng.uniform(0.96, 0.975)
             self.shaft_osc = Oscillator(sr, rng.random())
             self.knock = ColoredNoise(sr, np.vstack([butter("bandpass", (250, 3000), sr, 2),
                                                      peak_sos(rng.uniform(700, 1200), 6.0, 1.5, sr)]), fade=64)
@@ -208,7 +214,9 @@ class HVAC(SoundModel):
         wob = self.ctl_up(self.wobble(rng, self.ctl.length(n))[None], n_lo)[0]
         low = self.rumble(self.mix @ noise(rng, 2, n_lo)) * self.g_rumble
         if self.g_hum:
-            low += _read(self.hum_table, self.hum_osc.phases(self.mains, n_lo)) * np.float32(self.g_hum)
+            low += _read(self.hum_table, self.hum_osc.phases(self.hum_f, n_lo)) * np.float32(self.g_hum)
+            if self.em_table is not None:
+                low += _read(self.em_table, self.em_osc.phases(self.mains, n_lo)) * np.float32(self.g_hum)
         speed = 1 + 0.004 * (wob - 0.5)
         for f, osc, lr in zip(self.fans, self.fan_osc, self.fan_lr.T):
             tone = _read(self.blade_table, osc.phases(f * speed, n_lo)) * np.float32(self.g_tone)
