@@ -299,7 +299,7 @@ def _room_for(text: str, layers: list[LayerSpec]) -> str:
     words = set(_words(text))
     if words & _SMALL:
         return "small"
-    if words & _CHURCH:
+    if words & _CHURCH and not words & {"bell", "bells", "tower", "steeple", "outside"}:
         return "church"
     if words & _LARGE:
         return "large"

@@ -24,8 +24,10 @@ from .beeps import _weighted_square
 class ChurchInterior(SoundModel):
     name = "church_interior"
     category = "ambience"
-    keywords = ("church", "empty church", "church interior", "inside a church", "cathedral", "chapel",
-                "basilica", "abbey", "nave", "large empty hall", "empty hall", "great hall", "crypt",
+    # (a bare "church" is a scene word: "a church bell tolls" is the bell, heard outside)
+    keywords = ("empty church", "church interior", "inside a church", "in a church", "empty cathedral",
+                "inside a cathedral", "empty chapel", "inside a chapel", "church nave", "cathedral nave",
+                "large empty hall", "empty hall", "great hall", "crypt",
                 "reverberant hall", "stone hall", "reverberant room tone", "reverberant room", "echoing hall",
                 "large hall ambience", "hall ambience")
     #: "reverberant room tone" is a big space's tone: this, not the small-room floor
