@@ -36,7 +36,7 @@ class ChurchInterior(SoundModel):
                    "and far-off footsteps, a pew creak, a cough, a door, left to a long reverberant tail")
     outdoor = False
     #: far from the microphone: the room's long tail carries most of it
-    default_distance = 0.7
+    default_distance = 1.0
     option_words = {}
 
     def setup(self, rng: np.random.Generator) -> None:
@@ -95,7 +95,11 @@ class ChurchInterior(SoundModel):
                 break
             pulses[int(at * sr)] = rng.uniform(0.5, 1.0)
         k = int(0.012 * sr)
-        body = np.sin(2 * np.pi * rng.uniform(600, 1500) * np.arange(k) / sr) * np.exp(-np.arange(k) / (0.003 * sr))
+        tk = np.arange(k) / sr
+        # the board's first few bending modes (inharmonic), damped within a couple of ms as wood is
+        body = sum(a * np.sin(2 * np.pi * f * tk) for f, a in
+                   zip(rng.uniform(250, 500) * np.array([1.0, 2.76, 5.40]), (1.0, 0.7, 0.4)))
+        body = body * np.exp(-tk / 0.002)
         y = np.convolve(pulses, body)[:n] * np.sin(np.pi * t / dur)
         return y * 0.5
 
