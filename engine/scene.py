@@ -39,7 +39,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "intersection": ("traffic",), "parking": ("traffic",), "market": ("crowd",), "marketplace": ("crowd",), "bazaar": ("crowd",),
     "station": ("crowd", "hvac"), "airport": ("crowd", "hvac"), "mall": ("crowd", "hvac"),
     "party": ("crowd",), "bar": ("crowd",), "pub": ("crowd",), "stadium": ("crowd",),
-    "office": ("room_tone", "hvac"), "hospital": ("beeps", "hvac"), "icu": ("beeps", "hvac"),
+    "office": ("room_tone",), "hospital": ("beeps", "hvac"), "icu": ("beeps", "hvac"),
     "server": ("hvac",), "kitchen": ("room_tone", "hvac"), "bedroom": ("room_tone",),
     "room": ("room_tone",), "interior": ("room_tone",), "indoors": ("room_tone",), "inside": ("room_tone",),
     "library": ("room_tone",), "classroom": ("room_tone", "crowd"), "corridor": ("room_tone", "hvac"),
@@ -58,8 +58,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "lab": ("beeps", "hvac"), "laboratory": ("beeps", "hvac"), "factory": ("hvac",), "engine": ("hvac",),
     "silence": ("room_tone",), "quiet": ("room_tone",), "tone": ("room_tone",),
     # interiors, urban, crowds and tech (h-models-b): scene words composed from the models
-    "apartment": ("room_tone", "traffic"), "flat": ("room_tone", "traffic"), "church": ("room_tone",), "clock": ("clock",),
-    "cathedral": ("room_tone",), "chapel": ("room_tone",), "concert": ("crowd", "applause"),
+    "apartment": ("room_tone", "traffic"), "flat": ("room_tone", "traffic"), "church": ("church_interior",), "clock": ("clock",),
+    "cathedral": ("church_interior",), "chapel": ("church_interior",), "concert": ("crowd", "applause"),
     "theatre": ("crowd", "applause"), "theater": ("crowd", "applause"), "auditorium": ("crowd", "applause"),
     "audience": ("crowd", "applause"), "arena": ("crowd", "applause"), "ward": ("beeps", "room_tone"),
     "restaurant": ("crowd",), "cafe": ("crowd",), "café": ("crowd",), "playground": ("crowd", "birds"),
@@ -68,7 +68,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "police": ("siren", "traffic"), "emergency": ("siren", "traffic"), "plane": ("aircraft_cabin",),
     "flight": ("aircraft_cabin",), "subway": ("train_carriage",),
     "metro": ("train_carriage",), "car": ("car_interior",), "taxi": ("car_interior",),
-    "computer": ("hvac", "keyboard_typing"), "datacenter": ("hvac",), "starship": ("spaceship_hum",),
+    "computer": ("hvac",), "datacenter": ("hvac",), "starship": ("spaceship_hum",),
     "scifi": ("spaceship_hum",), "sci-fi": ("spaceship_hum",), "spacecraft": ("spaceship_hum",),
     "radio": ("radio_static",), "transmission": ("radio_static",), "newsroom": ("keyboard_typing", "room_tone"),
     "study": ("clock", "room_tone"), "grandmother's": ("clock", "room_tone"), "waiting": ("clock", "room_tone"),
@@ -88,7 +88,9 @@ OUTDOOR_WORDS = {
 ROOMS = {
     # name: (RT60 seconds, wet level for a close source)
     "outdoor": (0.35, 0.08), "small": (0.35, 0.10), "room": (0.6, 0.14), "large": (1.8, 0.22),
+    "church": (4.0, 0.3),  # stone, glass and height: RT60 3-6 s
 }
+_CHURCH = {"church", "cathedral", "chapel", "basilica", "abbey", "nave", "crypt"}
 _LARGE = {"hall", "church", "cathedral", "warehouse", "gym", "station", "cave", "atrium", "hangar"}
 _SMALL = {"bathroom", "car", "closet", "booth", "tent", "cockpit", "elevator", "lift", "cell"}
 
@@ -208,7 +210,7 @@ def _modifiers(phrase: str, cls) -> tuple[float, float, float, dict]:
     found = [INTENSITY_WORDS[w] for w in words if w in INTENSITY_WORDS]
     if found:
         intensity = max(found) if max(found) > 0.5 else min(found)
-    distance = 0.3 if cls.category != "sfx" else 0.25
+    distance = getattr(cls, "default_distance", 0.3 if cls.category != "sfx" else 0.25)
     dist = [DISTANCE_WORDS[w] for w in words if w in DISTANCE_WORDS and w != "outside"]
     if dist:
         distance = max(dist)
@@ -298,6 +300,8 @@ def _room_for(text: str, layers: list[LayerSpec]) -> str:
     words = set(_words(text))
     if words & _SMALL:
         return "small"
+    if words & _CHURCH and not words & {"bell", "bells", "tower", "steeple", "outside"}:
+        return "church"
     if words & _LARGE:
         return "large"
     indoor = bool(words & INDOOR_WORDS)

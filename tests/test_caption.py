@@ -71,7 +71,8 @@ def test_misspelled_words_still_match():
 
 def test_indoor_notes_get_a_room():
     assert parse_note("quiet office with air conditioning")["room"] == "room"
-    assert parse_note("empty cathedral")["room"] == "large"
+    assert parse_note("empty cathedral")["room"] == "church"  # stone and height: RT60 4 s
+    assert parse_note("an empty warehouse")["room"] == "large"
 
 
 def test_the_prompt_is_dasheng_s_tagged_form_caption_first_and_empty_tags_left_out():

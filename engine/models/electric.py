@@ -36,7 +36,8 @@ class ElectricalBuzz(SoundModel):
     option_words = {**_MAINS_WORDS, "neon": ("kind", "neon"), "fluorescent": ("kind", "neon"),
                     "ballast": ("kind", "neon"), "transformer": ("kind", "transformer"),
                     "substation": ("kind", "transformer"), "power": ("kind", "lines"), "lines": ("kind", "lines"),
-                    "voltage": ("kind", "lines")}
+                    "voltage": ("kind", "lines"), "flickering": ("fault", 1.0),
+                    "failing": ("fault", 1.0), "broken": ("fault", 1.0), "dying": ("fault", 1.0)}
 
     def setup(self, rng: np.random.Generator) -> None:
         sr = self.sr
@@ -45,10 +46,13 @@ class ElectricalBuzz(SoundModel):
             mains = 50.0 if abs(float(self.params.options.get("mains", 60)) - 50) < 5 else 60.0
         except (TypeError, ValueError):
             mains = 60.0
-        self.f = 2 * mains
+        self.f = mains
         kind = self.params.options.get("kind", "neon")
-        clip = {"transformer": 1.2, "lines": 1.5}.get(kind, 3.0) * (0.7 + 0.6 * i)
-        x = np.sin(2 * np.pi * np.arange(4096) / 4096) + 0.3 * np.sin(4 * np.pi * np.arange(4096) / 4096 + 0.7)
+        clip = {"transformer": 1.2, "lines": 1.5}.get(kind, 5.0) * (0.7 + 0.6 * i)
+        # one mains cycle: the core's magnetostriction at twice mains, a little of the mains
+        # itself (a DC bias, a tube conducting unevenly), driven into the rattle's hard limit
+        t = np.arange(4096) / 4096
+        x = 0.0 * np.sin(2 * np.pi * t) + np.sin(4 * np.pi * t) + 0.3 * np.sin(8 * np.pi * t + 0.7)
         wave = np.tanh(clip * x)
         # band-limit the table for the read rate: keep harmonics under ~0.4 sr
         spec = np.fft.rfft(wave)
@@ -63,6 +67,40 @@ class ElectricalBuzz(SoundModel):
         self.crackle_rate = {"lines": 6.0, "neon": 1.2}.get(kind, 0.3)
         self.crackle = StatefulFilter(butter("bandpass", (800, 9000), sr, 2))
         self.gain = 0.2
+        # a failing tube: the arc goes out now and then and restrikes with a tick
+        try:
+            self.fault = float(self.params.options.get("fault", 0.0))
+        except (TypeError, ValueError):
+            self.fault = 0.0
+        self.next_out = int(rng.uniform(0.5, 2.0) * sr)
+        self.out_left = 0
+        self.ramp = int(0.002 * sr)
+
+    def _arc(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """(arc level, restrike clicks) for this block: 1 while the tube is lit, dropping to 0
+        for 40-250 ms when it goes out (the ballast hums on at a quarter), causally across blocks."""
+        arc = np.ones(n, dtype=np.float32)
+        clicks = np.zeros((2, n))
+        pos = 0
+        while pos < n:
+            if self.out_left > 0:
+                end = min(n, pos + self.out_left)
+                arc[pos:end] = 0.0
+                self.out_left -= end - pos
+                if self.out_left == 0 and end < n:
+                    clicks[:, end] = 0.6 * rng.uniform(0.5, 1.0)
+                pos = end
+                continue
+            if self.next_out >= n - pos:
+                self.next_out -= n - pos
+                break
+            pos += self.next_out
+            self.out_left = int(rng.uniform(0.04, 0.25) * self.sr)
+            self.next_out = int(rng.exponential(1.0 / (0.6 * self.fault)) * self.sr) + 1
+        if self.ramp > 1 and not arc.all():  # 2 ms edges, not a step
+            k = np.ones(self.ramp, dtype=np.float32) / self.ramp
+            arc = np.convolve(np.concatenate([np.full(self.ramp - 1, arc[0]), arc]), k, "valid").astype(np.float32)
+        return arc, clicks
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         sr = self.sr
@@ -71,50 +109,95 @@ class ElectricalBuzz(SoundModel):
         tone = self.table[idx]
         fl = self.flutter(rng, self.ctl.length(n))
         amp = np.interp(np.arange(n), np.linspace(0, n, fl.size), 0.85 + 0.3 * fl).astype(np.float32)
-        gate = (0.5 + 0.5 * sin_cycles(ph)) ** 4  # arcing at the peaks of the cycle
+        gate = (0.5 + 0.5 * sin_cycles(2 * ph)) ** 4  # arcing at both peaks of the mains cycle
         hiss = self.hiss(rng, n, gain=gate * self.g_hiss)
         crack = self.crackle(impulse_train(rng, self.crackle_rate, n, sr)) * 2.0
+        if self.fault > 0:
+            arc, clicks = self._arc(rng, n)
+            hiss *= arc
+            amp = amp * (0.25 + 0.75 * arc)
+            crack += self.crackle(clicks) * 4.0
         out = hiss + crack.astype(np.float32)
         out += tone * amp
         return to_output(out * self.gain)
 
 
 class RadioStatic(SoundModel):
+    """A receiver tuned between stations.
+
+    FM (the default: "static between stations" on a household radio): with no
+    carrier the discriminator's output noise rises 6 dB per octave, and the
+    de-emphasis network (75 us in the Americas, 50 us elsewhere) flattens it
+    above ~2-3 kHz: a bright, steady hiss reaching the 15 kHz audio limit.
+
+    AM and shortwave (``band=am``): with no carrier to lock on, the receiver's AGC turns the gain all the way
+    up: what comes out is its own noise (white, shaped by the IF and audio
+    passband, ~150 Hz-5 kHz) fading slowly as the ionosphere moves (QSB:
+    seconds, a few dB), atmospherics (sferics: clicks from lightning
+    thousands of kilometres away, many faint and a few loud, each as sharp as
+    the passband allows), heterodyne whistles where a neighbouring carrier
+    beats with the local oscillator (steady, pitch = the frequency offset),
+    and now and then a turn of the dial sweeping a whistle through zero beat.
+    The receiver is mono: both channels carry the same signal.
+    """
+
     name = "radio_static"
     category = "ambience"
     keywords = ("radio static", "static", "white noise radio", "radio noise", "shortwave", "short wave",
                 "untuned radio", "radio tuning", "tuning radio", "radio crackle", "interference",
                 "radio interference", "walkie talkie static", "walkie-talkie", "crackling radio")
-    description = "radio static: band-limited hiss fading in and out, crackles, and heterodyne whistles"
+    description = ("radio static: a receiver between stations: passband hiss fading slowly, sferic "
+                   "crackles, heterodyne whistles and a dial sweeping through them")
     outdoor = None
-    option_words = {"tuning": ("whistle", 1.0), "shortwave": ("whistle", 0.7), "walkie": ("whistle", 0.0)}
+    option_words = {"tuning": ("whistle", 1.0), "shortwave": ("band", "am"), "am": ("band", "am"),
+                    "walkie": ("band", "am"), "cb": ("band", "am"), "ham": ("band", "am"),
+                    "crackling": ("band", "am"), "crackle": ("band", "am"), "fm": ("band", "fm"),
+                    **{k: v for k, v in _MAINS_WORDS.items()}}
 
     def setup(self, rng: np.random.Generator) -> None:
         sr = self.sr
         i = float(np.clip(self.params.intensity, 0, 1))
-        # a weaker signal: the receiver turns its gain up and the hiss gets louder and brighter
-        self.band = StatefulFilter(np.vstack([butter("bandpass", (220, 2500 + 4000 * i), sr, 2)]))
+        opts = self.params.options
+        self.fm = opts.get("band", "fm") != "am"
+        # the receiver's passband: the IF filter's skirts are steep
+        top = 4000 + 2000 * i
+        if self.fm:  # discriminator noise (+6 dB/oct) through de-emphasis (a 1st-order corner), to 15 kHz
+            tau = 75e-6 if str(opts.get("mains", 60)) != "50" else 50e-6
+            colour = np.vstack([butter("highpass", 1 / (2 * np.pi * tau), sr, 1), butter("lowpass", 15000, sr, 8)])
+        else:
+            colour = butter("bandpass", (150, top), sr, 4)
+        self.hiss = ColoredNoise(sr, colour, channels=1, fade=64)
+        self.band = StatefulFilter(butter("bandpass", (150, top), sr, 4), channels=1)
         self.ctl = Control(sr)
-        self.fade = Wander(rng, 0.6, self.ctl.rate)
-        self.tune = Wander(rng, 0.12, self.ctl.rate)
-        self.osc = Oscillator(sr, rng.random())
-        self.crackle_rate = 3 + 12 * i
-        self.crackle = StatefulFilter(butter("bandpass", (300, 4000), sr, 2))
+        self.fade = Wander(rng, 0.15, self.ctl.rate)  # QSB: slow, a few dB
+        self.up = self.ctl.upsampler(2)
+        self.dial = Wander(rng, 0.05, self.ctl.rate)
+        self.osc = [Oscillator(sr, rng.random()) for _ in range(2)]
+        self.whistle_f = rng.uniform(600, 3200, 2)
+        self.crackle_rate = (25 + 50 * i) if not self.fm else 0.0  # FM's limiter takes the clicks out
         try:
-            self.g_whistle = 0.05 * float(self.params.options.get("whistle", 0.5))
+            self.g_whistle = 0.04 * float(opts.get("whistle", 0.0 if self.fm else 0.5))
         except (TypeError, ValueError):
-            self.g_whistle = 0.025
-        self.gain = 0.25 * (0.5 + i)
+            self.g_whistle = 0.02
+        self.gain = 0.25 * (0.5 + i)  # a weaker signal: the AGC turns the receiver's noise up
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         sr = self.sr
         nc = self.ctl.length(n)
-        x = np.arange(n)
-        fade = np.interp(x, np.linspace(0, n, nc), self.fade(rng, nc))
-        tune = np.interp(x, np.linspace(0, n, nc), self.tune(rng, nc))
-        hiss = self.band(noise(rng, 2, n)) * (10 ** ((fade - 0.5) * 9 / 20))[None]
-        whistle = sin_cycles(self.osc.phases(300 + 2600 * tune ** 2, n)) * self.g_whistle
-        crack = self.crackle(impulse_train(rng, self.crackle_rate, n, sr) * rng.choice([-1.0, 1.0]))
-        out = hiss * 0.5 + crack * 25.0
-        out += whistle[None, :]
-        return to_output(out * self.gain)
+        ctl = self.up(np.vstack([self.fade(rng, nc), self.dial(rng, nc)]), n)
+        fade = (10 ** ((ctl[0] - 0.5) * 5 / 20)).astype(np.float32)
+        # sferics: Poisson clicks with a heavy-tailed size (many faint, a few loud)
+        out = self.hiss(rng, n, gain=fade[None] * np.float32(0.35))[0].astype(np.float64)
+        if self.crackle_rate:
+            clicks = np.zeros((1, n))
+            count = rng.poisson(self.crackle_rate * n / sr)
+            at = rng.integers(0, n, count)
+            size = rng.pareto(1.6, count) * 0.15 * rng.choice([-1.0, 1.0], count)
+            np.add.at(clicks[0], at, np.minimum(size, 8.0))
+            out += self.band(clicks)[0] * 6.0
+        # heterodynes: one steady, one swept by the dial through zero beat
+        sweep = np.abs(self.whistle_f[1] * (2 * ctl[1] - 1.0)) + 40
+        if self.g_whistle:
+            out += self.g_whistle * (sin_cycles(self.osc[0].phases(self.whistle_f[0], n)) * 0.5
+                                     + sin_cycles(self.osc[1].phases(sweep, n)))
+        return to_output(np.vstack([out, out]) * self.gain)

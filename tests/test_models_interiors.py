@@ -1,0 +1,249 @@
+"""Interiors, machines and tech sound like what makes them (issue 9).
+
+Each test checks a physical property an engineer would listen for: a fan's
+blade-pass tone, a fridge's mains-locked hum and compressor stroke, a server
+room's many fans beating, steady beds without fast flutter, FM static's
+de-emphasised spectrum, a leaky tap's steady drip with a rising plink, and a
+church's long reverberation. Plus the engine's promises for the new models:
+exact length, prefix stability, loops.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import signal
+
+from scenefill.engine.api import render_array
+from scenefill.engine.pipeline import FADE_OUT_S
+from scenefill.engine.models import BLOCK, REGISTRY, ModelParams
+from scenefill.engine.request import RenderRequest
+from scenefill.engine.room import impulse_response
+from scenefill.engine.scene import ROOMS, describe_note
+
+SR = 48000
+
+
+def make(name, seed=3, layer=1, intensity=0.5, sr=SR, **options):
+    return REGISTRY[name](sr, seed, layer, ModelParams(intensity=intensity, options=dict(options)))
+
+
+def render(name, seconds, seed=3, intensity=0.5, sr=SR, **options):
+    m = make(name, seed, 1, intensity, sr, **options)
+    n = int(seconds * sr)
+    return np.concatenate([m.next_block() for _ in range(-(-n // BLOCK))], axis=1)[:, :n]
+
+
+def welch(x, nperseg=1 << 15):
+    return signal.welch(x.mean(axis=0) if x.ndim == 2 else x, SR, nperseg=nperseg)
+
+
+def tone_above_floor(f, p, hz, width=1.5, around=25.0) -> float:
+    """dB of the strongest bin within ``width`` Hz of ``hz`` over the median of its neighbourhood."""
+    near = (f > hz - width) & (f < hz + width)
+    ring = (f > hz - around) & (f < hz + around) & ~near
+    return 10 * np.log10(p[near].max() / np.median(p[ring]))
+
+
+def fast_flutter(x) -> float:
+    """How much the 3-10 kHz level flutters from one 20 ms frame to the next, around its own
+    one-second average: the coefficient of variation of the frames' RMS. Water, fire and rain
+    swing it by tens of percent; steady air and machines stay near what stationary noise of
+    that band gives (~0.1). (The band sits above the hum's harmonics.)"""
+    sos = signal.butter(4, (3000, 10000), "bandpass", fs=SR, output="sos")
+    mono = signal.sosfilt(sos, x.mean(axis=0))
+    hop = SR // 50
+    env = np.sqrt(np.mean(mono[: len(mono) // hop * hop].reshape(-1, hop) ** 2, axis=1))
+    trend = np.convolve(env, np.ones(50) / 50, "same")
+    rel = env[25:-25] / trend[25:-25]
+    return float(np.std(rel))
+
+
+# -- air handling ------------------------------------------------------------------------
+
+def test_office_air_conditioning_has_its_fan_tone_harmonics_and_bright_air():
+    x = render("hvac", 8, rpm=900, blades=8)  # blade pass 120 Hz
+    f, p = welch(x)
+    for h in (1, 2, 3):
+        assert tone_above_floor(f, p, 120 * h) > 8, f"no blade-pass harmonic {h}"
+    # the diffuser's air reaches up: energy above 4 kHz is not cut off (falls ~5 dB/oct)
+    band = lambda lo, hi: p[(f >= lo) & (f < hi)].sum()  # noqa: E731
+    assert 10 * np.log10(band(4000, 8000) / band(500, 1000)) > -15
+
+
+def test_fridge_hums_at_its_shaft_rate_and_twice_mains_with_its_compressor_stroke():
+    x = render("hvac", 8, kind="fridge", mains=50)
+    m = make("hvac", kind="fridge", mains=50)
+    assert 47.5 < m.shaft < 49.0  # a 2-pole induction motor on 50 Hz, less its slip
+    f, p = welch(x)
+    # the piston's primary and secondary forces rattling the housing, and the motor's
+    # magnetostriction at exactly twice mains
+    assert tone_above_floor(f, p, 2 * m.shaft, width=0.5, around=10) > 20
+    assert tone_above_floor(f, p, 100, width=0.5, around=10) > 15
+    assert tone_above_floor(f, p, 120, width=0.5, around=10) < 6, "a 50 Hz fridge has no 60 Hz hum"
+    # the piston's clatter: 250 Hz-3 kHz noise swelling once per shaft turn
+    mid = signal.sosfilt(signal.butter(4, (400, 2500), "bandpass", fs=SR, output="sos"), x.mean(axis=0))
+    fe, pe = signal.welch(np.abs(signal.hilbert(mid)), SR, nperseg=1 << 15)
+    assert tone_above_floor(fe, pe, m.shaft, width=0.8, around=6) > 6
+
+
+def test_server_room_is_many_small_fans_close_in_speed_over_the_air_handler():
+    m = make("hvac", kind="server")
+    assert len(m.fans) >= 8
+    assert all(abs(f / m.bpf - 1) <= 0.011 for f in m.fans), "rack fans run at nearly one speed"
+    assert 400 < m.bpf < 1000  # 4000-8000 rpm, 7 blades
+    assert m.crac is not None and m.crac.kind == "hvac"
+    f, p = welch(render("hvac", 8, kind="server"))
+    assert tone_above_floor(f, p, m.bpf, width=0.02 * m.bpf, around=0.15 * m.bpf) > 3
+
+
+@pytest.mark.parametrize("name,opts", [("hvac", {}), ("hvac", {"kind": "fan"}), ("hvac", {"kind": "server"}),
+                                       ("hvac", {"kind": "computer"}), ("room_tone", {"place": "office"}),
+                                       ("radio_static", {})])
+def test_steady_beds_have_no_fast_amplitude_flutter(name, opts):
+    assert fast_flutter(render(name, 10, **opts)) < 0.07
+
+
+@pytest.mark.parametrize("name", ["rain", "fire"])
+def test_rain_and_fire_do_flutter_so_the_measure_means_something(name):
+    assert fast_flutter(render(name, 10)) > 0.1
+
+
+# -- electrical and radio ----------------------------------------------------------------
+
+def test_neon_buzz_is_twice_mains_with_harmonics_into_the_kilohertz():
+    x = render("electrical_buzz", 6, mains=60)
+    f, p = welch(x)
+    for hz in (120, 240, 360, 600, 1200):
+        assert tone_above_floor(f, p, hz) > 15, f"no {hz} Hz buzz harmonic"
+
+
+def test_fm_static_rises_to_the_de_emphasis_corner_then_stays_flat():
+    f, p = welch(render("radio_static", 8))
+    level = lambda lo, hi: 10 * np.log10(p[(f >= lo) & (f < hi)].mean())  # noqa: E731
+    assert level(1800, 2200) - level(450, 550) > 8  # ~+6 dB/oct below ~2 kHz
+    assert abs(level(9000, 11000) - level(4500, 5500)) < 3  # flat above
+    assert level(16500, 18000) - level(9000, 11000) < -20  # the 15 kHz audio limit
+
+
+def test_am_static_stays_in_the_receiver_passband_and_crackles():
+    x = render("radio_static", 8, band="am")
+    f, p = welch(x)
+    share = p[(f > 150) & (f < 6500)].sum() / p.sum()
+    assert share > 0.95
+    mono = x.mean(axis=0)
+    assert np.abs(mono).max() > 6 * np.sqrt(np.mean(mono ** 2)), "no sferic clicks"
+
+
+# -- a tap -------------------------------------------------------------------------------
+
+def _onsets(x, thresh=0.3):
+    env = np.abs(x.mean(axis=0))
+    hop = SR // 1000
+    e = env[: len(env) // hop * hop].reshape(-1, hop).max(axis=1)
+    above = e > thresh * e.max()
+    starts = np.flatnonzero(above & ~np.concatenate([[False], above[:-1]]))
+    keep = [starts[0]] if starts.size else []
+    for s in starts[1:]:  # the second plink and ringing of one drop are not a new drop
+        if s - keep[-1] > 200:
+            keep.append(s)
+    return np.array(keep) / 1000.0
+
+
+def test_a_leaky_tap_drips_at_a_steady_period():
+    m = make("tap")
+    x = render("tap", 12)
+    t = _onsets(x)
+    assert len(t) >= 6
+    gaps = np.diff(t)
+    assert abs(np.median(gaps) - m.period) < 0.1 * m.period
+    assert np.std(gaps) / np.mean(gaps) < 0.15
+
+
+def test_a_drip_is_a_plink_rising_in_pitch():
+    m = make("tap")
+    y = m._drop(np.random.default_rng(4))[0]
+    f, t, s = signal.spectrogram(y, SR, nperseg=256, noverlap=224)
+    loud = s.sum(axis=0) > 0.05 * s.sum(axis=0).max()
+    peak = f[np.argmax(s[:, loud], axis=0)]
+    assert 800 < peak[0] < 4000
+    assert np.median(peak[-3:]) > 1.3 * peak[0], "the bubble's pitch does not rise"
+
+
+def test_a_running_tap_flows_where_a_leaky_one_drips():
+    def spread_db(x):  # 90th over 10th percentile of the 50 ms level
+        hop = SR // 20
+        e = np.sqrt(np.mean(x.mean(axis=0)[: len(x[0]) // hop * hop].reshape(-1, hop) ** 2, axis=1))
+        return 20 * np.log10(np.percentile(e, 90) / (np.percentile(e, 10) + 1e-12))
+    assert make("tap", flow="running").stream is not None
+    assert spread_db(render("tap", 6, flow="running")) < 10
+    assert spread_db(render("tap", 6)) > 30
+
+
+def test_notes_name_the_tap_and_the_church():
+    models = [layer["model"] for layer in describe_note("a kitchen with a fridge hum and a dripping tap")["layers"]]
+    assert "tap" in models and "hvac" in models
+    church = describe_note("a large empty church, quiet reverberant room tone")
+    assert church["room"] == "church"
+    assert church["layers"][0]["model"] == "church_interior"
+
+
+# -- a church ------------------------------------------------------------------------------
+
+def _rt60(ir: np.ndarray, sr: int) -> float:
+    """Schroeder backward integration, T30 extrapolated to 60 dB."""
+    e = np.cumsum((ir ** 2)[::-1])[::-1]
+    db = 10 * np.log10(e / e[0])
+    i5, i35 = np.searchsorted(-db, 5), np.searchsorted(-db, 35)
+    return 60 * (i35 - i5) / 30 / sr
+
+
+def test_the_church_rings_for_seconds():
+    rt60, _ = ROOMS["church"]
+    assert 3.0 <= rt60 <= 6.0
+    ir = impulse_response("church", rt60, 24000).mean(axis=0)
+    assert 0.75 * rt60 < _rt60(ir, 24000) < 1.25 * rt60
+    assert _rt60(impulse_response("large", ROOMS["large"][0], 24000).mean(axis=0), 24000) < 0.6 * rt60
+
+
+def test_church_is_quiet_between_its_far_off_events():
+    x = render("church_interior", 20)
+    hop = SR // 20
+    e = np.sqrt(np.mean(x.mean(axis=0)[: len(x[0]) // hop * hop].reshape(-1, hop) ** 2, axis=1))
+    assert 20 * np.log10(np.percentile(e, 99) / np.percentile(e, 20)) > 15
+
+
+# -- the engine's promises ---------------------------------------------------------------
+
+@pytest.mark.parametrize("name,opts", [("tap", {}), ("tap", {"flow": "running"}), ("church_interior", {}),
+                                       ("hvac", {"kind": "server"}), ("hvac", {"kind": "fridge"}),
+                                       ("radio_static", {"band": "am"}), ("electrical_buzz", {"fault": 1.0})])
+def test_new_models_are_deterministic_bounded_and_prefix_stable(name, opts):
+    a = render(name, 1.6, seed=11, sr=44100, **opts)
+    assert np.array_equal(a, render(name, 1.6, seed=11, sr=44100, **opts))
+    short = render(name, 0.9, seed=11, sr=44100, **opts)
+    assert np.array_equal(a[:, :short.shape[1]], short)
+    assert np.isfinite(a).all() and 1e-4 < np.abs(a).max() < 1.0
+
+
+def test_two_fridges_in_one_scene_do_not_add_up_in_phase():
+    """The kitchen's room tone carries its fridge and the note names one too: at slightly
+    different shaft speeds the two beat slowly, so the scene meets its loudness whatever the seed."""
+    from scenefill.engine.loudness import integrated_loudness
+    for seed in range(3):
+        r = RenderRequest(note="a kitchen with a fridge hum and a dripping tap", n_samples=SR * 8,
+                          sample_rate=SR, channels=2, seed=seed)
+        a = np.asarray(render_array(r), dtype=np.float64)
+        assert abs(integrated_loudness(a, SR) - r.loudness) < 1.0
+
+
+@pytest.mark.parametrize("note", ["a server room full of cooling fans", "a kitchen with a fridge hum and a dripping tap",
+                                  "a large empty church, quiet reverberant room tone"])
+def test_scenes_are_exact_length_and_prefix_stable(note):
+    def req(n):
+        return RenderRequest(note=note, n_samples=n, sample_rate=SR, channels=2, seed=5)
+    long = np.asarray(render_array(req(SR * 3 + 123)))
+    short = np.asarray(render_array(req(SR * 2 + 7)))
+    assert long.shape == (2, SR * 3 + 123) and short.shape == (2, SR * 2 + 7)
+    same = short.shape[1] - int(FADE_OUT_S * SR)  # the short one's end fade is its own
+    assert np.array_equal(long[:, :same], short[:, :same])
