@@ -66,11 +66,17 @@ def test_nonsense_is_not_claimed():
 
 @needs_vocab
 def test_the_real_library_gets_a_plausible_bed_and_parse_says_how_sure():
-    result = parse_note("people bustling about")
+    result = parse_note("people milling about")          # no keyword of any model
     layer = next(layer for layer in result["layers"] if layer["via"] != "fallback")
     assert layer["model"] == "crowd" and layer["via"] == "embedding"
     assert vocab.MIN_CONFIDENCE <= layer["confidence"] < 1.0 and layer["matched"]
     assert result["unmatched"] == [] and "sentence embeddings" in result["open_vocabulary"]
+
+
+def test_a_bustling_place_is_walla_not_a_cheering_stadium():
+    # the embeddings put "people bustling about" a hair nearer "crowd roaring" than "crowds"
+    layer = parse_note("people bustling about")["layers"][0]
+    assert (layer["model"], layer["via"]) == ("crowd", "keyword")
 
 
 @needs_vocab
@@ -108,8 +114,8 @@ def test_a_sentence_vector_does_not_depend_on_its_batch():
 
 def test_without_the_extra_the_keyword_rules_are_the_documented_fallback(monkeypatch):
     monkeypatch.setattr(vocab, "available", lambda: False)
-    result = parse_note("people bustling about, light rain")
+    result = parse_note("people milling about, light rain")
     assert [layer["model"] for layer in result["layers"]] == ["rain"]
-    assert result["unmatched"] == ["people bustling about"]
+    assert result["unmatched"] == ["people milling about"]
     assert "install the 'vocab' extra" in result["open_vocabulary"]
     assert parse_note("a busy bazaar")["layers"][0]["via"] == "concept"  # scene words still work
