@@ -132,3 +132,12 @@ def test_eval_score_takes_event_spans_and_refuses_a_backwards_one(tmp_path):
     assert good.returncode == 0, good.stderr
     y = json.loads(good.stdout)["yamnet"]
     assert y["scope"] == "events" and y["spans"] == [[4.0, 4.6]] and y["patches_scored"] == 3
+
+
+def test_a_phone_that_starts_ringing_at_a_timecode_is_scored_from_there_to_the_end():
+    # the phone rings until answered: its span runs from the first ring to the end of the clip,
+    # beside the door slam's (this prompt once lost the phone and was judged on the slam alone)
+    spans = request_event_spans(_request("<|sfx|> a door slams at 3.5s; the phone rings at 00:00:07:12",
+                                         seconds=10.0, extra={"fps": "25"}))
+    assert spans[0][0] == pytest.approx(3.5, abs=1 / SR)
+    assert spans[-1] == (pytest.approx(7.48, abs=1 / SR), 10.0)

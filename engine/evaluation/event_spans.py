@@ -44,6 +44,7 @@ def plan_event_spans(plan) -> list[tuple[float, float]]:
     """
     from scenefill.engine.models import REGISTRY
     from scenefill.engine.pipeline import _loop_samples
+    from scenefill.engine.scene import takes_times
 
     request = plan.request
     sr = request.sample_rate
@@ -51,7 +52,15 @@ def plan_event_spans(plan) -> list[tuple[float, float]]:
     total = request.total_samples
     spans: list[tuple[float, float]] = []
     for layer, model in zip(plan.scene.layers, plan.models):
-        if not REGISTRY[layer.model].one_shot:
+        info = REGISTRY[layer.model]
+        if not info.one_shot:
+            # a sound that starts at a given time and goes on (the phone rings until answered):
+            # from its start to the end of the clip
+            times = model.params.options.get("times") if takes_times(info) else None
+            for t in times or []:
+                start = max(int(round(t * sr)) - pre, 0)
+                if start < total:
+                    spans.append((start / sr, total / sr))
             continue
         events = getattr(model, "events", None)
         if events is None:
