@@ -38,10 +38,22 @@ def test_next_fast_len_is_scipys():
         assert fft.next_fast_len(target, real=True) == scipy.fft.next_fast_len(target, real=True)
 
 
-@pytest.mark.parametrize("name", ["maximum_filter1d", "minimum_filter1d", "uniform_filter1d"])
-@pytest.mark.parametrize("size,origin,mode", [(12, 5, "nearest"), (301, 150, "nearest"), (7, 0, "reflect"),
-                                              (5, -2, "constant")])
-def test_window_filters_are_ndimages(name, size, origin, mode):
+@pytest.mark.parametrize("na, nb", [(1000, 48000), (48000, 777), (12345, 54321)])
+def test_convolve_is_scipys_fftconvolve(na, nb):
+    from scipy.signal import fftconvolve
+
+    rng = np.random.default_rng(na)
+    a, b = rng.standard_normal(na), rng.standard_normal(nb)
+    np.testing.assert_array_equal(fft.convolve(a, b), fftconvolve(a, b))
+
+
+def test_convolve_takes_only_1d_arrays():
+    with pytest.raises(ValueError):
+        fft.convolve(np.zeros((2, 3)), np.zeros(3))
+    assert fft.convolve(np.zeros(0), np.ones(3)).size == 0
+
+
+name, size, origin, mode):
     x = RNG.random(5000)
     assert np.array_equal(getattr(filters1d, name)(x, size=size, origin=origin, mode=mode),
                           getattr(scipy.ndimage, name)(x, size=size, origin=origin, mode=mode))
