@@ -53,7 +53,10 @@ def test_convolve_takes_only_1d_arrays():
     assert fft.convolve(np.zeros(0), np.ones(3)).size == 0
 
 
-name, size, origin, mode):
+@pytest.mark.parametrize("name", ["maximum_filter1d", "minimum_filter1d", "uniform_filter1d"])
+@pytest.mark.parametrize("size,origin,mode", [(12, 5, "nearest"), (301, 150, "nearest"), (7, 0, "reflect"),
+                                              (5, -2, "constant")])
+def test_window_filters_are_ndimages(name, size, origin, mode):
     x = RNG.random(5000)
     assert np.array_equal(getattr(filters1d, name)(x, size=size, origin=origin, mode=mode),
                           getattr(scipy.ndimage, name)(x, size=size, origin=origin, mode=mode))
