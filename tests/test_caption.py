@@ -57,7 +57,7 @@ def test_open_vocabulary_gets_a_plausible_bed_and_says_how(monkeypatch):
     from scenefill.engine import vocab
 
     monkeypatch.setattr(vocab, "available", lambda: False)   # the keyword rules alone (no embeddings)
-    result = parse_note("a bustling bazaar in Marrakech")
+    result = parse_note("a busy bazaar in Marrakech")
     assert [layer["model"] for layer in result["layers"]] == ["crowd"]
     assert result["layers"][0]["via"] == "concept"
     unknown = parse_note("a walrus grunts")  # (a dog now has a model of its own)
