@@ -426,14 +426,31 @@ def _is_filler(phrase: str) -> bool:
                for w in _words(phrase))
 
 
+#: a bed only implied by a scene word sits this much further under the sources the note names
+IMPLIED_BED_DB = -3.0
+
+
+def _bed_order(layers: list[LayerSpec]) -> dict[int, int]:
+    """Each ambience layer's place in the mix: the sources the note names ("the fridge humming")
+    come first, in the note's order; the beds a scene word only implies ("a quiet apartment":
+    room tone, distant traffic) follow them. In a quiet flat at night the fridge IS the room
+    tone an editor asks for; the setting's fill must not bury it."""
+    beds = [i for i, layer in enumerate(layers) if layer.category == "ambience"]
+    ranked = sorted(beds, key=lambda i: layers[i].via == "concept")  # stable: note order within each kind
+    return {i: place for place, i in enumerate(ranked)}
+
+
 def _balance(layers: list[LayerSpec], has_speech: bool) -> None:
-    """Relative levels: first bed is the anchor, later beds sit a little lower, distance costs level."""
-    beds = 0
-    for layer in layers:
+    """Relative levels: the first bed is the anchor, later beds sit a little lower (named sources
+    before implied ones, :func:`_bed_order`), distance costs level."""
+    order = _bed_order(layers)
+    named = any(layers[i].via != "concept" for i in order)
+    for i, layer in enumerate(layers):
         base = layer.level_db
-        if layer.category == "ambience":
-            base += -3.0 * min(beds, 2)
-            beds += 1
+        if i in order:
+            base += -3.0 * min(order[i], 2)
+            if named and layer.via == "concept":
+                base += IMPLIED_BED_DB
         base += -9.0 * max(0.0, layer.distance - 0.3)
         if has_speech:
             base += LEVEL_MUSIC_UNDER_SPEECH if layer.category == "music" else LEVEL_BED_UNDER_SPEECH

@@ -188,6 +188,32 @@ def test_notes_name_the_tap_and_the_church():
     assert church["layers"][0]["model"] == "church_interior"
 
 
+def test_the_source_the_note_names_leads_the_beds_its_setting_implies():
+    """"A quiet apartment, the fridge humming": in a quiet flat at night the fridge is the room
+    tone the editor asked for; the room tone and distant traffic that "apartment" implies sit
+    under it, not over it, whatever order the note names them in."""
+    for note in ("a quiet apartment, the fridge humming in the kitchen",
+                 "the fridge humming in the kitchen, a quiet apartment at night"):
+        level = {layer["model"]: layer["level_db"] for layer in describe_note(note)["layers"]}
+        assert level["hvac"] == 0.0
+        assert level["room_tone"] <= level["hvac"] - 6 and level["traffic"] <= level["room_tone"]
+    # with nothing named, the setting's first bed is still the anchor
+    level = {layer["model"]: layer["level_db"] for layer in describe_note("a quiet apartment")["layers"]}
+    assert level["room_tone"] == 0.0 and level["traffic"] == -3.0
+
+
+def test_a_sealed_fridge_compressor_hums_more_than_it_knocks():
+    """A hermetic compressor sits in a steel shell on springs: the kitchen hears its hum (shaft
+    rate, twice mains), the piston's stroke only faintly, well under the hum."""
+    m = make("hvac", kind="fridge", mains=50)
+    x = render("hvac", 8, kind="fridge", mains=50).mean(axis=0)
+    f, p = signal.welch(x, SR, nperseg=1 << 15)
+    hum = p[(f > 40) & (f < 130)].sum()
+    stroke = p[(f > 250) & (f < 3000)].sum()
+    assert hum > 16 * stroke
+    assert m.g_knock < 0.05 * m.g_hum
+
+
 # -- a church ------------------------------------------------------------------------------
 
 def _rt60(ir: np.ndarray, sr: int) -> float:

@@ -11,8 +11,14 @@ on the fuselage, a broad hump around 100-500 Hz falling above, with the hiss
 of the air vents and the engines: the fans' shaft orders (buzz-saw tones) and
 blade-pass tone, two engines a fraction of a percent apart so the tones beat.
 
-Train: rumble and sway, rolling noise, the traction gears' whine, and the
-clickety-clack of wheels over rail joints: two axles per bogie ~2.5 m apart,
+Train: what fills a moving carriage is rolling noise, a loud continuous roar.
+The roughness of wheel and rail treads excites both into vibration; it comes up
+through the bogies and the floor and through the floor panels as air-borne
+sound, a broad band from ~100 Hz to ~1.5 kHz with the floor's panel resonances
+standing out, pulsing faintly at the wheel's turning rate (no wheel is quite
+round). Under it the body's low rumble and sway, over it the air-conditioning's
+hiss and the traction gears' whine; the windows and fittings buzz now and then.
+The clickety-clack of wheels over rail joints rides ON the roar: two axles per bogie ~2.5 m apart,
 coupled bogies of neighbouring cars ~7 m apart and a car's own bogies ~17 m
 apart cross each joint in turn, so the hits come in a pattern set by the
 speed and the rail length (25 m).
@@ -194,14 +200,22 @@ class TrainCarriage(Timeline, SoundModel):
         self.rumble = StatefulFilter(np.vstack([butter("lowpass", 380 if subway else 280, sr, 2),
                                                 butter("highpass", 25, sr, 1),
                                                 peak_sos(rng.uniform(55, 80), 6.0, 1.5, sr)]))
-        # rolling noise: wheel and rail roughness, a broad hump ~0.5-2 kHz through the floor
-        self.hiss = ColoredNoise(sr, np.vstack([pink_sos(sr), butter("bandpass", (300, 2500), sr, 1),
-                                                peak_sos(900, 4.0, 0.7, sr)]), fade=256)
-        self.g_hiss = 0.09 * (1.8 if subway else 1.0)
+        # rolling noise, the carriage's roar: a broad band ~100 Hz-1.5 kHz through the floor with
+        # the floor panels' resonances (a few hundred hertz) standing out
+        self.roll = ColoredNoise(sr, np.vstack([pink_sos(sr), butter("bandpass", (70, 1100), sr, 1),
+                                                peak_sos(rng.uniform(160, 220), 5.0, 1.5, sr),
+                                                peak_sos(rng.uniform(420, 600), 4.0, 1.2, sr)]), fade=256)
+        self.g_roll = 0.3 * (1.3 if subway else 1.0) * (0.7 + 0.6 * i)
+        # out-of-round wheels (0.9 m) pulse the roar at their turning rate, each axle its own
+        self.f_wheel = v / (np.pi * 0.9)
+        self.osc_wheel = (Oscillator(sr, rng.random()), Oscillator(sr, rng.random()))
+        # the air-conditioning's supply hiss, faint above the roar
+        self.air = ColoredNoise(sr, np.vstack([butter("bandpass", (1200, 7000), sr, 1)]), fade=256)
+        self.g_air = 0.012
         self.ctl = Control(sr)
         self.sway = Wander(rng, 0.3, self.ctl.rate)
-        self.g_hit = 1.4 * (0.6 + 0.8 * i)
-        self.g_rumble = 0.3 * (0.7 + 0.6 * i)
+        self.g_hit = 1.6 * (0.6 + 0.8 * i)
+        self.g_rumble = 0.5 * (0.7 + 0.6 * i)
         # wheel (0.9 m) turns at v / (pi 0.9); a ~1:5 gearbox and a 17-tooth pinion mesh at
         # about 17 x 5 x that: ~600-900 Hz at speed (subway motors scream higher)
         self.f_mesh = 17 * 5 * v / (np.pi * 0.9) * (1.4 if subway else 1.0)
@@ -231,7 +245,10 @@ class TrainCarriage(Timeline, SoundModel):
         sway = _wander_curve(self.sway, rng, self.ctl, n).astype(np.float32)
         out = self.rumble(noise(rng, 2, n, dtype=np.float32)).astype(np.float32)
         out *= np.float32(self.g_rumble) * (0.85 + 0.3 * sway)
-        out += self.hiss(rng, n, gain=self.g_hiss)
+        wob = (sin_cycles(self.osc_wheel[0].phases(self.f_wheel, n))
+               + sin_cycles(self.osc_wheel[1].phases(self.f_wheel * 1.013, n)))
+        out += self.roll(rng, n, gain=self.g_roll) * (np.float32(1.0) + np.float32(0.08) * wob)
+        out += self.air(rng, n, gain=self.g_air)
         # traction motors under the floor: the gear-mesh whine and its second harmonic,
         # drifting a little with the speed
         ph = self.osc.phases(self.f_mesh * (0.995 + 0.01 * sway), n)

@@ -58,10 +58,13 @@ class FanKind:
     knock: float = 0.0             #: a compressor's piston and valve noise, once per shaft turn
 
 
+#: the fridge: a hermetic compressor sealed in a steel shell on springs, inside the cabinet's
+#: insulation. The kitchen hears its hum (shaft rate and twice mains) with only a light buzz
+#: of higher orders, and the piston and valves faintly: a steady hum, not a motorboat's putt.
 _KINDS = {
     "hvac": FanKind((1, 1), (700, 1100), (7, 9), 900, 1.0, 0.35, 0.05, 0.12, 0.012, 0.0),
     "fan": FanKind((1, 1), (900, 1300), (3, 5), 700, 0.8, 0.25, 0.06, 0.2, 0.010, 0.0),
-    "fridge": FanKind((1, 1), (1300, 1700), (4, 5), 600, 0.2, 0.1, 0.02, 0.1, 0.07, 0.0, 0.5, 0.15),
+    "fridge": FanKind((1, 1), (1300, 1700), (4, 5), 600, 0.2, 0.1, 0.02, 0.1, 0.07, 0.0, 0.1, 0.06),
     "computer": FanKind((5, 9), (1500, 2600), (7, 7), 1200, 0.6, 0.2, 0.015, 0.3, 0.004, 0.01),
     "server": FanKind((8, 12), (4200, 7800), (7, 7), 2000, 0.5, 0.2, 0.025, 0.25, 0.004, 0.01),
 }
