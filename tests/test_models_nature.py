@@ -315,6 +315,13 @@ def test_breeze_leaves_tick_with_the_gusts():
     assert np.corrcoef(leaves, gusts)[0, 1] > 0.5
 
 
+def test_a_gentle_breeze_is_heard_in_the_leaves_more_than_as_moving_air():
+    # at 2-4 m/s the turbulent whoosh is faint; the foliage's rustle (2-10 kHz) carries it
+    for seed in (1, 2):
+        x = render("breeze", 20, 0.5, seed=seed)
+        assert share(x, 2000, 10000) > 4 * share(x, 200, 1200)
+
+
 def test_frogs_call_in_pulses_and_gulls_cry_in_harmonics():
     frogs = REGISTRY["frogs"](SR, 1, 0, ModelParams())
     tree = next(f for f in frogs.frogs if f.species == "treefrog")
