@@ -235,6 +235,23 @@ def test_lab_has_hum_and_chirps():
     assert band_energy(f, mag, 40, 400) > 0.01 * band_energy(f, mag, 0, 24000)  # hum and fan
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_lab_instruments_pip_steady_tones_not_chirps(seed):
+    """Lab electronics signal with short, steady tones at 1-3 kHz (one pitch per instrument),
+    not pitch sweeps (those sound like birds)."""
+    m = make("beeps", seed=seed, style="lab")
+    pitches = set()
+    for proto in m.chirps:
+        on = np.nonzero(np.abs(proto) > 0.05 * np.abs(proto).max())[0]
+        first = proto[on[0]:on[0] + int(0.04 * SR)]   # 40 ms into the first pip
+        f, mag = spectrum(first[: first.size // 2], SR)
+        f2, mag2 = spectrum(first[first.size // 2:], SR)
+        lo, hi = f[np.argmax(mag)], f2[np.argmax(mag2)]
+        assert 950 <= lo <= 3100 and abs(hi - lo) <= 60, "a steady tone in 1-3 kHz"
+        pitches.add(round(lo / 100))
+    assert len(pitches) <= 3, "a few instruments, each with its own pitch"
+
+
 # --------------------------------------------------------------------------- door
 
 @pytest.mark.parametrize("action", ["close", "open", "slam", "knock", "creak"])

@@ -99,7 +99,7 @@ class Door(_OneShot):
             n = min(left.size, right.size)
             return _fade(_norm_energy(np.vstack([left[:n], right[:n]]), sr, 0.3 * (0.5 + 0.5 * i)),
                          sr, 0.0005, 0.02)
-        stereo = np.vstack([ev, np.roll(ev, int(0.0004 * sr))])  # a touch of width
+        stereo = np.vstack([ev, ev])  # a door in front (a delayed copy would comb-filter it in mono)
         return _fade(_norm(stereo, 0.45 + 0.45 * i), sr, 0.0005, 0.02)
 
     def _latch(self, rng: np.random.Generator, amp: float) -> np.ndarray:
