@@ -291,17 +291,18 @@ def test_a_knock_rings_a_door_panel_not_a_wood_block():
 @pytest.mark.parametrize("seed", [1, 2, 3, 7])
 def test_a_slam_is_heard_as_a_crack_with_a_thump_under_it_and_the_room_ringing_after(seed):
     """Wood thrown into wood: the crack and the ring of panel and frame (200 Hz-5 kHz) carry a
-    slam on any speaker; the panel's low modes are a thump under it, present but not dominant."""
+    slam on any speaker, evenly from 250 Hz to 8 kHz (no comb notch in mono); the panel's
+    lowest modes and the air pushed ahead of it are a thump felt under it, not the slam."""
     m = make("door", seed=seed, action="slam")
-    ev = m.events[0][1].mean(axis=0)
+    ev = m.events[0][1].mean(axis=0)   # what a mono speaker plays
     f, mag = spectrum(ev[: int(0.3 * SR)], SR)
-    total = band_energy(f, mag, 20, 20000)
-    assert band_energy(f, mag, 200, 5000) > 0.6 * total, "the crack and the panel's ring"
-    assert band_energy(f, mag, 1000, 5000) > 0.08 * total, "a hard, bright impact"
-    assert 0.03 * total < band_energy(f, mag, 40, 200) < 0.35 * total, "a thump under it"
+    assert band_energy(f, mag, 200, 5000) > 0.33 * band_energy(f, mag, 20, 20000), "the crack and the ring"
+    octave = {lo: 10 * np.log10(band_energy(f, mag, lo, 2 * lo)) for lo in (62.5, 125, 250, 500, 1000, 2000, 4000)}
+    top = max(octave.values())
+    assert octave[62.5] < top - 8, "the thump is felt under the slam"
+    assert all(octave[lo] > top - 24 for lo in (250, 500, 1000, 2000, 4000)), "a broadband crack"
     env = frame_rms(ev, SR, 0.001)
-    peak = int(np.argmax(env))
-    assert peak < 15, "a sharp attack: the crack peaks within a few ms"
+    assert np.nonzero(env > 0.5 * env.max())[0][0] < 4, "a sharp attack: the crack is loud within 3 ms"
     env = frame_rms(ev, SR, 0.01)
     peak = int(np.argmax(env))
     db = 20 * np.log10(env / env[peak] + 1e-12)
