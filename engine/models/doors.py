@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._sfxkit import _OneShot, _burst, _filt, _fade, _mix, _modes, _norm, _norm_energy, _panel, _reson, _room, _swell, _t
+from ._sfxkit import _OneShot, _burst, _filt, _fade, _mix, _modes, _norm, _norm_energy, _panel, _reson, _room, _swell, _t, _wood
 
 
 # --------------------------------------------------------------------------- door
@@ -39,17 +39,6 @@ def _creak(rng: np.random.Generator, sr: int, dur: float, pitch: float) -> np.nd
         x += a * _reson(pulses, base * ratio, q, sr)
     x += _filt(rng.standard_normal(t.size), "bandpass", (1500, 5000), sr) * 0.02
     return x * env
-
-
-def _wood(rng: np.random.Generator, sr: int, dur: float, band: tuple[float, float], count: int,
-          tilt: float, loss: tuple[float, float] = (0.02, 0.04)) -> np.ndarray:
-    """A struck wooden panel: ``count`` modes spread log-uniformly over ``band``, each decaying
-    in ``1 / (pi f eta)`` s for a loss factor ``eta`` drawn from ``loss``."""
-    lo, hi = band
-    freqs = np.exp(rng.uniform(np.log(lo), np.log(hi), count))
-    taus = 1.0 / (np.pi * freqs * rng.uniform(*loss, count))
-    amps = rng.uniform(0.5, 1.0, count) * (lo / freqs) ** tilt * rng.choice([-1, 1], count)
-    return _modes(sr, dur, freqs, taus, amps)
 
 
 class Door(_OneShot):
