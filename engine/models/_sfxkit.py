@@ -232,3 +232,14 @@ def _norm_energy(x: np.ndarray, sr: int, rms_over_10ms: float, peak_max: float =
     y = x * (rms_over_10ms * np.sqrt(0.01 * sr) / np.sqrt(e))
     m = float(np.max(np.abs(y)))
     return y * (peak_max / m) if m > peak_max else y
+
+
+def _wood(rng: np.random.Generator, sr: int, dur: float, band: tuple[float, float], count: int,
+          tilt: float, loss: tuple[float, float] = (0.02, 0.04)) -> np.ndarray:
+    """A struck wooden panel: ``count`` modes spread log-uniformly over ``band``, each decaying
+    in ``1 / (pi f eta)`` s for a loss factor ``eta`` drawn from ``loss``."""
+    lo, hi = band
+    freqs = np.exp(rng.uniform(np.log(lo), np.log(hi), count))
+    taus = 1.0 / (np.pi * freqs * rng.uniform(*loss, count))
+    amps = rng.uniform(0.5, 1.0, count) * (lo / freqs) ** tilt * rng.choice([-1, 1], count)
+    return _modes(sr, dur, freqs, taus, amps)

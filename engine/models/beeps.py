@@ -31,7 +31,7 @@ def _chirp(sr: int, f1: float, f2: float, dur: float) -> np.ndarray:
 
 _BEEP_LOUDNESS = -15.0  # LUFS (one channel) of the beeping pattern at level 1
 _LAB_BEEP_POWER = 10 ** (-25.8 / 10)  # weighted mean square of a lab's patterned beeps at level 1
-_CHIRP_ENERGY = 10 ** (-29.0 / 10)  # weighted energy (per second) of a lab's average chirp
+_CHIRP_ENERGY = 10 ** (-29.0 / 10)  # weighted energy (per second) of a lab's average status pip(s)
 
 
 _K_FILTERS: dict[int, list] = {}
@@ -172,18 +172,21 @@ class Beeps(Timeline, SoundModel):
 
     def _setup_lab(self, rng: np.random.Generator, i: float) -> None:
         sr = self.sr
-        # soft electronic chirps and data blips on a slot grid
+        # the instruments' own status pips: lab and medical electronics signal with a piezo or a
+        # small speaker driven by a steady tone (1-3 kHz, where the ear is most sensitive), short
+        # and flat in pitch; each instrument has one pitch, and says "done" or "ready" with one
+        # pip, two, or three. (Swept chirps are birds and turkeys, not machines.)
         self.chirps = []
-        for _ in range(6):
-            f1 = rng.uniform(1500, 4500)
-            self.chirps.append(_chirp(sr, f1, f1 * rng.uniform(0.5, 2.0), rng.uniform(0.03, 0.09)) * 0.25)
-        for _ in range(3):  # little blip pairs
-            f = rng.uniform(2000, 4000)
-            b = _beep(sr, f, 0.025, "sine", 0.003)
-            pair = np.zeros(int(0.09 * sr))
-            pair[:b.size] += b
-            pair[int(0.06 * sr):int(0.06 * sr) + b.size] += b * 0.8
-            self.chirps.append(pair * 0.18)
+        pitches = rng.choice([1000.0, 1200.0, 1500.0, 1800.0, 2000.0, 2400.0, 2800.0, 3000.0], 3, replace=False)
+        for f in pitches:
+            pip = rng.uniform(0.05, 0.12)
+            b = _beep(sr, float(f), pip, "sine", 0.004)
+            for count in (1, 2, 3):
+                gap = int((pip + rng.uniform(0.05, 0.08)) * sr)
+                seq = np.zeros(gap * (count - 1) + b.size)
+                for k in range(count):
+                    seq[k * gap:k * gap + b.size] += b
+                self.chirps.append(seq * 0.25)
         # their pitches and lengths set how loud they are: bring their average energy (what the
         # meter hears) to a fixed value
         energy = np.mean([np.sum(_weighted_square(c, sr)) / sr for c in self.chirps])
@@ -200,7 +203,8 @@ class Beeps(Timeline, SoundModel):
         self.chirp_at = (rng.random(_TABLE) * self.slot).astype(np.int64)
         self.chirp_pick = rng.integers(0, len(self.chirps), _TABLE)
         self.chirp_gain = rng.uniform(0.4, 1.0, _TABLE)
-        self.chirp_pan = [pan_gains(x) for x in rng.uniform(-0.6, 0.6, 8)]
+        # each instrument stands somewhere on the bench and stays there
+        self.chirp_pan = [pan_gains(x) for x in rng.uniform(-0.6, 0.6, 3) for _ in range(3)]
         self.chirp_max = max(c.size for c in self.chirps)
         # hum and fan: a one-second loop of integer-Hz tones (exactly periodic), plus fan noise
         mains = float(rng.choice([50.0, 60.0]))
@@ -229,7 +233,7 @@ class Beeps(Timeline, SoundModel):
                 j = s % _TABLE
                 if self.chirp_on[j]:
                     _add(out, start, s * self.slot + int(self.chirp_at[j]), self.chirps[self.chirp_pick[j]],
-                         self.chirp_gain[j] * self.level * self.chirp_pan[s % 8])
+                         self.chirp_gain[j] * self.level * self.chirp_pan[self.chirp_pick[j]])
             a = start % self.sr
             if n <= BLOCK:
                 hum = self.hum[a:a + n]
