@@ -91,6 +91,7 @@ ROOMS = {
     "church": (4.0, 0.3),  # stone, glass and height: RT60 3-6 s
 }
 _CHURCH = {"church", "cathedral", "chapel", "basilica", "abbey", "nave", "crypt"}
+_BELL_TOWER = {"bell", "bells", "tower", "steeple", "outside"}
 _LARGE = {"hall", "church", "cathedral", "warehouse", "gym", "station", "cave", "atrium", "hangar"}
 _SMALL = {"bathroom", "car", "closet", "booth", "tent", "cockpit", "elevator", "lift", "cell"}
 
@@ -300,8 +301,13 @@ def _room_for(text: str, layers: list[LayerSpec]) -> str:
     words = set(_words(text))
     if words & _SMALL:
         return "small"
-    if words & _CHURCH and not words & {"bell", "bells", "tower", "steeple", "outside"}:
-        return "church"
+    if words & _CHURCH:
+        # a church's bells hang in its tower and are heard outside, across the town, unless the
+        # note puts the listener inside ("inside the church, the bell tolls")
+        inside = words & (INDOOR_WORDS - _CHURCH - _LARGE)
+        if not words & _BELL_TOWER or inside:
+            return "church"
+        words = words - _CHURCH
     if words & _LARGE:
         return "large"
     indoor = bool(words & INDOOR_WORDS)

@@ -92,3 +92,10 @@ def test_a_note_without_a_caption_gets_one_summed_up_from_its_views():
 def test_a_continuation_prompt_leaves_out_who_speaks_and_what_is_said():
     cap = parse_caption('<|caption|>a kitchen<|speech|>an old man<|asr|>where is the salt<|music|>radio')
     assert cap.to_prompt(speech=False) == "<|caption|>a kitchen<|music|>radio"
+
+
+def test_church_bells_are_heard_outside_unless_the_note_goes_inside():
+    assert (parse_note("a church bell tolls")["room"], parse_note("a church bell tolls")["outdoor"]) == ("outdoor", True)
+    assert parse_note("a cathedral bell tower at noon")["room"] == "outdoor"
+    assert parse_note("inside the church, a bell tolls")["room"] == "church"
+    assert parse_note("an empty cathedral")["room"] == "church"
