@@ -206,7 +206,7 @@ def _room(rng: np.random.Generator, sr: int, x: np.ndarray, rt60: float, wet: fl
     60 dB in ``rt60`` s, duller as it decays (air and soft surfaces take the highs first).
     ``wet`` is the tail's energy against the dry sound. Returns the dry sound plus the room,
     longer by the tail."""
-    from scipy.signal import fftconvolve
+    from scenefill.engine.fft import convolve  # scipy.signal's fftconvolve, without its 0.4 s import
 
     n = int(rt60 * sr)
     t = np.arange(n) / sr
@@ -219,7 +219,7 @@ def _room(rng: np.random.Generator, sr: int, x: np.ndarray, rt60: float, wet: fl
         k = int(rng.uniform(0.004, 0.03) * sr)
         tail[k] += rng.uniform(-1, 1) * 8.0 / np.sqrt(sr * 0.01)
     tail *= np.sqrt(wet / max(np.sum(tail ** 2), 1e-12))
-    return _mix(x, fftconvolve(x, tail))
+    return _mix(x, convolve(x, tail))
 
 
 def _norm_energy(x: np.ndarray, sr: int, rms_over_10ms: float, peak_max: float = 0.95) -> np.ndarray:
