@@ -4,12 +4,29 @@ Why: a scene's gains must come from its spec, not from the audio a particular
 render happens to contain. Otherwise a 10 s and a 2 h render of the same note
 get different gains, and a stretch of 15 s with one passing truck sets the
 level for an hour of traffic. So each layer configuration (model, options,
-intensity, distance, rate, channels) is rendered once, 30 s at a fixed seed,
-through its distance filter, and its integrated loudness is remembered: in
+intensity, distance, rate, channels, and the scene's room) is rendered once,
+30 s at a fixed seed, through a one-layer mixer (its distance filter, pan, dry
+level and room send, as the scene's mixer will play it), and its integrated
+loudness is remembered: in
 memory, and in a small JSON file under the cache directory
 (``$SCENEFILL_CACHE_DIR``, else ``~/.cache/scenefill``) so later processes
 skip the work. The value is a pure function of the key, so the cache never
 changes what a render sounds like, only how soon it starts.
+
+Why through the room: a steady tone's harmonics come back from the room's
+response in phase with the dry sound, so a buzz gains over 1.5 LU more than
+the mixer's power estimate (dry plus half the send), while noise gains what
+the estimate says. Measuring the layer through the room it will play in
+replaces the estimate with the fact, for every kind of source.
+
+Why one-shot layers are measured on their own take: a single event is the
+whole layer. Each seed and layer draws a different take (a bark, a slam), and
+where the event falls matters when it is cut by the range start (a car heard
+4 s before it passes). So a one-shot layer is calibrated on the render's own
+first event: same seed, same layer index, same time (capped, since an event
+later than ``ONE_SHOT_CAP_S`` sounds the same anywhere). Only the first event
+counts, because later ones ("every 2 seconds") depend on the range's length,
+and the gains must not. Still a pure function of the spec.
 """
 
 from __future__ import annotations
@@ -34,6 +51,7 @@ from .scene import LayerSpec
 CALIBRATION_SECONDS = 30.0
 CALIBRATION_SEED = 0x5CE4E
 ONE_SHOT_AT = 0.5  # seconds into the range where an untimed one-shot effect plays
+ONE_SHOT_CAP_S = 10.0  # an event this late is heard whole: measuring it earlier changes nothing
 
 _memory: dict[str, float | None] = {}
 _loaded_from: Path | None = None
@@ -44,14 +62,28 @@ def _cache_file() -> Path:
     return cache_dir() / "calibration.json"
 
 
-def _key(layer: LayerSpec, sample_rate: int, channels: int) -> str:
+def _key(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = None,
+         take: tuple[int, int, float] | None = None) -> str:
     """The level's cache key: the layer's configuration and the model's source (its fingerprint), so an
-    edited model is measured again even before the engine version is bumped."""
+    edited model is measured again even before the engine version is bumped; the room it plays in,
+    and for a one-shot layer its take (seed, layer index, first event time)."""
     options = {k: v for k, v in layer.options.items() if k != "times"}
     info = CATALOG.get(layer.model)
-    return json.dumps([ENGINE_VERSION, layer.model, info.fingerprint if info is not None else None,
-                       sorted(options.items()), round(layer.intensity, 3),
-                       round(layer.distance, 3), sample_rate, channels], default=str)
+    key = [ENGINE_VERSION, layer.model, info.fingerprint if info is not None else None,
+           sorted(options.items()), round(layer.intensity, 3),
+           round(layer.distance, 3), sample_rate, channels]
+    if room is not None:
+        key += ["room", room, round(layer.pan, 3)]
+    if take is not None:
+        key += ["take", int(take[0]), int(take[1]), round(float(take[2]), 6)]
+    return json.dumps(key, default=str)
+
+
+def one_shot_take(seed: int, index: int, times: list[float] | None) -> tuple[int, int, float]:
+    """The (seed, layer index, time) a one-shot layer is calibrated on: its first event, where
+    the render plays it (seconds from the stream start), capped at ``ONE_SHOT_CAP_S``."""
+    first = min(times) if times else ONE_SHOT_AT
+    return int(seed), int(index), min(max(float(first), 0.0), ONE_SHOT_CAP_S)
 
 
 def distance_filter(distance: float, sample_rate: int) -> StatefulFilter | None:
@@ -62,22 +94,34 @@ def distance_filter(distance: float, sample_rate: int) -> StatefulFilter | None:
     return StatefulFilter(butter("lowpass", cutoff, sample_rate, 2))
 
 
-def _measure(layer: LayerSpec, sample_rate: int, channels: int) -> float | None:
+def _measure(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = None,
+             take: tuple[int, int, float] | None = None) -> float | None:
     cls = REGISTRY[layer.model]
     options = dict(layer.options)
+    seed, index = CALIBRATION_SEED, 0
     if cls.one_shot:
-        options["times"] = [ONE_SHOT_AT]
+        options["times"] = [take[2] if take is not None else ONE_SHOT_AT]
+        if take is not None:
+            seed, index = take[0], take[1]
     else:
         options.pop("times", None)
-    model = cls(sample_rate, CALIBRATION_SEED, 0,
+    model = cls(sample_rate, seed, index,
                 ModelParams(intensity=layer.intensity, distance=layer.distance, options=options))
-    filt = distance_filter(layer.distance, sample_rate)
+    if room is not None:
+        from .mixer import SceneMixer  # the mixer imports this module's distance filter
+
+        mixer = SceneMixer([layer], room, sample_rate, [1.0], 1.0)
+        play = lambda block: mixer.process([block], None, BLOCK)  # noqa: E731
+    else:
+        filt = distance_filter(layer.distance, sample_rate)
+        play = (lambda block: filt(block)) if filt is not None else (lambda block: block)  # noqa: E731
     blocks = []
     # a model of sparse events (thunder's strikes) states how long its level takes to settle
     seconds = float(getattr(cls, "calibration_seconds", CALIBRATION_SECONDS))
+    if cls.one_shot and take is not None:
+        seconds = max(seconds, take[2] + CALIBRATION_SECONDS / 2)
     for _ in range(math.ceil(seconds * sample_rate / BLOCK)):
-        block = model.next_block(BLOCK)
-        blocks.append(filt(block) if filt is not None else block)
+        blocks.append(play(model.next_block(BLOCK)))
     audio = np.concatenate(blocks, axis=1)
     if channels == 1:
         audio = audio.mean(axis=0, keepdims=True)
@@ -120,14 +164,20 @@ def _save() -> None:
         pass  # a read-only home only costs time, never correctness
 
 
-def layer_loudness(layer: LayerSpec, sample_rate: int, channels: int) -> float | None:
-    """Long-term integrated loudness (LUFS) of a layer at unit gain; None if it is silent."""
-    key = _key(layer, sample_rate, channels)
+def layer_loudness(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = None,
+                   take: tuple[int, int, float] | None = None) -> float | None:
+    """Long-term integrated loudness (LUFS) of a layer at unit gain; None if it is silent.
+
+    With ``room``, as it leaves the scene's mixer in that room (dry and reverb); without,
+    through its distance filter only. ``take`` (from :func:`one_shot_take`) picks a one-shot
+    layer's own event.
+    """
+    key = _key(layer, sample_rate, channels, room, take)
     with _lock:
         _load()
         if key in _memory:
             return _memory[key]
-    value = _measure(layer, sample_rate, channels)
+    value = _measure(layer, sample_rate, channels, room, take)
     with _lock:
         _memory[key] = value
         _save()
