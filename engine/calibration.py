@@ -52,6 +52,9 @@ CALIBRATION_SECONDS = 30.0
 CALIBRATION_SEED = 0x5CE4E
 ONE_SHOT_AT = 0.5  # seconds into the range where an untimed one-shot effect plays
 ONE_SHOT_CAP_S = 10.0  # an event this late is heard whole: measuring it earlier changes nothing
+ONE_SHOT_TAIL_S = 12.0  # an event (a pass-by heard 4 s either side) and its room tail fit in this
+REFERENCE_WINDOW_S = 10.0  # an events-only scene's level is set for a clip this long around its event
+REFERENCE_LEAD_S = 4.0  # the window starts this long before the event (or at the stream start)
 
 _memory: dict[str, float | None] = {}
 _loaded_from: Path | None = None
@@ -94,8 +97,9 @@ def distance_filter(distance: float, sample_rate: int) -> StatefulFilter | None:
     return StatefulFilter(butter("lowpass", cutoff, sample_rate, 2))
 
 
-def _measure(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = None,
-             take: tuple[int, int, float] | None = None) -> float | None:
+def _play(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = None,
+          take: tuple[int, int, float] | None = None) -> np.ndarray:
+    """The calibration render of one layer at unit gain: (channels, n) from the stream start."""
     cls = REGISTRY[layer.model]
     options = dict(layer.options)
     seed, index = CALIBRATION_SEED, 0
@@ -119,13 +123,16 @@ def _measure(layer: LayerSpec, sample_rate: int, channels: int, room: str | None
     # a model of sparse events (thunder's strikes) states how long its level takes to settle
     seconds = float(getattr(cls, "calibration_seconds", CALIBRATION_SECONDS))
     if cls.one_shot and take is not None:
-        seconds = max(seconds, take[2] + CALIBRATION_SECONDS / 2)
+        seconds = take[2] + ONE_SHOT_TAIL_S  # the whole event and its ring, nothing more
     for _ in range(math.ceil(seconds * sample_rate / BLOCK)):
         blocks.append(play(model.next_block(BLOCK)))
     audio = np.concatenate(blocks, axis=1)
-    if channels == 1:
-        audio = audio.mean(axis=0, keepdims=True)
-    level = integrated_loudness(audio, sample_rate)
+    return audio.mean(axis=0, keepdims=True) if channels == 1 else audio
+
+
+def _measure(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = None,
+             take: tuple[int, int, float] | None = None) -> float | None:
+    level = integrated_loudness(_play(layer, sample_rate, channels, room, take), sample_rate)
     return level if math.isfinite(level) and level > -70.0 else None
 
 
@@ -164,6 +171,59 @@ def _save() -> None:
         pass  # a read-only home only costs time, never correctness
 
 
+def _cached(key: str, measure) -> float | None:
+    with _lock:
+        _load()
+        if key in _memory:
+            return _memory[key]
+    value = measure()
+    with _lock:
+        _memory[key] = value
+        _save()
+    return value
+
+
+def floor_gating_offset(event: LayerSpec, take: tuple[int, int, float], floor: list[tuple[LayerSpec, float]],
+                        sample_rate: int, channels: int, room: str) -> float:
+    """How many LU a lone event's integrated loudness drops when it sits on a quiet floor.
+
+    Why: BS.1770 gates out blocks 10 LU under the clip's ungated mean. Alone, an event's
+    silent surroundings fall under the absolute gate and count for nothing; on a room tone
+    every block counts, the mean drops, and the event's decaying tail is let in: a glass clink
+    on room tone 26 dB under it measures 1-2.5 LU under the clink alone. The floor is
+    ``(layer, dB relative to the event)`` pairs, each at its calibrated level; the clip is a
+    reference window of ``REFERENCE_WINDOW_S`` around the event (the drop grows with the
+    quiet around the event, so no single gain can be right for every length: the window is
+    the length of a typical effect clip, and the gain stays a pure function of the spec).
+    Returns a value <= 0 to add to the event's level.
+    """
+    start = max(0.0, take[2] - REFERENCE_LEAD_S)
+    key = json.dumps(["floor-gate", _key(event, sample_rate, channels, room, take),
+                      [[_key(layer, sample_rate, channels, room), round(rel, 2)] for layer, rel in floor],
+                      REFERENCE_WINDOW_S, REFERENCE_LEAD_S])
+
+    def measure() -> float:
+        a, b = int(start * sample_rate), int((start + REFERENCE_WINDOW_S) * sample_rate)
+        audio = _play(event, sample_rate, channels, room, take)
+        alone = integrated_loudness(audio, sample_rate)
+        if not math.isfinite(alone):
+            return 0.0
+        mix = np.zeros((audio.shape[0], b - a))
+        seg = audio[:, a:b]
+        mix[:, :seg.shape[1]] += seg
+        for layer, rel in floor:
+            bed = _play(layer, sample_rate, channels, room)
+            level = integrated_loudness(bed, sample_rate)
+            if not math.isfinite(level):
+                continue
+            bed = np.resize(bed, (bed.shape[0], b - a)) if bed.shape[1] < b - a else bed[:, :b - a]
+            mix += bed * 10 ** ((alone + rel - level) / 20)
+        together = integrated_loudness(mix, sample_rate)
+        return min(0.0, together - alone) if math.isfinite(together) else 0.0
+
+    return float(_cached(key, measure) or 0.0)
+
+
 def layer_loudness(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = None,
                    take: tuple[int, int, float] | None = None) -> float | None:
     """Long-term integrated loudness (LUFS) of a layer at unit gain; None if it is silent.
@@ -172,13 +232,5 @@ def layer_loudness(layer: LayerSpec, sample_rate: int, channels: int, room: str 
     through its distance filter only. ``take`` (from :func:`one_shot_take`) picks a one-shot
     layer's own event.
     """
-    key = _key(layer, sample_rate, channels, room, take)
-    with _lock:
-        _load()
-        if key in _memory:
-            return _memory[key]
-    value = _measure(layer, sample_rate, channels, room, take)
-    with _lock:
-        _memory[key] = value
-        _save()
-    return value
+    return _cached(_key(layer, sample_rate, channels, room, take),
+                   lambda: _measure(layer, sample_rate, channels, room, take))

@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from .calibration import ONE_SHOT_AT, layer_loudness, one_shot_take
+from .calibration import ONE_SHOT_AT, floor_gating_offset, layer_loudness, one_shot_take
 from .caption import parse_caption
 from .errors import Cancelled, InvalidRequest
 from .events import Timeline, event_sample
@@ -136,17 +136,24 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
     one_shots = [layer.level_db for layer in scene.layers if CATALOG[layer.model].one_shot]
     events_only = bool(one_shots) and all(CATALOG[layer.model].one_shot or layer.via == "fallback"
                                           for layer in scene.layers)
-    for index, (layer, opts) in enumerate(zip(scene.layers, options)):
+    takes = [one_shot_take(request.seed, index, opts.get("times")) if CATALOG[layer.model].one_shot else None
+             for index, (layer, opts) in enumerate(zip(scene.layers, options))]
+    lift = 0.0
+    if events_only:  # the room tone under a lone event lets more of its tail through BS.1770's gate
+        anchor = max((i for i, t in enumerate(takes) if t is not None), key=lambda i: scene.layers[i].level_db)
+        floor = [(layer, layer.level_db - scene.layers[anchor].level_db)
+                 for layer, take in zip(scene.layers, takes) if take is None]
+        lift = -floor_gating_offset(scene.layers[anchor], takes[anchor], floor, sr, channels, scene.room)
+    for layer, take in zip(scene.layers, takes):
         _check(cancel)  # a first-use calibration takes a moment
         # the level as the layer leaves the mixer (dry and room); a one-shot on its own take
-        take = one_shot_take(request.seed, index, opts.get("times")) if CATALOG[layer.model].one_shot else None
         level = layer_loudness(layer, sr, channels, scene.room, take)
         if level is None:
             layer_gains.append(1.0)
             continue
         wanted = request.loudness + layer.level_db
         if events_only:
-            wanted -= max(one_shots)
+            wanted += lift - max(one_shots)
         layer_gains.append(db_to_gain(wanted - level))
         if not CATALOG[layer.model].one_shot and not events_only:  # a door slam is an event on the bed
             mix_power += 10 ** (wanted / 10)
