@@ -53,6 +53,7 @@ CALIBRATION_SEED = 0x5CE4E
 ONE_SHOT_AT = 0.5  # seconds into the range where an untimed one-shot effect plays
 ONE_SHOT_CAP_S = 10.0  # an event this late is heard whole: measuring it earlier changes nothing
 ONE_SHOT_TAIL_S = 12.0  # an event (a pass-by heard 4 s either side) and its room tail fit in this
+ROOM_EXCESS_S = 8.0  # a bed's room response is read off this much of the render's own take
 REFERENCE_WINDOW_S = 10.0  # an events-only scene's level is set for a clip this long around its event
 REFERENCE_LEAD_S = 4.0  # the window starts this long before the event (or at the stream start)
 
@@ -98,11 +99,15 @@ def distance_filter(distance: float, sample_rate: int) -> StatefulFilter | None:
 
 
 def _play(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = None,
-          take: tuple[int, int, float] | None = None) -> np.ndarray:
-    """The calibration render of one layer at unit gain: (channels, n) from the stream start."""
+          take: tuple[int, int, float] | None = None, seconds: float | None = None,
+          seed_index: tuple[int, int] | None = None, both: bool = False):
+    """The calibration render of one layer at unit gain: (channels, n) from the stream start.
+
+    ``both``: return (through the distance filter, through the mixer and room) of one render.
+    """
     cls = REGISTRY[layer.model]
     options = dict(layer.options)
-    seed, index = CALIBRATION_SEED, 0
+    seed, index = seed_index if seed_index is not None else (CALIBRATION_SEED, 0)
     if cls.one_shot:
         options["times"] = [take[2] if take is not None else ONE_SHOT_AT]
         if take is not None:
@@ -111,23 +116,27 @@ def _play(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = 
         options.pop("times", None)
     model = cls(sample_rate, seed, index,
                 ModelParams(intensity=layer.intensity, distance=layer.distance, options=options))
+    filt = distance_filter(layer.distance, sample_rate)
+    mixer = None
     if room is not None:
         from .mixer import SceneMixer  # the mixer imports this module's distance filter
 
         mixer = SceneMixer([layer], room, sample_rate, [1.0], 1.0)
-        play = lambda block: mixer.process([block], None, BLOCK)  # noqa: E731
-    else:
-        filt = distance_filter(layer.distance, sample_rate)
-        play = (lambda block: filt(block)) if filt is not None else (lambda block: block)  # noqa: E731
-    blocks = []
+    dry, wet = [], []
     # a model of sparse events (thunder's strikes) states how long its level takes to settle
-    seconds = float(getattr(cls, "calibration_seconds", CALIBRATION_SECONDS))
-    if cls.one_shot and take is not None:
-        seconds = take[2] + ONE_SHOT_TAIL_S  # the whole event and its ring, nothing more
+    if seconds is None:
+        seconds = float(getattr(cls, "calibration_seconds", CALIBRATION_SECONDS))
+        if cls.one_shot and take is not None:
+            seconds = take[2] + ONE_SHOT_TAIL_S  # the whole event and its ring, nothing more
     for _ in range(math.ceil(seconds * sample_rate / BLOCK)):
-        blocks.append(play(model.next_block(BLOCK)))
-    audio = np.concatenate(blocks, axis=1)
-    return audio.mean(axis=0, keepdims=True) if channels == 1 else audio
+        block = model.next_block(BLOCK)
+        if mixer is not None:
+            wet.append(mixer.process([block], None, BLOCK))
+        if mixer is None or both:
+            dry.append(filt(block) if filt is not None else block)
+    out = [np.concatenate(x, axis=1) for x in (dry, wet) if x]
+    out = [a.mean(axis=0, keepdims=True) if channels == 1 else a for a in out]
+    return tuple(out) if both else out[0]
 
 
 def _measure(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = None,
@@ -224,13 +233,44 @@ def floor_gating_offset(event: LayerSpec, take: tuple[int, int, float], floor: l
     return float(_cached(key, measure) or 0.0)
 
 
+def room_excess(layer: LayerSpec, sample_rate: int, channels: int, room: str,
+                seed_index: tuple[int, int]) -> float:
+    """How much louder (LU) a bed comes out of the mixer and room than through its distance filter.
+
+    Why per seed: a steady tone meets the room's response at one frequency, and a room's
+    response there is a draw from its modes, several dB either way; a noise meets its average.
+    A room tone whose hum frequency is drawn per seed comes out of the "room" room anywhere
+    from 0.3 to 1.8 dB under its dry level, seed by seed. So the excess is measured on the
+    render's own seed and layer over ``ROOM_EXCESS_S`` (a ratio of two measurements of the same
+    audio: the slow swells of a bed cancel out, a short window suffices), while the bed's
+    long-term dry level still comes from the fixed-seed calibration.
+    """
+    key = json.dumps(["room-excess", _key(layer, sample_rate, channels, room),
+                      [int(seed_index[0]), int(seed_index[1])], ROOM_EXCESS_S])
+
+    def measure() -> float:
+        dry, wet = _play(layer, sample_rate, channels, room, seconds=ROOM_EXCESS_S,
+                         seed_index=seed_index, both=True)
+        a, b = integrated_loudness(dry, sample_rate), integrated_loudness(wet, sample_rate)
+        return b - a if math.isfinite(a) and math.isfinite(b) else 0.0
+
+    return float(_cached(key, measure) or 0.0)
+
+
 def layer_loudness(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = None,
-                   take: tuple[int, int, float] | None = None) -> float | None:
+                   take: tuple[int, int, float] | None = None,
+                   seed_index: tuple[int, int] | None = None) -> float | None:
     """Long-term integrated loudness (LUFS) of a layer at unit gain; None if it is silent.
 
     With ``room``, as it leaves the scene's mixer in that room (dry and reverb); without,
     through its distance filter only. ``take`` (from :func:`one_shot_take`) picks a one-shot
-    layer's own event.
+    layer's own event; ``seed_index`` (the render's seed and the layer's index) is where a
+    bed's room response is measured (:func:`room_excess`).
     """
+    if room is not None and take is None and not REGISTRY[layer.model].one_shot:
+        base = layer_loudness(layer, sample_rate, channels)
+        if base is None:
+            return None
+        return base + room_excess(layer, sample_rate, channels, room, seed_index or (CALIBRATION_SEED, 0))
     return _cached(_key(layer, sample_rate, channels, room, take),
                    lambda: _measure(layer, sample_rate, channels, room, take))

@@ -144,10 +144,10 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
         floor = [(layer, layer.level_db - scene.layers[anchor].level_db)
                  for layer, take in zip(scene.layers, takes) if take is None]
         lift = -floor_gating_offset(scene.layers[anchor], takes[anchor], floor, sr, channels, scene.room)
-    for layer, take in zip(scene.layers, takes):
+    for index, (layer, take) in enumerate(zip(scene.layers, takes)):
         _check(cancel)  # a first-use calibration takes a moment
         # the level as the layer leaves the mixer (dry and room); a one-shot on its own take
-        level = layer_loudness(layer, sr, channels, scene.room, take)
+        level = layer_loudness(layer, sr, channels, scene.room, take, (request.seed, index))
         if level is None:
             layer_gains.append(1.0)
             continue
