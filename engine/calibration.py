@@ -233,6 +233,23 @@ def floor_gating_offset(event: LayerSpec, take: tuple[int, int, float], floor: l
     return float(_cached(key, measure) or 0.0)
 
 
+def piece_loudness(layer: LayerSpec, sample_rate: int, channels: int, seed_index: tuple[int, int]) -> float | None:
+    """Long-term loudness of the piece of music the render's seed composes (no ending).
+
+    Why not the fixed seed: a music model composes per seed (tempo, voicing, how often the
+    melody plays), so two seeds are two pieces, 1.5 LU apart at the same mood; the fixed
+    seed's level is only right for its own piece. Still length-independent: the piece's
+    open-ended form over ``CALIBRATION_SECONDS``, whatever the render's length.
+    """
+    key = json.dumps(["piece", _key(layer, sample_rate, channels), [int(seed_index[0]), int(seed_index[1])]])
+
+    def measure() -> float | None:
+        level = integrated_loudness(_play(layer, sample_rate, channels, seed_index=seed_index), sample_rate)
+        return level if math.isfinite(level) and level > -70.0 else None
+
+    return _cached(key, measure)
+
+
 def room_excess(layer: LayerSpec, sample_rate: int, channels: int, room: str,
                 seed_index: tuple[int, int]) -> float:
     """How much louder (LU) a bed comes out of the mixer and room than through its distance filter.
@@ -267,8 +284,10 @@ def layer_loudness(layer: LayerSpec, sample_rate: int, channels: int, room: str 
     layer's own event; ``seed_index`` (the render's seed and the layer's index) is where a
     bed's room response is measured (:func:`room_excess`).
     """
-    if room is not None and take is None and not REGISTRY[layer.model].one_shot:
-        base = layer_loudness(layer, sample_rate, channels)
+    cls = REGISTRY[layer.model]
+    if room is not None and take is None and not cls.one_shot:
+        base = (piece_loudness(layer, sample_rate, channels, seed_index)
+                if cls.category == "music" and seed_index is not None else layer_loudness(layer, sample_rate, channels))
         if base is None:
             return None
         return base + room_excess(layer, sample_rate, channels, room, seed_index or (CALIBRATION_SEED, 0))
