@@ -54,6 +54,7 @@ ONE_SHOT_AT = 0.5  # seconds into the range where an untimed one-shot effect pla
 ONE_SHOT_CAP_S = 10.0  # an event this late is heard whole: measuring it earlier changes nothing
 ONE_SHOT_TAIL_S = 12.0  # an event (a pass-by heard 4 s either side) and its room tail fit in this
 ROOM_EXCESS_S = 8.0  # a bed's room response is read off this much of the render's own take
+LIMITER_WINDOW_S = 10.0  # a bed's peaks against the limiter are read off this much of its own take
 REFERENCE_WINDOW_S = 10.0  # an events-only scene's level is set for a clip this long around its event
 REFERENCE_LEAD_S = 4.0  # the window starts this long before the event (or at the stream start)
 
@@ -270,6 +271,51 @@ def room_excess(layer: LayerSpec, sample_rate: int, channels: int, room: str,
                          seed_index=seed_index, both=True)
         a, b = integrated_loudness(dry, sample_rate), integrated_loudness(wet, sample_rate)
         return b - a if math.isfinite(a) and math.isfinite(b) else 0.0
+
+    return float(_cached(key, measure) or 0.0)
+
+
+def limiter_makeup(layer: LayerSpec, sample_rate: int, channels: int, room: str, gain_db: float,
+                   ceiling_dbtp: float, take: tuple[int, int, float] | None = None,
+                   seed_index: tuple[int, int] | None = None) -> float:
+    """The gain (dB, >= 0) that brings a layer played at ``gain_db`` back to its level after
+    the output's true-peak limiter has taken its peaks.
+
+    Why: footsteps, typing and a crackling fire have peaks 22-25 dB over their loudness; at
+    -23 LUFS those peaks pass the -1.5 dBTP ceiling and the limiter takes 1-2 LU away, as a
+    mastering engineer's limiter would, and as they would, we add it back as make-up gain
+    (the limiter then works a little harder; a few rounds settle it). Measured on the layer
+    that sets the scene's level alone (its own take, ``LIMITER_WINDOW_S``), with the engine's
+    own limiter, so it is a pure function of the spec, like every other gain.
+    """
+    from .limiter import TruePeakLimiter
+
+    cls = REGISTRY[layer.model]
+    seconds = None if cls.one_shot else LIMITER_WINDOW_S
+    key = json.dumps(["limiter", _key(layer, sample_rate, channels, room, take),
+                      list(seed_index) if seed_index else None, round(gain_db, 2), ceiling_dbtp,
+                      LIMITER_WINDOW_S])
+
+    def measure() -> float:
+        audio = _play(layer, sample_rate, channels, room, take, seconds=seconds, seed_index=seed_index)
+        audio = audio * 10 ** (gain_db / 20)
+        wanted = integrated_loudness(audio, sample_rate)
+        if not math.isfinite(wanted):
+            return 0.0
+        if np.max(np.abs(audio)) * TruePeakLimiter(sample_rate, 1, ceiling_dbtp).bound <= 10 ** (ceiling_dbtp / 20):
+            return 0.0  # no interpolated peak can reach the ceiling: the limiter never acts
+        makeup = 0.0
+        for _ in range(4):
+            limiter = TruePeakLimiter(sample_rate, audio.shape[0], ceiling_dbtp)
+            x = audio * 10 ** (makeup / 20)
+            pad = np.zeros((audio.shape[0], limiter.latency))
+            y = np.concatenate([limiter(x[:, i:i + BLOCK]) for i in range(0, x.shape[1], BLOCK)]
+                               + [limiter(pad)], axis=1)[:, limiter.latency:]
+            short = wanted - integrated_loudness(y, sample_rate)
+            if short < 0.05:
+                break
+            makeup += short
+        return max(0.0, makeup)
 
     return float(_cached(key, measure) or 0.0)
 

@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from .calibration import ONE_SHOT_AT, floor_gating_offset, layer_loudness, one_shot_take
+from .calibration import ONE_SHOT_AT, floor_gating_offset, layer_loudness, limiter_makeup, one_shot_take
 from .caption import parse_caption
 from .errors import Cancelled, InvalidRequest
 from .events import Timeline, event_sample
@@ -138,6 +138,7 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
                                           for layer in scene.layers)
     takes = [one_shot_take(request.seed, index, opts.get("times")) if CATALOG[layer.model].one_shot else None
              for index, (layer, opts) in enumerate(zip(scene.layers, options))]
+    levels: dict[int, float] = {}  # each audible layer's wanted output level (LUFS)
     lift = 0.0
     if events_only:  # the room tone under a lone event lets more of its tail through BS.1770's gate
         anchor = max((i for i, t in enumerate(takes) if t is not None), key=lambda i: scene.layers[i].level_db)
@@ -155,12 +156,18 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
         if events_only:
             wanted += lift - max(one_shots)
         layer_gains.append(db_to_gain(wanted - level))
+        levels[index] = wanted
         if not CATALOG[layer.model].one_shot and not events_only:  # a door slam is an event on the bed
             mix_power += 10 ** (wanted / 10)
     speech_gain = 1.0
     master = 1.0
     if mix_power > 0:  # the beds meet the target between lines (and throughout a scene without any)
         master = db_to_gain(request.loudness - 10 * math.log10(mix_power))
+    if not lines and levels:  # the limiter takes a peaky layer's level: make it up, as mastering does
+        lead_layer = max(levels, key=lambda i: levels[i])
+        master *= db_to_gain(limiter_makeup(
+            scene.layers[lead_layer], sr, channels, scene.room, 20 * math.log10(layer_gains[lead_layer] * master),
+            TRUE_PEAK_CEILING, takes[lead_layer], (request.seed, lead_layer)))
     if lines:  # the voice, with the ducked bed under it, meets the target where it speaks
         voice = np.concatenate([line.audio for line in lines])[None]
         level = integrated_loudness(np.repeat(voice, channels, axis=0), sr)
