@@ -156,7 +156,8 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
         if events_only:
             wanted += lift - max(one_shots)
         layer_gains.append(db_to_gain(wanted - level))
-        levels[index] = wanted
+        if CATALOG[layer.model].one_shot == events_only:  # the layers that set the scene's level
+            levels[index] = wanted
         if not CATALOG[layer.model].one_shot and not events_only:  # a door slam is an event on the bed
             mix_power += 10 ** (wanted / 10)
     speech_gain = 1.0
