@@ -4,12 +4,29 @@ Why: a scene's gains must come from its spec, not from the audio a particular
 render happens to contain. Otherwise a 10 s and a 2 h render of the same note
 get different gains, and a stretch of 15 s with one passing truck sets the
 level for an hour of traffic. So each layer configuration (model, options,
-intensity, distance, rate, channels) is rendered once, 30 s at a fixed seed,
-through its distance filter, and its integrated loudness is remembered: in
+intensity, distance, rate, channels, and the scene's room) is rendered once,
+30 s at a fixed seed, through a one-layer mixer (its distance filter, pan, dry
+level and room send, as the scene's mixer will play it), and its integrated
+loudness is remembered: in
 memory, and in a small JSON file under the cache directory
 (``$SCENEFILL_CACHE_DIR``, else ``~/.cache/scenefill``) so later processes
 skip the work. The value is a pure function of the key, so the cache never
 changes what a render sounds like, only how soon it starts.
+
+Why through the room: a steady tone's harmonics come back from the room's
+response in phase with the dry sound, so a buzz gains over 1.5 LU more than
+the mixer's power estimate (dry plus half the send), while noise gains what
+the estimate says. Measuring the layer through the room it will play in
+replaces the estimate with the fact, for every kind of source.
+
+Why one-shot layers are measured on their own take: a single event is the
+whole layer. Each seed and layer draws a different take (a bark, a slam), and
+where the event falls matters when it is cut by the range start (a car heard
+4 s before it passes). So a one-shot layer is calibrated on the render's own
+first event: same seed, same layer index, same time (capped, since an event
+later than ``ONE_SHOT_CAP_S`` sounds the same anywhere). Only the first event
+counts, because later ones ("every 2 seconds") depend on the range's length,
+and the gains must not. Still a pure function of the spec.
 """
 
 from __future__ import annotations
@@ -34,6 +51,12 @@ from .scene import LayerSpec
 CALIBRATION_SECONDS = 30.0
 CALIBRATION_SEED = 0x5CE4E
 ONE_SHOT_AT = 0.5  # seconds into the range where an untimed one-shot effect plays
+ONE_SHOT_CAP_S = 10.0  # an event this late is heard whole: measuring it earlier changes nothing
+ONE_SHOT_TAIL_S = 12.0  # an event (a pass-by heard 4 s either side) and its room tail fit in this
+ROOM_EXCESS_S = 8.0  # a bed's room response is read off this much of the render's own take
+LIMITER_WINDOW_S = 10.0  # a bed's peaks against the limiter are read off this much of its own take
+REFERENCE_WINDOW_S = 10.0  # an events-only scene's level is set for a clip this long around its event
+REFERENCE_LEAD_S = 4.0  # the window starts this long before the event (or at the stream start)
 
 _memory: dict[str, float | None] = {}
 _loaded_from: Path | None = None
@@ -44,14 +67,28 @@ def _cache_file() -> Path:
     return cache_dir() / "calibration.json"
 
 
-def _key(layer: LayerSpec, sample_rate: int, channels: int) -> str:
+def _key(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = None,
+         take: tuple[int, int, float] | None = None) -> str:
     """The level's cache key: the layer's configuration and the model's source (its fingerprint), so an
-    edited model is measured again even before the engine version is bumped."""
+    edited model is measured again even before the engine version is bumped; the room it plays in,
+    and for a one-shot layer its take (seed, layer index, first event time)."""
     options = {k: v for k, v in layer.options.items() if k != "times"}
     info = CATALOG.get(layer.model)
-    return json.dumps([ENGINE_VERSION, layer.model, info.fingerprint if info is not None else None,
-                       sorted(options.items()), round(layer.intensity, 3),
-                       round(layer.distance, 3), sample_rate, channels], default=str)
+    key = [ENGINE_VERSION, layer.model, info.fingerprint if info is not None else None,
+           sorted(options.items()), round(layer.intensity, 3),
+           round(layer.distance, 3), sample_rate, channels]
+    if room is not None:
+        key += ["room", room, round(layer.pan, 3)]
+    if take is not None:
+        key += ["take", int(take[0]), int(take[1]), round(float(take[2]), 6)]
+    return json.dumps(key, default=str)
+
+
+def one_shot_take(seed: int, index: int, times: list[float] | None) -> tuple[int, int, float]:
+    """The (seed, layer index, time) a one-shot layer is calibrated on: its first event, where
+    the render plays it (seconds from the stream start), capped at ``ONE_SHOT_CAP_S``."""
+    first = min(times) if times else ONE_SHOT_AT
+    return int(seed), int(index), min(max(float(first), 0.0), ONE_SHOT_CAP_S)
 
 
 def distance_filter(distance: float, sample_rate: int) -> StatefulFilter | None:
@@ -62,26 +99,50 @@ def distance_filter(distance: float, sample_rate: int) -> StatefulFilter | None:
     return StatefulFilter(butter("lowpass", cutoff, sample_rate, 2))
 
 
-def _measure(layer: LayerSpec, sample_rate: int, channels: int) -> float | None:
+def _play(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = None,
+          take: tuple[int, int, float] | None = None, seconds: float | None = None,
+          seed_index: tuple[int, int] | None = None, both: bool = False):
+    """The calibration render of one layer at unit gain: (channels, n) from the stream start.
+
+    ``both``: return (through the distance filter, through the mixer and room) of one render.
+    """
     cls = REGISTRY[layer.model]
     options = dict(layer.options)
+    seed, index = seed_index if seed_index is not None else (CALIBRATION_SEED, 0)
     if cls.one_shot:
-        options["times"] = [ONE_SHOT_AT]
+        options["times"] = [take[2] if take is not None else ONE_SHOT_AT]
+        if take is not None:
+            seed, index = take[0], take[1]
     else:
         options.pop("times", None)
-    model = cls(sample_rate, CALIBRATION_SEED, 0,
+    model = cls(sample_rate, seed, index,
                 ModelParams(intensity=layer.intensity, distance=layer.distance, options=options))
     filt = distance_filter(layer.distance, sample_rate)
-    blocks = []
+    mixer = None
+    if room is not None:
+        from .mixer import SceneMixer  # the mixer imports this module's distance filter
+
+        mixer = SceneMixer([layer], room, sample_rate, [1.0], 1.0)
+    dry, wet = [], []
     # a model of sparse events (thunder's strikes) states how long its level takes to settle
-    seconds = float(getattr(cls, "calibration_seconds", CALIBRATION_SECONDS))
+    if seconds is None:
+        seconds = float(getattr(cls, "calibration_seconds", CALIBRATION_SECONDS))
+        if cls.one_shot and take is not None:
+            seconds = take[2] + ONE_SHOT_TAIL_S  # the whole event and its ring, nothing more
     for _ in range(math.ceil(seconds * sample_rate / BLOCK)):
         block = model.next_block(BLOCK)
-        blocks.append(filt(block) if filt is not None else block)
-    audio = np.concatenate(blocks, axis=1)
-    if channels == 1:
-        audio = audio.mean(axis=0, keepdims=True)
-    level = integrated_loudness(audio, sample_rate)
+        if mixer is not None:
+            wet.append(mixer.process([block], None, BLOCK))
+        if mixer is None or both:
+            dry.append(filt(block) if filt is not None else block)
+    out = [np.concatenate(x, axis=1) for x in (dry, wet) if x]
+    out = [a.mean(axis=0, keepdims=True) if channels == 1 else a for a in out]
+    return tuple(out) if both else out[0]
+
+
+def _measure(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = None,
+             take: tuple[int, int, float] | None = None) -> float | None:
+    level = integrated_loudness(_play(layer, sample_rate, channels, room, take), sample_rate)
     return level if math.isfinite(level) and level > -70.0 else None
 
 
@@ -120,15 +181,161 @@ def _save() -> None:
         pass  # a read-only home only costs time, never correctness
 
 
-def layer_loudness(layer: LayerSpec, sample_rate: int, channels: int) -> float | None:
-    """Long-term integrated loudness (LUFS) of a layer at unit gain; None if it is silent."""
-    key = _key(layer, sample_rate, channels)
+def _cached(key: str, measure) -> float | None:
     with _lock:
         _load()
         if key in _memory:
             return _memory[key]
-    value = _measure(layer, sample_rate, channels)
+    value = measure()
     with _lock:
         _memory[key] = value
         _save()
     return value
+
+
+def floor_gating_offset(event: LayerSpec, take: tuple[int, int, float], floor: list[tuple[LayerSpec, float]],
+                        sample_rate: int, channels: int, room: str) -> float:
+    """How many LU a lone event's integrated loudness drops when it sits on a quiet floor.
+
+    Why: BS.1770 gates out blocks 10 LU under the clip's ungated mean. Alone, an event's
+    silent surroundings fall under the absolute gate and count for nothing; on a room tone
+    every block counts, the mean drops, and the event's decaying tail is let in: a glass clink
+    on room tone 26 dB under it measures 1-2.5 LU under the clink alone. The floor is
+    ``(layer, dB relative to the event)`` pairs, each at its calibrated level; the clip is a
+    reference window of ``REFERENCE_WINDOW_S`` around the event (the drop grows with the
+    quiet around the event, so no single gain can be right for every length: the window is
+    the length of a typical effect clip, and the gain stays a pure function of the spec).
+    Returns a value <= 0 to add to the event's level.
+    """
+    start = max(0.0, take[2] - REFERENCE_LEAD_S)
+    key = json.dumps(["floor-gate", _key(event, sample_rate, channels, room, take),
+                      [[_key(layer, sample_rate, channels, room), round(rel, 2)] for layer, rel in floor],
+                      REFERENCE_WINDOW_S, REFERENCE_LEAD_S])
+
+    def measure() -> float:
+        a, b = int(start * sample_rate), int((start + REFERENCE_WINDOW_S) * sample_rate)
+        audio = _play(event, sample_rate, channels, room, take)
+        alone = integrated_loudness(audio, sample_rate)
+        if not math.isfinite(alone):
+            return 0.0
+        mix = np.zeros((audio.shape[0], b - a))
+        seg = audio[:, a:b]
+        mix[:, :seg.shape[1]] += seg
+        for layer, rel in floor:
+            bed = _play(layer, sample_rate, channels, room)
+            level = integrated_loudness(bed, sample_rate)
+            if not math.isfinite(level):
+                continue
+            bed = np.resize(bed, (bed.shape[0], b - a)) if bed.shape[1] < b - a else bed[:, :b - a]
+            mix += bed * 10 ** ((alone + rel - level) / 20)
+        together = integrated_loudness(mix, sample_rate)
+        return min(0.0, together - alone) if math.isfinite(together) else 0.0
+
+    return float(_cached(key, measure) or 0.0)
+
+
+def piece_loudness(layer: LayerSpec, sample_rate: int, channels: int, seed_index: tuple[int, int]) -> float | None:
+    """Long-term loudness of the piece of music the render's seed composes (no ending).
+
+    Why not the fixed seed: a music model composes per seed (tempo, voicing, how often the
+    melody plays), so two seeds are two pieces, 1.5 LU apart at the same mood; the fixed
+    seed's level is only right for its own piece. Still length-independent: the piece's
+    open-ended form over ``CALIBRATION_SECONDS``, whatever the render's length.
+    """
+    key = json.dumps(["piece", _key(layer, sample_rate, channels), [int(seed_index[0]), int(seed_index[1])]])
+
+    def measure() -> float | None:
+        level = integrated_loudness(_play(layer, sample_rate, channels, seed_index=seed_index), sample_rate)
+        return level if math.isfinite(level) and level > -70.0 else None
+
+    return _cached(key, measure)
+
+
+def room_excess(layer: LayerSpec, sample_rate: int, channels: int, room: str,
+                seed_index: tuple[int, int]) -> float:
+    """How much louder (LU) a bed comes out of the mixer and room than through its distance filter.
+
+    Why per seed: a steady tone meets the room's response at one frequency, and a room's
+    response there is a draw from its modes, several dB either way; a noise meets its average.
+    A room tone whose hum frequency is drawn per seed comes out of the "room" room anywhere
+    from 0.3 to 1.8 dB under its dry level, seed by seed. So the excess is measured on the
+    render's own seed and layer over ``ROOM_EXCESS_S`` (a ratio of two measurements of the same
+    audio: the slow swells of a bed cancel out, a short window suffices), while the bed's
+    long-term dry level still comes from the fixed-seed calibration.
+    """
+    key = json.dumps(["room-excess", _key(layer, sample_rate, channels, room),
+                      [int(seed_index[0]), int(seed_index[1])], ROOM_EXCESS_S])
+
+    def measure() -> float:
+        dry, wet = _play(layer, sample_rate, channels, room, seconds=ROOM_EXCESS_S,
+                         seed_index=seed_index, both=True)
+        a, b = integrated_loudness(dry, sample_rate), integrated_loudness(wet, sample_rate)
+        return b - a if math.isfinite(a) and math.isfinite(b) else 0.0
+
+    return float(_cached(key, measure) or 0.0)
+
+
+def limiter_makeup(layer: LayerSpec, sample_rate: int, channels: int, room: str, gain_db: float,
+                   ceiling_dbtp: float, take: tuple[int, int, float] | None = None,
+                   seed_index: tuple[int, int] | None = None) -> float:
+    """The gain (dB, >= 0) that brings a layer played at ``gain_db`` back to its level after
+    the output's true-peak limiter has taken its peaks.
+
+    Why: footsteps, typing and a crackling fire have peaks 22-25 dB over their loudness; at
+    -23 LUFS those peaks pass the -1.5 dBTP ceiling and the limiter takes 1-2 LU away, as a
+    mastering engineer's limiter would, and as they would, we add it back as make-up gain
+    (the limiter then works a little harder; a few rounds settle it). Measured on the layer
+    that sets the scene's level alone (its own take, ``LIMITER_WINDOW_S``), with the engine's
+    own limiter, so it is a pure function of the spec, like every other gain.
+    """
+    from .limiter import TruePeakLimiter
+
+    cls = REGISTRY[layer.model]
+    seconds = None if cls.one_shot else LIMITER_WINDOW_S
+    key = json.dumps(["limiter", _key(layer, sample_rate, channels, room, take),
+                      list(seed_index) if seed_index else None, round(gain_db, 2), ceiling_dbtp,
+                      LIMITER_WINDOW_S])
+
+    def measure() -> float:
+        audio = _play(layer, sample_rate, channels, room, take, seconds=seconds, seed_index=seed_index)
+        audio = audio * 10 ** (gain_db / 20)
+        wanted = integrated_loudness(audio, sample_rate)
+        if not math.isfinite(wanted):
+            return 0.0
+        if np.max(np.abs(audio)) * TruePeakLimiter(sample_rate, 1, ceiling_dbtp).bound <= 10 ** (ceiling_dbtp / 20):
+            return 0.0  # no interpolated peak can reach the ceiling: the limiter never acts
+        makeup = 0.0
+        for _ in range(4):
+            limiter = TruePeakLimiter(sample_rate, audio.shape[0], ceiling_dbtp)
+            x = audio * 10 ** (makeup / 20)
+            pad = np.zeros((audio.shape[0], limiter.latency))
+            y = np.concatenate([limiter(x[:, i:i + BLOCK]) for i in range(0, x.shape[1], BLOCK)]
+                               + [limiter(pad)], axis=1)[:, limiter.latency:]
+            short = wanted - integrated_loudness(y, sample_rate)
+            if short < 0.05:
+                break
+            makeup += short
+        return max(0.0, makeup)
+
+    return float(_cached(key, measure) or 0.0)
+
+
+def layer_loudness(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = None,
+                   take: tuple[int, int, float] | None = None,
+                   seed_index: tuple[int, int] | None = None) -> float | None:
+    """Long-term integrated loudness (LUFS) of a layer at unit gain; None if it is silent.
+
+    With ``room``, as it leaves the scene's mixer in that room (dry and reverb); without,
+    through its distance filter only. ``take`` (from :func:`one_shot_take`) picks a one-shot
+    layer's own event; ``seed_index`` (the render's seed and the layer's index) is where a
+    bed's room response is measured (:func:`room_excess`).
+    """
+    cls = REGISTRY[layer.model]
+    if room is not None and take is None and not cls.one_shot:
+        base = (piece_loudness(layer, sample_rate, channels, seed_index)
+                if cls.category == "music" and seed_index is not None else layer_loudness(layer, sample_rate, channels))
+        if base is None:
+            return None
+        return base + room_excess(layer, sample_rate, channels, room, seed_index or (CALIBRATION_SEED, 0))
+    return _cached(_key(layer, sample_rate, channels, room, take),
+                   lambda: _measure(layer, sample_rate, channels, room, take))

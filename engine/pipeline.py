@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from .calibration import ONE_SHOT_AT, layer_loudness
+from .calibration import ONE_SHOT_AT, floor_gating_offset, layer_loudness, limiter_makeup, one_shot_take
 from .caption import parse_caption
 from .errors import Cancelled, InvalidRequest
 from .events import Timeline, event_sample
@@ -56,12 +56,12 @@ class RenderPlan:
     backend_info: dict | None = None  # a neural backend's provenance (model, weights, steps)
 
 
-def _make_models(scene: SceneSpec, request: RenderRequest, lead: int) -> list:
-    """One model per layer; event times move by ``lead`` (the head handle, plus the loop's
-    pre-roll), since the stream starts that many samples before the range."""
-    models = []
+def _layer_options(scene: SceneSpec, request: RenderRequest, lead: int) -> list[dict]:
+    """Each layer's model options as the render plays them; event times move by ``lead`` (the head
+    handle, plus the loop's pre-roll), since the stream starts that many samples before the range."""
     sr = request.sample_rate
-    for index, layer in enumerate(scene.layers):
+    out = []
+    for layer in scene.layers:
         cls = REGISTRY[layer.model]
         options = dict(layer.options)
         if cls.one_shot and "times" not in options:
@@ -72,9 +72,15 @@ def _make_models(scene: SceneSpec, request: RenderRequest, lead: int) -> list:
             options["times"] = [(event_sample(e, sr) + lead) / sr for e in layer.events]
         elif "times" in options:  # note times are from the range start; the stream starts earlier
             options["times"] = [t + lead / sr for t in options["times"]]
-        models.append(cls(request.sample_rate, request.seed, index,
-                          ModelParams(intensity=layer.intensity, distance=layer.distance, options=options)))
-    return models
+        out.append(options)
+    return out
+
+
+def _make_models(scene: SceneSpec, request: RenderRequest, options: list[dict]) -> list:
+    """One model per layer, with the options :func:`_layer_options` worked out."""
+    return [REGISTRY[layer.model](request.sample_rate, request.seed, index,
+                                  ModelParams(intensity=layer.intensity, distance=layer.distance, options=opts))
+            for index, (layer, opts) in enumerate(zip(scene.layers, options))]
 
 
 def _check(cancel: Callable[[], bool] | None) -> None:
@@ -123,29 +129,46 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
     lines = place_lines(scene.speech, scene.speech_style, request.voice or scene.voice, sr, offset_samples=lead)
     layer_gains: list[float] = []
     mix_power = 0.0
-    mixer_factors = SceneMixer.power_factors(scene.layers, scene.room)
+    options = _layer_options(scene, request, lead)
     # A scene of events only ("a dog barks") sits on the fallback room tone: the events carry the
     # loudness target (a sparse layer's calibrated, gated loudness is its events' loudness; the
     # loudest event layer at the target), the bed stays far under them, not brought up to it.
     one_shots = [layer.level_db for layer in scene.layers if CATALOG[layer.model].one_shot]
     events_only = bool(one_shots) and all(CATALOG[layer.model].one_shot or layer.via == "fallback"
                                           for layer in scene.layers)
-    for layer, factor in zip(scene.layers, mixer_factors):
+    takes = [one_shot_take(request.seed, index, opts.get("times")) if CATALOG[layer.model].one_shot else None
+             for index, (layer, opts) in enumerate(zip(scene.layers, options))]
+    levels: dict[int, float] = {}  # each audible layer's wanted output level (LUFS)
+    lift = 0.0
+    if events_only:  # the room tone under a lone event lets more of its tail through BS.1770's gate
+        anchor = max((i for i, t in enumerate(takes) if t is not None), key=lambda i: scene.layers[i].level_db)
+        floor = [(layer, layer.level_db - scene.layers[anchor].level_db)
+                 for layer, take in zip(scene.layers, takes) if take is None]
+        lift = -floor_gating_offset(scene.layers[anchor], takes[anchor], floor, sr, channels, scene.room)
+    for index, (layer, take) in enumerate(zip(scene.layers, takes)):
         _check(cancel)  # a first-use calibration takes a moment
-        level = layer_loudness(layer, sr, channels)
+        # the level as the layer leaves the mixer (dry and room); a one-shot on its own take
+        level = layer_loudness(layer, sr, channels, scene.room, take, (request.seed, index))
         if level is None:
             layer_gains.append(1.0)
             continue
         wanted = request.loudness + layer.level_db
         if events_only:
-            wanted -= max(one_shots)
+            wanted += lift - max(one_shots)
         layer_gains.append(db_to_gain(wanted - level))
+        if CATALOG[layer.model].one_shot == events_only:  # the layers that set the scene's level
+            levels[index] = wanted
         if not CATALOG[layer.model].one_shot and not events_only:  # a door slam is an event on the bed
-            mix_power += 10 ** (wanted / 10) * factor
+            mix_power += 10 ** (wanted / 10)
     speech_gain = 1.0
     master = 1.0
     if mix_power > 0:  # the beds meet the target between lines (and throughout a scene without any)
         master = db_to_gain(request.loudness - 10 * math.log10(mix_power))
+    if not lines and levels:  # the limiter takes a peaky layer's level: make it up, as mastering does
+        lead_layer = max(levels, key=lambda i: levels[i])
+        master *= db_to_gain(limiter_makeup(
+            scene.layers[lead_layer], sr, channels, scene.room, 20 * math.log10(layer_gains[lead_layer] * master),
+            TRUE_PEAK_CEILING, takes[lead_layer], (request.seed, lead_layer)))
     if lines:  # the voice, with the ducked bed under it, meets the target where it speaks
         voice = np.concatenate([line.audio for line in lines])[None]
         level = integrated_loudness(np.repeat(voice, channels, axis=0), sr)
@@ -153,7 +176,7 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
             speech_gain = db_to_gain(request.loudness + LEVEL_SPEECH - level) / master
     spans = [(line.start, line.start + len(line.audio)) for line in lines]
     mixer = SceneMixer(scene.layers, scene.room, sr, layer_gains, speech_gain, spans)
-    return RenderPlan(request, scene, _make_models(scene, request, lead), mixer, SpeechStem(lines), lines,
+    return RenderPlan(request, scene, _make_models(scene, request, options), mixer, SpeechStem(lines), lines,
                       layer_gains, speech_gain, master)
 
 
