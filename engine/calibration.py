@@ -336,6 +336,7 @@ def layer_loudness(layer: LayerSpec, sample_rate: int, channels: int, room: str 
                 if cls.category == "music" and seed_index is not None else layer_loudness(layer, sample_rate, channels))
         if base is None:
             return None
-        return base + room_excess(layer, sample_rate, channels, room, seed_index or (CALIBRATION_SEED, 0))
+        per_seed = seed_index is not None and (cls.category == "music" or getattr(cls, "steady_tones", False))
+        return base + room_excess(layer, sample_rate, channels, room, seed_index if per_seed else (CALIBRATION_SEED, 0))
     return _cached(_key(layer, sample_rate, channels, room, take),
                    lambda: _measure(layer, sample_rate, channels, room, take))

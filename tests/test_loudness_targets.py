@@ -61,3 +61,29 @@ def test_a_longer_render_keeps_the_gains_and_the_first_part(note, seconds):
     # a piece of music closes on a cadence before its end, so only its opening is shared
     keep = 3 * SR if "music" in note else x.shape[1] - int(FADE_OUT_S * SR)
     assert np.array_equal(x[:, :keep], y[:, :keep])
+
+
+def test_a_noise_bed_s_room_response_is_measured_once_not_per_seed(monkeypatch):
+    """A batch fill gives every marker its own seed; a rain bed meets the room's average
+    response whatever the seed, so a new seed must not pay for measuring it again. A bed of
+    steady tones (a mains hum) does: its tone meets the room's modes at one frequency."""
+    from scenefill.engine import calibration
+    from scenefill.engine.caption import parse_caption
+    from scenefill.engine.scene import build_scene
+
+    seen = []
+    real = calibration.room_excess
+
+    def spy(layer, sr, ch, room, seed_index):
+        seen.append((layer.model, tuple(seed_index)))
+        return real(layer, sr, ch, room, seed_index)
+
+    monkeypatch.setattr(calibration, "room_excess", spy)
+    for note in ("heavy rain on a tin roof", "a buzzing neon sign"):
+        layer = next(l for l in build_scene(parse_caption(note)).layers if l.via != "fallback")
+        for seed in (11, 12):
+            calibration.layer_loudness(layer, 48000, 2, "outdoor", seed_index=(seed, 0))
+    rain = {s for m, s in seen if m == "rain"}
+    buzz = {s for m, s in seen if m == "electrical_buzz"}
+    assert len(rain) == 1 and rain != {(11, 0)} and rain != {(12, 0)}
+    assert buzz == {(11, 0), (12, 0)}

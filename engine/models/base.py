@@ -73,6 +73,11 @@ class SoundModel:
     #: True for one-shot effects: the model renders its event(s) then silence, and
     #: ``params.options["times"]`` (seconds, list) places them when the note gives times
     one_shot: ClassVar[bool] = False
+    #: True for beds made of steady tones (mains hum, fan blade-pass lines, a drone): such a
+    #: tone meets the shared room's response at its own frequency, a draw from the room's modes,
+    #: so its level through the room is measured on the render's own seed; a noise bed meets the
+    #: room's average, measured once on the calibration seed (engine/calibration.py room_excess)
+    steady_tones: ClassVar[bool] = False
 
     def __init__(self, sample_rate: int, seed: int, layer: int, params: ModelParams) -> None:
         self.sr = sample_rate

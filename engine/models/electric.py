@@ -26,6 +26,7 @@ _MAINS_WORDS = {"uk": ("mains", 50), "british": ("mains", 50), "europe": ("mains
 
 class ElectricalBuzz(SoundModel):
     name = "electrical_buzz"
+    steady_tones = True
     category = "ambience"
     keywords = ("electrical buzz", "electric buzz", "buzzing", "buzz", "transformer", "transformer hum",
                 "neon", "neon sign", "neon buzz", "fluorescent", "fluorescent light", "fluorescent lights",

@@ -92,6 +92,7 @@ def _read(table: np.ndarray, phase: np.ndarray) -> np.ndarray:
 
 class HVAC(SoundModel):
     name = "hvac"
+    steady_tones = True
     category = "ambience"
     keywords = ("hvac", "aircon", "air con", "air conditioning", "air conditioner", "air-conditioning",
                 "ac unit", "ventilation", "vent", "air vent", "fan noise", "fan hum", "fridge hum",

@@ -12,6 +12,7 @@ from .hvac import HVAC
 
 class RoomTone(SoundModel):
     name = "room_tone"
+    steady_tones = True
     category = "ambience"
     keywords = ("room tone", "roomtone", "room ambience", "room noise", "presence",
                 "quiet room", "empty room", "silent room", "interior ambience", "noise floor")

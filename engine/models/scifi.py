@@ -19,6 +19,7 @@ from .base import EventBus, SoundModel, butter
 
 class SpaceshipHum(SoundModel):
     name = "spaceship_hum"
+    steady_tones = True
     category = "ambience"
     keywords = ("spaceship", "space ship", "starship", "spacecraft", "space station", "spaceship hum",
                 "engine room hum", "sci-fi ambience", "scifi ambience", "sci-fi hum", "bridge of a starship",
