@@ -53,6 +53,9 @@ CALIBRATION_SEED = 0x5CE4E
 ONE_SHOT_AT = 0.5  # seconds into the range where an untimed one-shot effect plays
 ONE_SHOT_CAP_S = 10.0  # an event this late is heard whole: measuring it earlier changes nothing
 ONE_SHOT_TAIL_S = 12.0  # an event (a pass-by heard 4 s either side) and its room tail fit in this
+#: entries kept on disk (the oldest go first; any can be measured again): per-seed measurements
+#: grow with every new seed, and the whole file is rewritten on each new entry
+MAX_ENTRIES = 5000
 ROOM_EXCESS_S = 8.0  # a bed's room response is read off this much of the render's own take
 LIMITER_WINDOW_S = 10.0  # a bed's peaks against the limiter are read off this much of its own take
 REFERENCE_WINDOW_S = 10.0  # an events-only scene's level is set for a clip this long around its event
@@ -162,7 +165,8 @@ def _load() -> None:
         pass
 
 
-def _save() -> None:
+def _save(new: dict[str, float | None]) -> None:
+    """Add ``new`` entries to the file (another process may have added its own meanwhile)."""
     path = _cache_file()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -172,7 +176,11 @@ def _save() -> None:
                 merged = {}
         except (OSError, ValueError):
             merged = {}
-        merged.update(_memory)
+        for k in new:
+            merged.pop(k, None)  # re-measured: it moves to the newest end
+        merged.update(new)
+        for stale in list(merged)[:max(0, len(merged) - MAX_ENTRIES)]:
+            del merged[stale]  # the oldest first: a batch fill adds a few per-seed entries per marker
         fd, tmp = tempfile.mkstemp(prefix=".calibration.", dir=path.parent)
         with os.fdopen(fd, "w") as fh:
             json.dump(merged, fh)
@@ -189,7 +197,7 @@ def _cached(key: str, measure) -> float | None:
     value = measure()
     with _lock:
         _memory[key] = value
-        _save()
+        _save({key: value})
     return value
 
 

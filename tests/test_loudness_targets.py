@@ -9,6 +9,7 @@ longer render of the same request starts with the shorter one's samples.
 
 from __future__ import annotations
 
+import json
 import numpy as np
 import pyloudnorm
 import pytest
@@ -87,3 +88,17 @@ def test_a_noise_bed_s_room_response_is_measured_once_not_per_seed(monkeypatch):
     buzz = {s for m, s in seen if m == "electrical_buzz"}
     assert len(rain) == 1 and rain != {(11, 0)} and rain != {(12, 0)}
     assert buzz == {(11, 0), (12, 0)}
+
+
+def test_the_calibration_file_keeps_its_newest_entries_within_bounds(tmp_path, monkeypatch):
+    from scenefill.engine import calibration
+
+    monkeypatch.setenv("SCENEFILL_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(calibration, "MAX_ENTRIES", 10)
+    monkeypatch.setattr(calibration, "_memory", {})
+    monkeypatch.setattr(calibration, "_loaded_from", None)
+    for i in range(25):
+        calibration._cached(f"k{i}", lambda i=i: float(i))
+    on_disk = json.loads((tmp_path / "calibration.json").read_text())
+    assert list(on_disk) == [f"k{i}" for i in range(15, 25)]
+    assert calibration._cached("k24", lambda: 99.0) == 24.0      # still answered from memory
