@@ -67,6 +67,7 @@ def _loudness_periodic(y2: np.ndarray, sr: int) -> float:
 
 class Beeps(Timeline, SoundModel):
     name = "beeps"
+    steady_tones = True  # fixed pitches: each meets the room at its own frequency
     category = "sfx"
     keywords = ("beep", "beeps", "beeping", "monitor", "heart monitor", "hospital monitor",
                 "ecg", "ekg", "lab", "laboratory", "electronics",

@@ -13,6 +13,7 @@ from .base import SoundModel, Timeline
 
 class Phone(Timeline, SoundModel):
     name = "phone"
+    steady_tones = True  # a ring of fixed pitches
     category = "sfx"
     # not bare "ringing": church bells and ears ring too
     keywords = ("phone", "phone ringing", "telephone", "cellphone", "cell phone", "mobile phone",
