@@ -37,7 +37,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "city": ("traffic", "crowd"), "street": ("traffic",), "downtown": ("traffic", "crowd"),
     "highway": ("traffic",), "freeway": ("traffic",), "motorway": ("traffic",), "road": ("traffic",),
     "intersection": ("traffic",), "parking": ("traffic",), "market": ("crowd",), "marketplace": ("crowd",), "bazaar": ("crowd",),
-    "station": ("crowd", "hvac"), "airport": ("crowd", "hvac"), "mall": ("crowd", "hvac"),
+    "station": ("crowd",), "airport": ("crowd", "hvac"), "mall": ("crowd", "hvac"),
     "party": ("crowd",), "bar": ("crowd",), "pub": ("crowd",), "stadium": ("crowd",),
     "office": ("room_tone",), "hospital": ("beeps", "hvac"), "icu": ("beeps", "hvac"),
     "server": ("hvac",), "kitchen": ("room_tone", "hvac"), "bedroom": ("room_tone",),

@@ -41,6 +41,10 @@ SENTENCES = (
 #: Piper length scales per reading: "slow" material is for readers played back faster (higher
 #: voices), so that their syllable rate stays that of ordinary speech
 _TEMPOS = {"normal": (1.0, 1.1, 1.2), "slow": (1.2, 1.3, 1.4)}
+#: other speakers made from the "normal" reading by WORLD: (pitch scale, vocal-tract (formant) scale).
+#: A room of people is many larynxes and vocal tracts: women's formants ~15-20 % above men's, a
+#: big man's a little below; resampling alone moves pitch and formants together, as no voice does
+SPEAKERS = {"woman": (1.3, 1.17), "deep": (0.78, 0.92)}
 _VERSION = "babble-2"
 _lock = threading.Lock()
 _RAW: dict[str, tuple[np.ndarray, int]] = {}
@@ -54,7 +58,49 @@ def _cache_file(voice: Path, tempo: str) -> Path:
     return base / f"babble-{key.hexdigest()[:16]}.npy"
 
 
+def _speaker(name: str) -> tuple[np.ndarray, int] | None:
+    """The normal reading spoken by another speaker (WORLD: pitch and formants moved apart);
+    cached on disk like the reading (WORLD takes seconds)."""
+    made = _synthesise("normal")
+    if made is None:
+        return None
+    raw, native = made
+    try:
+        from ..speech import resolve_voice
+
+        path = _cache_file(resolve_voice("joe"), f"{name}-{SPEAKERS[name]}")
+        data = np.load(path)
+        return data[1:].astype(np.float32), int(data[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    except Exception:
+        return None
+    try:
+        from ..voices import Voice, reshape
+
+        f0, formant = SPEAKERS[name]
+        out = reshape(raw, native, Voice(name, name, f0_scale=f0, formant_scale=formant)).astype(np.float32)
+    except Exception:  # no pyworld: only the one speaker
+        return None
+    active = out[np.abs(out) > 0.05 * np.abs(out).max()]
+    out *= np.float32(0.1 / max(1e-9, float(np.sqrt(np.mean(active ** 2)))))
+    _save(path, out, native)
+    return out, native
+
+
+def _save(path: Path, raw: np.ndarray, native: int) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
+        np.save(tmp, np.concatenate([[np.float32(native)], raw]))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only cache only costs time
+
+
 def _synthesise(tempo: str) -> tuple[np.ndarray, int] | None:
+    if tempo in SPEAKERS:
+        return _speaker(tempo)
     try:
         from ..speech import _synthesize, resolve_voice
 
@@ -82,19 +128,14 @@ def _synthesise(tempo: str) -> tuple[np.ndarray, int] | None:
     except Exception:
         return None
     raw = np.concatenate(parts).astype(np.float32)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
-        np.save(tmp, np.concatenate([[np.float32(native)], raw]))
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only cache only costs time
+    _save(path, raw, native)
     return raw, int(native)
 
 
 def material(rate: int, tempo: str = "normal") -> np.ndarray | None:
     """The babble material (mono float32) resampled to ``rate``, or None without a voice;
-    ``tempo`` "slow" is read more slowly (for readers played back faster)."""
+    ``tempo`` "slow" is read more slowly (for readers played back faster); a name in
+    :data:`SPEAKERS` is the normal reading by that (WORLD-derived) speaker."""
     with _lock:
         got = _AT_RATE.get((rate, tempo))
         if got is not None:

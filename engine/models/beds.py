@@ -54,7 +54,7 @@ class City(_Composite):
     def _plan(self, i):
         return [
             (Traffic, 0.3 + 0.6 * i, {"road": "city"}, 1.0),
-            (Crowd, 0.25 + 0.4 * i, {"place": "outdoor"}, 0.45),
+            (Crowd, 0.25 + 0.4 * i, {"place": "outdoor"}, 0.6),  # the crowd spreads its power over more talkers
         ]
 
 

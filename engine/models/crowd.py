@@ -40,13 +40,19 @@ _STEP = 32  # low-rate samples per grid step (~2.7 ms): under one glottal pulse 
 #: place -> (near talkers, far wash readers (each a dozen voices), reverberation RT60 s, wet share
 #: of the far voices, far low-pass Hz, far power relative to the near talkers), at intensity ~0.5
 PLACES = {
-    "crowd": (3, 12, 0.9, 0.15, 4500, 1.5),
-    "cafe": (4, 8, 0.6, 0.1, 4500, 1.0),
-    "bar": (4, 10, 0.7, 0.12, 4500, 1.2),
-    "audience": (3, 14, 1.4, 0.2, 4500, 1.5),
-    "hall": (3, 14, 2.2, 0.3, 4000, 2.0),
-    "outdoor": (5, 10, 0.3, 0.05, 4500, 1.0),
+    "crowd": (3, 12, 0.9, 0.15, 4500, 0.75),
+    "cafe": (4, 8, 0.6, 0.1, 4500, 0.5),
+    "bar": (4, 10, 0.7, 0.12, 4500, 0.6),
+    "audience": (3, 14, 1.4, 0.2, 4500, 0.75),
+    "hall": (3, 14, 2.2, 0.3, 4000, 0.5),
+    "outdoor": (5, 10, 0.3, 0.05, 4500, 0.5),
     "children": (3, 3, 0.3, 0.05, 5000, 0.6),  # a few dozen children: calls and laughs more than talk
+}
+#: place -> (middle-distance talkers, their power relative to the near talkers), at intensity ~0.5:
+#: the tables 3-9 m away, each one reader on their own, dulled like the far voices
+MIDDLE = {
+    "crowd": (12, 1.5), "cafe": (12, 1.5), "bar": (12, 1.5), "audience": (12, 1.5), "hall": (12, 1.5),
+    "outdoor": (12, 1.5), "children": (0, 0.0),
 }
 
 
@@ -166,26 +172,35 @@ class Crowd(SoundModel):
         near_n, far_n, rt60, wet, far_lp, far_share = PLACES.get(place, PLACES["crowd"])
         near_n = max(1, int(round(near_n * (0.6 + 0.7 * i))))
         far_n = max(2, int(round(far_n * (0.5 + 0.8 * i))))
+        mid_n, mid_share = MIDDLE.get(place, MIDDLE["crowd"])
+        mid_n = int(round(mid_n * (0.6 + 0.7 * i)))
         rate = int(round(lo))
         child = place == "children" and _vocal.takes("child-talk", rate) is not None
         if child:  # children chatting: their lines in a child's voice, as one reel
             near_mat = _vocal.reel(_vocal.takes("child-talk", rate), rate, (0.15, 0.5), 11)
             wash = _vocal.chorus(near_mat, 12, (0.9, 1.12), seed=0xC40, length=near_mat.size)
             mats, share = [near_mat], [1.0]
-        else:  # adults: higher voices read slowly spoken lines played faster (pitch and pace up)
+        else:  # adults: higher voices read slowly spoken lines played faster (pitch and pace up);
+            # women and deeper men (WORLD: their own vocal-tract lengths) where pyworld is there
             mats, share = [speech, slow], [0.5, 0.5]
+            others = [m for m in (material(rate, "woman"), material(rate, "deep")) if m is not None]
             wash = _vocal.chorus(speech, 12, (0.84, 1.3), seed=0xC40, length=speech.size)
-        v = near_n + far_n
+            if len(others) == 2:
+                mats, share = [speech, slow] + others, [0.2, 0.2, 0.4, 0.2]
+        own = near_n + mid_n  # near and middle talkers each read on their own
+        v = own + far_n
         self.nv = v
         self.near_n = near_n
+        self.mid_n = mid_n
         which = rng.choice(len(mats), size=v, p=share)
-        if len(mats) == 2 and mats[1] is slow:  # one voice: pitch and pace up together
+        if len(mats) >= 2 and mats[1] is slow:  # one voice: pitch and pace up together
             read_rate = np.where(which == 1, rng.uniform(1.15, 1.32, v), rng.uniform(0.84, 1.06, v))
+            read_rate = np.where(which >= 2, rng.uniform(0.92, 1.08, v), read_rate)
         else:
             read_rate = rng.uniform(0.92, 1.08, v)
         self.female = which == 1
-        which[near_n:] = len(mats)  # the far readers read the wash
-        read_rate[near_n:] = rng.uniform(0.95, 1.05, far_n)
+        which[own:] = len(mats)  # the far readers read the wash
+        read_rate[own:] = rng.uniform(0.95, 1.05, far_n)
         self.read_rate = read_rate
         segs = list(mats) + [wash]
         starts = np.cumsum([0] + [a.size for a in segs])
@@ -194,13 +209,18 @@ class Crowd(SoundModel):
         self.read_base = starts[which].astype(np.float64)
         self.read_size = np.array([segs[w].size for w in which], dtype=np.float64)
         self.read_pos = rng.uniform(0, 1, v) * self.read_size
-        self.is_far = np.arange(v) >= near_n
+        self.is_far = np.arange(v) >= near_n  # middle and far voices share the dulled, reverberant bus
         level = np.empty(v)
         level[:near_n] = rng.uniform(0.55, 1.0, near_n)
         level[:near_n] /= np.sqrt(np.sum(level[:near_n] ** 2))
-        level[near_n:] = rng.uniform(0.7, 1.0, far_n)
-        level[near_n:] *= np.sqrt(far_share / np.sum(level[near_n:] ** 2))
-        norm = np.sqrt(1.0 + far_share)
+        if mid_n:  # inverse distance, 3-9 m: a few tables off are clearly quieter than the next one
+            level[near_n:own] = rng.uniform(0.7, 1.0, mid_n) / rng.uniform(3.0, 9.0, mid_n)
+            level[near_n:own] *= np.sqrt(mid_share / np.sum(level[near_n:own] ** 2))
+        else:
+            mid_share = 0.0
+        level[own:] = rng.uniform(0.7, 1.0, far_n)
+        level[own:] *= np.sqrt(far_share / np.sum(level[own:] ** 2))
+        norm = np.sqrt(1.0 + mid_share + far_share)
         self.level = level / norm
         self.pan = rng.uniform(-0.9, 0.9, v)
         self.pan_l, self.pan_r = pan_pair(self.pan)
