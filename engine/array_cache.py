@@ -127,3 +127,18 @@ def cached(name: str, key: Any, make: Callable[[], tuple[np.ndarray, dict]]) -> 
     array = np.asarray(array)
     array.flags.writeable = False
     return array, meta
+
+
+def resampled(name: str, raw: np.ndarray, up: int, down: int) -> np.ndarray:
+    """``scipy.signal.resample_poly(raw, up, down)`` as float32 (1-D ``raw``), computed once per
+    machine: the crowd's speech material is minutes long, and the first resampling of a process
+    also imports scipy.signal (~0.4 s), for every render of a cafe or a stadium."""
+    raw = np.ascontiguousarray(raw, dtype=np.float32)
+    key = [int(up), int(down), raw.size, zlib.crc32(raw.tobytes())]
+
+    def make() -> tuple[np.ndarray, dict]:
+        from scipy.signal import resample_poly
+
+        return resample_poly(raw, up, down).astype(np.float32), {}
+
+    return cached(f"resampled-{name}", key, make)[0]

@@ -6,6 +6,8 @@ cache must only cost time, and the folder must not grow without bound.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -101,3 +103,14 @@ def test_the_white_noise_table_from_disk_equals_a_fresh_one(cache, monkeypatch):
     stored = base._noise_table(np.float64)
     fresh = np.random.default_rng(0x5CE2EF11).standard_normal(base._NOISE_LEN + base.BLOCK * 2)
     assert np.array_equal(computed, fresh) and np.array_equal(stored, fresh)
+
+
+def test_resampled_speech_material_is_scipys_and_read_back_the_second_time(tmp_path, monkeypatch):
+    from scipy.signal import resample_poly
+
+    monkeypatch.setenv("SCENEFILL_CACHE_DIR", str(tmp_path))
+    raw = np.random.default_rng(3).standard_normal(22050).astype(np.float32)
+    first = array_cache.resampled("t", raw, 320, 147)
+    np.testing.assert_array_equal(first, resample_poly(raw, 320, 147).astype(np.float32))
+    monkeypatch.setitem(sys.modules, "scipy.signal", None)   # the second process never imports it
+    np.testing.assert_array_equal(array_cache.resampled("t", raw, 320, 147), first)

@@ -22,7 +22,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-from scenefill.engine import dsp as signal
+from scenefill.engine import array_cache
 
 SENTENCES = (
     "Well, I told him we could meet on Tuesday, but he never called me back about it.",
@@ -147,6 +147,6 @@ def material(rate: int, tempo: str = "normal") -> np.ndarray | None:
             _RAW[tempo] = made
         raw, native = _RAW[tempo]
         ratio = Fraction(int(rate), int(native))
-        out = signal.resample_poly(raw, ratio.numerator, ratio.denominator).astype(np.float32)
+        out = array_cache.resampled(f"babble-{tempo}", raw, ratio.numerator, ratio.denominator)
         _AT_RATE[(rate, tempo)] = out
         return out

@@ -10,7 +10,7 @@ bus through a :class:`Wash` at their own low rate, and hand the mixer the sum.
 from __future__ import annotations
 
 import numpy as np
-from scipy import fft as sp_fft
+from scenefill.engine import fft as sp_fft  # not scipy.fft: its import costs a render ~0.1 s
 from scenefill.engine import dsp as signal
 
 from .base import butter

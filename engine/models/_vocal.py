@@ -33,7 +33,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-from scenefill.engine import dsp as signal
+from scenefill.engine import array_cache
 
 from ._babble import SENTENCES
 
@@ -220,7 +220,7 @@ def takes(kind: str, rate: int) -> list[np.ndarray] | None:
         if made is not None:
             raw, native = made
             ratio = Fraction(int(rate), int(native))
-            out = [signal.resample_poly(a, ratio.numerator, ratio.denominator).astype(np.float32) for a in raw]
+            out = [array_cache.resampled(f"vocal-{kind}", a, ratio.numerator, ratio.denominator) for a in raw]
         _AT_RATE[key] = out
         return out
 
