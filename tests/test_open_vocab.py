@@ -119,3 +119,9 @@ def test_without_the_extra_the_keyword_rules_are_the_documented_fallback(monkeyp
     assert result["unmatched"] == ["people milling about"]
     assert "install the 'vocab' extra" in result["open_vocabulary"]
     assert parse_note("a busy bazaar")["layers"][0]["via"] == "concept"  # scene words still work
+
+
+def test_station_announcements_are_the_hall_s_walla_not_a_newsroom():
+    # the embeddings once put "announcements" nearest "newsroom" (keyboard typing) at 0.46
+    layers = parse_note("a busy train station hall with announcements")["layers"]
+    assert [(layer["model"], layer["options"].get("place")) for layer in layers] == [("crowd", "hall")]

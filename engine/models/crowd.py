@@ -81,7 +81,7 @@ class Crowd(SoundModel):
                 "restaurant", "cafe", "café", "coffee shop", "coffeeshop", "diner", "canteen",
                 "cafeteria", "busy room", "party chatter", "children playing", "kids playing",
                 "children shouting", "playground", "audience murmur", "background voices",
-                "indistinct voices", "distant voices", "voices", "bustling", "bustle", "hustle and bustle", "cups clinking", "clinking cups", "cutlery",
+                "indistinct voices", "distant voices", "voices", "bustling", "bustle", "hustle and bustle", "announcements", "station announcements", "tannoy", "cups clinking", "clinking cups", "cutlery",
                 "cups and saucers", "clattering dishes", "dishes clattering", "clinking cutlery",
                 "laughter", "people laughing", "crowd laughing", "laughing")
     description = ("crowd murmur: many overlapped readers of real speech at varied pitch, pace and distance; "
