@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 from scenefill.engine import array_cache
+from scenefill.engine.cache_paths import made_once
 
 SENTENCES = (
     "Well, I told him we could meet on Tuesday, but he never called me back about it.",
@@ -60,7 +61,12 @@ def _cache_file(voice: Path, tempo: str) -> Path:
 
 def _speaker(name: str) -> tuple[np.ndarray, int] | None:
     """The normal reading spoken by another speaker (WORLD: pitch and formants moved apart);
-    cached on disk like the reading (WORLD takes seconds)."""
+    cached on disk like the reading (WORLD takes seconds; made by one process at a time)."""
+    with made_once(f"babble-speaker-{name}"):
+        return _speaker_unlocked(name)
+
+
+def _speaker_unlocked(name: str) -> tuple[np.ndarray, int] | None:
     made = _synthesise("normal")
     if made is None:
         return None
@@ -101,6 +107,11 @@ def _save(path: Path, raw: np.ndarray, native: int) -> None:
 def _synthesise(tempo: str) -> tuple[np.ndarray, int] | None:
     if tempo in SPEAKERS:
         return _speaker(tempo)
+    with made_once(f"babble-{tempo}"):  # Piper reads minutes of text: one process at a time
+        return _synthesise_unlocked(tempo)
+
+
+def _synthesise_unlocked(tempo: str) -> tuple[np.ndarray, int] | None:
     try:
         from ..speech import _synthesize, resolve_voice
 

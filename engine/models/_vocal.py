@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 from scenefill.engine import array_cache
+from scenefill.engine.cache_paths import made_once
 
 from ._babble import SENTENCES
 
@@ -179,6 +180,11 @@ def _make(kind: str, path: str) -> tuple[list[np.ndarray], int]:
 def _raw(kind: str) -> tuple[list[np.ndarray], int] | None:
     if kind in _RAW:
         return _RAW[kind]
+    with made_once(f"vocal-{kind}"):  # WORLD takes seconds a kind: one process at a time
+        return _raw_unlocked(kind)
+
+
+def _raw_unlocked(kind: str) -> tuple[list[np.ndarray], int] | None:
     try:
         import pyworld  # noqa: F401
         from ..speech import resolve_voice
