@@ -149,10 +149,10 @@ def _measure(layer: LayerSpec, sample_rate: int, channels: int, room: str | None
     return level if math.isfinite(level) and level > -70.0 else None
 
 
-def _load() -> None:
+def _load(again: bool = False) -> None:
     global _loaded_from
     path = _cache_file()
-    if _loaded_from == path:
+    if _loaded_from == path and not again:
         return
     _loaded_from = path
     try:
@@ -192,6 +192,8 @@ def _save(new: dict[str, float | None]) -> None:
 def _cached(key: str, measure) -> float | None:
     with _lock:
         _load()
+        if key not in _memory:
+            _load(again=True)  # another worker may have measured it since this process last read
         if key in _memory:
             return _memory[key]
     value = measure()

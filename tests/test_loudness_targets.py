@@ -102,3 +102,14 @@ def test_the_calibration_file_keeps_its_newest_entries_within_bounds(tmp_path, m
     on_disk = json.loads((tmp_path / "calibration.json").read_text())
     assert list(on_disk) == [f"k{i}" for i in range(15, 25)]
     assert calibration._cached("k24", lambda: 99.0) == 24.0      # still answered from memory
+
+
+def test_a_level_another_worker_measured_meanwhile_is_read_not_measured_again(tmp_path, monkeypatch):
+    from scenefill.engine import calibration
+
+    monkeypatch.setenv("SCENEFILL_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(calibration, "_memory", {})
+    monkeypatch.setattr(calibration, "_loaded_from", None)
+    calibration._cached("mine", lambda: 1.0)                         # this process has read the file
+    (tmp_path / "calibration.json").write_text(json.dumps({"mine": 1.0, "theirs": 2.0}))  # the other worker
+    assert calibration._cached("theirs", lambda: pytest.fail("measured again")) == 2.0
