@@ -32,12 +32,7 @@ def _kernel() -> ModuleType | None:
     global _pfft, _checked
     if not _checked:
         _checked = True
-        mod = scipy_ext.load("fft._pocketfft", "pypocketfft")
-        try:
-            if mod is not None and _self_test(mod):
-                _pfft = mod
-        except Exception:
-            _pfft = None
+        _pfft = scipy_ext.checked("fft._pocketfft", "pypocketfft", _self_test)
     return _pfft
 
 

@@ -25,12 +25,7 @@ def _kernel() -> ModuleType | None:
     global _nd, _checked
     if not _checked:
         _checked = True
-        mod = scipy_ext.load("ndimage", "_nd_image")
-        try:
-            if mod is not None and _self_test(mod):
-                _nd = mod
-        except Exception:
-            _nd = None
+        _nd = scipy_ext.checked("ndimage", "_nd_image", _self_test)
     return _nd
 
 

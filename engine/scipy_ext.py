@@ -18,6 +18,7 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Callable
 
 _LOADED: dict[str, ModuleType | None] = {}
 
@@ -56,3 +57,13 @@ def load(subpackage: str, name: str) -> ModuleType | None:
 def import_public(module: str) -> ModuleType:
     """A public scipy module, imported the ordinary (slow) way: every fallback goes through here."""
     return importlib.import_module(module)
+
+
+def checked(subpackage: str, name: str, self_test: Callable[[ModuleType], bool]) -> ModuleType | None:
+    """``load(subpackage, name)`` when the module passes ``self_test`` (a few known numbers),
+    else None: a kernel whose meaning changed in a new scipy must never be used."""
+    mod = load(subpackage, name)
+    try:
+        return mod if mod is not None and self_test(mod) else None
+    except Exception:
+        return None
