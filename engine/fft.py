@@ -31,8 +31,8 @@ def _kernel() -> ModuleType | None:
     """pypocketfft when it loads and passes the self-test, else None (scipy.fft's public route)."""
     global _pfft, _checked
     if not _checked:
-        _checked = True
         _pfft = scipy_ext.checked("fft._pocketfft", "pypocketfft", _self_test)
+        _checked = True  # after: a render's other thread must not see the flag without the kernel
     return _pfft
 
 

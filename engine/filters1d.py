@@ -24,8 +24,8 @@ _checked = False
 def _kernel() -> ModuleType | None:
     global _nd, _checked
     if not _checked:
-        _checked = True
         _nd = scipy_ext.checked("ndimage", "_nd_image", _self_test)
+        _checked = True  # after: a render's other thread must not see the flag without the kernel
     return _nd
 
 
