@@ -168,12 +168,9 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
     if not lines and levels:  # the limiter takes a peaky layer's level: make it up, as mastering does
         lead_layer = max(levels, key=lambda i: levels[i])
         lead = scene.layers[lead_layer]
-        # an event's peaks are its own take's; a bed's crest is the model's, whatever the seed,
-        # so a new seed (every marker of a batch fill has one) does not measure it again
-        own = takes[lead_layer] is not None or CATALOG[lead.model].category == "music"
         master *= db_to_gain(limiter_makeup(
             lead, sr, channels, scene.room, 20 * math.log10(layer_gains[lead_layer] * master),
-            TRUE_PEAK_CEILING, takes[lead_layer], (request.seed, lead_layer) if own else None))
+            TRUE_PEAK_CEILING, takes[lead_layer], (request.seed, lead_layer)))
     if lines:  # the voice, with the ducked bed under it, meets the target where it speaks
         voice = np.concatenate([line.audio for line in lines])[None]
         level = integrated_loudness(np.repeat(voice, channels, axis=0), sr)
