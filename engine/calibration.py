@@ -143,10 +143,30 @@ def _play(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = 
     return tuple(out) if both else out[0]
 
 
-def _measure(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = None,
-             take: tuple[int, int, float] | None = None) -> float | None:
-    level = integrated_loudness(_play(layer, sample_rate, channels, room, take), sample_rate)
+def _audible_loudness(audio: np.ndarray, sample_rate: int) -> float | None:
+    """Integrated loudness, or None for a layer too quiet to calibrate (it is left at unit gain)."""
+    level = integrated_loudness(audio, sample_rate)
     return level if math.isfinite(level) and level > -70.0 else None
+
+
+def seed_matters(model: str, measurement: str) -> bool:
+    """Whether a measurement of a layer must be made on the render's own seed.
+
+    Why: a seed changes what some models are, not just which noise they play. A piece of music
+    is composed per seed (everything about it differs); a steady-tone bed (room tone, HVAC, a
+    buzz) draws its hum frequencies per seed, and a room's response at one frequency is a draw
+    from its modes ("room" measurements); a one-shot effect is a different take per seed, with
+    its own peaks ("limiter"). A noise bed is the same sound at every seed: measured once, so a
+    batch fill's many seeds do not each pay for it.
+    """
+    cls = REGISTRY[model]
+    if cls.category == "music":
+        return True
+    if measurement == "room":
+        return bool(getattr(cls, "steady_tones", False))
+    if measurement == "limiter":
+        return bool(cls.one_shot)
+    raise ValueError(f"unknown measurement {measurement!r}")
 
 
 def _load(again: bool = False) -> None:
@@ -254,11 +274,8 @@ def piece_loudness(layer: LayerSpec, sample_rate: int, channels: int, seed_index
     """
     key = json.dumps(["piece", _key(layer, sample_rate, channels), [int(seed_index[0]), int(seed_index[1])]])
 
-    def measure() -> float | None:
-        level = integrated_loudness(_play(layer, sample_rate, channels, seed_index=seed_index), sample_rate)
-        return level if math.isfinite(level) and level > -70.0 else None
-
-    return _cached(key, measure)
+    return _cached(key, lambda: _audible_loudness(_play(layer, sample_rate, channels, seed_index=seed_index),
+                                                  sample_rate))
 
 
 def room_excess(layer: LayerSpec, sample_rate: int, channels: int, room: str,
@@ -296,11 +313,14 @@ def limiter_makeup(layer: LayerSpec, sample_rate: int, channels: int, room: str,
     mastering engineer's limiter would, and as they would, we add it back as make-up gain
     (the limiter then works a little harder; a few rounds settle it). Measured on the layer
     that sets the scene's level alone (its own take, ``LIMITER_WINDOW_S``), with the engine's
-    own limiter, so it is a pure function of the spec, like every other gain.
+    own limiter, so it is a pure function of the spec, like every other gain. ``seed_index`` (the
+    render's seed and the layer's index) is used where the seed matters (:func:`seed_matters`).
     """
     from .limiter import TruePeakLimiter
 
     cls = REGISTRY[layer.model]
+    if seed_index is not None and not seed_matters(layer.model, "limiter"):
+        seed_index = None  # a bed's crest is the model's, whatever the seed
     seconds = None if cls.one_shot else LIMITER_WINDOW_S
     key = json.dumps(["limiter", _key(layer, sample_rate, channels, room, take),
                       list(seed_index) if seed_index else None, round(gain_db, 2), ceiling_dbtp,
@@ -346,7 +366,7 @@ def layer_loudness(layer: LayerSpec, sample_rate: int, channels: int, room: str 
                 if cls.category == "music" and seed_index is not None else layer_loudness(layer, sample_rate, channels))
         if base is None:
             return None
-        per_seed = seed_index is not None and (cls.category == "music" or getattr(cls, "steady_tones", False))
+        per_seed = seed_index is not None and seed_matters(layer.model, "room")
         return base + room_excess(layer, sample_rate, channels, room, seed_index if per_seed else (CALIBRATION_SEED, 0))
     return _cached(_key(layer, sample_rate, channels, room, take),
-                   lambda: _measure(layer, sample_rate, channels, room, take))
+                   lambda: _audible_loudness(_play(layer, sample_rate, channels, room, take), sample_rate))

@@ -19,21 +19,9 @@ import numpy as np
 
 from . import scipy_ext
 
-_pfft: ModuleType | None = None
-_checked = False
-
 
 def _public() -> ModuleType:
     return scipy_ext.import_public("scipy.fft")
-
-
-def _kernel() -> ModuleType | None:
-    """pypocketfft when it loads and passes the self-test, else None (scipy.fft's public route)."""
-    global _pfft, _checked
-    if not _checked:
-        _checked = True
-        _pfft = scipy_ext.checked("fft._pocketfft", "pypocketfft", _self_test)
-    return _pfft
 
 
 def _self_test(mod: ModuleType) -> bool:
@@ -46,6 +34,10 @@ def _self_test(mod: ModuleType) -> bool:
     back = mod.c2r(spec, (0,), 8, False, 2, None, 1)
     return (spec.shape == (5,) and np.allclose(spec, want) and np.allclose(back, x)
             and mod.good_size(11, True) == 12 and mod.good_size(13, True) == 15)
+
+
+#: pypocketfft when it loads and passes the self-test, else None (scipy.fft's public route)
+_kernel = scipy_ext.CheckedKernel("fft._pocketfft", "pypocketfft", _self_test)
 
 
 def _prepare(x) -> np.ndarray:

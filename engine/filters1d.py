@@ -17,16 +17,6 @@ import numpy as np
 from . import scipy_ext
 
 _MODES = {"nearest": 0, "wrap": 1, "reflect": 2, "grid-mirror": 2, "mirror": 3, "constant": 4}
-_nd: ModuleType | None = None
-_checked = False
-
-
-def _kernel() -> ModuleType | None:
-    global _nd, _checked
-    if not _checked:
-        _checked = True
-        _nd = scipy_ext.checked("ndimage", "_nd_image", _self_test)
-    return _nd
 
 
 def _self_test(mod: ModuleType) -> bool:
@@ -38,6 +28,10 @@ def _self_test(mod: ModuleType) -> bool:
     mod.uniform_filter1d(x, 3, 0, avg, 0, 0.0, 0)
     return (hi.tolist() == [8.0, 8.0, 8.0, 4.0] and lo.tolist() == [2.0, 0.0, 0.0, 0.0]
             and np.allclose(avg, [4.0, 10 / 3, 4.0, 8 / 3]))
+
+
+#: scipy.ndimage's _nd_image when it loads and passes the self-test, else None (scipy.ndimage's public route)
+_kernel = scipy_ext.CheckedKernel("ndimage", "_nd_image", _self_test)
 
 
 def _checked_args(x, size: int, axis: int, origin: int, mode: str) -> tuple[np.ndarray, int, int]:

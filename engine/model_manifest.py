@@ -338,14 +338,11 @@ def manifest(refresh: bool = False) -> dict[str, ModelInfo]:
     return STORE.get(refresh)
 
 
-class Catalog(Mapping[str, ModelInfo]):
-    """Read-only mapping name -> :class:`ModelInfo`, loaded on first use."""
+class _ManifestView:
+    """The names side of a mapping over the manifest: iterating, counting and testing names read the
+    manifest only, never a model's module."""
 
-    def __init__(self, store: ManifestStore | None = None) -> None:
-        self._store = store or STORE
-
-    def __getitem__(self, name: str) -> ModelInfo:
-        return self._store.get()[name]
+    _store: ManifestStore
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._store.get())
@@ -357,10 +354,20 @@ class Catalog(Mapping[str, ModelInfo]):
         return name in self._store.get()
 
     def __repr__(self) -> str:
-        return f"Catalog({sorted(self._store.get())})"
+        return f"{type(self).__name__}({sorted(self._store.get())})"
 
 
-class LazyRegistry(Mapping[str, type]):
+class Catalog(_ManifestView, Mapping[str, ModelInfo]):
+    """Read-only mapping name -> :class:`ModelInfo`, loaded on first use."""
+
+    def __init__(self, store: ManifestStore | None = None) -> None:
+        self._store = store or STORE
+
+    def __getitem__(self, name: str) -> ModelInfo:
+        return self._store.get()[name]
+
+
+class LazyRegistry(_ManifestView, Mapping[str, type]):
     """Name -> model class, importing a model's module only when its class is asked for.
 
     Iterating names is free; ``REGISTRY[name]`` (and ``items()``/``values()``)
@@ -382,15 +389,3 @@ class LazyRegistry(Mapping[str, type]):
             cls = getattr(importlib.import_module(info.module), info.class_name)
         self._classes[name] = cls
         return cls
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._store.get())
-
-    def __len__(self) -> int:
-        return len(self._store.get())
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._store.get()
-
-    def __repr__(self) -> str:
-        return f"LazyRegistry({sorted(self._store.get())})"

@@ -16,6 +16,7 @@ import importlib
 import importlib.machinery
 import importlib.util
 import sys
+import threading
 from pathlib import Path
 from types import ModuleType
 from typing import Callable
@@ -67,3 +68,24 @@ def checked(subpackage: str, name: str, self_test: Callable[[ModuleType], bool])
         return mod if mod is not None and self_test(mod) else None
     except Exception:
         return None
+
+
+class CheckedKernel:
+    """A compiled module loaded by :func:`checked` on first use, then kept (None: use scipy's public
+    route). Calling it returns the module. Thread-safe: a render's two threads may both ask first,
+    and neither may see "already loaded" before the module is there."""
+
+    def __init__(self, subpackage: str, name: str, self_test: Callable[[ModuleType], bool]) -> None:
+        self._where = (subpackage, name)
+        self._self_test = self_test
+        self._module: ModuleType | None = None
+        self._done = False
+        self._lock = threading.Lock()
+
+    def __call__(self) -> ModuleType | None:
+        if not self._done:
+            with self._lock:
+                if not self._done:
+                    self._module = checked(*self._where, self._self_test)
+                    self._done = True
+        return self._module

@@ -113,6 +113,32 @@ def provenance_from_ixml(doc: str) -> dict:
     return found if isinstance(found, dict) else {}
 
 
+def pack_int24(block) -> bytes:
+    """Float samples (channels, n) in [-1, 1] as interleaved little-endian 24-bit PCM bytes.
+
+    Why not ``view(uint8)[:, :3].tobytes()``: a gather of 3 bytes in 4 runs byte by byte and
+    took a tenth of a render's main thread; four samples fit exactly in three 32-bit words,
+    so whole-word shifts pack them (the last 0-3 samples take the slow road). Scaled and
+    rounded in float64 (a float32 block is widened first), clipped at full scale.
+    """
+    import numpy as np
+
+    y = np.empty((block.shape[1], block.shape[0]))
+    np.multiply(block.T, 8388607.0, out=y, dtype=np.float64)
+    np.clip(y, -8388607.0, 8388607.0, out=y)
+    np.rint(y, out=y)
+    ints = y.astype("<i4").reshape(-1)
+    words = ints.view("<u4")
+    whole = words.size - words.size % 4
+    a = words[:whole].reshape(-1, 4)
+    packed = np.empty((a.shape[0], 3), dtype="<u4")
+    packed[:, 0] = (a[:, 0] & 0xFFFFFF) | (a[:, 1] << 24)
+    packed[:, 1] = ((a[:, 1] >> 8) & 0xFFFF) | (a[:, 2] << 16)
+    packed[:, 2] = ((a[:, 2] >> 16) & 0xFF) | (a[:, 3] << 8)
+    rest = ints[whole:].view(np.uint8).reshape(-1, 4)[:, :3]
+    return packed.tobytes() + rest.tobytes()
+
+
 class BwfWriter:
     """Write PCM blocks to a BWF file, patching sizes on close."""
 
@@ -149,15 +175,9 @@ class BwfWriter:
         """Write float samples shaped (channels, n) in [-1, 1]."""
         import numpy as np
 
-        if self.bit_depth == 24:  # scaled in place, channel-major, interleaved only as integers: ~15 % faster
-            y = np.array(block, dtype=np.float64)
-            np.clip(y, -1.0, 1.0, out=y)
-            y *= 8388607
-            np.round(y, out=y)
-            np.clip(y, -8388608, 8388607, out=y)
-            ints = np.ascontiguousarray(y.astype("<i4").T)
-            self.fh.write(ints.view(np.uint8).reshape(-1, 4)[:, :3].tobytes())
-            self.frames += ints.shape[0]
+        if self.bit_depth == 24:
+            self.fh.write(pack_int24(block))
+            self.frames += block.shape[1]
             return
         x = np.clip(np.asarray(block, dtype=np.float64).T, -1.0, 1.0)
         if self.bit_depth == 16:

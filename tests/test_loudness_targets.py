@@ -90,6 +90,28 @@ def test_a_noise_bed_s_room_response_is_measured_once_not_per_seed(monkeypatch):
     assert buzz == {(11, 0), (12, 0)}
 
 
+def test_a_bed_s_limiter_make_up_is_measured_once_but_an_effect_s_on_its_own_take(monkeypatch):
+    """The limiter takes a peaky layer's level back; how much depends on the take for an effect
+    (each seed is a different slam) and a piece of music, not for a bed of noise."""
+    from scenefill.engine import calibration
+
+    assert calibration.seed_matters("door", "limiter") and not calibration.seed_matters("footsteps", "limiter")
+    assert calibration.seed_matters("piano", "limiter") and calibration.seed_matters("piano", "room")
+    assert not calibration.seed_matters("rain", "limiter") and not calibration.seed_matters("rain", "room")
+    assert calibration.seed_matters("electrical_buzz", "room")
+    with pytest.raises(ValueError):
+        calibration.seed_matters("rain", "loudness")
+    keys = []
+    monkeypatch.setattr(calibration, "_cached", lambda key, measure: keys.append(key) or 0.0)
+    from scenefill.engine.caption import parse_caption
+    from scenefill.engine.scene import build_scene
+
+    layer = next(l for l in build_scene(parse_caption("heavy rain")).layers if l.via != "fallback")
+    for seed in (11, 12):
+        calibration.limiter_makeup(layer, 48000, 2, "outdoor", -10.0, -1.5, None, (seed, 0))
+    assert keys[0] == keys[1]
+
+
 def test_the_calibration_file_keeps_its_newest_entries_within_bounds(tmp_path, monkeypatch):
     from scenefill.engine import calibration
 

@@ -86,8 +86,8 @@ def test_a_missing_extension_is_reported_as_none_and_leaves_nothing_behind():
 
 def _force(monkeypatch, module, loaded):
     """Pretend ``scipy_ext.load`` found ``loaded`` (None: nothing) for this module's kernel."""
-    monkeypatch.setattr(module, "_checked", False)
-    monkeypatch.setattr(module, "_pfft" if module is fft else "_nd", None)
+    monkeypatch.setattr(module._kernel, "_done", False)
+    monkeypatch.setattr(module._kernel, "_module", None)
     monkeypatch.setattr(scipy_ext, "load", lambda subpackage, name: loaded)
 
 
@@ -146,8 +146,8 @@ def test_a_render_is_bit_identical_through_the_fallbacks(monkeypatch):
     loud = -10.0  # hot enough that the limiter works (its windowed minimum and mean run)
     fast = [render_array(RenderRequest(note=n, n_samples=48000 * 2 + 7, loudness=loud)) for n in notes]
     _force(monkeypatch, fft, None)
-    monkeypatch.setattr(filters1d, "_checked", True)
-    monkeypatch.setattr(filters1d, "_nd", None)
+    monkeypatch.setattr(filters1d._kernel, "_done", True)
+    monkeypatch.setattr(filters1d._kernel, "_module", None)
     calls: list[str] = []
     for module, name in ((scipy.fft, "rfft"), (scipy.fft, "irfft"), (scipy.ndimage, "minimum_filter1d"),
                          (scipy.ndimage, "uniform_filter1d")):

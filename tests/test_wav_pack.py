@@ -19,9 +19,10 @@ def _reference_24(block: np.ndarray) -> bytes:
 
 @pytest.mark.parametrize("channels", [1, 2])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_24_bit_samples_are_packed_exactly(channels, dtype):
+@pytest.mark.parametrize("n", [4097, 4096, 4098, 4099, 9, 10, 11])  # whole words of 4 samples, and 1-3 over
+def test_24_bit_samples_are_packed_exactly(channels, dtype, n):
     rng = np.random.default_rng(channels)
-    block = rng.uniform(-1.3, 1.3, (channels, 4097)).astype(dtype)
+    block = rng.uniform(-1.3, 1.3, (channels, n)).astype(dtype)
     edges = np.array([1.0, -1.0, 0.5 / 8388607, -0.5 / 8388607, 1.5 / 8388607, 2.0, -3.0, 0.99999994])
     block[:, :edges.size] = edges.astype(dtype)
     sink = io.BytesIO()

@@ -58,8 +58,9 @@ class Phone(Timeline, SoundModel):
         self.cadence_on = 2.0 if not uk else 0.4
         self.event = _fade(_norm(ev, 0.5 + 0.35 * i), sr, 0.001, 0.02)
         self.period = int(round(period * sr))
-        times = self.params.options.get("times")
-        self.offset = int(_times(self.params.options, 0.05)[0] * sr) if times is not None else int(0.05 * sr)
+        times = _times(self.params.options, 0.05)
+        # no time left in the range (it was asked for after the clip ends): the phone never rings
+        self.offset = int(min(times) * sr) if times else None
 
     def _bell(self, rng: np.random.Generator, on: float) -> np.ndarray:
         """Electromechanical ringer: a clapper at ~20 Hz alternately striking two gongs."""
@@ -143,6 +144,8 @@ class Phone(Timeline, SoundModel):
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         start = self._block_start(n)
         out = np.zeros((2, n))
+        if self.offset is None:
+            return out
         first = max(0, (start - self.offset - self.event.size) // self.period)
         last = (start + n - self.offset) // self.period + 1
         for k in range(first, last + 1):
