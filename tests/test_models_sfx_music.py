@@ -572,3 +572,11 @@ def test_music_notes_cover_every_mood():
         assert layers, note
         if mood:
             assert layers[0]["options"].get("mood") == mood, (note, layers[0]["options"])
+
+
+def test_wooden_floor_steps_are_always_finite():
+    """A board creak's envelope once went NaN for one creak length in ten (a rounding below zero
+    raised to a fractional power), and the render then failed writing its FLAC."""
+    for seed in range(12):
+        m = make("footsteps", seed=seed, surface="wood")
+        assert all(np.isfinite(v).all() for v in m.variants)

@@ -76,7 +76,9 @@ def _board_creak(rng: np.random.Generator, sr: int, dur: float) -> np.ndarray:
     pulses[idx] = rng.uniform(0.4, 1.0, idx.size)
     base = rng.uniform(350, 650)
     x = sum(a * _reson(pulses, base * r, 10, sr) for r, a in ((1.0, 1.0), (2.1, 0.5), (3.3, 0.3)))
-    return x * np.sin(np.pi * t / t[-1]) ** 0.8
+    # (clipped: sin(pi * t / t[-1]) can round to -1e-16 near the end, and a negative
+    # number to the power 0.8 is NaN, which made the FLAC writer fail)
+    return x * np.maximum(np.sin(np.pi * t / t[-1]), 0.0) ** 0.8
 
 
 class Footsteps(Timeline, SoundModel):
