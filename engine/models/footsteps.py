@@ -172,10 +172,11 @@ class Footsteps(Timeline, SoundModel):
                 toe = _mix(toe, creak)
             first, second = heel, toe
         elif s == "gravel":
-            heel = _mix(_thump(rng, sr, 0.12 * heavy, rise=0.02),
-                        _norm(_crunch(rng, sr, rng.uniform(0.14, 0.2), 3000 * heavy, (300, 6000), 0.045), 0.6 * crisp))
-            toe = _norm(_crunch(rng, sr, rng.uniform(0.1, 0.15), 2500, (400, 7000), 0.035), 0.45)
-            toe = _mix(toe, _thump(rng, sr, 0.05 * heavy, rise=0.02))
+            # the weight pressing the stones together: a low "crump" as the bed gives way
+            heel = _mix(_thump(rng, sr, 0.2 * heavy, rise=0.02),
+                        _norm(_crunch(rng, sr, rng.uniform(0.16, 0.24), 5000 * heavy, (300, 6000), 0.05), 0.6 * crisp))
+            toe = _norm(_crunch(rng, sr, rng.uniform(0.12, 0.18), 4000, (400, 7000), 0.04), 0.45)
+            toe = _mix(toe, _thump(rng, sr, 0.08 * heavy, rise=0.02))
             first, second = heel, toe
         else:  # grass, leaves, dirt
             heel = _swell(rng, sr, 0.2, (1200, 7500), 0.015) * 0.5 * crisp
