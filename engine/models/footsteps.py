@@ -7,7 +7,7 @@ between. Under each impact the body's weight lands as a dull thump below
 a wooden floor is a panel whose dozens of damped board modes ring for tens of
 milliseconds, with the odd creak of a board rubbing on its nail (stick-slip);
 gravel is no single transient but a crunch of many tiny stone-on-stone clicks
-whose density swells as the weight settles over 100-200 ms, then thins out.
+whose density swells as the weight settles, heel then toe, 150-300 ms in all.
 Walking is 1.8-2.1 steps a second with a few percent of jitter.
 """
 

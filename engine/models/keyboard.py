@@ -7,7 +7,7 @@ softer release as the key returns. Keycaps ring in a few kilohertz, the body
 and desk a few hundred hertz; the space bar is longer, lower and rattles on its
 stabiliser wire. The rhythm is that of a typist: inter-key intervals around
 120-200 ms within a word, a space between words, a longer pause now and then.
-Prototypes (a dozen keys, two space bars, a return key) are made once per
+Prototypes (a dozen keys, two space bars) are made once per
 layer; the typing schedule is drawn causally from each block's random stream
 and each keystroke rings on across blocks (:class:`EventBus`).
 """
