@@ -188,6 +188,20 @@ def test_gravel_crunches_rather_than_cracks():
         assert clicks.size > 30, "many small stones"
 
 
+@pytest.mark.parametrize("seed", [1, 2, 7])
+def test_a_step_on_gravel_is_a_150_to_300_ms_crunch_with_a_steps_crest(seed):
+    """Heel then toe grind the stones for 150-300 ms (within 20 dB of the loudest 5 ms), and a
+    step's peak stands 15-25 dB over its RMS, as a recorded footstep's does (a gunshot's or a
+    firecracker's stands 30 dB and more over the quarter second after it)."""
+    m = make("footsteps", seed=seed, surface="gravel")
+    for v in m.variants:
+        env = frame_rms(v[None], SR, 0.005)
+        loud = np.nonzero(env > env.max() * 0.1)[0]
+        assert 0.15 <= (loud[-1] - loud[0] + 1) * 0.005 <= 0.3
+        w = v[: int(0.25 * SR)]
+        assert 15 <= 20 * np.log10(np.abs(w).max() / np.sqrt(np.mean(w ** 2))) <= 25
+
+
 def test_a_wooden_floor_rings_many_board_modes_and_steps_vary():
     m = make("footsteps", surface="wood")
     v = m.variants[0]
@@ -572,3 +586,11 @@ def test_music_notes_cover_every_mood():
         assert layers, note
         if mood:
             assert layers[0]["options"].get("mood") == mood, (note, layers[0]["options"])
+
+
+def test_wooden_floor_steps_are_always_finite():
+    """A board creak's envelope once went NaN for one creak length in ten (a rounding below zero
+    raised to a fractional power), and the render then failed writing its FLAC."""
+    for seed in range(12):
+        m = make("footsteps", seed=seed, surface="wood")
+        assert all(np.isfinite(v).all() for v in m.variants)

@@ -292,6 +292,35 @@ def test_typing_comes_in_words_with_pauses():
     assert np.diff(on).max() > 0.5, "a typist pauses now and then"
 
 
+def test_typing_bursts_run_at_5_to_10_keys_a_second_and_keys_click_more_than_they_thump():
+    """Within a word a typist strikes 5-10 keys a second; a key is a plastic click (most of its
+    energy above 1.5 kHz, the case's thock a small part), the space bar louder and lower."""
+    m = make("keyboard_typing")
+    assert 0.1 <= m.interval <= 0.2
+    for seed in (1, 2, 3):
+        x = render("keyboard_typing", 20, seed=seed).mean(axis=0)
+        k = int(0.01 * SR)
+        env = np.abs(x[: x.size // k * k]).reshape(-1, k).max(axis=1)
+        # presses (the releases, a third as loud, stay under this threshold)
+        on = np.flatnonzero((env[1:] > 0.3 * env.max()) & (env[:-1] <= 0.3 * env.max())) * 0.01
+        gaps = np.diff(on)
+        assert 5 <= 1 / np.median(gaps[gaps < 0.4]) <= 10
+    key_low, key_high = [], []
+    for v in m.keys:
+        f, p = np.fft.rfftfreq(v.size, 1 / SR), np.abs(np.fft.rfft(v)) ** 2
+        key_low.append(p[f < 500].sum() / p.sum())
+        key_high.append(p[f > 1500].sum() / p.sum())
+    assert np.mean(key_high) > 0.6 and np.mean(key_low) < 0.2
+    space_centroid = np.mean([_centroid(v) for v in m.spaces])
+    assert space_centroid < np.mean([_centroid(v) for v in m.keys])
+    assert np.mean([np.sum(v ** 2) for v in m.spaces]) > 1.2 * np.mean([np.sum(v ** 2) for v in m.keys])
+
+
+def _centroid(v):
+    f, p = np.fft.rfftfreq(v.size, 1 / SR), np.abs(np.fft.rfft(v)) ** 2
+    return (f * p).sum() / p.sum()
+
+
 def test_siren_sweeps_through_its_pitch_range():
     x = render("siren", 6, style="wail")
     track = _pitch_track(x, SR, 500, 1700, hop=0.1)

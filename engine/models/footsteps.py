@@ -7,7 +7,7 @@ between. Under each impact the body's weight lands as a dull thump below
 a wooden floor is a panel whose dozens of damped board modes ring for tens of
 milliseconds, with the odd creak of a board rubbing on its nail (stick-slip);
 gravel is no single transient but a crunch of many tiny stone-on-stone clicks
-whose density swells as the weight settles over 100-200 ms, then thins out.
+whose density swells as the weight settles, heel then toe, 150-300 ms in all.
 Walking is 1.8-2.1 steps a second with a few percent of jitter.
 """
 
@@ -76,7 +76,9 @@ def _board_creak(rng: np.random.Generator, sr: int, dur: float) -> np.ndarray:
     pulses[idx] = rng.uniform(0.4, 1.0, idx.size)
     base = rng.uniform(350, 650)
     x = sum(a * _reson(pulses, base * r, 10, sr) for r, a in ((1.0, 1.0), (2.1, 0.5), (3.3, 0.3)))
-    return x * np.sin(np.pi * t / t[-1]) ** 0.8
+    # (clipped: sin(pi * t / t[-1]) can round to -1e-16 near the end, and a negative
+    # number to the power 0.8 is NaN, which made the FLAC writer fail)
+    return x * np.maximum(np.sin(np.pi * t / t[-1]), 0.0) ** 0.8
 
 
 class Footsteps(Timeline, SoundModel):
@@ -170,10 +172,11 @@ class Footsteps(Timeline, SoundModel):
                 toe = _mix(toe, creak)
             first, second = heel, toe
         elif s == "gravel":
-            heel = _mix(_thump(rng, sr, 0.12 * heavy, rise=0.02),
-                        _norm(_crunch(rng, sr, rng.uniform(0.14, 0.2), 3000 * heavy, (300, 6000), 0.045), 0.6 * crisp))
-            toe = _norm(_crunch(rng, sr, rng.uniform(0.1, 0.15), 2500, (400, 7000), 0.035), 0.45)
-            toe = _mix(toe, _thump(rng, sr, 0.05 * heavy, rise=0.02))
+            # the weight pressing the stones together: a low "crump" as the bed gives way
+            heel = _mix(_thump(rng, sr, 0.2 * heavy, rise=0.02),
+                        _norm(_crunch(rng, sr, rng.uniform(0.16, 0.24), 5000 * heavy, (300, 6000), 0.05), 0.6 * crisp))
+            toe = _norm(_crunch(rng, sr, rng.uniform(0.12, 0.18), 4000, (400, 7000), 0.04), 0.45)
+            toe = _mix(toe, _thump(rng, sr, 0.08 * heavy, rise=0.02))
             first, second = heel, toe
         else:  # grass, leaves, dirt
             heel = _swell(rng, sr, 0.2, (1200, 7500), 0.015) * 0.5 * crisp

@@ -7,7 +7,7 @@ softer release as the key returns. Keycaps ring in a few kilohertz, the body
 and desk a few hundred hertz; the space bar is longer, lower and rattles on its
 stabiliser wire. The rhythm is that of a typist: inter-key intervals around
 120-200 ms within a word, a space between words, a longer pause now and then.
-Prototypes (a dozen keys, two space bars, a return key) are made once per
+Prototypes (a dozen keys, two space bars) are made once per
 layer; the typing schedule is drawn causally from each block's random stream
 and each keystroke rings on across blocks (:class:`EventBus`).
 """
@@ -20,14 +20,14 @@ from ._sfxkit import _burst, _fade, _filt, _reson
 from .base import EventBus, SoundModel
 
 
-def _impact(rng, sr, cap_f: float, body_f: float, loud: float, click: float) -> np.ndarray:
+def _impact(rng, sr, cap_f: float, body_f: float, loud: float, click: float, body_gain: float = 0.7) -> np.ndarray:
     """Plastic on plastic: heavily damped, so a noisy click through low-Q resonances (the
     keycap's few kilohertz, the case's few hundred hertz), not a ringing tone."""
     n = int(0.04 * sr)
     t = np.arange(n) / sr
     hit = rng.standard_normal(n) * np.exp(-t / 0.0015)
     cap = _reson(hit, cap_f, 2.0, sr)
-    body = _reson(rng.standard_normal(n) * np.exp(-t / 0.004), body_f, 2.5, sr) * 1.6
+    body = _reson(rng.standard_normal(n) * np.exp(-t / 0.004), body_f, 2.5, sr) * body_gain
     tick = _burst(rng, sr, 0.004, 0.0004, (2000, 12000)) * click
     out = cap + body
     out[:tick.size] += tick
@@ -38,8 +38,11 @@ def _keystroke(rng, sr, kind: str, mech: bool) -> np.ndarray:
     """Press (finger on cap, then bottom-out) and release, as one prototype."""
     cap_f = rng.uniform(2500, 4500) if kind == "key" else rng.uniform(1200, 2000)
     body_f = rng.uniform(250, 500) if kind == "key" else rng.uniform(140, 260)
-    click = 1.6 if mech else 0.5
-    press = _impact(rng, sr, cap_f, body_f, 1.0, click)
+    click = 1.6 if mech else 0.25
+    # a small key's bottom-out barely moves the case (a light thock under the plastic click);
+    # the space bar is long, heavy and hits on its stabiliser: lower, louder
+    press = _impact(rng, sr, cap_f, body_f, 1.0 if kind == "key" else 1.5, click,
+                    body_gain=0.7 if kind == "key" else 1.2)
     travel = int(rng.uniform(0.006, 0.012) * sr)
     release_at = int(rng.uniform(0.07, 0.12) * sr)
     release = _impact(rng, sr, cap_f * 1.1, body_f * 1.2, rng.uniform(0.25, 0.4), click * 0.5)
@@ -77,7 +80,9 @@ class KeyboardTyping(SoundModel):
             speed = float(self.params.options.get("speed", 1.0))
         except (TypeError, ValueError):
             speed = 1.0
-        self.interval = 0.17 / (speed * (0.8 + 0.4 * i))  # median seconds between keys in a word
+        # median seconds between keys in a word: 0.14 s is 7 keys/s, a steady office typist
+        # (5-10 keys/s in bursts; 0.17 s made a slow hunt-and-peck)
+        self.interval = 0.14 / (speed * (0.8 + 0.4 * i))
         self.bus = EventBus()
         self.next = int(rng.uniform(0.05, 0.4) * sr)  # samples to the next keystroke from the block start
         self.left = int(rng.integers(2, 8))  # letters left in the word
@@ -100,9 +105,9 @@ class KeyboardTyping(SoundModel):
                 self.left = int(rng.integers(2, 9))
                 self.words -= 1
                 gap = self.interval * rng.lognormal(0.2, 0.3)
-                if self.words <= 0:
-                    self.words = int(rng.integers(4, 14))
-                    gap += rng.uniform(0.6, 2.2)
+                if self.words <= 0:  # a pause to think or read, now and then
+                    self.words = int(rng.integers(3, 10))
+                    gap += rng.uniform(0.4, 1.6)
             amp = self.gain * rng.uniform(0.6, 1.0)
             self.bus.add(self.next, np.outer(lr * amp, ev))
             self.next += max(1, int(gap * sr))
