@@ -233,6 +233,29 @@ def test_hail_strikes_harder_and_brighter_than_rain():
     assert sharpness(hail) > 2 * sharpness(rain)
 
 
+def test_hail_knocks_a_tiled_roof_without_a_ringing_tone():
+    """Stones knock a tiled roof (a few ms of ring): no band of the roof's modes rings on under
+    hundreds of strikes a second (a tone in the noise is heard as liquid filling a vessel)."""
+    x = render("hail", 8, surface="roof")
+    f, p = signal.welch(x.mean(axis=0), SR, nperseg=8192)
+    lp = 10 * np.log10(p[(f > 150) & (f < 3000)])
+    local = np.array([np.median(lp[max(0, i - 40):i + 40]) for i in range(lp.size)])  # ~1 octave
+    assert np.max(lp - local) < 6.0
+
+
+def test_a_hailstone_hops_down_the_roof_once_or_twice():
+    """A close stone's rebound lands 50-200 ms after it struck (a hop, not a buzz), weaker."""
+    model = REGISTRY["hail"](SR, 3, 0, ModelParams(intensity=0.5, options={"surface": "roof"}))
+    model.next_block()
+    frame = int(0.002 * model.hsr)
+    for stone in model.protos[:16]:
+        e = np.sum(stone[: stone.size // frame * frame].reshape(-1, frame) ** 2, axis=1)
+        skip = int(0.03 * model.hsr) // frame
+        hop = skip + int(np.argmax(e[skip:]))
+        assert 45 <= hop * 2 <= 215, hop * 2
+        assert e[hop] < 0.5 * e[:5].max()
+
+
 # -- thunder: the crack before the roll -------------------------------------------------------
 
 def test_close_thunder_cracks_first_and_its_highs_die_before_the_roll():
