@@ -87,7 +87,8 @@ def distinct_drops(x: np.ndarray) -> int:
     ("a campfire", "fire"),
 ])
 def test_a_note_picks_the_specific_sound_alone(note, model):
-    layers = [layer["model"] for layer in parse_note(note)["layers"]]
+    # (the beds a source brings are not what the note named: close thunder's rain, tested below)
+    layers = [layer["model"] for layer in parse_note(note)["layers"] if layer["via"] != "concept"]
     assert model in layers, layers
     general = {"rain", "wind", "thunder", "birds", "stream", "waves"} - {model}
     assert not general & set(layers), f"{note!r} also played the general model: {layers}"
@@ -231,6 +232,19 @@ def test_hail_strikes_harder_and_brighter_than_rain():
         e = frame_energy(bandpass(x, 5000, 15000), 24)
         return float(np.percentile(e, 99.9) / np.median(e))
     assert sharpness(hail) > 2 * sharpness(rain)
+
+
+def test_close_thunder_comes_with_the_rain_of_the_cell_overhead():
+    """A strike near enough to crack is under the storm's core: the scene rains, under the thunder."""
+    layers = {layer["model"]: layer for layer in parse_note("a close crack of thunder")["layers"]}
+    assert set(layers) == {"thunder_crack", "rain"}
+    assert layers["rain"]["via"] == "concept" and layers["rain"]["level_db"] <= layers["thunder_crack"]["level_db"] - 3
+    # the note's own rain is the rain: no second one; and dry thunder stays dry
+    assert [layer["model"] for layer in parse_note("rain on a tent, a close crack of thunder")["layers"]] \
+        == ["rain_tent", "thunder_crack"]
+    assert [layer["model"] for layer in parse_note("dry thunder cracking overhead")["layers"]] == ["thunder_crack"]
+    # distant thunder is a roll from a storm elsewhere: nothing added
+    assert [layer["model"] for layer in parse_note("the distant roll of thunder")["layers"]] == ["thunder_roll"]
 
 
 def test_hail_knocks_a_tiled_roof_without_a_ringing_tone():
