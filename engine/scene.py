@@ -360,6 +360,7 @@ def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneS
                     same.phrase, same.via = layer.phrase, layer.via
                 same.intensity = max(same.intensity, layer.intensity)
                 same.events.extend(layer.events)
+    _add_implied_beds(layers)
     text = " ".join([caption.caption, caption.env, " ".join(caption.sfx)])
     room = _room_for(text, layers)
     if not any(layer.category in ("ambience", "music") for layer in layers):
@@ -376,6 +377,34 @@ def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneS
     return SceneSpec(caption=caption, layers=layers, speech=list(caption.asr),
                      speech_style=caption.speech, room=room, unmatched=unmatched,
                      events_outside=outside, notes=notes, voice=voice)
+
+
+#: words that ask a source to come without the bed it usually brings ("dry thunder")
+_WITHOUT_BED = {"dry", "alone", "isolated", "only"}
+
+
+def _add_implied_beds(layers: list[LayerSpec]) -> None:
+    """A source that does not come alone brings its bed, as a scene word implies one.
+
+    Why: a strike close enough to crack comes from the cell overhead, and under its core it
+    rains (``implied_bed`` of thunder_crack): "a close crack of thunder" is a storm scene, not
+    thunder in still, dry air. The bed is added only when the note names nothing of its kind
+    (``implied_unless``: "rain on a tent, a close crack of thunder" keeps its tent), joins as
+    a concept layer (so it sits under the named sources) and is left out for "dry" thunder.
+    """
+    present = {layer.model for layer in layers}
+    for layer in list(layers):
+        info = CATALOG[layer.model]
+        bed = getattr(info, "implied_bed", "")
+        if not bed or bed not in CATALOG or bed in present or present & set(getattr(info, "implied_unless", ())):
+            continue
+        if _WITHOUT_BED & set(_words(layer.phrase)):
+            continue
+        layers.append(LayerSpec(model=bed, category=CATALOG[bed].category, phrase=layer.phrase, via="concept",
+                                intensity=layer.intensity, distance=layer.distance,
+                                level_db=CATALOG[bed].default_level_db, confidence=0.8,
+                                matched=f"implied by {layer.model}"))
+        present.add(bed)
 
 
 def _place_lines(lines: list[SpeechLine], timeline: ev.Timeline | None) -> list[dict]:

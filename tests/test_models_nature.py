@@ -87,7 +87,8 @@ def distinct_drops(x: np.ndarray) -> int:
     ("a campfire", "fire"),
 ])
 def test_a_note_picks_the_specific_sound_alone(note, model):
-    layers = [layer["model"] for layer in parse_note(note)["layers"]]
+    # (the beds a source brings are not what the note named: close thunder's rain, tested below)
+    layers = [layer["model"] for layer in parse_note(note)["layers"] if layer["via"] != "concept"]
     assert model in layers, layers
     general = {"rain", "wind", "thunder", "birds", "stream", "waves"} - {model}
     assert not general & set(layers), f"{note!r} also played the general model: {layers}"
@@ -231,6 +232,42 @@ def test_hail_strikes_harder_and_brighter_than_rain():
         e = frame_energy(bandpass(x, 5000, 15000), 24)
         return float(np.percentile(e, 99.9) / np.median(e))
     assert sharpness(hail) > 2 * sharpness(rain)
+
+
+def test_close_thunder_comes_with_the_rain_of_the_cell_overhead():
+    """A strike near enough to crack is under the storm's core: the scene rains, under the thunder."""
+    layers = {layer["model"]: layer for layer in parse_note("a close crack of thunder")["layers"]}
+    assert set(layers) == {"thunder_crack", "rain"}
+    assert layers["rain"]["via"] == "concept" and layers["rain"]["level_db"] <= layers["thunder_crack"]["level_db"] - 3
+    # the note's own rain is the rain: no second one; and dry thunder stays dry
+    assert [layer["model"] for layer in parse_note("rain on a tent, a close crack of thunder")["layers"]] \
+        == ["rain_tent", "thunder_crack"]
+    assert [layer["model"] for layer in parse_note("dry thunder cracking overhead")["layers"]] == ["thunder_crack"]
+    # distant thunder is a roll from a storm elsewhere: nothing added
+    assert [layer["model"] for layer in parse_note("the distant roll of thunder")["layers"]] == ["thunder_roll"]
+
+
+def test_hail_knocks_a_tiled_roof_without_a_ringing_tone():
+    """Stones knock a tiled roof (a few ms of ring): no band of the roof's modes rings on under
+    hundreds of strikes a second (a tone in the noise is heard as liquid filling a vessel)."""
+    x = render("hail", 8, surface="roof")
+    f, p = signal.welch(x.mean(axis=0), SR, nperseg=8192)
+    lp = 10 * np.log10(p[(f > 150) & (f < 3000)])
+    local = np.array([np.median(lp[max(0, i - 40):i + 40]) for i in range(lp.size)])  # ~1 octave
+    assert np.max(lp - local) < 6.0
+
+
+def test_a_hailstone_hops_down_the_roof_once_or_twice():
+    """A close stone's rebound lands 50-200 ms after it struck (a hop, not a buzz), weaker."""
+    model = REGISTRY["hail"](SR, 3, 0, ModelParams(intensity=0.5, options={"surface": "roof"}))
+    model.next_block()
+    frame = int(0.002 * model.hsr)
+    for stone in model.protos[:16]:
+        e = np.sum(stone[: stone.size // frame * frame].reshape(-1, frame) ** 2, axis=1)
+        skip = int(0.03 * model.hsr) // frame
+        hop = skip + int(np.argmax(e[skip:]))
+        assert 45 <= hop * 2 <= 215, hop * 2
+        assert e[hop] < 0.5 * e[:5].max()
 
 
 # -- thunder: the crack before the roll -------------------------------------------------------

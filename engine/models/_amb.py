@@ -555,7 +555,10 @@ class GrainBus:
                 g = (np.asarray(gains, dtype=np.float64) * scale).tolist()
                 width = grains.shape[1]
                 rows = [out[c] for c in range(channels)]
-                blas = _saxpy is not None and dtype == np.float32 and grains.dtype == np.float32 \
+                # (OpenBLAS spreads an axpy over 10000 elements across its threads, which spin: on a
+                # busy machine one such call costs milliseconds; numpy's sum is single-threaded)
+                blas = _saxpy is not None and width <= _BLAS_ONE_THREAD and dtype == np.float32 \
+                    and grains.dtype == np.float32 \
                     and grains.flags.c_contiguous and all(r.flags.c_contiguous for r in rows)
                 for j, o in enumerate(np.asarray(onsets).tolist()):
                     inside = min(n - o, width)
@@ -575,6 +578,7 @@ class GrainBus:
 
 
 from scenefill.engine.blas import saxpy as _saxpy  # None where no BLAS loads: numpy does the sum
+_BLAS_ONE_THREAD = 8192  # longest grain summed by BLAS: OpenBLAS threads an axpy over ~10000 elements
 
 
 _F32 = np.dtype(np.float32)

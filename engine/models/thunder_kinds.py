@@ -27,6 +27,11 @@ class ThunderCrack(Thunder):
     outdoor = True
     option_words = {}
     supersedes = ("thunder", "thunder_roll")
+    # the cell overhead rains: a scene of close thunder brings rain unless the note names its own
+    # (or asks for "dry" thunder); see engine/scene.py _add_implied_beds
+    implied_bed = "rain"
+    implied_unless = ("rain", "drizzle", "downpour", "hail", "rain_car", "rain_puddles", "rain_tent",
+                      "rain_umbrella", "thunderstorm")
 
     def setup(self, rng: np.random.Generator) -> None:
         self.params = replace(self.params, options={**self.params.options, "closeness": "close"})
