@@ -358,3 +358,20 @@ def test_babble_falls_back_to_synthetic_talkers_without_a_voice(monkeypatch):
     assert m.material is None
     x = np.concatenate([m.next_block() for _ in range(2)], axis=1)
     assert np.isfinite(x).all() and np.abs(x).max() > 1e-4
+
+
+def test_a_shatter_shower_is_dense_then_thins_as_the_pieces_bounce_and_settle():
+    from scenefill.engine.models.glass import _landings
+
+    times, piece, size, amp, _ = _landings(np.random.default_rng(4), 260, 1.8)
+    assert np.unique(piece).size > 200, "hundreds of pieces land"
+    early, late = np.sum(times < 0.3), np.sum((times > 0.6) & (times < 0.9))
+    assert early > 150 and late < early / 4, "the shower is densest at the break, then thins"
+    _, first = np.unique(piece, return_index=True)
+    assert np.mean(size[first] < 0.3) > 0.5, "most pieces are small (only a few ring)"
+    for p in np.unique(piece)[:50]:  # each piece bounces lower and sooner, like a dropped ball
+        t, a = times[piece == p], np.abs(amp[piece == p])
+        if t.size >= 3:
+            gaps = np.diff(t)
+            assert np.all(gaps[1:] < gaps[:-1]) and np.all(a[1:] < a[:-1])
+            assert 0.35 < gaps[1] / gaps[0] < 0.65, "restitution of glass on a hard floor"
