@@ -375,3 +375,16 @@ def test_a_shatter_shower_is_dense_then_thins_as_the_pieces_bounce_and_settle():
             gaps = np.diff(t)
             assert np.all(gaps[1:] < gaps[:-1]) and np.all(a[1:] < a[:-1])
             assert 0.35 < gaps[1] / gaps[0] < 0.65, "restitution of glass on a hard floor"
+
+
+def test_a_toast_is_heard_in_its_bright_modes_and_the_two_glasses_beat():
+    for seed in (1, 2, 3):
+        ev = make("glass_clink", seed=seed).events[0][1].mean(axis=0)
+        f = np.fft.rfftfreq(ev.size, 1 / SR)
+        p = np.abs(np.fft.rfft(ev)) ** 2
+        assert p[(f > 2000) & (f < 6500)].sum() > p[f < 1500].sum(), "a clink, not a struck bar's low note"
+        # the lowest mode: the two glasses of one set ring it a fraction of a tone apart
+        band = (f > 600) & (f < 1450)
+        peaks, _ = signal.find_peaks(p[band], height=0.05 * p[band].max(), distance=int(3 * ev.size / SR))
+        top = f[band][peaks[np.argsort(p[band][peaks])[-2:]]]
+        assert top.size == 2 and 0.004 < abs(top[1] - top[0]) / top.min() < 0.05
