@@ -57,10 +57,10 @@ def _bell(rng: np.random.Generator, sr: int, prime: float, hum_tau: float, dur: 
         out[:m] += amp * env * (np.sin(np.float32(2 * np.pi * f) * tt + np.float32(p1)) +
                                 0.7 * np.sin(np.float32(2 * np.pi * (f + beat)) * tt + np.float32(p2)))
     # the strike: the clapper excites many high bending modes that die within tens of ms
-    for _ in range(24):
+    for _ in range(40):
         f = prime * np.exp(rng.uniform(np.log(4.0), np.log(30.0)))
         if f < 0.45 * sr:
-            a, tau, ph = bright * rng.uniform(0.2, 0.6), rng.uniform(0.03, 0.12), rng.random() * 6.28
+            a, tau, ph = bright * rng.uniform(0.3, 0.8), rng.uniform(0.04, 0.2), rng.random() * 6.28
             m = min(t.size, int(6 * tau * sr))  # to -52 dB, then nothing
             tt = t[:m]
             out[:m] += a * np.exp(tt * np.float32(-1 / tau)) * np.sin(np.float32(2 * np.pi * f) * tt + np.float32(ph))
@@ -89,7 +89,9 @@ class ChurchBell(Timeline, SoundModel):
         i = float(np.clip(self.params.intensity, 0, 1))
         self.style = self.params.options.get("style", "peal")
         if self.style == "toll":
-            self.bells = [_bell(rng, sr, rng.uniform(190, 280), 9.0, 12.0, i)]
+            # one big bell, its strike note (the prime) at 300-450 Hz, its hum an octave below
+            # ringing for tens of seconds: each toll rings on under the next
+            self.bells = [_bell(rng, sr, rng.uniform(300, 450), 6.0, 12.0, i)]
             self.period = rng.uniform(2.6, 3.4) * sr
             self.cycle, self.rest = 1, 0
         else:
