@@ -365,10 +365,13 @@ def test_a_shatter_shower_is_dense_then_thins_as_the_pieces_bounce_and_settle():
 
     times, piece, size, amp, _ = _landings(np.random.default_rng(4), 260, 1.8)
     assert np.unique(piece).size > 200, "hundreds of pieces land"
-    early, late = np.sum(times < 0.3), np.sum((times > 0.6) & (times < 0.9))
-    assert early > 150 and late < early / 4, "the shower is densest at the break, then thins"
+    density = np.histogram(times, bins=np.arange(0, 1.81, 0.15))[0]
+    assert np.argmax(density) <= 2 and density.max() > 200, "dozens of landings a tenth of a second, early"
+    assert density[6:8].sum() < density.max() / 4, "then the shower thins as the pieces settle"
     _, first = np.unique(piece, return_index=True)
     assert np.mean(size[first] < 0.3) > 0.5, "most pieces are small (only a few ring)"
+    small, big = size[first] < 0.1, size[first] > 0.3
+    assert times[first][small].mean() > 1.5 * times[first][big].mean(), "the small pieces' tinkle is last"
     for p in np.unique(piece)[:50]:  # each piece bounces lower and sooner, like a dropped ball
         t, a = times[piece == p], np.abs(amp[piece == p])
         if t.size >= 3:

@@ -129,8 +129,10 @@ def _landings(rng: np.random.Generator, pieces: int, dur: float) -> tuple[np.nda
     """Every impact of the shower as (time s, piece index, piece size 0-1, amplitude, pan):
     each piece flies off at the break, lands, and bounces, each bounce a fraction (the
     restitution, ~0.4-0.6) of the last in height, so sooner and softer, until it settles."""
-    fly = rng.exponential(0.06, pieces) + rng.uniform(0.0, 0.03, pieces)  # airborne before it lands
     size = rng.random(pieces) ** 2.5  # most pieces are small
+    # airborne before it first lands: the big pieces drop where the glass broke, the small ones
+    # are thrown further and higher and come down later, so the tinkle of small pieces is last
+    fly = rng.exponential(0.04 + 0.2 * (1 - size)) + rng.uniform(0.0, 0.03, pieces)
     pans = rng.uniform(0.1, 0.9, pieces)
     rows = []
     for p, (t, s) in enumerate(zip(fly, size)):
