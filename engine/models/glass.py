@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._sfxkit import _OneShot, _burst, _fade, _filt, _norm, _norm_energy, _t
+from ._sfxkit import _OneShot, _burst, _fade, _filt, _modes, _norm, _norm_energy, _t
 
 # the (n, 0) bending modes n = 2..7 of a bowl; the higher ones (several kHz) are what a hard,
 # brief rim contact excites most, and what makes a clink a clink rather than a bell's ding
@@ -59,8 +59,9 @@ class GlassClink(_OneShot):
         sr = self.sr
         i = float(np.clip(self.params.intensity, 0, 1))
         tumbler = self.params.options.get("kind") == "tumbler"
-        # glasses held in the hand are damped by the fingers: tenths of a second, not a bell's seconds
-        f_lo, f_hi, tau = (1400, 2600, 0.2) if tumbler else (700, 1300, 0.5)
+        # glasses held in the hand, with a drink in them, are damped by the fingers and the liquid:
+        # their bright modes ring for under a second (60 dB), not a bell's seconds
+        f_lo, f_hi, tau = (1400, 2600, 0.15) if tumbler else (700, 1300, 0.35)
         count = int(self.params.options.get("count", 1))
         ev = np.zeros(int((tau * 5 + 0.3 * count) * sr))
         for c in range(count):
@@ -72,9 +73,14 @@ class GlassClink(_OneShot):
             for f in (f1, f1 * (1 + rng.uniform(0.006, 0.03) * rng.choice([-1, 1]))):
                 tap += _ring(rng, sr, f, tau * rng.uniform(0.8, 1.2), tau * 5, _CLINK_AMPS,
                              decay_power=0.5) * rng.uniform(0.7, 1.0)
-            # rim on rim: a hard contact of a fraction of a millisecond, a bright broadband chink
+            # rim on rim: a hard contact of a tenth of a millisecond drives the bowls' many high
+            # modes too (orders of 8 and up, dense from ~4 kHz), which die within milliseconds:
+            # that bright "chink" opens the clink, then the lower modes ring on
+            chink = _modes(sr, 0.06, np.exp(rng.uniform(np.log(3500), np.log(16000), 28)),
+                           rng.uniform(0.004, 0.025, 28), rng.uniform(0.4, 1.0, 28) * rng.choice([-1, 1], 28))
             tick = _burst(rng, sr, 0.008, 0.0008, (2000, 14000))
-            tap[:tick.size] += _norm(tick, 1.2 * np.max(np.abs(tap[:int(0.01 * sr)])))
+            chink[:tick.size] += _norm(tick, 0.5 * np.max(np.abs(chink)))
+            tap[:chink.size] += _norm(chink, 1.2 * np.max(np.abs(tap[:int(0.01 * sr)])))
             tap = _fade(tap, sr, 0.0003, 0.2)
             ev[at:at + tap.size] += tap[:ev.size - at]
         return _norm_energy(np.vstack([ev, ev]), sr, 0.15 * (0.35 + 0.4 * i) * np.sqrt(count))
