@@ -32,7 +32,10 @@ from .base import SoundModel, Timeline
 # a tempered minor third and fifth above the prime.
 _PARTIALS = np.array([0.5, 1.0, 1.189, 1.498, 2.0, 2.514, 2.662, 3.011, 4.166, 5.433, 6.796, 8.215, 9.683,
                       11.2, 12.8])
-_AMPS = np.array([0.45, 0.6, 0.8, 0.35, 1.0, 0.5, 0.35, 0.35, 0.3, 0.22, 0.16, 0.12, 0.09, 0.07, 0.05])
+# the quint is weak in most church bells (its nodal pattern barely couples to the clapper's blow
+# at the soundbow); with it strong, hum, prime, quint and nominal would stack up as the first
+# four harmonics of the hum: a plucked string's series, not a bell's
+_AMPS = np.array([0.45, 0.6, 0.8, 0.12, 1.0, 0.5, 0.35, 0.35, 0.3, 0.22, 0.16, 0.12, 0.09, 0.07, 0.05])
 _TAUS = np.array([1.0, 0.6, 0.45, 0.3, 0.35, 0.18, 0.15, 0.12, 0.08, 0.05,
                   0.035, 0.025, 0.02, 0.015, 0.012])  # of the hum's decay
 
