@@ -170,21 +170,24 @@ def _shards(rng: np.random.Generator, sr: int, n: int, pieces: int, dur: float) 
               ((0.0003, (4000, 16000)), (0.0006, (2500, 12000)), (0.0012, (1500, 9000)))]
     trains = np.zeros((3, 2, n))
     tt = np.arange(int(0.12 * sr)) / sr
-    times, _, sizes, amps, pans = _landings(rng, pieces, dur)
-    for t, s, amp, pan in zip(times, sizes, amps, pans):
+    times, piece, sizes, amps, pans = _landings(rng, pieces, dur)
+    rings: dict[int, np.ndarray] = {}
+    for t, p, s, amp, pan in zip(times, piece.astype(int), sizes, amps, pans):
         gains = np.array([np.sqrt(1 - pan), np.sqrt(pan)])
         a = int(t * sr)
         trains[0 if s < 0.1 else (1 if s < 0.3 else 2), :, a] += amp * gains
         if s > 0.3:  # a piece of a few cm rings its own plate modes, the smaller higher
-            f1 = 1800 * np.exp(1.4 * (1 - s)) * rng.uniform(0.9, 1.1)
-            ring = np.zeros(tt.size)
-            for ratio, ma in ((1.0, 1.0), (2.76, 0.6), (5.40, 0.35)):  # a free plate's modes
-                tau = 0.05 / ratio ** 0.7 * (0.5 + s)
-                m = min(tt.size, int(tau * 6 * sr))
-                ring[:m] += ma * np.exp(-tt[:m] / tau) * np.sin(
-                    2 * np.pi * f1 * ratio * rng.uniform(0.97, 1.03) * tt[:m] + rng.random() * 6.28)
+            if p not in rings:  # the same modes at every bounce
+                f1 = 1800 * np.exp(1.4 * (1 - s)) * rng.uniform(0.9, 1.1)
+                ring = np.zeros(tt.size)
+                for ratio, ma in ((1.0, 1.0), (2.76, 0.6), (5.40, 0.35)):  # a free plate's modes
+                    tau = 0.05 / ratio ** 0.7 * (0.5 + s)
+                    m = min(tt.size, int(tau * 6 * sr))
+                    ring[:m] += ma * np.exp(-tt[:m] / tau) * np.sin(
+                        2 * np.pi * f1 * ratio * rng.uniform(0.97, 1.03) * tt[:m] + rng.random() * 6.28)
+                rings[p] = ring * 0.35
             b = min(n, a + tt.size)
-            out[:, a:b] += np.outer(gains, ring[:b - a]) * amp * 0.35
+            out[:, a:b] += np.outer(gains * amp, rings[p][:b - a])
     for cls, click in enumerate(clicks):
         if np.any(trains[cls]):
             for ch in range(2):
