@@ -109,7 +109,7 @@ class ChurchBell(Timeline, SoundModel):
         self.jitter = np.abs(rng.normal(0, 0.012 * sr, _TABLE))
         self.amps = rng.uniform(0.8, 1.0, _TABLE)
         self.longest = max(b.size for b in self.bells)
-        self.gain = 0.065  # headroom for a hard-struck peal of eight (the level is calibrated)
+        self.gain = 0.035  # headroom for a hard-struck peal of eight and its clangs (the level is calibrated)
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         start = self._block_start(n)
