@@ -71,8 +71,10 @@ class GlassClink(_OneShot):
             # modes pairs with the other's a few to tens of Hz away and the pair beats
             f1 = rng.uniform(f_lo, f_hi)
             for f in (f1, f1 * (1 + rng.uniform(0.006, 0.03) * rng.choice([-1, 1]))):
+                # a bowl's lower modes reach further down it, into the drink and the fingers, so
+                # they are damped the most: a held glass's decay barely falls with mode order
                 tap += _ring(rng, sr, f, tau * rng.uniform(0.8, 1.2), tau * 5, _CLINK_AMPS,
-                             decay_power=0.5) * rng.uniform(0.7, 1.0)
+                             decay_power=0.2) * rng.uniform(0.7, 1.0)
             # rim on rim: a hard contact of a tenth of a millisecond drives the bowls' many high
             # modes too (orders of 8 and up, dense from ~4 kHz), which die within milliseconds:
             # that bright "chink" opens the clink, then the lower modes ring on
