@@ -2,12 +2,16 @@
 
 Struck glass rings in a few inharmonic bending modes of the bowl (for a wine
 glass the (n, 0) modes lie near 1 : 2.6 : 4.9 : 7.8 of the lowest, ~500-1200 Hz;
-Rossing, *The Science of Sound*), each decaying exponentially, the higher
-faster; two glasses touching ring together and beat against each other. A
-shatter (Farnell, *Designing Sound*, "breaking glass") is an impact crack, then
-a shower of fragments: hundreds of tiny, high, short-lived modal pings whose
-density falls as the pieces land, bounce and settle, with a few larger pieces
-ringing lower. Both are synthesised once per take in ``setup`` (see ``_sfxkit``).
+Rossing, *The Science of Sound*), each decaying exponentially. In a toast the
+two glasses are of one set, so their modes pair up a few Hz apart and beat; the
+rim contact is brief enough to drive the dense high modes (the "chink"), and a
+small bowl radiates its low mode poorly, so a clink is heard at 2-6 kHz. A
+shatter (Farnell, *Designing Sound*, "breaking glass") is an impact and a crack,
+then a shower of pieces that land and bounce, each bounce sooner and softer:
+small pieces are heard as contact clicks (their own modes are ultrasonic),
+pieces of a few cm ring plate modes of a few kHz, and the small pieces, thrown
+furthest, land last. Both are synthesised once per take in ``setup`` (see
+``_sfxkit``).
 """
 
 from __future__ import annotations
