@@ -266,6 +266,31 @@ def test_lab_instruments_pip_steady_tones_not_chirps(seed):
     assert len(pitches) <= 3, "a few instruments, each with its own pitch"
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_lab_instruments_beep_on_their_own_steady_clock(seed):
+    """An instrument repeats its pip (or pair) every second or few, as steady as its crystal:
+    regular, not birds calling at random moments."""
+    from scipy import signal
+
+    m, y = render("beeps", 14, seed=seed, style="lab")
+    assert 1 <= len(m.chirps) <= 2
+    for c, period in zip(m.chirps, m.chirp_period):
+        assert 0.5 * SR <= period <= 3.75 * SR
+        f, mag = spectrum(c, SR)
+        pitch = f[np.argmax(mag)]
+        others = [getattr(m, "freq", 0.0)] + [f2[np.argmax(g)] for f2, g in (spectrum(o, SR) for o in m.chirps if o is not c)]
+        if any(abs(o - pitch) < 100 or abs(o - 2 * pitch) < 100 for o in others):
+            continue  # another source shares the pitch: cannot tell them apart here
+        band = signal.sosfilt(signal.butter(4, (pitch * 0.97, pitch * 1.03), "bandpass", fs=SR, output="sos"),
+                              y.mean(axis=0))
+        env = frame_rms(band, SR, 0.005)
+        on = onsets(env, 0.3, min_gap=10) * 0.005
+        first = on[on < on[0] + period / SR - 0.05]  # the pips of one group
+        starts = on[::first.size]
+        assert starts.size >= 3
+        assert np.allclose(np.diff(starts), period / SR, atol=0.012), "a steady repetition"
+
+
 # --------------------------------------------------------------------------- door
 
 @pytest.mark.parametrize("action", ["close", "open", "slam", "knock", "creak"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._sfxkit import _TABLE, _add, _fade, _osc, _t
+from ._sfxkit import _TABLE, _add, _fade, _osc, _t, grid_events
 from .base import BLOCK, SoundModel, StatefulFilter, Timeline, butter, noise, pan_gains
 
 
@@ -31,7 +31,7 @@ def _chirp(sr: int, f1: float, f2: float, dur: float) -> np.ndarray:
 
 _BEEP_LOUDNESS = -15.0  # LUFS (one channel) of the beeping pattern at level 1
 _LAB_BEEP_POWER = 10 ** (-25.8 / 10)  # weighted mean square of a lab's patterned beeps at level 1
-_CHIRP_ENERGY = 10 ** (-29.0 / 10)  # weighted energy (per second) of a lab's average status pip(s)
+_CHIRP_POWER = 10 ** (-20.0 / 10)  # weighted energy per second of a lab's instruments' status pips
 
 
 _K_FILTERS: dict[int, list] = {}
@@ -174,39 +174,35 @@ class Beeps(Timeline, SoundModel):
     def _setup_lab(self, rng: np.random.Generator, i: float) -> None:
         sr = self.sr
         # the instruments' own status pips: lab and medical electronics signal with a piezo or a
-        # small speaker driven by a steady tone (1-3 kHz, where the ear is most sensitive), short
-        # and flat in pitch; each instrument has one pitch, and says "done" or "ready" with one
-        # pip, two, or three. (Swept chirps are birds and turkeys, not machines.)
-        self.chirps = []
-        pitches = rng.choice([1000.0, 1200.0, 1500.0, 1800.0, 2000.0, 2400.0, 2800.0, 3000.0], 3, replace=False)
+        # small transducer driven by a steady tone (1-3 kHz, where the ear is most sensitive), short
+        # (50-200 ms) and flat in pitch, and they do it on a clock: an infusion pump, a timer, a
+        # monitor repeat their one or two pips every second or few, as steady as their crystal.
+        # Each instrument has its own pitch and period. (Swept chirps at random moments are birds
+        # and turkeys, not machines.)
+        count = int(rng.integers(1, 3))  # one or two instruments at a time (and the patterned beeps)
+        pitches = rng.choice([1000.0, 1200.0, 1500.0, 1800.0, 2000.0, 2400.0, 2800.0, 3000.0], count,
+                             replace=False)
+        self.chirps, self.chirp_period, self.chirp_phase = [], [], []
         for f in pitches:
-            pip = rng.uniform(0.05, 0.12)
-            b = _beep(sr, float(f), pip, "sine", 0.004)
-            for count in (1, 2, 3):
-                gap = int((pip + rng.uniform(0.05, 0.08)) * sr)
-                seq = np.zeros(gap * (count - 1) + b.size)
-                for k in range(count):
-                    seq[k * gap:k * gap + b.size] += b
-                self.chirps.append(seq * 0.25)
-        # their pitches and lengths set how loud they are: bring their average energy (what the
-        # meter hears) to a fixed value
-        energy = np.mean([np.sum(_weighted_square(c, sr)) / sr for c in self.chirps])
-        self.chirps = [c * np.sqrt(_CHIRP_ENERGY / energy) for c in self.chirps]
-        self.slot = int(0.25 * sr)
-        p = 0.12 + 0.25 * i  # chance of a chirp per quarter second
-        # as many in every eight slots as the chance gives, carrying the fraction over (so any
-        # few seconds hold their share), in random slots of the eight
-        carry = np.floor(rng.uniform(0, 1) + 8 * p * np.arange(_TABLE // 8 + 1))
-        counts = np.diff(carry).astype(int)
-        self.chirp_on = np.zeros(_TABLE, dtype=bool)
-        for g, c in enumerate(counts[:_TABLE // 8]):
-            self.chirp_on[8 * g + rng.permutation(8)[:c]] = True
-        self.chirp_at = (rng.random(_TABLE) * self.slot).astype(np.int64)
-        self.chirp_pick = rng.integers(0, len(self.chirps), _TABLE)
-        self.chirp_gain = rng.uniform(0.4, 1.0, _TABLE)
+            pip = rng.uniform(0.05, 0.2)
+            # driven from a microcontroller's pin: a square wave, its odd harmonics passed by a
+            # magnetic transducer, or shaped by a piezo disc's own resonance
+            b = _beep(sr, float(f), pip, "piezo" if rng.random() < 0.5 else "square", 0.004)
+            pips = int(rng.integers(1, 3))
+            gap = int((pip + rng.uniform(0.06, 0.12)) * sr)
+            seq = np.zeros(gap * (pips - 1) + b.size)
+            for k in range(pips):
+                seq[k * gap:k * gap + b.size] += b
+            self.chirps.append(seq * 0.25)
+            period = rng.uniform(1.0, 3.0) * (1.25 - 0.5 * i)
+            self.chirp_period.append(period * sr)
+            self.chirp_phase.append(int(rng.uniform(0.1, 1.0) * period * sr))
+        # their pitches, lengths and periods set how loud they are: bring the energy per second
+        # of all of them together (what the meter hears) to a fixed value
+        power = sum(np.sum(_weighted_square(c, sr)) / p for c, p in zip(self.chirps, self.chirp_period))
+        self.chirps = [c * np.sqrt(_CHIRP_POWER / power) for c in self.chirps]
         # each instrument stands somewhere on the bench and stays there
-        self.chirp_pan = [pan_gains(x) for x in rng.uniform(-0.6, 0.6, 3) for _ in range(3)]
-        self.chirp_max = max(c.size for c in self.chirps)
+        self.chirp_pan = [pan_gains(x) for x in rng.uniform(-0.6, 0.6, count)]
         # hum and fan: a one-second loop of integer-Hz tones (exactly periodic), plus fan noise
         mains = float(rng.choice([50.0, 60.0]))
         blade = float(rng.integers(90, 160))
@@ -229,12 +225,9 @@ class Beeps(Timeline, SoundModel):
             for off, p in self.pattern:
                 _add(out, start, base + off, self.protos[p], self.level)
         if self.lab:
-            s0 = max(0, (start - self.chirp_max) // self.slot)
-            for s in range(s0, end // self.slot + 1):
-                j = s % _TABLE
-                if self.chirp_on[j]:
-                    _add(out, start, s * self.slot + int(self.chirp_at[j]), self.chirps[self.chirp_pick[j]],
-                         self.chirp_gain[j] * self.level * self.chirp_pan[self.chirp_pick[j]])
+            for c, period, phase, pan in zip(self.chirps, self.chirp_period, self.chirp_phase, self.chirp_pan):
+                for _, onset in grid_events(start - phase, n, period, c.size):
+                    _add(out, start, onset + phase, c, self.level * pan)
             a = start % self.sr
             if n <= BLOCK:
                 hum = self.hum[a:a + n]

@@ -32,7 +32,10 @@ from .base import SoundModel, Timeline
 # a tempered minor third and fifth above the prime.
 _PARTIALS = np.array([0.5, 1.0, 1.189, 1.498, 2.0, 2.514, 2.662, 3.011, 4.166, 5.433, 6.796, 8.215, 9.683,
                       11.2, 12.8])
-_AMPS = np.array([0.45, 0.6, 0.8, 0.35, 1.0, 0.5, 0.35, 0.35, 0.3, 0.22, 0.16, 0.12, 0.09, 0.07, 0.05])
+# the quint is weak in most church bells (its nodal pattern barely couples to the clapper's blow
+# at the soundbow); with it strong, hum, prime, quint and nominal would stack up as the first
+# four harmonics of the hum: a plucked string's series, not a bell's
+_AMPS = np.array([0.45, 0.6, 0.8, 0.12, 1.0, 0.5, 0.35, 0.35, 0.3, 0.22, 0.16, 0.12, 0.09, 0.07, 0.05])
 _TAUS = np.array([1.0, 0.6, 0.45, 0.3, 0.35, 0.18, 0.15, 0.12, 0.08, 0.05,
                   0.035, 0.025, 0.02, 0.015, 0.012])  # of the hum's decay
 
@@ -57,10 +60,10 @@ def _bell(rng: np.random.Generator, sr: int, prime: float, hum_tau: float, dur: 
         out[:m] += amp * env * (np.sin(np.float32(2 * np.pi * f) * tt + np.float32(p1)) +
                                 0.7 * np.sin(np.float32(2 * np.pi * (f + beat)) * tt + np.float32(p2)))
     # the strike: the clapper excites many high bending modes that die within tens of ms
-    for _ in range(24):
+    for _ in range(40):
         f = prime * np.exp(rng.uniform(np.log(4.0), np.log(30.0)))
         if f < 0.45 * sr:
-            a, tau, ph = bright * rng.uniform(0.2, 0.6), rng.uniform(0.03, 0.12), rng.random() * 6.28
+            a, tau, ph = bright * rng.uniform(0.3, 0.8), rng.uniform(0.04, 0.2), rng.random() * 6.28
             m = min(t.size, int(6 * tau * sr))  # to -52 dB, then nothing
             tt = t[:m]
             out[:m] += a * np.exp(tt * np.float32(-1 / tau)) * np.sin(np.float32(2 * np.pi * f) * tt + np.float32(ph))
@@ -89,7 +92,9 @@ class ChurchBell(Timeline, SoundModel):
         i = float(np.clip(self.params.intensity, 0, 1))
         self.style = self.params.options.get("style", "peal")
         if self.style == "toll":
-            self.bells = [_bell(rng, sr, rng.uniform(190, 280), 9.0, 12.0, i)]
+            # one big bell, its strike note (the prime) at 300-450 Hz, its hum an octave below
+            # ringing for tens of seconds: each toll rings on under the next
+            self.bells = [_bell(rng, sr, rng.uniform(300, 450), 6.0, 12.0, i)]
             self.period = rng.uniform(2.6, 3.4) * sr
             self.cycle, self.rest = 1, 0
         else:
@@ -104,7 +109,7 @@ class ChurchBell(Timeline, SoundModel):
         self.jitter = np.abs(rng.normal(0, 0.012 * sr, _TABLE))
         self.amps = rng.uniform(0.8, 1.0, _TABLE)
         self.longest = max(b.size for b in self.bells)
-        self.gain = 0.065  # headroom for a hard-struck peal of eight (the level is calibrated)
+        self.gain = 0.035  # headroom for a hard-struck peal of eight and its clangs (the level is calibrated)
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         start = self._block_start(n)
