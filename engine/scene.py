@@ -434,6 +434,9 @@ def _is_filler(phrase: str) -> bool:
 
 #: a bed only implied by a scene word sits this much further under the sources the note names
 IMPLIED_BED_DB = -3.0
+#: ... and a quiet one ("a quiet apartment", intensity 0.25) this much further again (scaled by
+#: how quiet): a quiet flat's noise floor sits well under the fridge humming in it
+QUIET_BED_DB = -3.0
 
 
 def _bed_order(layers: list[LayerSpec]) -> dict[int, int]:
@@ -456,7 +459,7 @@ def _balance(layers: list[LayerSpec], has_speech: bool) -> None:
         if i in order:
             base += -3.0 * min(order[i], 2)
             if named and layer.via == "concept":
-                base += IMPLIED_BED_DB
+                base += IMPLIED_BED_DB + QUIET_BED_DB * max(0.0, 0.5 - layer.intensity) / 0.25
         base += -9.0 * max(0.0, layer.distance - 0.3)
         if has_speech:
             base += LEVEL_MUSIC_UNDER_SPEECH if layer.category == "music" else LEVEL_BED_UNDER_SPEECH

@@ -209,9 +209,39 @@ def test_a_sealed_fridge_compressor_hums_more_than_it_knocks():
     x = render("hvac", 8, kind="fridge", mains=50).mean(axis=0)
     f, p = signal.welch(x, SR, nperseg=1 << 15)
     hum = p[(f > 40) & (f < 130)].sum()
-    stroke = p[(f > 250) & (f < 3000)].sum()
+    # the stroke is the noise between the hum's lines (the core's harmonics of mains and the
+    # housing's of the shaft rate reach up into this band too)
+    lines = np.zeros_like(f, dtype=bool)
+    for base in (50.0, m.shaft):
+        lines |= np.abs(f - base * np.round(f / base)) < 1.0
+    stroke = p[(f > 250) & (f < 3000) & ~lines].sum()
     assert hum > 16 * stroke
     assert m.g_knock < 0.05 * m.g_hum
+
+
+def test_a_fridge_hum_is_a_harmonic_series_of_twice_mains_well_over_its_air():
+    """What a kitchen hears of a fridge is the motor core's hum: twice mains and its harmonics
+    (200, 300, 400 Hz on 50 Hz mains) standing clear of the noise between them, and its
+    condenser fan's air far under the hum."""
+    x = render("hvac", 8, kind="fridge", mains=50)
+    f, p = welch(x)
+    for h in (2, 3, 4, 5):
+        assert tone_above_floor(f, p, 100 * h, width=1.0, around=12) > 15, f"no {100 * h} Hz line"
+    m = make("hvac", kind="fridge", mains=50)
+    on_line = np.zeros_like(f, dtype=bool)
+    for base in (50.0, m.shaft):  # the core's lines and the housing's at the shaft rate
+        on_line |= np.abs(f - base * np.round(f / base)) < 1.5
+    band = (f > 150) & (f < 1050)
+    assert p[band & on_line].sum() > 10 * p[band & ~on_line].sum(), "the hum stands well over the noise"
+
+
+def test_a_quiet_setting_sits_further_under_the_source_the_note_names():
+    """"A quiet apartment, the fridge humming": the quiet flat's room tone is quieter than an
+    ordinary kitchen's is under its fridge."""
+    quiet = {x["model"]: x["level_db"] for x in describe_note("a quiet apartment, the fridge humming")["layers"]}
+    plain = {x["model"]: x["level_db"] for x in describe_note("an apartment, the fridge humming")["layers"]}
+    assert quiet["hvac"] == plain["hvac"] == 0.0
+    assert quiet["room_tone"] <= plain["room_tone"] - 2.5
 
 
 # -- a church ------------------------------------------------------------------------------
