@@ -244,6 +244,35 @@ def test_a_quiet_setting_sits_further_under_the_source_the_note_names():
     assert quiet["room_tone"] <= plain["room_tone"] - 2.5
 
 
+# -- a spaceship's engine room ----------------------------------------------------------------
+
+def test_a_spaceship_engine_room_is_its_own_plant_not_an_office_air_conditioner_as_well():
+    """"A spaceship engine room hum": the ship's model is the room's machinery and its air; the
+    word "hum" must not add an office's air conditioning on top (a wash of duct noise)."""
+    models = [x["model"] for x in describe_note("a spaceship engine room hum")["layers"]]
+    assert models == ["spaceship_hum"]
+
+
+def test_an_engine_room_is_tonal_machinery_not_a_wash_of_noise():
+    """Between 100 Hz and 1 kHz an engine room is lines: the drive's shaft harmonics and the
+    transformer's hum at twice the supply, standing far above the air between them; the
+    bridge, by contrast, is mostly life-support air."""
+    def tonal_share(x):
+        f, p = welch(x)
+        band = (f > 100) & (f < 1000)
+        lines = p > 10 * signal.medfilt(p, 31)
+        return p[band & lines].sum() / p[band].sum()
+
+    engine = make("spaceship_hum", deck="engine")
+    x = render("spaceship_hum", 8, deck="engine")
+    assert tonal_share(x) > 0.8
+    assert tonal_share(render("spaceship_hum", 8, deck="bridge")) < 0.5
+    f, p = welch(x)
+    for h in (2, 4, 6):  # twice the 60 Hz supply and its harmonics
+        assert tone_above_floor(f, p, 60 * h, width=1.0, around=12) > 15, f"no {60 * h} Hz hum"
+    assert 30 <= engine.machinery.f_drive <= 45
+
+
 # -- a church ------------------------------------------------------------------------------
 
 def _rt60(ir: np.ndarray, sr: int) -> float:
