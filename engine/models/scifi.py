@@ -23,7 +23,6 @@ from .base import EventBus, ModelParams, SoundModel, butter
 from .hvac import HVAC, _cycle_table, _read
 
 
-
 class SpaceshipHum(SoundModel):
     name = "spaceship_hum"
     steady_tones = True
@@ -62,11 +61,12 @@ class SpaceshipHum(SoundModel):
         self.chirp_rate = 0.08 + 0.12 * i
         self.next = int(rng.uniform(1, 8) * sr)
         # the engine deck is the plant itself (_EngineDeck); its life-support air is the plant's
-        # air handler, not a wash of noise, and the drone sits under the drive's harmonics
-        self.machinery = _EngineDeck(sr, self.seed, rng, i) if engine else None
-        if engine:  # the drone joins the plant at its low rate, under the drive
-            self.machinery.drone = [(f, a * 0.2 * self.g_drone) for f, a in self.partials]
-            self.machinery.drone_osc = [Oscillator(sr / self.machinery.fac, osc.phase) for osc in self.oscs]
+        # air handler, not a wash of noise, and the drone joins the plant at its low rate,
+        # under the drive's harmonics
+        self.machinery = None
+        if engine:
+            drone = [(f, a * 0.2 * self.g_drone, osc.phase) for (f, a), osc in zip(self.partials, self.oscs)]
+            self.machinery = _EngineDeck(sr, self.seed, rng, i, drone)
 
     def _chirp(self, rng: np.random.Generator) -> np.ndarray:
         sr = self.sr
@@ -81,7 +81,7 @@ class SpaceshipHum(SoundModel):
         sr = self.sr
         nc = self.ctl.length(n)
         x = np.arange(n)
-        breath = self.breath(rng, nc)
+        breath = self.breath(rng, nc)  # drawn on every deck: the random stream stays the same
         waver = np.interp(x, np.linspace(0, n, nc), self.waver(rng, nc))
         tone = sin_cycles(self.tone.phases(self.tone_f * (1 + 0.01 * (waver - 0.5)), n)) * \
             (0.015 * (0.5 + waver)).astype(np.float32)
@@ -106,12 +106,14 @@ class _EngineDeck:
     "motors", "fans"): a main drive turning at a fixed rate whose shaft harmonics reach up a
     couple of kilohertz (a rotating machine's forces are short pulses per turn, so its
     harmonics fall slowly), twinned with a smaller second unit a fraction of a hertz off so the
-    two beat gently; the electrical plant's transformer hum (twice the supply and its harmonics), which
-    is what the room's "hum" is; the ventilation (the air-handling model: blade-pass whirr
-    and duct air) under it; and a turbine's faint whine. Nothing here is a wash of noise: an
-    engine room is tonal and mechanical."""
+    two beat gently; the electrical plant's transformer hum (twice the supply and its
+    harmonics), which is what the room's "hum" is; the ventilation (the air-handling model:
+    blade-pass whirr and duct air) under it; the ship's drone; and a turbine's faint whine.
+    Nothing here is a wash of noise: an engine room is tonal and mechanical."""
 
-    def __init__(self, sr: int, seed: int, rng: np.random.Generator, i: float) -> None:
+    def __init__(self, sr: int, seed: int, rng: np.random.Generator, i: float,
+                 drone: list[tuple[float, float, float]]) -> None:
+        """``drone``: the ship's drone partials as (Hz, gain, starting phase in cycles)."""
         self.fac = factor_for(sr, 12000)
         lo = sr / self.fac
         self.f_drive = rng.uniform(30, 45)
@@ -134,8 +136,8 @@ class _EngineDeck:
         self.f_whine = rng.uniform(2500, 4000)
         self.osc_whine = Oscillator(sr, rng.random())
         self.g_whine = 0.004
-        self.drone: list[tuple[float, float]] = []  # the ship's drone partials, (Hz, gain), set by the owner
-        self.drone_osc: list[Oscillator] = []
+        self.drone = [(f, g) for f, g, _ in drone]
+        self.drone_osc = [Oscillator(lo, phase) for _, _, phase in drone]
 
     def render(self, rng: np.random.Generator, n: int, waver: np.ndarray) -> np.ndarray:
         n_lo = low_len(n, self.fac)
