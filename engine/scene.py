@@ -370,6 +370,7 @@ def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneS
             layers.insert(0, LayerSpec(model=bed, category="ambience", phrase=bed.replace("_", " "),
                                        via="fallback", intensity=0.25 if bed == "wind" else 0.4,
                                        distance=0.5, level_db=-24.0 if layers else 0.0, confidence=0.0))
+    _one_of_each_machine(layers)
     _balance(layers, has_speech=bool(caption.asr))
     outside, notes = _place_events(layers)
     outside += _place_lines(caption.asr, timeline)
@@ -461,8 +462,28 @@ def _is_filler(phrase: str) -> bool:
                for w in _words(phrase))
 
 
+def _one_of_each_machine(layers: list[LayerSpec]) -> None:
+    """"A kitchen with a fridge hum": the fridge the note names is the kitchen's fridge, not a
+    second one. A place's room tone carries the machine it is ventilated by (a kitchen its
+    fridge); where the note names that machine and the place holds only one of it, the room
+    tone keeps its plain floor and leaves the machine to the named layer. (Two fridges on one
+    supply hum at exactly twice mains: their lines add or cancel with their phases, and the
+    scene's loudness with them, which calibrating each layer alone cannot foresee.)"""
+    from .models.roomtone import RoomTone
+
+    named = {layer.options.get("kind", "hvac") for layer in layers if layer.model == "hvac"}
+    for layer in layers:
+        if layer.model == "room_tone":
+            machine = RoomTone.single_machine(layer.options.get("place", ""))
+            if machine is not None and machine in named:
+                layer.options = {k: v for k, v in layer.options.items() if k != "place"}
+
+
 #: a bed only implied by a scene word sits this much further under the sources the note names
 IMPLIED_BED_DB = -3.0
+#: ... and a quiet one ("a quiet apartment", intensity 0.25) this much further again (scaled by
+#: how quiet): a quiet flat's noise floor sits well under the fridge humming in it
+QUIET_BED_DB = -3.0
 
 
 def _bed_order(layers: list[LayerSpec]) -> dict[int, int]:
@@ -485,7 +506,7 @@ def _balance(layers: list[LayerSpec], has_speech: bool) -> None:
         if i in order:
             base += -3.0 * min(order[i], 2)
             if named and layer.via == "concept":
-                base += IMPLIED_BED_DB
+                base += IMPLIED_BED_DB + QUIET_BED_DB * max(0.0, 0.5 - layer.intensity) / 0.25
         base += -9.0 * max(0.0, layer.distance - 0.3)
         if has_speech:
             base += LEVEL_MUSIC_UNDER_SPEECH if layer.category == "music" else LEVEL_BED_UNDER_SPEECH

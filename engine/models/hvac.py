@@ -59,12 +59,14 @@ class FanKind:
 
 
 #: the fridge: a hermetic compressor sealed in a steel shell on springs, inside the cabinet's
-#: insulation. The kitchen hears its hum (shaft rate and twice mains) with only a light buzz
-#: of higher orders, and the piston and valves faintly: a steady hum, not a motorboat's putt.
+#: insulation. The kitchen hears its hum (shaft rate and twice mains, the core's harmonics of
+#: twice mains reaching a few hundred Hz) with only a light buzz of higher orders, the piston
+#: and valves faintly, and the condenser fan's air far under the hum: a steady hum, not a
+#: motorboat's putt nor a fan's whoosh.
 _KINDS = {
     "hvac": FanKind((1, 1), (700, 1100), (7, 9), 900, 1.0, 0.35, 0.05, 0.12, 0.012, 0.0),
     "fan": FanKind((1, 1), (900, 1300), (3, 5), 700, 0.8, 0.25, 0.06, 0.2, 0.010, 0.0),
-    "fridge": FanKind((1, 1), (1300, 1700), (4, 5), 600, 0.2, 0.1, 0.02, 0.1, 0.07, 0.0, 0.1, 0.06),
+    "fridge": FanKind((1, 1), (1300, 1700), (4, 5), 600, 0.08, 0.1, 0.02, 0.1, 0.07, 0.0, 0.1, 0.06),
     "computer": FanKind((5, 9), (1500, 2600), (7, 7), 1200, 0.6, 0.2, 0.015, 0.3, 0.004, 0.01),
     "server": FanKind((8, 12), (4200, 7800), (7, 7), 2000, 0.5, 0.2, 0.025, 0.25, 0.004, 0.01),
 }
@@ -180,7 +182,10 @@ class HVAC(SoundModel):
             wave = np.fft.irfft(spec, _TABLE)
             self.hum_table = (wave / np.abs(wave).max()).astype(np.float32)
             self.hum_f = self.shaft
-            self.em_table = _cycle_table(np.array([0.03, 0.3]), rng.random(2))
+            # the motor's magnetostriction: a line at twice mains with the harmonics of a core
+            # driven into saturation (even orders of mains, falling ~1/order), the odd ones weak
+            em = np.array([0.06 if h % 2 else 0.6 * 2.0 / h for h in range(1, 17)])
+            self.em_table = _cycle_table(em, rng.random(len(em)))
             self.em_osc = Oscillator(lo_sr, rng.random())
         else:
             amps = _HUM_HARMONICS * (0.6 + 0.8 * i) ** np.arange(len(_HUM_HARMONICS))

@@ -22,6 +22,8 @@ class RoomTone(SoundModel):
     #: places whose room tone is mostly their ventilation: place -> HVAC kind
     _VENTILATED = {"office": "hvac", "hospital": "hvac", "lab": "hvac", "kitchen": "fridge",
                    "server": "server", "computer": "computer", "corridor": "hvac", "classroom": "hvac", "hotel": "hvac"}
+    #: machines a place holds only one of (a kitchen's one fridge; an office has many air handlers)
+    _SINGLE = frozenset({"fridge"})
     option_words = {"office": ("place", "office"), "offices": ("place", "office"), "workplace": ("place", "office"),
                     "cubicle": ("place", "office"), "hospital": ("place", "hospital"), "ward": ("place", "hospital"),
                     "lab": ("place", "lab"), "laboratory": ("place", "lab"), "kitchen": ("place", "kitchen"),
@@ -29,6 +31,12 @@ class RoomTone(SoundModel):
                     "classroom": ("place", "classroom"), "hotel": ("place", "hotel"),
                     "computer": ("place", "computer"), "computers": ("place", "computer"),
                     "server": ("place", "server"), "servers": ("place", "server")}
+
+    @classmethod
+    def single_machine(cls, place: str) -> str | None:
+        """The HVAC kind a place's room tone carries when the place holds only one of it."""
+        kind = cls._VENTILATED.get(place)
+        return kind if kind in cls._SINGLE else None
 
     def setup(self, rng: np.random.Generator) -> None:
         i = float(np.clip(self.params.intensity, 0, 1))
