@@ -46,7 +46,7 @@ PLACES = {
     "audience": (3, 14, 1.4, 0.2, 4500, 0.75),
     "hall": (3, 14, 2.2, 0.3, 4000, 0.5),
     "outdoor": (5, 10, 0.3, 0.05, 4500, 0.5),
-    "children": (3, 3, 0.3, 0.05, 5000, 0.6),  # a few dozen children: calls and laughs more than talk
+    "children": (1, 3, 0.3, 0.05, 5000, 0.3),  # a few dozen children: calls and laughs more than talk
 }
 #: place -> (middle-distance talkers, their power relative to the near talkers), at intensity ~0.5:
 #: the tables 3-9 m away, each one reader on their own, dulled like the far voices
@@ -54,6 +54,14 @@ MIDDLE = {
     "crowd": (12, 1.5), "cafe": (12, 1.5), "bar": (12, 1.5), "audience": (12, 1.5), "hall": (12, 1.5),
     "outdoor": (12, 1.5), "children": (0, 0.0),
 }
+
+
+def _child_shouts(rate: int) -> np.ndarray:
+    """The calls, shrieks and laughs of children at play strung into one reel (for the far
+    wash of a playground): falls back to the calls alone where a kind is missing."""
+    kinds = [_vocal.takes(k, rate) for k in ("child-call", "child-scream", "child-laugh")]
+    takes = [t for got in kinds if got for t in got]
+    return _vocal.reel(takes, rate, (0.05, 0.4), 12)
 
 
 def _vowel_kernel(formants, sr: float, length: int) -> np.ndarray:
@@ -176,9 +184,10 @@ class Crowd(SoundModel):
         mid_n = int(round(mid_n * (0.6 + 0.7 * i)))
         rate = int(round(lo))
         child = place == "children" and _vocal.takes("child-talk", rate) is not None
-        if child:  # children chatting: their lines in a child's voice, as one reel
+        if child:  # the nearest children chatting (their lines in a child's voice, as one reel);
+            # the playground beyond them is heard as its shouts, shrieks and laughs, not its talk
             near_mat = _vocal.reel(_vocal.takes("child-talk", rate), rate, (0.15, 0.5), 11)
-            wash = _vocal.chorus(near_mat, 12, (0.9, 1.12), seed=0xC40, length=near_mat.size)
+            wash = _vocal.chorus(_child_shouts(rate), 12, (0.9, 1.12), seed=0xC40)
             mats, share = [near_mat], [1.0]
         else:  # adults: higher voices read slowly spoken lines played faster (pitch and pace up);
             # women and deeper men (WORLD: their own vocal-tract lengths) where pyworld is there
@@ -245,6 +254,7 @@ class Crowd(SoundModel):
         plan = [(laugh_kind, laugh_rate, 0.9, 3)]
         if child:
             plan.append(("child-call", 2.0 + 2.4 * i, 1.4, 1))
+            plan.append(("child-scream", 0.4 + 0.6 * i, 1.2, 2))  # a shriek sets off another
         for kind, ev_rate, ev_level, group in plan:
             got = _vocal.takes(kind, rate)
             if got:
