@@ -254,7 +254,7 @@ class Crowd(SoundModel):
         plan = [(laugh_kind, laugh_rate, 0.9, 3)]
         if child:
             plan.append(("child-call", 2.0 + 2.4 * i, 1.4, 1))
-            plan.append(("child-scream", 0.4 + 0.6 * i, 1.2, 2))  # a shriek sets off another
+            plan.append(("child-scream", 0.2 + 0.3 * i, 1.0, 1))  # a shriek every few seconds
         for kind, ev_rate, ev_level, group in plan:
             got = _vocal.takes(kind, rate)
             if got:
