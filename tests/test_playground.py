@@ -73,3 +73,46 @@ def test_a_playground_note_is_children_outdoors():
     spec = describe_note("a school playground, children playing")
     assert spec["room"] == "outdoor"
     assert [layer["options"].get("place") for layer in spec["layers"] if layer["model"] == "crowd"] == ["children"]
+
+
+def _onsets(x: np.ndarray, sr: int) -> np.ndarray:
+    """Impact times (s): where the 2 ms peak envelope first rises past a fifth of its maximum."""
+    hop = sr // 500
+    env = np.abs(x[: x.size // hop * hop]).reshape(-1, hop).max(axis=1)
+    above = env > 0.2 * env.max()
+    starts = np.flatnonzero(above[1:] & ~above[:-1]) + 1
+    keep = [s for k, s in enumerate(starts) if k == 0 or s - starts[k - 1] > 20]  # 40 ms apart
+    return np.asarray(keep) * hop / sr
+
+
+def test_a_dropped_ball_bounces_lower_and_quicker_each_time():
+    from scenefill.engine.models._play import ball_take
+
+    found = 0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        style = np.random.default_rng(seed).random()
+        if not 0.4 <= style <= 0.75:  # dropped or thrown (not dribbled, not kicked)
+            continue
+        take = ball_take(rng, SR).astype(np.float64)
+        t = _onsets(take, SR)
+        gaps = np.diff(t)[:3]
+        assert len(gaps) == 3 and np.all(np.diff(gaps) < 0), f"seed {seed}: gaps {gaps}"
+        ratio = gaps[1:] / gaps[:-1]
+        assert np.all((ratio > 0.7) & (ratio < 0.9)), "the restitution of a rubber ball"
+        found += 1
+    assert found >= 5
+
+
+def test_the_whistle_is_a_warbled_tone_near_3_khz():
+    from scenefill.engine.models._play import whistle_take
+
+    x = whistle_take(np.random.default_rng(1), SR).astype(np.float64)
+    spec = np.abs(np.fft.rfft(x * np.hanning(x.size)))
+    freqs = np.fft.rfftfreq(x.size, 1 / SR)
+    assert 2600 < freqs[np.argmax(spec)] < 3500
+    env = np.abs(x[: x.size // 48 * 48]).reshape(-1, 48).max(axis=1)  # 1 ms envelope
+    active = env[env > 0.3 * env.max()]
+    am = np.abs(np.fft.rfft(active - active.mean()))
+    rate = np.fft.rfftfreq(active.size, 1e-3)[np.argmax(am[1:]) + 1]
+    assert 20 < rate < 45, "the pea's warble"

@@ -8,8 +8,8 @@ As in a real room, a few talkers are near; everyone else is a wash of far
 voices (readers of a pre-mixed chorus: a dozen voices each), low-cut, dulled and
 heard largely through the room's tail (``_hall.Wash``), which fills the gaps
 between syllables. A pub laughs (contagiously: one laugh sets off more); a
-playground is children's talk, calls and laughs (``_vocal``: the bundled voice
-reshaped by WORLD). All readers are one vectorised gather per block at ~12 kHz
+playground is one child chatting near, and the yard's calls, shrieks and laughs
+(``_vocal``: the bundled voice reshaped by WORLD), with balls and a whistle (``_play``). All readers are one vectorised gather per block at ~12 kHz
 (24 kHz for children's high voices), brought up by a cubic spline. Without a voice installed the model
 falls back to source-filter talkers: glottal pulses through vowel formant
 kernels grouped into syllables, with consonant bursts (:class:`KernelBank32`).
@@ -23,7 +23,7 @@ from scenefill.engine import dsp as signal
 
 from ._amb import (ColoredNoise, _axpy, KernelBank32, Sparse, SplineUpsampler, Upsampler, factor_for, low_len,
                    pan_pair, sin_cycles, to_output)
-from . import _vocal
+from . import _play, _vocal
 from ._babble import material
 from ._hall import Wash
 from .base import BLOCK, EventBus, SoundModel, StatefulFilter, butter, noise
@@ -163,6 +163,8 @@ class Crowd(SoundModel):
             self._setup_readers(rng, self.material, slow)
         else:  # no voice installed: synthetic talkers
             self._build_synth(lo)
+        # a playground: balls bounced and kicked, now and then a whistle
+        self.play = _play.Play(rng, sr, i) if place == "children" else None
 
     def _setup_readers(self, rng: np.random.Generator, speech: np.ndarray, slow: np.ndarray) -> None:
         """The readers of real speech, as a listener in the room hears them.
@@ -388,6 +390,8 @@ class Crowd(SoundModel):
                 level = 0.07 * rng.uniform(0.25, 1.0) ** 1.5
                 self.clinks.add(s, np.vstack([take * (gl * level), take * (gr * level)]))
             out += buf
+        if self.play is not None:
+            self.play.add_to(rng, out)
         return to_output(out)
 
     def _synth(self, rng: np.random.Generator, n_l: int) -> np.ndarray:
