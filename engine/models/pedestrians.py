@@ -60,7 +60,7 @@ class Pedestrians(SoundModel):
     description = ("pedestrians walking past on the pavement: footsteps and brief snatches of talk, "
                    "coming up, passing and gone")
     outdoor = True
-    default_level_db = -3.0  # sparse: when someone passes they are near, so the layer sits under the bed
+    default_level_db = -6.0  # sparse: when someone passes they are near, so the layer sits well under the bed
     option_words = {"night": ("time", "night"), "midnight": ("time", "night"), "nighttime": ("time", "night")}
 
     def setup(self, rng: np.random.Generator) -> None:
