@@ -56,11 +56,18 @@ MIDDLE = {
 }
 
 
+_SHOUTS: dict[int, list[np.ndarray]] = {}
+
+
 def _child_shouts(rate: int) -> np.ndarray:
     """The calls, shrieks and laughs of children at play strung into one reel (for the far
-    wash of a playground): falls back to the calls alone where a kind is missing."""
-    kinds = [_vocal.takes(k, rate) for k in ("child-call", "child-scream", "child-laugh")]
-    takes = [t for got in kinds if got for t in got]
+    wash of a playground): falls back to the calls alone where a kind is missing. The list of
+    takes is kept per rate, so the reel and its chorus (cached by the list's identity) are
+    made once per process."""
+    takes = _SHOUTS.get(rate)
+    if takes is None:
+        kinds = [_vocal.takes(k, rate) for k in ("child-call", "child-scream", "child-laugh")]
+        takes = _SHOUTS.setdefault(rate, [t for got in kinds if got for t in got])
     return _vocal.reel(takes, rate, (0.05, 0.4), 12)
 
 
