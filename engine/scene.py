@@ -34,7 +34,7 @@ PAN_WORDS = {"left": -0.6, "right": 0.6}
 
 #: scene words that imply beds when no model keyword is present (open vocabulary)
 CONCEPTS: dict[str, tuple[str, ...]] = {
-    "city": ("traffic", "crowd"), "street": ("traffic",), "downtown": ("traffic", "crowd"),
+    "city": ("traffic", "pedestrians"), "street": ("traffic",), "downtown": ("traffic", "pedestrians"),
     "highway": ("traffic",), "freeway": ("traffic",), "motorway": ("traffic",), "road": ("traffic",),
     "intersection": ("traffic",), "parking": ("traffic",), "market": ("crowd",), "marketplace": ("crowd",), "bazaar": ("crowd",),
     "station": ("crowd",), "airport": ("crowd", "hvac"), "mall": ("crowd", "hvac"),

@@ -13,7 +13,8 @@ the WORLD vocoder (``pyworld``) along the lines of what changes in the body:
 - a *laugh* is voiced "ha" pulses (breathy /h/ onsets, the vowel /a/) at 4-6 a
   second, pitched well above speech and falling over the bout, breathier than talk;
 - *children* have short vocal tracts (formants ~30 % up) and high voices (two to
-  three times an adult man's pitch); at play they call and shout.
+  three times an adult man's pitch); at play they call and shout, and shriek (an open
+  vowel held at 500-800 Hz, pressed: the flattest tilt of all).
 
 Takes are made once (a few seconds of synthesis and analysis), kept on disk beside
 the calibration cache, and resampled per rate in memory. Without Piper, the voice
@@ -51,6 +52,8 @@ CHEERS = ("Yeah!", "Woo!", "Yes!", "Come on!", "Go on!", "Ahh!", "Hey!", "Whoa!"
 LAUGHS = ("Ha ha ha ha!", "Hahaha!", "Ha ha ha ha ha!", "Ha ha!", "Hee hee hee!", "Ha ha ha!")
 CHILD_CALLS = ("Hey!", "Catch it!", "My turn!", "Over here!", "Wheee!", "You're it!", "Come on!", "Me, me!",
                "Ready or not!", "Got you!", "Throw it!", "Wait for me!")
+#: children's shrieks at play: an open vowel held at the top of the voice
+CHILD_SCREAMS = ("Aaaah!", "Eeeee!", "Wheee!", "Aaah!", "Yaaay!", "Nooo!")
 
 #: (pitch scale, formant scale) of the speakers the takes are made for
 _MAN, _WOMAN, _CHILD = (1.0, 1.0), (1.3, 1.17), (1.75, 1.3)
@@ -167,6 +170,12 @@ def _make(kind: str, path: str) -> tuple[list[np.ndarray], int]:
             takes.append(_reshape(audio, native, f0_hz=118 * _CHILD[0] * rng.uniform(1.5, 2.0) * (1.4 if squeal else 1),
                                   contour="rise-fall", formant=_CHILD[1] * rng.uniform(1.0, 1.08), effort=2.0,
                                   hold=rng.uniform(1.2, 1.9), breath=0.0, rng=rng))
+    elif kind == "child-scream":  # shrieks: f0 500-800 Hz, the vowel held, pressed and bright
+        for j, text in enumerate(CHILD_SCREAMS * 2):
+            audio, native = _synthesize(path, text, rng.uniform(0.9, 1.1))
+            takes.append(_reshape(audio, native, f0_hz=rng.uniform(500, 800), contour="rise-fall",
+                                  formant=_CHILD[1] * rng.uniform(1.05, 1.12), effort=4.0,
+                                  hold=rng.uniform(2.0, 3.2), breath=0.1, rng=rng))
     elif kind == "child-laugh":
         for j, text in enumerate(LAUGHS * 2):
             audio, native = _synthesize(path, text, rng.uniform(0.7, 0.85))
@@ -215,7 +224,7 @@ def _raw_unlocked(kind: str) -> tuple[list[np.ndarray], int] | None:
 
 
 def takes(kind: str, rate: int) -> list[np.ndarray] | None:
-    """The takes of ``kind`` ("cheer", "laugh", "child-talk", "child-call", "child-laugh") as
+    """The takes of ``kind`` ("cheer", "laugh", "child-talk", "child-call", "child-scream", "child-laugh") as
     mono float32 at ``rate``, each trimmed and at one active-speech level; None without a voice."""
     with _lock:
         key = (kind, int(rate))

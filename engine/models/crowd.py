@@ -8,8 +8,8 @@ As in a real room, a few talkers are near; everyone else is a wash of far
 voices (readers of a pre-mixed chorus: a dozen voices each), low-cut, dulled and
 heard largely through the room's tail (``_hall.Wash``), which fills the gaps
 between syllables. A pub laughs (contagiously: one laugh sets off more); a
-playground is children's talk, calls and laughs (``_vocal``: the bundled voice
-reshaped by WORLD). All readers are one vectorised gather per block at ~12 kHz
+playground is one child chatting near, and the yard's calls, shrieks and laughs
+(``_vocal``: the bundled voice reshaped by WORLD), with balls and a whistle (``_play``). All readers are one vectorised gather per block at ~12 kHz
 (24 kHz for children's high voices), brought up by a cubic spline. Without a voice installed the model
 falls back to source-filter talkers: glottal pulses through vowel formant
 kernels grouped into syllables, with consonant bursts (:class:`KernelBank32`).
@@ -23,7 +23,7 @@ from scenefill.engine import dsp as signal
 
 from ._amb import (ColoredNoise, _axpy, KernelBank32, Sparse, SplineUpsampler, Upsampler, factor_for, low_len,
                    pan_pair, sin_cycles, to_output)
-from . import _vocal
+from . import _play, _vocal
 from ._babble import material
 from ._hall import Wash
 from .base import BLOCK, EventBus, SoundModel, StatefulFilter, butter, noise
@@ -46,7 +46,7 @@ PLACES = {
     "audience": (3, 14, 1.4, 0.2, 4500, 0.75),
     "hall": (3, 14, 2.2, 0.3, 4000, 0.5),
     "outdoor": (5, 10, 0.3, 0.05, 4500, 0.5),
-    "children": (3, 3, 0.3, 0.05, 5000, 0.6),  # a few dozen children: calls and laughs more than talk
+    "children": (1, 3, 0.3, 0.05, 5000, 0.3),  # a few dozen children: calls and laughs more than talk
 }
 #: place -> (middle-distance talkers, their power relative to the near talkers), at intensity ~0.5:
 #: the tables 3-9 m away, each one reader on their own, dulled like the far voices
@@ -54,6 +54,21 @@ MIDDLE = {
     "crowd": (12, 1.5), "cafe": (12, 1.5), "bar": (12, 1.5), "audience": (12, 1.5), "hall": (12, 1.5),
     "outdoor": (12, 1.5), "children": (0, 0.0),
 }
+
+
+_SHOUTS: dict[int, list[np.ndarray]] = {}
+
+
+def _child_shouts(rate: int) -> np.ndarray:
+    """The calls, shrieks and laughs of children at play strung into one reel (for the far
+    wash of a playground): falls back to the calls alone where a kind is missing. The list of
+    takes is kept per rate, so the reel and its chorus (cached by the list's identity) are
+    made once per process."""
+    takes = _SHOUTS.get(rate)
+    if takes is None:
+        kinds = [_vocal.takes(k, rate) for k in ("child-call", "child-scream", "child-laugh")]
+        takes = _SHOUTS.setdefault(rate, [t for got in kinds if got for t in got])
+    return _vocal.reel(takes, rate, (0.05, 0.4), 12)
 
 
 def _vowel_kernel(formants, sr: float, length: int) -> np.ndarray:
@@ -155,6 +170,8 @@ class Crowd(SoundModel):
             self._setup_readers(rng, self.material, slow)
         else:  # no voice installed: synthetic talkers
             self._build_synth(lo)
+        # a playground: balls bounced and kicked, now and then a whistle
+        self.play = _play.Play(rng, sr, i) if place == "children" else None
 
     def _setup_readers(self, rng: np.random.Generator, speech: np.ndarray, slow: np.ndarray) -> None:
         """The readers of real speech, as a listener in the room hears them.
@@ -176,9 +193,10 @@ class Crowd(SoundModel):
         mid_n = int(round(mid_n * (0.6 + 0.7 * i)))
         rate = int(round(lo))
         child = place == "children" and _vocal.takes("child-talk", rate) is not None
-        if child:  # children chatting: their lines in a child's voice, as one reel
+        if child:  # the nearest children chatting (their lines in a child's voice, as one reel);
+            # the playground beyond them is heard as its shouts, shrieks and laughs, not its talk
             near_mat = _vocal.reel(_vocal.takes("child-talk", rate), rate, (0.15, 0.5), 11)
-            wash = _vocal.chorus(near_mat, 12, (0.9, 1.12), seed=0xC40, length=near_mat.size)
+            wash = _vocal.chorus(_child_shouts(rate), 12, (0.9, 1.12), seed=0xC40)
             mats, share = [near_mat], [1.0]
         else:  # adults: higher voices read slowly spoken lines played faster (pitch and pace up);
             # women and deeper men (WORLD: their own vocal-tract lengths) where pyworld is there
@@ -245,6 +263,7 @@ class Crowd(SoundModel):
         plan = [(laugh_kind, laugh_rate, 0.9, 3)]
         if child:
             plan.append(("child-call", 2.0 + 2.4 * i, 1.4, 1))
+            plan.append(("child-scream", 0.2 + 0.3 * i, 1.0, 1))  # a shriek every few seconds
         for kind, ev_rate, ev_level, group in plan:
             got = _vocal.takes(kind, rate)
             if got:
@@ -378,6 +397,8 @@ class Crowd(SoundModel):
                 level = 0.07 * rng.uniform(0.25, 1.0) ** 1.5
                 self.clinks.add(s, np.vstack([take * (gl * level), take * (gr * level)]))
             out += buf
+        if self.play is not None:
+            self.play.add_to(rng, out)
         return to_output(out)
 
     def _synth(self, rng: np.random.Generator, n_l: int) -> np.ndarray:
