@@ -23,7 +23,7 @@ from scenefill.engine import dsp as signal
 
 from ._amb import (ColoredNoise, _axpy, KernelBank32, Sparse, SplineUpsampler, Upsampler, factor_for, low_len,
                    pan_pair, sin_cycles, to_output)
-from . import _vocal
+from . import _tabletop, _vocal
 from ._babble import material
 from ._hall import Wash
 from .base import BLOCK, EventBus, SoundModel, StatefulFilter, butter, noise
@@ -48,6 +48,8 @@ PLACES = {
     "outdoor": (5, 10, 0.3, 0.05, 4500, 0.5),
     "children": (3, 3, 0.3, 0.05, 5000, 0.6),  # a few dozen children: calls and laughs more than talk
 }
+CLINK_RATE = 1.0
+CLINK_LEVEL = 1.0
 #: place -> (middle-distance talkers, their power relative to the near talkers), at intensity ~0.5:
 #: the tables 3-9 m away, each one reader on their own, dulled like the far voices
 MIDDLE = {
@@ -140,11 +142,13 @@ class Crowd(SoundModel):
         self.mix = np.array([[1.0, 0.15], [0.15, 1.0]], dtype=np.float32)
         self.gain = 0.6 * (0.5 + 0.5 * i)
         # cafe: cups, saucers, cutlery
-        self.clink_rate = {"cafe": 0.6 + 1.6 * i, "bar": 0.3 + 0.8 * i}.get(place, 0.0)
+        self.clink_rate = {"cafe": 0.6 + 1.6 * i, "bar": 0.3 + 0.8 * i}.get(place, 0.0) * CLINK_RATE
         self.clinks = EventBus()
         self.clink_sched = Sparse(int(rng.uniform(0.2, 1.5) * sr)) if self.clink_rate else None
         # a set of takes made once; each clink picks one, with its own level and place
-        self.clink_takes = [self._clink(rng) for _ in range(24)] if self.clink_rate else []
+        # (from their own stream: how the china sounds does not move who talks where)
+        table_rng = np.random.default_rng(rng.integers(1 << 62))
+        self.clink_takes = [self._clink(table_rng) for _ in range(24)] if self.clink_rate else []
         # real speech: a few near readers of the bundled voice's lines, each on its own, and a
         # diffuse wash of dozens of far ones (see _setup_readers)
         self.material = material(int(round(lo)))
@@ -216,6 +220,8 @@ class Crowd(SoundModel):
         if mid_n:  # inverse distance, 3-9 m: a few tables off are clearly quieter than the next one
             level[near_n:own] = rng.uniform(0.7, 1.0, mid_n) / rng.uniform(3.0, 9.0, mid_n)
             level[near_n:own] *= np.sqrt(mid_share / np.sum(level[near_n:own] ** 2))
+            # however the draw falls, no table 3 m off is as loud as the nearest talker
+            np.minimum(level[near_n:own], 0.9 * level[:near_n].max(), out=level[near_n:own])
         else:
             mid_share = 0.0
         level[own:] = rng.uniform(0.7, 1.0, far_n)
@@ -267,58 +273,9 @@ class Crowd(SoundModel):
         self.breath = 0.025
 
     def _clink(self, rng: np.random.Generator) -> np.ndarray:
-        """A cup set on a saucer, or cutlery touching china: a short inharmonic impact.
-
-        Ceramic (a cup's wall, a plate's rim) rings in several inharmonic, well damped wall
-        modes over a hard clack of contact, and often rattles (a cup settling in its saucer,
-        a run of plates being stacked); a spoon or fork (a free metal bar: modes at
-        1 : 2.76 : 5.40) rings longer and purer. All die within tens of milliseconds. Nothing above ~12 kHz
-        carries much: the dense partials of a bell would read as music.
-        """
-        sr = self.sr
-        kind = rng.random()
-        cutlery = kind < 0.4
-        gap = (0.025, 0.06)
-        if cutlery:
-            f = rng.uniform(2200, 4200)
-            ratios = np.array([1.0, 2.76])
-            decay = rng.uniform(0.015, 0.045)
-            taps = int(rng.integers(1, 3))
-        else:  # china: a cup on its saucer, a plate set down; well damped wall modes over a clack
-            f = rng.uniform(1100, 2400)
-            ratios = np.array([1.0, rng.uniform(1.45, 1.7), rng.uniform(2.2, 2.6), rng.uniform(3.0, 3.4),
-                               rng.uniform(3.9, 4.4)])
-            decay = rng.uniform(0.012, 0.035)
-            taps = 1 if rng.random() < 0.4 else int(rng.integers(2, 4))
-            if kind > 0.85:  # dishes stacked or cleared at the counter: a run of knocks
-                taps = int(rng.integers(4, 9))
-                gap = (0.04, 0.13)
-        length = int((decay * 5 + gap[1] * (taps - 1)) * sr) + 256
-        t = np.arange(length) / sr
-        out = np.zeros(length)
-        t_tap = 0.0
-        for j in range(taps):
-            x = t - t_tap
-            on = x >= 0
-            xs = np.where(on, x, 0.0)
-            amp = rng.uniform(0.5, 1.0) * (0.55 ** j)
-            for k, ratio in enumerate(ratios):
-                fk = f * ratio * rng.uniform(0.97, 1.03)
-                if fk > 12000:
-                    continue
-                out += on * amp * (0.6 ** k) * np.exp(-xs / (decay / (1 + 0.8 * k))) * \
-                    sin_cycles(fk * xs + rng.random())
-            s0 = int(t_tap * sr)
-            # the contact: a hard clack of a couple of milliseconds (china on china is loud)
-            clen = 144 if not cutlery else 48
-            click = rng.standard_normal(clen) * np.exp(-np.arange(clen) / (clen / 6)) * amp * (0.5 if cutlery else 0.9)
-            out[s0:s0 + clen] += click[:max(0, min(clen, length - s0))]
-            t_tap += rng.uniform(*gap)
-            if j + 1 < taps and not cutlery:
-                f *= rng.uniform(0.85, 1.15)  # the next plate or cup in the run
-        out = signal.lfilter(*signal.butter(2, 10000, fs=sr), out)  # china and felt dull the top
-        out *= np.clip(np.arange(length) / 8, 0, 1)
-        return out
+        """One table-top sound: a cup on its saucer, stirring, a knife across a plate,
+        cutlery put down or gathered, a plate set down (:mod:`._tabletop`)."""
+        return _tabletop.take(rng, self.sr)
 
     def _speak(self, rng: np.random.Generator, n_l: int) -> np.ndarray:
         """This block of every reader (2, n_l) float32: each reads the material at its own
@@ -375,7 +332,7 @@ class Crowd(SoundModel):
             for s in self.clink_sched.onsets(n, lambda: self.sr * rng.exponential(1.0 / self.clink_rate)):
                 take = self.clink_takes[int(rng.integers(len(self.clink_takes)))]
                 gl, gr = pan_pair(rng.uniform(-0.8, 0.8))
-                level = 0.07 * rng.uniform(0.25, 1.0) ** 1.5
+                level = 0.07 * CLINK_LEVEL * rng.uniform(0.25, 1.0) ** 1.5
                 self.clinks.add(s, np.vstack([take * (gl * level), take * (gr * level)]))
             out += buf
         return to_output(out)
