@@ -13,7 +13,11 @@ reshaped by WORLD). All readers are one vectorised gather per block at ~12 kHz
 (24 kHz for children's high voices), brought up by a cubic spline. Without a voice installed the model
 falls back to source-filter talkers: glottal pulses through vowel formant
 kernels grouped into syllables, with consonant bursts (:class:`KernelBank32`).
-The cafe adds cup and cutlery clinks: short inharmonic ceramic and metal impacts.
+The cafe adds its table-top sounds (``_tabletop``): cups bouncing on saucers,
+stirring, knives scraping, cutlery clattering. Over a busy room people raise their
+voices (the Lombard effect): near and middle talkers, and the wash, read WORLD-made
+raised-effort readings (pitch up ~2.5 semitones, flatter spectral tilt, longer vowels;
+``_babble.RAISED``); in a quiet room only some do (:func:`raised_share`).
 """
 
 from __future__ import annotations
@@ -49,6 +53,13 @@ PLACES = {
     "children": (3, 3, 0.3, 0.05, 5000, 0.6),  # a few dozen children: calls and laughs more than talk
 }
 CLINK_RATE = 1.0
+
+def raised_share(intensity: float) -> float:
+    """Share of near and middle talkers speaking with raised effort (Lombard): everyone in a
+    busy room (intensity >= 0.5), fewer in a quiet one, where a conversational voice carries."""
+    return float(np.clip(0.25 + 1.5 * intensity, 0.0, 1.0))
+
+
 CLINK_LEVEL = 1.0
 #: place -> (middle-distance talkers, their power relative to the near talkers), at intensity ~0.5:
 #: the tables 3-9 m away, each one reader on their own, dulled like the far voices
@@ -203,6 +214,19 @@ class Crowd(SoundModel):
         else:
             read_rate = rng.uniform(0.92, 1.08, v)
         self.female = which == 1
+        # over a crowd people raise their voices (Lombard): near and middle talkers read the
+        # raised-effort versions of their speakers (joe, the woman, the deeper man)
+        raise_rng = np.random.default_rng(rng.integers(1 << 62))
+        raised = [material(rate, k) for k in ("raised", "raised-woman", "raised-deep")] if not child else []
+        if len(mats) == 4 and all(m is not None for m in raised):
+            up = raise_rng.random(v) < raised_share(i)
+            up[own:] = False
+            speaker = np.array([0, 0, 1, 2])[which]
+            which = np.where(up, len(mats) + speaker, which)
+            read_rate = np.where(up, raise_rng.uniform(0.94, 1.06, v), read_rate)
+            mats = mats + raised
+            if raised_share(i) >= 0.7:  # the room beyond talks over itself too
+                wash = _vocal.chorus(raised[0], 12, (0.84, 1.3), seed=0xC40, length=raised[0].size)
         which[own:] = len(mats)  # the far readers read the wash
         read_rate[own:] = rng.uniform(0.95, 1.05, far_n)
         self.read_rate = read_rate
