@@ -17,7 +17,9 @@ The cafe adds its table-top sounds (``_tabletop``): cups bouncing on saucers,
 stirring, knives scraping, cutlery clattering. Over a busy room people raise their
 voices (the Lombard effect): near and middle talkers, and the wash, read WORLD-made
 raised-effort readings (pitch up ~2.5 semitones, flatter spectral tilt, longer vowels;
-``_babble.RAISED``); in a quiet room only some do (:func:`raised_share`).
+``_babble.RAISED``); in a quiet room only some do (:func:`raised_share`). A station
+or an airport "with announcements" has a PA now and then (``_announce``): a chime,
+then a voice through horn loudspeakers, from the far end of the hall.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from scenefill.engine import dsp as signal
 
 from ._amb import (ColoredNoise, _axpy, KernelBank32, Sparse, SplineUpsampler, Upsampler, factor_for, low_len,
                    pan_pair, sin_cycles, to_output)
-from . import _tabletop, _vocal
+from . import _announce, _tabletop, _vocal
 from ._babble import material
 from ._hall import Wash
 from .base import BLOCK, EventBus, SoundModel, StatefulFilter, butter, noise
@@ -61,6 +63,8 @@ def raised_share(intensity: float) -> float:
 
 
 CLINK_LEVEL = 1.0
+#: the announcement against the near talkers: a PA at the far end of the hall, ~4 dB under the crowd
+ANNOUNCE_LEVEL = 0.25
 #: place -> (middle-distance talkers, their power relative to the near talkers), at intensity ~0.5:
 #: the tables 3-9 m away, each one reader on their own, dulled like the far voices
 MIDDLE = {
@@ -114,6 +118,7 @@ class Crowd(SoundModel):
         "theatre": ("place", "audience"), "theater": ("place", "audience"), "audience": ("place", "audience"),
         "auditorium": ("place", "audience"), "concert": ("place", "audience"),
         "laughter": ("laughs", True), "laughing": ("laughs", True), "laughs": ("laughs", True),
+        "announcements": ("announce", True), "announcement": ("announce", True), "tannoy": ("announce", True),
     }
 
     def setup(self, rng: np.random.Generator) -> None:
@@ -282,6 +287,12 @@ class Crowd(SoundModel):
                                           Sparse(int(rng.uniform(0.05, 1.0) / ev_rate * lo))))
         self.near_events = EventBus()
         self.far_events = EventBus()
+        # a station's announcements: a chime and a voice through the horns, across the hall
+        self.pa_take = None
+        if self.params.options.get("announce") and not child:
+            pa_rng = np.random.default_rng(rng.integers(1 << 62))
+            self.pa_take = _announce.announcement(pa_rng, speech, lo) * (ANNOUNCE_LEVEL / norm)
+            self.pa_sched = Sparse(int(pa_rng.uniform(0.8, 2.5) * lo))
 
     def _build_synth(self, lo: float) -> None:
         """Formant kernels and consonant noise of the fallback (synthetic) talkers."""
@@ -326,8 +337,11 @@ class Crowd(SoundModel):
         self.read_pos = (self.read_pos + self.read_rate * n_l) % self.read_size
         near = np.ascontiguousarray(buses[:2])
         far = np.ascontiguousarray(buses[2:])
-        if self.vocal_events:
+        if self.vocal_events or self.pa_take is not None:
             near_ev, far_ev = self.near_events.begin(n_l), self.far_events.begin(n_l)
+            if self.pa_take is not None:  # every 25-60 s, from the loudspeakers overhead
+                for s in self.pa_sched.onsets(n_l, lambda: self.lo_sr * rng.uniform(25, 60)):
+                    self.far_events.add(s, self.pa_take)
             for takes, ev_rate, ev_level, group, sched in self.vocal_events:
                 for s in sched.onsets(n_l, lambda: self.lo_sr * rng.exponential(1.0 / ev_rate)):
                     # laughter is catching: at a table, one laugh sets off one or two more
