@@ -91,3 +91,15 @@ def test_a_knife_scrape_is_friction_noise_not_a_tone():
 def test_takes_are_deterministic():
     a = [tt.take(np.random.default_rng(9), SR) for _ in range(2)]
     assert np.array_equal(a[0], a[1])
+
+
+def test_clinks_from_the_far_tables_lose_their_top():
+    """Past a few metres of people and tables a clink's top octaves are shadowed: the far
+    version of each take keeps less of its power above 4 kHz than the near one."""
+    from scenefill.engine.models import REGISTRY, ModelParams
+
+    m = REGISTRY["crowd"](SR, 0, 1, ModelParams(intensity=0.7, options={"place": "cafe"}))
+    for near, far in zip(m.clink_takes[:8], m.clink_far[:8]):
+        f = np.fft.rfftfreq(near.size, 1 / SR)
+        top = lambda x: (np.abs(np.fft.rfft(x)) ** 2)[f > 4000].sum() / (np.abs(np.fft.rfft(x)) ** 2).sum()  # noqa: E731
+        assert top(far) < 0.7 * top(near)

@@ -65,6 +65,7 @@ def raised_share(intensity: float) -> float:
 CLINK_LEVEL = 1.0
 #: the announcement against the near talkers: a PA at the far end of the hall, ~4 dB under the crowd
 ANNOUNCE_LEVEL = 0.25
+DISTANT_CLINKS = True
 #: place -> (middle-distance talkers, their power relative to the near talkers), at intensity ~0.5:
 #: the tables 3-9 m away, each one reader on their own, dulled like the far voices
 MIDDLE = {
@@ -165,6 +166,10 @@ class Crowd(SoundModel):
         # (from their own stream: how the china sounds does not move who talks where)
         table_rng = np.random.default_rng(rng.integers(1 << 62))
         self.clink_takes = [self._clink(table_rng) for _ in range(24)] if self.clink_rate else []
+        # the same takes from the far tables: past a few metres of people, chairs and tables the
+        # top octaves of a clink are shadowed (a gentle low-pass) before the room's tail adds them
+        dull = butter("lowpass", 3000, self.sr, 1)
+        self.clink_far = [signal.sosfilt(dull, t) for t in self.clink_takes] if DISTANT_CLINKS else self.clink_takes
         # real speech: a few near readers of the bundled voice's lines, each on its own, and a
         # diffuse wash of dozens of far ones (see _setup_readers)
         self.material = material(int(round(lo)))
@@ -368,9 +373,15 @@ class Crowd(SoundModel):
         if self.clink_sched is not None:
             buf = self.clinks.begin(n)
             for s in self.clink_sched.onsets(n, lambda: self.sr * rng.exponential(1.0 / self.clink_rate)):
-                take = self.clink_takes[int(rng.integers(len(self.clink_takes)))]
+                k = int(rng.integers(len(self.clink_takes)))
                 gl, gr = pan_pair(rng.uniform(-0.8, 0.8))
-                level = 0.07 * CLINK_LEVEL * rng.uniform(0.25, 1.0) ** 1.5
+                if DISTANT_CLINKS:  # tables spread evenly over the floor, 1-6 m off: inverse distance
+                    d = float(np.sqrt(rng.uniform(1.0, 36.0)))
+                    take = self.clink_takes[k] if d < 2.5 else self.clink_far[k]
+                    level = 0.07 * CLINK_LEVEL * 1.6 / d
+                else:
+                    take = self.clink_takes[k]
+                    level = 0.07 * CLINK_LEVEL * rng.uniform(0.25, 1.0) ** 1.5
                 self.clinks.add(s, np.vstack([take * (gl * level), take * (gr * level)]))
             out += buf
         return to_output(out)
