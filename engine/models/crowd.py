@@ -164,7 +164,7 @@ class Crowd(SoundModel):
         self.clink_sched = Sparse(int(rng.uniform(0.2, 1.5) * sr)) if self.clink_rate else None
         # a set of takes made once; each clink picks one, with its own level and place
         # (from their own stream: how the china sounds does not move who talks where)
-        table_rng = np.random.default_rng(rng.integers(1 << 62))
+        table_rng = np.random.default_rng(rng.integers(1 << 62)) if self.clink_rate else None
         self.clink_takes = [self._clink(table_rng) for _ in range(24)] if self.clink_rate else []
         # the same takes from the far tables: past a few metres of people, chairs and tables the
         # top octaves of a clink are shadowed (a gentle low-pass) before the room's tail adds them
@@ -226,9 +226,9 @@ class Crowd(SoundModel):
         self.female = which == 1
         # over a crowd people raise their voices (Lombard): near and middle talkers read the
         # raised-effort versions of their speakers (joe, the woman, the deeper man)
-        raise_rng = np.random.default_rng(rng.integers(1 << 62))
         raised = [material(rate, k) for k in ("raised", "raised-woman", "raised-deep")] if not child else []
-        if len(mats) == 4 and all(m is not None for m in raised):
+        if len(mats) == 4 and raised and all(m is not None for m in raised):
+            raise_rng = np.random.default_rng(rng.integers(1 << 62))
             up = raise_rng.random(v) < raised_share(i)
             up[own:] = False
             speaker = np.array([0, 0, 1, 2])[which]
