@@ -27,8 +27,6 @@ import numpy as np
 
 from ._amb import sin_cycles
 
-#: scale of every mode's decay time (1: as measured for a cup on a table)
-DAMP = 1.0
 #: free-free bar (knife, fork, spoon) mode ratios to the first
 _BAR = np.array([1.0, 2.756, 5.404, 8.933, 13.34, 18.64])
 
@@ -37,7 +35,6 @@ def _modes(rng: np.random.Generator, sr: int, length: int, freqs: np.ndarray, am
            decays: np.ndarray) -> np.ndarray:
     """Sum of exponentially decaying sinusoids (one row per mode), from t = 0."""
     keep = freqs < 0.45 * sr
-    decays = decays * DAMP
     freqs, amps, decays = freqs[keep], amps[keep], decays[keep]
     t = np.arange(length) / sr
     env = np.exp(-t[None, :] / decays[:, None])

@@ -54,7 +54,7 @@ PLACES = {
     "outdoor": (5, 10, 0.3, 0.05, 4500, 0.5),
     "children": (3, 3, 0.3, 0.05, 5000, 0.6),  # a few dozen children: calls and laughs more than talk
 }
-CLINK_RATE = 1.0
+
 
 def raised_share(intensity: float) -> float:
     """Share of near and middle talkers speaking with raised effort (Lombard): everyone in a
@@ -62,10 +62,8 @@ def raised_share(intensity: float) -> float:
     return float(np.clip(0.25 + 1.5 * intensity, 0.0, 1.0))
 
 
-CLINK_LEVEL = 1.0
 #: the announcement against the near talkers: a PA at the far end of the hall, ~4 dB under the crowd
 ANNOUNCE_LEVEL = 0.25
-DISTANT_CLINKS = True
 #: place -> (middle-distance talkers, their power relative to the near talkers), at intensity ~0.5:
 #: the tables 3-9 m away, each one reader on their own, dulled like the far voices
 MIDDLE = {
@@ -159,7 +157,7 @@ class Crowd(SoundModel):
         self.mix = np.array([[1.0, 0.15], [0.15, 1.0]], dtype=np.float32)
         self.gain = 0.6 * (0.5 + 0.5 * i)
         # cafe: cups, saucers, cutlery
-        self.clink_rate = {"cafe": 0.6 + 1.6 * i, "bar": 0.3 + 0.8 * i}.get(place, 0.0) * CLINK_RATE
+        self.clink_rate = {"cafe": 0.6 + 1.6 * i, "bar": 0.3 + 0.8 * i}.get(place, 0.0)
         self.clinks = EventBus()
         self.clink_sched = Sparse(int(rng.uniform(0.2, 1.5) * sr)) if self.clink_rate else None
         # a set of takes made once; each clink picks one, with its own level and place
@@ -169,7 +167,7 @@ class Crowd(SoundModel):
         # the same takes from the far tables: past a few metres of people, chairs and tables the
         # top octaves of a clink are shadowed (a gentle low-pass) before the room's tail adds them
         dull = butter("lowpass", 3000, self.sr, 1)
-        self.clink_far = [signal.sosfilt(dull, t) for t in self.clink_takes] if DISTANT_CLINKS else self.clink_takes
+        self.clink_far = [signal.sosfilt(dull, t) for t in self.clink_takes]
         # real speech: a few near readers of the bundled voice's lines, each on its own, and a
         # diffuse wash of dozens of far ones (see _setup_readers)
         self.material = material(int(round(lo)))
@@ -375,13 +373,10 @@ class Crowd(SoundModel):
             for s in self.clink_sched.onsets(n, lambda: self.sr * rng.exponential(1.0 / self.clink_rate)):
                 k = int(rng.integers(len(self.clink_takes)))
                 gl, gr = pan_pair(rng.uniform(-0.8, 0.8))
-                if DISTANT_CLINKS:  # tables spread evenly over the floor, 1-6 m off: inverse distance
-                    d = float(np.sqrt(rng.uniform(1.0, 36.0)))
-                    take = self.clink_takes[k] if d < 2.5 else self.clink_far[k]
-                    level = 0.07 * CLINK_LEVEL * 1.6 / d
-                else:
-                    take = self.clink_takes[k]
-                    level = 0.07 * CLINK_LEVEL * rng.uniform(0.25, 1.0) ** 1.5
+                # tables spread evenly over the floor, 1-6 m off: inverse distance
+                d = float(np.sqrt(rng.uniform(1.0, 36.0)))
+                take = self.clink_takes[k] if d < 2.5 else self.clink_far[k]
+                level = 0.07 * 1.6 / d
                 self.clinks.add(s, np.vstack([take * (gl * level), take * (gr * level)]))
             out += buf
         return to_output(out)
