@@ -310,3 +310,35 @@ def test_the_crowd_is_many_speakers_with_their_own_vocal_tracts():
     m = make("crowd", place="cafe", intensity=0.7)
     readers = m.read_base[:m.near_n + m.mid_n]
     assert len(np.unique(readers)) >= 3, "near and middle talkers read as at least three speakers"
+
+
+def _band_db(x: np.ndarray, sr: int, lo: float, hi: float) -> float:
+    f, p = signal.welch(x, sr, nperseg=1024)
+    return float(10 * np.log10(np.sum(p[(f >= lo) & (f < hi)])))
+
+
+@needs_voice
+def test_talkers_raise_their_voices_over_a_busy_room():
+    """The Lombard effect: over a crowd, people speak up. Their pitch rises (here ~2.5 semitones),
+    the spectral tilt flattens (more of the voice above 2 kHz relative to the first formant
+    region) and the vowels last longer; a conversational, read-aloud voice is what a listener
+    hears as one person speaking. A busy cafe's near and middle talkers all read raised speech,
+    a quiet room's only some."""
+    from scenefill.engine.models._babble import material
+    from scenefill.engine.models.crowd import raised_share
+
+    rate = 12000
+    calm, raised = material(rate), material(rate, "raised")
+    pitch = lambda x: np.median(f0_track(x, rate)[f0_track(x, rate) > 0])  # noqa: E731
+    assert 1.1 < pitch(raised) / pitch(calm) < 1.3
+    tilt = lambda x: _band_db(x, rate, 2000, 5000) - _band_db(x, rate, 300, 1000)  # noqa: E731
+    assert tilt(raised) - tilt(calm) > 1.5  # dB: flatter spectrum, as a sharper glottal closure makes
+    assert 1.05 < raised.size / calm.size < 1.2  # vowels held longer
+    assert raised_share(0.8) == 1.0 and raised_share(0.1) < 0.5
+    busy = make("crowd", place="cafe", intensity=0.8)
+    own = busy.near_n + busy.mid_n
+    # every near and middle talker reads one of the raised readings (all of the raised length)
+    assert np.all(busy.read_size[:own] == material(int(round(busy.lo_sr)), "raised").size)
+    quiet = make("crowd", place="cafe", intensity=0.1)
+    calm_n = np.sum(quiet.read_size[:quiet.near_n + quiet.mid_n] != material(int(round(quiet.lo_sr)), "raised").size)
+    assert calm_n >= 1, "in a quiet room some talk at conversational effort"

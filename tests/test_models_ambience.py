@@ -340,8 +340,9 @@ def test_crowd_is_speech_band_babble_with_syllable_rhythm():
 def test_cafe_adds_clinks():
     f, plain = psd(render("crowd", 10, 0.5))
     f, cafe = psd(render("crowd", 10, 0.5, place="cafe"))
-    # voices stay below ~6 kHz; cups and cutlery ring above
-    assert share(f, cafe, 6500, 14000) > 5 * share(f, plain, 6500, 14000)
+    # voices stay below ~6 kHz; cups and cutlery ring above (the near tables' more than the far
+    # ones', whose top octaves are shadowed by the people and tables between)
+    assert share(f, cafe, 6500, 14000) > 3 * share(f, plain, 6500, 14000)
 
 
 def test_traffic_low_mid_with_pass_by_swells():

@@ -46,6 +46,13 @@ _TEMPOS = {"normal": (1.0, 1.1, 1.2), "slow": (1.2, 1.3, 1.4)}
 #: A room of people is many larynxes and vocal tracts: women's formants ~15-20 % above men's, a
 #: big man's a little below; resampling alone moves pitch and formants together, as no voice does
 SPEAKERS = {"woman": (1.3, 1.17), "deep": (0.78, 0.92)}
+#: the same speakers talking over a crowd (the Lombard effect): (pitch scale, formant scale), both
+#: relative to joe. Talkers in a noisy room raise their voices: the pitch goes up ~2-3 semitones,
+#: the jaw opens wider (F1 up a little), the spectral tilt flattens (a sharper glottal closure:
+#: :data:`RAISED_TILT` dB/octave more above 500 Hz) and vowels are held longer (:data:`RAISED_HOLD`).
+RAISED = {"raised": (1.17, 1.02), "raised-woman": (1.3 * 1.15, 1.17 * 1.02), "raised-deep": (0.78 * 1.17, 0.92 * 1.02)}
+RAISED_TILT = 2.0
+RAISED_HOLD = 1.15
 _VERSION = "babble-2"
 _lock = threading.Lock()
 _RAW: dict[str, tuple[np.ndarray, int]] = {}
@@ -104,9 +111,48 @@ def _save(path: Path, raw: np.ndarray, native: int) -> None:
         pass  # a read-only cache only costs time
 
 
+def _raised(name: str) -> tuple[np.ndarray, int] | None:
+    """The normal reading spoken over a crowd (see :data:`RAISED`); cached like the others."""
+    with made_once(f"babble-speaker-{name}"):
+        made = _synthesise("normal")
+        if made is None:
+            return None
+        raw, native = made
+        try:
+            from ..speech import resolve_voice
+
+            path = _cache_file(resolve_voice("joe"), f"{name}-{RAISED[name]}-{RAISED_TILT}-{RAISED_HOLD}")
+            data = np.load(path)
+            return data[1:].astype(np.float32), int(data[0])
+        except (OSError, ValueError, IndexError):
+            pass
+        except Exception:
+            return None
+        try:
+            import pyworld
+
+            from ._vocal import _reshape
+
+            x = raw.astype(np.float64)
+            f0, _ = pyworld.dio(x, native, frame_period=5.0)
+            median = float(np.median(f0[f0 > 0]))
+            f0_scale, formant = RAISED[name]
+            out = _reshape(x, native, f0_hz=median * f0_scale, contour="speech", formant=formant,
+                           effort=RAISED_TILT, hold=RAISED_HOLD, breath=0.0,
+                           rng=np.random.default_rng(sum(map(ord, name)))).astype(np.float32)
+        except Exception:  # no pyworld: only the one speaker at conversational effort
+            return None
+        active = out[np.abs(out) > 0.05 * np.abs(out).max()]
+        out *= np.float32(0.1 / max(1e-9, float(np.sqrt(np.mean(active ** 2)))))
+        _save(path, out, native)
+        return out, native
+
+
 def _synthesise(tempo: str) -> tuple[np.ndarray, int] | None:
     if tempo in SPEAKERS:
         return _speaker(tempo)
+    if tempo in RAISED:
+        return _raised(tempo)
     with made_once(f"babble-{tempo}"):  # Piper reads minutes of text: one process at a time
         return _synthesise_unlocked(tempo)
 

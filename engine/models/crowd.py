@@ -13,7 +13,13 @@ playground is one child chatting near, and the yard's calls, shrieks and laughs
 (24 kHz for children's high voices), brought up by a cubic spline. Without a voice installed the model
 falls back to source-filter talkers: glottal pulses through vowel formant
 kernels grouped into syllables, with consonant bursts (:class:`KernelBank32`).
-The cafe adds cup and cutlery clinks: short inharmonic ceramic and metal impacts.
+The cafe adds its table-top sounds (``_tabletop``): cups bouncing on saucers,
+stirring, knives scraping, cutlery clattering. Over a busy room people raise their
+voices (the Lombard effect): near and middle talkers, and the wash, read WORLD-made
+raised-effort readings (pitch up ~2.5 semitones, flatter spectral tilt, longer vowels;
+``_babble.RAISED``); in a quiet room only some do (:func:`raised_share`). A station
+or an airport "with announcements" has a PA now and then (``_announce``): a chime,
+then a voice through horn loudspeakers, from the far end of the hall.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from scenefill.engine import dsp as signal
 
 from ._amb import (ColoredNoise, _axpy, KernelBank32, Sparse, SplineUpsampler, Upsampler, factor_for, low_len,
                    pan_pair, sin_cycles, to_output)
-from . import _play, _vocal
+from . import _announce, _play, _tabletop, _vocal
 from ._babble import material
 from ._hall import Wash
 from .base import BLOCK, EventBus, SoundModel, StatefulFilter, butter, noise
@@ -48,6 +54,16 @@ PLACES = {
     "outdoor": (5, 10, 0.3, 0.05, 4500, 0.5),
     "children": (1, 3, 0.3, 0.05, 5000, 0.3),  # a few dozen children: calls and laughs more than talk
 }
+
+
+def raised_share(intensity: float) -> float:
+    """Share of near and middle talkers speaking with raised effort (Lombard): everyone in a
+    busy room (intensity >= 0.5), fewer in a quiet one, where a conversational voice carries."""
+    return float(np.clip(0.25 + 1.5 * intensity, 0.0, 1.0))
+
+
+#: the announcement against the near talkers: a PA at the far end of the hall, ~4 dB under the crowd
+ANNOUNCE_LEVEL = 0.25
 #: place -> (middle-distance talkers, their power relative to the near talkers), at intensity ~0.5:
 #: the tables 3-9 m away, each one reader on their own, dulled like the far voices
 MIDDLE = {
@@ -116,6 +132,7 @@ class Crowd(SoundModel):
         "theatre": ("place", "audience"), "theater": ("place", "audience"), "audience": ("place", "audience"),
         "auditorium": ("place", "audience"), "concert": ("place", "audience"),
         "laughter": ("laughs", True), "laughing": ("laughs", True), "laughs": ("laughs", True),
+        "announcements": ("announce", True), "announcement": ("announce", True), "tannoy": ("announce", True),
     }
 
     def setup(self, rng: np.random.Generator) -> None:
@@ -159,7 +176,13 @@ class Crowd(SoundModel):
         self.clinks = EventBus()
         self.clink_sched = Sparse(int(rng.uniform(0.2, 1.5) * sr)) if self.clink_rate else None
         # a set of takes made once; each clink picks one, with its own level and place
-        self.clink_takes = [self._clink(rng) for _ in range(24)] if self.clink_rate else []
+        # (from their own stream: how the china sounds does not move who talks where)
+        table_rng = np.random.default_rng(rng.integers(1 << 62)) if self.clink_rate else None
+        self.clink_takes = [self._clink(table_rng) for _ in range(24)] if self.clink_rate else []
+        # the same takes from the far tables: past a few metres of people, chairs and tables the
+        # top octaves of a clink are shadowed (a gentle low-pass) before the room's tail adds them
+        dull = butter("lowpass", 3000, self.sr, 1)
+        self.clink_far = [signal.sosfilt(dull, t) for t in self.clink_takes]
         # real speech: a few near readers of the bundled voice's lines, each on its own, and a
         # diffuse wash of dozens of far ones (see _setup_readers)
         self.material = material(int(round(lo)))
@@ -217,6 +240,19 @@ class Crowd(SoundModel):
         else:
             read_rate = rng.uniform(0.92, 1.08, v)
         self.female = which == 1
+        # over a crowd people raise their voices (Lombard): near and middle talkers read the
+        # raised-effort versions of their speakers (joe, the woman, the deeper man)
+        raised = [material(rate, k) for k in ("raised", "raised-woman", "raised-deep")] if not child else []
+        if len(mats) == 4 and raised and all(m is not None for m in raised):
+            raise_rng = np.random.default_rng(rng.integers(1 << 62))
+            up = raise_rng.random(v) < raised_share(i)
+            up[own:] = False
+            speaker = np.array([0, 0, 1, 2])[which]
+            which = np.where(up, len(mats) + speaker, which)
+            read_rate = np.where(up, raise_rng.uniform(0.94, 1.06, v), read_rate)
+            mats = mats + raised
+            if raised_share(i) >= 0.7:  # the room beyond talks over itself too
+                wash = _vocal.chorus(raised[0], 12, (0.84, 1.3), seed=0xC40, length=raised[0].size)
         which[own:] = len(mats)  # the far readers read the wash
         read_rate[own:] = rng.uniform(0.95, 1.05, far_n)
         self.read_rate = read_rate
@@ -234,6 +270,8 @@ class Crowd(SoundModel):
         if mid_n:  # inverse distance, 3-9 m: a few tables off are clearly quieter than the next one
             level[near_n:own] = rng.uniform(0.7, 1.0, mid_n) / rng.uniform(3.0, 9.0, mid_n)
             level[near_n:own] *= np.sqrt(mid_share / np.sum(level[near_n:own] ** 2))
+            # however the draw falls, no table 3 m off is as loud as the nearest talker
+            np.minimum(level[near_n:own], 0.9 * level[:near_n].max(), out=level[near_n:own])
         else:
             mid_share = 0.0
         level[own:] = rng.uniform(0.7, 1.0, far_n)
@@ -271,6 +309,12 @@ class Crowd(SoundModel):
                                           Sparse(int(rng.uniform(0.05, 1.0) / ev_rate * lo))))
         self.near_events = EventBus()
         self.far_events = EventBus()
+        # a station's announcements: a chime and a voice through the horns, across the hall
+        self.pa_take = None
+        if self.params.options.get("announce") and not child:
+            pa_rng = np.random.default_rng(rng.integers(1 << 62))
+            self.pa_take = _announce.announcement(pa_rng, speech, lo) * (ANNOUNCE_LEVEL / norm)
+            self.pa_sched = Sparse(int(pa_rng.uniform(0.8, 2.5) * lo))
 
     def _build_synth(self, lo: float) -> None:
         """Formant kernels and consonant noise of the fallback (synthetic) talkers."""
@@ -286,58 +330,9 @@ class Crowd(SoundModel):
         self.breath = 0.025
 
     def _clink(self, rng: np.random.Generator) -> np.ndarray:
-        """A cup set on a saucer, or cutlery touching china: a short inharmonic impact.
-
-        Ceramic (a cup's wall, a plate's rim) rings in several inharmonic, well damped wall
-        modes over a hard clack of contact, and often rattles (a cup settling in its saucer,
-        a run of plates being stacked); a spoon or fork (a free metal bar: modes at
-        1 : 2.76 : 5.40) rings longer and purer. All die within tens of milliseconds. Nothing above ~12 kHz
-        carries much: the dense partials of a bell would read as music.
-        """
-        sr = self.sr
-        kind = rng.random()
-        cutlery = kind < 0.4
-        gap = (0.025, 0.06)
-        if cutlery:
-            f = rng.uniform(2200, 4200)
-            ratios = np.array([1.0, 2.76])
-            decay = rng.uniform(0.015, 0.045)
-            taps = int(rng.integers(1, 3))
-        else:  # china: a cup on its saucer, a plate set down; well damped wall modes over a clack
-            f = rng.uniform(1100, 2400)
-            ratios = np.array([1.0, rng.uniform(1.45, 1.7), rng.uniform(2.2, 2.6), rng.uniform(3.0, 3.4),
-                               rng.uniform(3.9, 4.4)])
-            decay = rng.uniform(0.012, 0.035)
-            taps = 1 if rng.random() < 0.4 else int(rng.integers(2, 4))
-            if kind > 0.85:  # dishes stacked or cleared at the counter: a run of knocks
-                taps = int(rng.integers(4, 9))
-                gap = (0.04, 0.13)
-        length = int((decay * 5 + gap[1] * (taps - 1)) * sr) + 256
-        t = np.arange(length) / sr
-        out = np.zeros(length)
-        t_tap = 0.0
-        for j in range(taps):
-            x = t - t_tap
-            on = x >= 0
-            xs = np.where(on, x, 0.0)
-            amp = rng.uniform(0.5, 1.0) * (0.55 ** j)
-            for k, ratio in enumerate(ratios):
-                fk = f * ratio * rng.uniform(0.97, 1.03)
-                if fk > 12000:
-                    continue
-                out += on * amp * (0.6 ** k) * np.exp(-xs / (decay / (1 + 0.8 * k))) * \
-                    sin_cycles(fk * xs + rng.random())
-            s0 = int(t_tap * sr)
-            # the contact: a hard clack of a couple of milliseconds (china on china is loud)
-            clen = 144 if not cutlery else 48
-            click = rng.standard_normal(clen) * np.exp(-np.arange(clen) / (clen / 6)) * amp * (0.5 if cutlery else 0.9)
-            out[s0:s0 + clen] += click[:max(0, min(clen, length - s0))]
-            t_tap += rng.uniform(*gap)
-            if j + 1 < taps and not cutlery:
-                f *= rng.uniform(0.85, 1.15)  # the next plate or cup in the run
-        out = signal.lfilter(*signal.butter(2, 10000, fs=sr), out)  # china and felt dull the top
-        out *= np.clip(np.arange(length) / 8, 0, 1)
-        return out
+        """One table-top sound: a cup on its saucer, stirring, a knife across a plate,
+        cutlery put down or gathered, a plate set down (:mod:`._tabletop`)."""
+        return _tabletop.take(rng, self.sr)
 
     def _speak(self, rng: np.random.Generator, n_l: int) -> np.ndarray:
         """This block of every reader (2, n_l) float32: each reads the material at its own
@@ -364,8 +359,11 @@ class Crowd(SoundModel):
         self.read_pos = (self.read_pos + self.read_rate * n_l) % self.read_size
         near = np.ascontiguousarray(buses[:2])
         far = np.ascontiguousarray(buses[2:])
-        if self.vocal_events:
+        if self.vocal_events or self.pa_take is not None:
             near_ev, far_ev = self.near_events.begin(n_l), self.far_events.begin(n_l)
+            if self.pa_take is not None:  # every 25-60 s, from the loudspeakers overhead
+                for s in self.pa_sched.onsets(n_l, lambda: self.lo_sr * rng.uniform(25, 60)):
+                    self.far_events.add(s, self.pa_take)
             for takes, ev_rate, ev_level, group, sched in self.vocal_events:
                 for s in sched.onsets(n_l, lambda: self.lo_sr * rng.exponential(1.0 / ev_rate)):
                     # laughter is catching: at a table, one laugh sets off one or two more
@@ -392,9 +390,12 @@ class Crowd(SoundModel):
         if self.clink_sched is not None:
             buf = self.clinks.begin(n)
             for s in self.clink_sched.onsets(n, lambda: self.sr * rng.exponential(1.0 / self.clink_rate)):
-                take = self.clink_takes[int(rng.integers(len(self.clink_takes)))]
+                k = int(rng.integers(len(self.clink_takes)))
                 gl, gr = pan_pair(rng.uniform(-0.8, 0.8))
-                level = 0.07 * rng.uniform(0.25, 1.0) ** 1.5
+                # tables spread evenly over the floor, 1-6 m off: inverse distance
+                d = float(np.sqrt(rng.uniform(1.0, 36.0)))
+                take = self.clink_takes[k] if d < 2.5 else self.clink_far[k]
+                level = 0.07 * 1.6 / d
                 self.clinks.add(s, np.vstack([take * (gl * level), take * (gr * level)]))
             out += buf
         if self.play is not None:
