@@ -94,6 +94,24 @@ def test_a_note_picks_the_specific_sound_alone(note, model):
     assert not general & set(layers), f"{note!r} also played the general model: {layers}"
 
 
+def test_gulls_named_over_a_harbour_are_one_flock_on_its_water():
+    """"Seagulls over a harbour, water lapping at the boats" names the gulls, the harbour and its
+    water in three phrases: the editor hears the named flock and the named water once, the
+    harbour adding only what it alone has (breeze, creaking moorings), and the water laps at
+    the hulls the note speaks of."""
+    layers = {layer["model"]: layer for layer in parse_note("seagulls over a harbour, water lapping at the boats")["layers"]}
+    assert set(layers) == {"seagulls", "harbour", "lake"}
+    assert set(layers["harbour"]["options"]["without"]) == {"seagulls", "lake"}
+    assert layers["lake"]["options"].get("edge") == "hull"
+    harbour = REGISTRY["harbour"](SR, 1, 0, ModelParams(options={"without": ["seagulls", "lake"]}))
+    assert [type(sub).__name__ for sub in harbour.subs] == ["Breeze"]
+    assert np.abs(np.concatenate([harbour.next_block() for _ in range(20)], axis=1)).max() > 0
+    # a harbour named alone keeps its own gulls and water
+    alone = parse_note("a quiet harbour at dawn")["layers"]
+    assert [layer["model"] for layer in alone] == ["harbour"] and "without" not in alone[0]["options"]
+    assert {type(sub).__name__ for sub in REGISTRY["harbour"](SR, 1, 0, ModelParams()).subs} >= {"Seagulls", "Lake"}
+
+
 def test_the_general_models_still_answer_plain_notes():
     assert [layer["model"] for layer in parse_note("rain")["layers"]] == ["rain"]
     tin = parse_note("heavy rain on a tin roof")["layers"]

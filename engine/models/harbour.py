@@ -32,6 +32,7 @@ class Harbour(_Composite):
     outdoor = True
     option_words = {}
     supersedes = ("seagulls", "lake", "waves", "breeze")
+    shares_parts = True  # "seagulls over a harbour": one flock, the named one
     creak_gap = 5.0  # mean seconds between creaks
 
     def _plan(self, i):
