@@ -407,6 +407,25 @@ def test_frogs_call_in_pulses_and_gulls_cry_in_harmonics():
         assert spec[near].max() > 5 * np.median(spec[between])
 
 
+def test_a_harbour_flock_mixes_herring_gulls_with_smaller_higher_voiced_gulls():
+    """Harbours hold herring gulls and smaller gulls (black-headed, laughing, kittiwake) together;
+    the smaller bird's syrinx is smaller, so its cry sits about half an octave higher."""
+    def pitch(gulls, g):
+        note = gulls._note(np.random.default_rng(0), g, 0.3, 0.0, 0.0, 0.5)
+        spec = np.abs(np.fft.rfft(note * np.hanning(note.size), 1 << 16))
+        f = np.fft.rfftfreq(1 << 16, 1 / gulls.lsr)
+        return f[np.argmax(spec * (f > 600) * (f < 1.3 * g.f0))]
+
+    herring, small = [], []
+    for seed in range(1, 6):
+        gulls = REGISTRY["seagulls"](SR, seed, 0, ModelParams())
+        herring += [pitch(gulls, g) for g in gulls.gulls[0::2]]
+        small += [pitch(gulls, g) for g in gulls.gulls[1::2]]
+    assert all(800 < p < 1500 for p in herring)
+    assert all(1200 < p < 2500 for p in small)
+    assert np.median(small) > 1.4 * np.median(herring)
+
+
 def test_dawn_chorus_is_busier_than_a_few_birds():
     def busy(x):
         e = frame_energy(bandpass(x, 2000, 8000), 2400)
