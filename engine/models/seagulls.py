@@ -21,8 +21,8 @@ _JITTER = 0.45  # how far (in its mean gaps) a gull's call strays from its slot
 
 class _Gull:
     def __init__(self, rng: np.random.Generator, small: bool = False) -> None:
-        # a smaller gull (black-headed, laughing gull, kittiwake: the harbour's commonest after
-        # the herring gull) has a smaller syrinx and a shorter neck: its voice sits about half
+        # a smaller gull (black-headed, laughing gull, kittiwake: in harbours alongside the
+        # herring gulls) has a smaller syrinx and a shorter neck: its voice sits about half
         # an octave higher, its resonance higher, its calls quicker
         scale = rng.uniform(1.45, 1.7) if small else 1.0
         self.f0 = rng.uniform(850, 1400) * scale        # voice pitch, Hz
@@ -116,7 +116,7 @@ class Seagulls(SoundModel):
         p = g.pace
         if kind == 0:  # long call: one or two kee-ows, then a run of short kyows
             for _ in range(int(rng.integers(1, 3))):
-                d = rng.uniform(0.32, 0.5) / p
+                d = rng.uniform(0.22, 0.32) / p
                 notes.append((at, self._note(rng, g, d, rng.uniform(0.3, 0.5), rng.uniform(0.2, 0.35), 0.3)))
                 at += d + rng.uniform(0.08, 0.15) / p
             for k in range(int(rng.integers(3, 8))):
