@@ -218,6 +218,7 @@ def _modifiers(phrase: str, cls) -> tuple[float, float, float, dict]:
     pan = next((PAN_WORDS[w] for w in words if w in PAN_WORDS), 0.0)
     options: dict = {}
     for w in words:
+        w = w if w in cls.option_words else _stem(w)  # "at the boats" asks for what "boat" does
         if w in cls.option_words:
             key, value = cls.option_words[w]
             options.setdefault(key, value)
@@ -360,6 +361,7 @@ def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneS
                     same.phrase, same.via = layer.phrase, layer.via
                 same.intensity = max(same.intensity, layer.intensity)
                 same.events.extend(layer.events)
+    _share_parts(layers)
     _add_implied_beds(layers)
     text = " ".join([caption.caption, caption.env, " ".join(caption.sfx)])
     room = _room_for(text, layers)
@@ -378,6 +380,23 @@ def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneS
     return SceneSpec(caption=caption, layers=layers, speech=list(caption.asr),
                      speech_style=caption.speech, room=room, unmatched=unmatched,
                      events_outside=outside, notes=notes, voice=voice)
+
+
+def _share_parts(layers: list[LayerSpec]) -> None:
+    """A setting that includes a source the note also names on its own leaves its own copy out.
+
+    Why: "seagulls over a harbour, water lapping at the boats" names the gulls, the harbour
+    and its water in three phrases; ``supersedes`` folds a general model into a specific one
+    only within a phrase, so the harbour (whose mix holds gulls and lapping water) played a
+    second flock and a second lake under the named ones. The named layer is the one the
+    editor asked for (its level, distance and events), so it stays, and the setting is told
+    which of its parts to leave out (the ``without`` option of composite models).
+    """
+    present = {layer.model for layer in layers}
+    for layer in layers:
+        named = [m for m in getattr(CATALOG[layer.model], "supersedes", ()) if m in present and m != layer.model]
+        if named and getattr(CATALOG[layer.model], "shares_parts", False):
+            layer.options["without"] = sorted(set(layer.options.get("without", [])) | set(named))
 
 
 #: words that ask a source to come without the bed it usually brings ("dry thunder")

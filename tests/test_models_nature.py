@@ -94,6 +94,24 @@ def test_a_note_picks_the_specific_sound_alone(note, model):
     assert not general & set(layers), f"{note!r} also played the general model: {layers}"
 
 
+def test_gulls_named_over_a_harbour_are_one_flock_on_its_water():
+    """"Seagulls over a harbour, water lapping at the boats" names the gulls, the harbour and its
+    water in three phrases: the editor hears the named flock and the named water once, the
+    harbour adding only what it alone has (breeze, creaking moorings), and the water laps at
+    the hulls the note speaks of."""
+    layers = {layer["model"]: layer for layer in parse_note("seagulls over a harbour, water lapping at the boats")["layers"]}
+    assert set(layers) == {"seagulls", "harbour", "lake"}
+    assert set(layers["harbour"]["options"]["without"]) == {"seagulls", "lake"}
+    assert layers["lake"]["options"].get("edge") == "hull"
+    harbour = REGISTRY["harbour"](SR, 1, 0, ModelParams(options={"without": ["seagulls", "lake"]}))
+    assert [type(sub).__name__ for sub in harbour.subs] == ["Breeze"]
+    assert np.abs(np.concatenate([harbour.next_block() for _ in range(20)], axis=1)).max() > 0
+    # a harbour named alone keeps its own gulls and water
+    alone = parse_note("a quiet harbour at dawn")["layers"]
+    assert [layer["model"] for layer in alone] == ["harbour"] and "without" not in alone[0]["options"]
+    assert {type(sub).__name__ for sub in REGISTRY["harbour"](SR, 1, 0, ModelParams()).subs} >= {"Seagulls", "Lake"}
+
+
 def test_the_general_models_still_answer_plain_notes():
     assert [layer["model"] for layer in parse_note("rain")["layers"]] == ["rain"]
     tin = parse_note("heavy rain on a tin roof")["layers"]
@@ -387,6 +405,25 @@ def test_frogs_call_in_pulses_and_gulls_cry_in_harmonics():
         near = (f > k * peak * 0.97) & (f < k * peak * 1.03)
         between = (f > (k - 0.5) * peak * 1.05) & (f < (k - 0.5) * peak * 1.15)
         assert spec[near].max() > 5 * np.median(spec[between])
+
+
+def test_a_harbour_flock_mixes_herring_gulls_with_smaller_higher_voiced_gulls():
+    """Harbours hold herring gulls and smaller gulls (black-headed, laughing, kittiwake) together;
+    the smaller bird's syrinx is smaller, so its cry sits about half an octave higher."""
+    def pitch(gulls, g):
+        note = gulls._note(np.random.default_rng(0), g, 0.3, 0.0, 0.0, 0.5)
+        spec = np.abs(np.fft.rfft(note * np.hanning(note.size), 1 << 16))
+        f = np.fft.rfftfreq(1 << 16, 1 / gulls.lsr)
+        return f[np.argmax(spec * (f > 600) * (f < 1.3 * g.f0))]
+
+    herring, small = [], []
+    for seed in range(1, 6):
+        gulls = REGISTRY["seagulls"](SR, seed, 0, ModelParams())
+        herring += [pitch(gulls, g) for g in gulls.gulls[0::2]]
+        small += [pitch(gulls, g) for g in gulls.gulls[1::2]]
+    assert all(800 < p < 1500 for p in herring)
+    assert all(1200 < p < 2500 for p in small)
+    assert np.median(small) > 1.4 * np.median(herring)
 
 
 def test_dawn_chorus_is_busier_than_a_few_birds():

@@ -20,6 +20,10 @@ class _Composite(SoundModel):
     """Sums a few sub-models; each draws its block randomness from this layer's stream."""
 
     parts: tuple = ()
+    #: whether the scene may ask it to leave out parts the note names as layers of their own
+    #: (option ``without``: model names; engine/scene.py ``_share_parts``). Opt-in: a setting
+    #: all of whose parts can be named (forest: birds, breeze) would be left empty.
+    shares_parts = False
 
     def _plan(self, i: float) -> list[tuple[type[SoundModel], float, dict, float]]:
         raise NotImplementedError
@@ -28,7 +32,10 @@ class _Composite(SoundModel):
         i = float(np.clip(self.params.intensity, 0, 1))
         self.subs = []
         self.gains = []
+        without = set(self.params.options.get("without", ()))
         for k, (cls, intensity, options, gain) in enumerate(self._plan(i)):
+            if cls.name in without:  # named in the note as a layer of its own
+                continue
             params = ModelParams(intensity=intensity, distance=self.params.distance, options=options)
             # sub-layers get their own constants, derived from this layer's seed
             sub_layer = int(rng.integers(1 << 30)) * 8 + k

@@ -32,10 +32,13 @@ class Harbour(_Composite):
     outdoor = True
     option_words = {}
     supersedes = ("seagulls", "lake", "waves", "breeze")
+    shares_parts = True  # "seagulls over a harbour": one flock, the named one
     creak_gap = 5.0  # mean seconds between creaks
 
     def _plan(self, i):
-        return [(Lake, 0.4 + 0.4 * i, {"edge": "hull"}, 1.0), (Seagulls, 0.3 + 0.5 * i, {}, 0.45),
+        # the swell in a harbour follows the sea outside, from a flat calm to a blustery day:
+        # the water's intensity spans most of its range (0.6 at mid intensity, as before)
+        return [(Lake, 0.3 + 0.6 * i, {"edge": "hull"}, 1.0), (Seagulls, 0.3 + 0.5 * i, {}, 0.45),
                 (Breeze, 0.2 + 0.3 * i, {}, 0.5)]
 
     def setup(self, rng: np.random.Generator) -> None:

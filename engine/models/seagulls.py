@@ -20,10 +20,14 @@ _JITTER = 0.45  # how far (in its mean gaps) a gull's call strays from its slot
 
 
 class _Gull:
-    def __init__(self, rng: np.random.Generator) -> None:
-        self.f0 = rng.uniform(850, 1400)        # voice pitch, Hz
-        self.formant = rng.uniform(2000, 3000)  # vocal-tract resonance, Hz
-        self.pace = rng.uniform(0.85, 1.2)
+    def __init__(self, rng: np.random.Generator, small: bool = False) -> None:
+        # a smaller gull (black-headed, laughing gull, kittiwake: in harbours alongside the
+        # herring gulls) has a smaller syrinx and a shorter neck: its voice sits about half
+        # an octave higher, its resonance higher, its calls quicker
+        scale = rng.uniform(1.45, 1.7) if small else 1.0
+        self.f0 = rng.uniform(850, 1400) * scale        # voice pitch, Hz
+        self.formant = rng.uniform(2000, 3000) * np.sqrt(scale)  # vocal-tract resonance, Hz
+        self.pace = rng.uniform(0.85, 1.2) * (1.15 if small else 1.0)
         self.pan = rng.uniform(-0.9, 0.9)
         self.dist = rng.random() ** 0.7
         self.gap = rng.uniform(4.0, 9.0)        # mean seconds between calls
@@ -46,7 +50,7 @@ class Seagulls(SoundModel):
         self.i = i
         sr = self.sr
         count = int(round(3 + 5 * i))
-        self.gulls = [_Gull(rng) for _ in range(count)]
+        self.gulls = [_Gull(rng, small=k % 2 == 1) for k in range(count)]  # a mixed flock, half small gulls
         for g in self.gulls:
             g.gap /= 0.6 + 0.8 * i
         # the cries (nothing above ~9 kHz) are made at ~24 kHz and brought up in one pass
@@ -112,7 +116,7 @@ class Seagulls(SoundModel):
         p = g.pace
         if kind == 0:  # long call: one or two kee-ows, then a run of short kyows
             for _ in range(int(rng.integers(1, 3))):
-                d = rng.uniform(0.32, 0.5) / p
+                d = rng.uniform(0.22, 0.32) / p
                 notes.append((at, self._note(rng, g, d, rng.uniform(0.3, 0.5), rng.uniform(0.2, 0.35), 0.3)))
                 at += d + rng.uniform(0.08, 0.15) / p
             for k in range(int(rng.integers(3, 8))):
