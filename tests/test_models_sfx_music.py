@@ -211,6 +211,24 @@ def test_a_wooden_floor_rings_many_board_modes_and_steps_vary():
     assert np.std(m.gain) > 0.08 and np.std(m.jitter / m.period) > 0.01, "no drum machine"
 
 
+@pytest.mark.parametrize("seed", [1, 2, 7])
+def test_a_street_shoe_on_boards_clocks_while_a_boot_heel_cracks(seed):
+    """A street shoe's rubber heel pad lands without a crack of its own: what is heard is the
+    boards' modes (a 'clock': under 1 % of the heel's energy above 2 kHz). A boot's hard leather heel edge
+    adds a bright crack on top (a hard crack on every step over a quiet room reads as shots)."""
+    def bright_share(style):
+        m = make("footsteps", seed=seed, surface="wood", style=style)
+        shares = []
+        for v in m.variants:
+            w = v[: int(0.02 * SR)]   # the heel's first 20 ms
+            f, mag = np.fft.rfftfreq(w.size, 1 / SR), np.abs(np.fft.rfft(w))
+            shares.append(band_energy(f, mag, 2000, 20000) / band_energy(f, mag, 20, 20000))
+        return float(np.median(shares))
+    shoe, boot = bright_share("shoes"), bright_share("boots")
+    assert shoe < 0.01, "a clock, not a crack"
+    assert boot > 3 * shoe, "the boot heel's crack"
+
+
 # --------------------------------------------------------------------------- beeps
 
 def test_beeps_tonal_and_periodic():
