@@ -211,6 +211,24 @@ def test_a_wooden_floor_rings_many_board_modes_and_steps_vary():
     assert np.std(m.gain) > 0.08 and np.std(m.jitter / m.period) > 0.01, "no drum machine"
 
 
+@pytest.mark.parametrize("seed", [1, 2, 7])
+def test_a_street_shoe_on_boards_clocks_while_a_boot_heel_cracks(seed):
+    """A street shoe's rubber heel pad lands without a crack of its own: what is heard is the
+    boards' modes (a 'clock': under 1 % of the heel's energy above 2 kHz). A boot's hard leather heel edge
+    adds a bright crack on top (a hard crack on every step over a quiet room reads as shots)."""
+    def bright_share(style):
+        m = make("footsteps", seed=seed, surface="wood", style=style)
+        shares = []
+        for v in m.variants:
+            w = v[: int(0.02 * SR)]   # the heel's first 20 ms
+            f, mag = np.fft.rfftfreq(w.size, 1 / SR), np.abs(np.fft.rfft(w))
+            shares.append(band_energy(f, mag, 2000, 20000) / band_energy(f, mag, 20, 20000))
+        return float(np.median(shares))
+    shoe, boot = bright_share("shoes"), bright_share("boots")
+    assert shoe < 0.01, "a clock, not a crack"
+    assert boot > 3 * shoe, "the boot heel's crack"
+
+
 # --------------------------------------------------------------------------- beeps
 
 def test_beeps_tonal_and_periodic():
@@ -347,6 +365,26 @@ def test_a_slam_is_heard_as_a_crack_with_a_thump_under_it_and_the_room_ringing_a
     peak = int(np.argmax(env))
     db = 20 * np.log10(env / env[peak] + 1e-12)
     assert -45 < db[peak + 30] < -10, "the room still rings 0.3 s after the slam"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_slam_shakes_the_loose_hardware_into_a_short_buzz_of_metal_clicks(seed):
+    """After the hit, the handle, the latch, a hinge pin and a pane knock in their seats every
+    5-20 ms for a few tenths of a second, fading: a buzz of small metallic clicks (1.5-9 kHz)
+    about 20 dB under the hit, not a ring (each click is damped in a few ms)."""
+    from scenefill.engine.models.doors import _rattle
+
+    x = _rattle(np.random.default_rng(seed), SR, 0.08)
+    assert np.max(np.abs(x)) == pytest.approx(0.08)
+    assert 0.25 < x.size / SR < 0.45, "a few tenths of a second"
+    f, mag = spectrum(x, SR)
+    assert band_energy(f, mag, 1500, 9000) > 0.8 * band_energy(f, mag, 20, 20000), "small steel and glass parts"
+    env = frame_rms(x, SR, 0.001)
+    knocks = onsets(env, 0.05, min_gap=3)
+    assert len(knocks) >= 15, "many knocks, not one"
+    gaps = np.diff(knocks) * 1e-3
+    assert np.median(gaps) < 0.02, "knocking every 5-20 ms: a buzz"
+    assert env[:50].max() > 4 * env[-100:].max(), "dying away as the door settles"
 
 
 def test_door_times_option_places_events():

@@ -164,7 +164,9 @@ class Footsteps(Timeline, SoundModel):
             floor = boards[int(rng.integers(len(boards)))]
             heel_floor = _soft_contact(floor, sr, rng.uniform(0.0003, 0.0006) if not soft else 0.0015)
             heel = _mix(_thump(rng, sr, 0.3 * heavy), _norm(heel_floor, 0.7 * heavy))
-            heel = _mix(heel, _burst(rng, sr, 0.03, 0.002, (1500, 7000)) * (0.12 if soft else 0.4) * crisp)
+            if self.style == "boots":  # a hard leather heel's edge cracks on the boards; a
+                # street shoe's rubber heel pad does not: its "clock" is the boards' own modes
+                heel = _mix(heel, _burst(rng, sr, 0.03, 0.002, (1500, 7000)) * 0.4 * crisp)
             toe = _mix(_thump(rng, sr, 0.12 * heavy), _norm(_soft_contact(floor, sr, 0.0015), 0.35))
             toe = _mix(toe, _swell(rng, sr, rng.uniform(0.04, 0.08), (1500, 7000), 0.015) * 0.08)  # sole scuff
             if rng.random() < 0.3:  # the odd board creaking as the weight rolls over it
