@@ -318,6 +318,18 @@ def test_typing_bursts_run_at_5_to_10_keys_a_second_and_keys_click_more_than_the
     assert np.mean([np.sum(v ** 2) for v in m.spaces]) > 1.2 * np.mean([np.sum(v ** 2) for v in m.keys])
 
 
+def test_someone_typing_is_heard_from_a_desk_across_the_room_unless_the_note_says_otherwise():
+    """A keyboard is a colleague's, a few metres off: farther than a one-shot under the mic,
+    so it reaches us through the air (its 6-12 kHz tick softened) and the room. A note that
+    places it ("close", "nearby", "in the background") still decides."""
+    def distance(note):
+        return next(l["distance"] for l in describe_note(note)["layers"] if l["model"] == "keyboard_typing")
+
+    assert distance("someone typing on a computer keyboard") == 0.5
+    assert distance("someone typing on a keyboard close to the mic") < 0.3
+    assert distance("typing on a keyboard in the background") > 0.5
+
+
 def _centroid(v):
     f, p = np.fft.rfftfreq(v.size, 1 / SR), np.abs(np.fft.rfft(v)) ** 2
     return (f * p).sum() / p.sum()
