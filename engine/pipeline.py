@@ -30,7 +30,6 @@ from .loudness import db_to_gain, integrated_loudness
 from .mixer import SceneMixer
 from .models import BLOCK, CATALOG, REGISTRY, ModelParams
 from .output_paths import FILE_MODE, check_output_path, publish, temp_beside
-from .read_ahead import ReadAhead, second_core_available
 from .request import RenderRequest
 from .scene import LEVEL_SPEECH, SceneSpec, build_scene
 from .speech import PlacedLine, SpeechStem, place_lines, validate_voice
@@ -190,32 +189,23 @@ def _loop_samples(request: RenderRequest) -> int:
     return min(int(LOOP_CROSSFADE_S * request.sample_rate), request.total_samples // 2)
 
 
-def _raw_stream(plan: RenderPlan, cancel: Callable[[], bool] | None, samples: int) -> Iterator[np.ndarray]:
-    """The limited mix from the stream origin, endless; blocks of BLOCK samples.
-
-    The layers of the next block render on a second core while this one is mixed
-    (:mod:`.read_ahead`), for as many blocks as ``samples`` of output need.
-    """
+def _raw_stream(plan: RenderPlan, cancel: Callable[[], bool] | None) -> Iterator[np.ndarray]:
+    """The limited mix from the stream origin, endless; blocks of BLOCK samples."""
     request = plan.request
     limiter = TruePeakLimiter(request.sample_rate, request.channels, TRUE_PEAK_CEILING)
     skip = limiter.latency
-
-    def layers() -> tuple[list[np.ndarray], np.ndarray | None]:
-        return ([m.next_block(BLOCK) for m in plan.models],
-                plan.stem.next_block(BLOCK) if plan.lines else None)
-
-    with ReadAhead(layers, -(-(samples + skip) // BLOCK), second_core_available()) as ahead:
-        while True:
-            _check(cancel)
-            layer_blocks, speech = ahead.next()
-            mixed = _to_channels(plan.mixer.process(layer_blocks, speech, BLOCK), request.channels)
-            mixed = mixed * plan.master_gain
-            out = limiter(mixed)
-            if skip:
-                cut = min(skip, out.shape[1])
-                out, skip = out[:, cut:], skip - cut
-            if out.shape[1]:
-                yield out
+    while True:
+        _check(cancel)
+        layer_blocks = [m.next_block(BLOCK) for m in plan.models]
+        speech = plan.stem.next_block(BLOCK) if plan.lines else None
+        mixed = _to_channels(plan.mixer.process(layer_blocks, speech, BLOCK), request.channels)
+        mixed = mixed * plan.master_gain
+        out = limiter(mixed)
+        if skip:
+            cut = min(skip, out.shape[1])
+            out, skip = out[:, cut:], skip - cut
+        if out.shape[1]:
+            yield out
 
 
 def stream_audio(request: RenderRequest, *, cancel: Callable[[], bool] | None = None,
@@ -233,7 +223,7 @@ def stream_audio(request: RenderRequest, *, cancel: Callable[[], bool] | None = 
     preroll: list[np.ndarray] = []
     need_pre = loop
     pos = 0  # output position (after the pre-roll)
-    for chunk in _raw_stream(plan, cancel, total + loop):
+    for chunk in _raw_stream(plan, cancel):
         if need_pre:
             take = min(need_pre, chunk.shape[1])
             preroll.append(chunk[:, :take])
