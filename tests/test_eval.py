@@ -311,7 +311,7 @@ def test_summary_counts_pass_rates_against_the_targets():
     assert s["speech"]["corpus_wer"] == pytest.approx(0.25) and not s["met"]["wer"]
     assert (s["loudness"]["within_1lu"], s["loudness"]["of"]) == (3, 4)
     assert s["weakest_categories"][0] == "music"   # 1 of 2 prompts, with the failed render
-    assert s["worst_prompts"][0]["id"] == "b" and "2/5 = 40%" in s["text"]
+    assert s["worst_prompts"][0]["id"] == "b" and "2/5 = 40.0%" in s["text"]  # one decimal: 78/87 is 89.7 %, not "90 %"
     assert summarise(rows[:3])["met"]["wer"] is None   # no dialogue selected: nothing to judge
     rows[0]["score"]["aed_seconds"] = {"speech": 0.0, "singing": 0.0, "music": 4.2}  # music in a rain bed
     assert summarise(rows)["aed"]["music_where_none_asked"] == ["a"]

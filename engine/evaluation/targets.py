@@ -111,11 +111,11 @@ def summary_text(s: dict) -> str:
     lines = [
         f"prompts: {s['prompts']}" + (f" ({len(s['render_failures'])} failed to render)" if s["render_failures"] else ""),
         f"recognised (YAMNet: main label in top 10 and some label in top 5): {rec['passed']}/{rec['of']} "
-        f"= {_pct(rec['rate'])} (target >= {rec['target']:.0%}: {yes[s['met']['recognition']]}); "
+        f"= {_pct(rec['rate'], 1)} (target >= {rec['target']:.0%}: {yes[s['met']['recognition']]}); "
         f"main in top 10 {_pct(rec['first_in_top10'])}, any in top 5 {_pct(rec['any_in_top5'])}",
         f"speech (Whisper tiny.en): WER {_pct(sp['corpus_wer'], 1)} over {sp['prompts']} prompts, "
         f"{sp['lines_within_target']} within 5 % (target <= {sp['target']:.0%}: {yes[s['met']['wer']]})",
-        f"loudness within 1 LU: {lo['within_1lu']}/{lo['of']} = {_pct(lo['rate'])} "
+        f"loudness within 1 LU: {lo['within_1lu']}/{lo['of']} = {_pct(lo['rate'], 1)} "
         f"(target 100 %: {yes[s['met']['loudness']]}); true peak <= -1 dBTP: {lo['true_peak_ok']}/{lo['of']}",
     ]
     if s["loops"]["of"]:
