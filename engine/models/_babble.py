@@ -67,38 +67,62 @@ def _cache_file(voice: Path, tempo: str) -> Path:
 
 
 def _speaker(name: str) -> tuple[np.ndarray, int] | None:
-    """The normal reading spoken by another speaker (WORLD: pitch and formants moved apart);
-    cached on disk like the reading (WORLD takes seconds; made by one process at a time)."""
-    with made_once(f"babble-speaker-{name}"):
-        return _speaker_unlocked(name)
-
-
-def _speaker_unlocked(name: str) -> tuple[np.ndarray, int] | None:
-    made = _synthesise("normal")
-    if made is None:
-        return None
-    raw, native = made
-    try:
-        from ..speech import resolve_voice
-
-        path = _cache_file(resolve_voice("joe"), f"{name}-{SPEAKERS[name]}")
-        data = np.load(path)
-        return data[1:].astype(np.float32), int(data[0])
-    except (OSError, ValueError, IndexError):
-        pass
-    except Exception:
-        return None
-    try:
+    """The normal reading spoken by another speaker (WORLD: pitch and formants moved apart)."""
+    def make(raw: np.ndarray, native: int) -> np.ndarray:
         from ..voices import Voice, reshape
 
         f0, formant = SPEAKERS[name]
-        out = reshape(raw, native, Voice(name, name, f0_scale=f0, formant_scale=formant)).astype(np.float32)
-    except Exception:  # no pyworld: only the one speaker
-        return None
-    active = out[np.abs(out) > 0.05 * np.abs(out).max()]
-    out *= np.float32(0.1 / max(1e-9, float(np.sqrt(np.mean(active ** 2)))))
-    _save(path, out, native)
-    return out, native
+        return reshape(raw, native, Voice(name, name, f0_scale=f0, formant_scale=formant))
+
+    return _derived(name, f"{name}-{SPEAKERS[name]}", make)
+
+
+def _raised(name: str) -> tuple[np.ndarray, int] | None:
+    """The normal reading spoken over a crowd (see :data:`RAISED`)."""
+    def make(raw: np.ndarray, native: int) -> np.ndarray:
+        import pyworld
+
+        from ._vocal import _reshape
+
+        x = raw.astype(np.float64)
+        f0, _ = pyworld.dio(x, native, frame_period=5.0)
+        median = float(np.median(f0[f0 > 0]))
+        f0_scale, formant = RAISED[name]
+        return _reshape(x, native, f0_hz=median * f0_scale, contour="speech", formant=formant,
+                        effort=RAISED_TILT, hold=RAISED_HOLD, breath=0.0,
+                        rng=np.random.default_rng(sum(map(ord, name))))
+
+    return _derived(name, f"{name}-{RAISED[name]}-{RAISED_TILT}-{RAISED_HOLD}", make)
+
+
+def _derived(name: str, tag: str, make) -> tuple[np.ndarray, int] | None:
+    """The normal reading turned into another speaker or effort by ``make(raw, rate)``, at the
+    reading's level. WORLD takes seconds, so the result is cached on disk beside the reading
+    (``tag`` names everything it depends on) and made by one process at a time. None without
+    a voice or without pyworld: the crowd then has fewer speakers."""
+    with made_once(f"babble-speaker-{name}"):
+        made = _synthesise("normal")
+        if made is None:
+            return None
+        raw, native = made
+        try:
+            from ..speech import resolve_voice
+
+            path = _cache_file(resolve_voice("joe"), tag)
+            data = np.load(path)
+            return data[1:].astype(np.float32), int(data[0])
+        except (OSError, ValueError, IndexError):
+            pass
+        except Exception:
+            return None
+        try:
+            out = np.asarray(make(raw, native)).astype(np.float32)
+        except Exception:  # no pyworld
+            return None
+        active = out[np.abs(out) > 0.05 * np.abs(out).max()]
+        out *= np.float32(0.1 / max(1e-9, float(np.sqrt(np.mean(active ** 2)))))
+        _save(path, out, native)
+        return out, native
 
 
 def _save(path: Path, raw: np.ndarray, native: int) -> None:
@@ -109,43 +133,6 @@ def _save(path: Path, raw: np.ndarray, native: int) -> None:
         os.replace(tmp, path)
     except OSError:
         pass  # a read-only cache only costs time
-
-
-def _raised(name: str) -> tuple[np.ndarray, int] | None:
-    """The normal reading spoken over a crowd (see :data:`RAISED`); cached like the others."""
-    with made_once(f"babble-speaker-{name}"):
-        made = _synthesise("normal")
-        if made is None:
-            return None
-        raw, native = made
-        try:
-            from ..speech import resolve_voice
-
-            path = _cache_file(resolve_voice("joe"), f"{name}-{RAISED[name]}-{RAISED_TILT}-{RAISED_HOLD}")
-            data = np.load(path)
-            return data[1:].astype(np.float32), int(data[0])
-        except (OSError, ValueError, IndexError):
-            pass
-        except Exception:
-            return None
-        try:
-            import pyworld
-
-            from ._vocal import _reshape
-
-            x = raw.astype(np.float64)
-            f0, _ = pyworld.dio(x, native, frame_period=5.0)
-            median = float(np.median(f0[f0 > 0]))
-            f0_scale, formant = RAISED[name]
-            out = _reshape(x, native, f0_hz=median * f0_scale, contour="speech", formant=formant,
-                           effort=RAISED_TILT, hold=RAISED_HOLD, breath=0.0,
-                           rng=np.random.default_rng(sum(map(ord, name)))).astype(np.float32)
-        except Exception:  # no pyworld: only the one speaker at conversational effort
-            return None
-        active = out[np.abs(out) > 0.05 * np.abs(out).max()]
-        out *= np.float32(0.1 / max(1e-9, float(np.sqrt(np.mean(active ** 2)))))
-        _save(path, out, native)
-        return out, native
 
 
 def _synthesise(tempo: str) -> tuple[np.ndarray, int] | None:
