@@ -362,7 +362,7 @@ def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneS
                 same.intensity = max(same.intensity, layer.intensity)
                 same.events.extend(layer.events)
     _share_parts(layers)
-    _add_implied_beds(layers)
+    _add_implied_beds(layers, set(caption.sfx) if caption.tagged else set())
     text = " ".join([caption.caption, caption.env, " ".join(caption.sfx)])
     room = _room_for(text, layers)
     if not any(layer.category in ("ambience", "music") for layer in layers):
@@ -403,7 +403,7 @@ def _share_parts(layers: list[LayerSpec]) -> None:
 _WITHOUT_BED = {"dry", "alone", "isolated", "only"}
 
 
-def _add_implied_beds(layers: list[LayerSpec]) -> None:
+def _add_implied_beds(layers: list[LayerSpec], effect_phrases: set[str] = frozenset()) -> None:
     """A source that does not come alone brings its bed, as a scene word implies one.
 
     Why: a strike close enough to crack comes from the cell overhead, and under its core it
@@ -411,6 +411,8 @@ def _add_implied_beds(layers: list[LayerSpec]) -> None:
     thunder in still, dry air. The bed is added only when the note names nothing of its kind
     (``implied_unless``: "rain on a tent, a close crack of thunder" keeps its tent), joins as
     a concept layer (so it sits under the named sources) and is left out for "dry" thunder.
+    A source asked for in the ``<|sfx|>`` view (``effect_phrases``) is an effect for the editor's
+    own bed: it brings nothing with it.
     """
     present = {layer.model for layer in layers}
     for layer in list(layers):
@@ -418,7 +420,7 @@ def _add_implied_beds(layers: list[LayerSpec]) -> None:
         bed = getattr(info, "implied_bed", "")
         if not bed or bed not in CATALOG or bed in present or present & set(getattr(info, "implied_unless", ())):
             continue
-        if _WITHOUT_BED & set(_words(layer.phrase)):
+        if _WITHOUT_BED & set(_words(layer.phrase)) or layer.phrase in effect_phrases:
             continue
         layers.append(LayerSpec(model=bed, category=CATALOG[bed].category, phrase=layer.phrase, via="concept",
                                 intensity=layer.intensity, distance=layer.distance,

@@ -263,6 +263,8 @@ def test_close_thunder_comes_with_the_rain_of_the_cell_overhead():
     assert [layer["model"] for layer in parse_note("dry thunder cracking overhead")["layers"]] == ["thunder_crack"]
     # distant thunder is a roll from a storm elsewhere: nothing added
     assert [layer["model"] for layer in parse_note("the distant roll of thunder")["layers"]] == ["thunder_roll"]
+    # asked for as an effect (the <|sfx|> view), it is the editor's crack for their own bed: no rain
+    assert [layer["model"] for layer in parse_note("<|sfx|> a close crack of thunder")["layers"]] == ["thunder_crack"]
 
 
 def test_hail_knocks_a_tiled_roof_without_a_ringing_tone():
