@@ -219,6 +219,17 @@ def sin_cycles(phase: np.ndarray) -> np.ndarray:
     return np.sin((frac * TWO_PI).astype(np.float32))
 
 
+def blasts_envelope(t: np.ndarray, lengths: list[float], gap: float, attack: float, release: float) -> np.ndarray:
+    """On/off envelope of a run of blasts (a horn's honks, a whistle's blows): each ``lengths[i]``
+    seconds long, ``gap`` apart, with linear ramps of ``attack`` and ``release`` seconds."""
+    env = np.zeros(t.size)
+    t_on = 0.0
+    for length in lengths:
+        env += np.clip((t - t_on) / attack, 0, 1) * np.clip((t_on + length - t) / release, 0, 1)
+        t_on += length + gap
+    return env
+
+
 class Oscillator:
     """Phase accumulator (cycles) continuous across blocks."""
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._amb import Sparse, pan_pair, sin_cycles
+from ._amb import Sparse, blasts_envelope, pan_pair, sin_cycles
 
 
 def _impact(sr: int, length: int, rng: np.random.Generator, hard: float) -> np.ndarray:
@@ -74,11 +74,7 @@ def whistle_take(rng: np.random.Generator, sr: int) -> np.ndarray:
     gap = rng.uniform(0.12, 0.25)
     length = int((sum(blasts) + gap * len(blasts) + 0.1) * sr)
     t = np.arange(length) / sr
-    env = np.zeros(length)
-    t_on = 0.0
-    for b in blasts:
-        env += np.clip((t - t_on) / 0.015, 0, 1) * np.clip((t_on + b - t) / 0.03, 0, 1)
-        t_on += b + gap
+    env = blasts_envelope(t, blasts, gap, 0.015, 0.03)
     f = rng.uniform(2700, 3400)
     warble = rng.uniform(25, 40)
     depth = rng.uniform(0.03, 0.06)

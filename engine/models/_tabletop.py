@@ -54,6 +54,20 @@ def _contact(rng: np.random.Generator, sr: int, ms: float) -> np.ndarray:
     return out
 
 
+def _struck(rng: np.random.Generator, sr: int, seconds: float, freqs, amps, decays,
+            click_ms: tuple[float, float], ring_gain: float, click_gain: float) -> np.ndarray:
+    """A hard object struck: its modes ringing (levelled on their first 10 ms) under the contact
+    click (levelled on its RMS; ``click_ms`` the range its length is drawn from), so the
+    balance of click and ring is set by the two gains, whatever the draw."""
+    ring = _modes(rng, sr, int(seconds * sr), freqs, amps, decays)
+    ring /= max(1e-9, float(np.sqrt(np.mean(ring[: int(0.01 * sr)] ** 2))))
+    click = _contact(rng, sr, rng.uniform(*click_ms))
+    click /= max(1e-9, float(np.sqrt(np.mean(click ** 2))))
+    out = ring * ring_gain
+    out[: click.size] += click * click_gain
+    return out
+
+
 def ceramic_hit(rng: np.random.Generator, sr: int, strength: float = 1.0, size: float = 1.0) -> np.ndarray:
     """China struck (a cup on a saucer, a plate set down): a hard click over a dozen
     damped, inharmonic wall modes between ~1 and ~9 kHz. ``size`` > 1 is a bigger piece
@@ -63,14 +77,7 @@ def ceramic_hit(rng: np.random.Generator, sr: int, strength: float = 1.0, size: 
     freqs = np.exp(rng.uniform(np.log(lo), np.log(9000.0), n_modes))
     amps = rng.uniform(0.2, 1.0, n_modes) * (freqs / 1000.0) ** -0.4  # the struck point picks some
     decays = rng.uniform(0.6, 1.4, n_modes) * 0.018 * (freqs / 1500.0) ** -0.6
-    length = int(0.12 * sr)
-    ring = _modes(rng, sr, length, freqs, amps, decays)
-    ring /= max(1e-9, float(np.sqrt(np.mean(ring[: int(0.01 * sr)] ** 2))))
-    click = _contact(rng, sr, rng.uniform(0.12, 0.35))
-    click /= max(1e-9, float(np.sqrt(np.mean(click ** 2))))
-    out = ring * 0.35
-    out[: click.size] += click * 0.6
-    return out * strength
+    return _struck(rng, sr, 0.12, freqs, amps, decays, (0.12, 0.35), 0.35, 0.6) * strength
 
 
 def metal_hit(rng: np.random.Generator, sr: int, strength: float = 1.0) -> np.ndarray:
@@ -82,14 +89,7 @@ def metal_hit(rng: np.random.Generator, sr: int, strength: float = 1.0) -> np.nd
     freqs = np.concatenate([freqs, rng.uniform(2500.0, 8500.0, 4)])  # tines, handle, the plate touched
     amps = rng.uniform(0.3, 1.0, freqs.size) * np.where((freqs > 1800) & (freqs < 9000), 1.0, 0.15)
     decays = rng.uniform(0.015, 0.07, freqs.size) * (freqs / 3000.0) ** -0.3
-    length = int(0.2 * sr)
-    ring = _modes(rng, sr, length, freqs, amps, decays)
-    ring /= max(1e-9, float(np.sqrt(np.mean(ring[: int(0.01 * sr)] ** 2))))
-    click = _contact(rng, sr, rng.uniform(0.08, 0.2))
-    click /= max(1e-9, float(np.sqrt(np.mean(click ** 2))))
-    out = ring * 0.3
-    out[: click.size] += click * 0.5
-    return out * strength
+    return _struck(rng, sr, 0.2, freqs, amps, decays, (0.08, 0.2), 0.3, 0.5) * strength
 
 
 def scrape(rng: np.random.Generator, sr: int) -> np.ndarray:

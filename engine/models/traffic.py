@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._amb import (ColoredNoise, Control, Sparse, SplineUpsampler, Upsampler, Wander, factor_for, low_len,
+from ._amb import (ColoredNoise, Control, Sparse, SplineUpsampler, Upsampler, Wander, blasts_envelope, factor_for, low_len,
                    pan_pair, peak_sos, polyphase, sin_cycles, to_output)
 from .base import EventBus, SoundModel, StatefulFilter, butter
 
@@ -207,11 +207,7 @@ class Traffic(SoundModel):
         total = sum(honks) + gap * (len(honks) - 1) + 0.35
         m = int(total * ms)
         t = np.arange(m) / ms
-        env = np.zeros(m)
-        t_on = 0.0
-        for h in honks:
-            env += np.clip((t - t_on) / 0.01, 0, 1) * np.clip((t_on + h - t) / 0.02, 0, 1)
-            t_on += h + gap
+        env = blasts_envelope(t, honks, gap, 0.01, 0.02)
         tone = np.zeros(m)
         cycle = _horn_cycle()
         for f in (f1, f2):  # bright, buzzy horn: odd and even harmonics, read from one cycle
