@@ -63,6 +63,7 @@ REFERENCE_LEAD_S = 4.0  # the window starts this long before the event (or at th
 
 _memory: dict[str, float | None] = {}
 _loaded_from: Path | None = None
+_loaded_mtime: int | None = None
 _lock = threading.Lock()
 
 
@@ -170,23 +171,40 @@ def seed_matters(model: str, measurement: str) -> bool:
 
 
 def _load(again: bool = False) -> None:
-    global _loaded_from
+    """Read the calibration file into memory: once per path, and ``again`` only when another
+    process has rewritten it since (its modification time moved)."""
+    global _loaded_from, _loaded_mtime
     path = _cache_file()
     if _loaded_from == path and not again:
         return
-    _loaded_from = path
+    mtime = _mtime(path)
+    if _loaded_from == path and mtime == _loaded_mtime:
+        return
+    _loaded_from, _loaded_mtime = path, mtime
     try:
-        data = json.loads(path.read_text())
-        if isinstance(data, dict):
-            for k, v in data.items():
-                if v is None or isinstance(v, (int, float)):
-                    _memory.setdefault(k, v)
+        _remember(json.loads(path.read_text()))
     except (OSError, ValueError):
         pass
 
 
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def _remember(data) -> None:
+    """Keep the file's entries in memory (never over a value this process already holds)."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if v is None or isinstance(v, (int, float)):
+                _memory.setdefault(k, v)
+
+
 def _save(new: dict[str, float | None]) -> None:
     """Add ``new`` entries to the file (another process may have added its own meanwhile)."""
+    global _loaded_from, _loaded_mtime
     path = _cache_file()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -205,6 +223,8 @@ def _save(new: dict[str, float | None]) -> None:
         with os.fdopen(fd, "w") as fh:
             json.dump(merged, fh)
         os.replace(tmp, path)
+        _remember(merged)  # what other processes added is known now: no need to read it again
+        _loaded_from, _loaded_mtime = path, _mtime(path)
     except OSError:
         pass  # a read-only home only costs time, never correctness
 

@@ -98,23 +98,26 @@ def _raised(name: str) -> tuple[np.ndarray, int] | None:
 def _derived(name: str, tag: str, make) -> tuple[np.ndarray, int] | None:
     """The normal reading turned into another speaker or effort by ``make(raw, rate)``, at the
     reading's level. WORLD takes seconds, so the result is cached on disk beside the reading
-    (``tag`` names everything it depends on) and made by one process at a time. None without
-    a voice or without pyworld: the crowd then has fewer speakers."""
+    (``tag`` names everything it depends on) and made by one process at a time; a warm cache
+    reads the file alone, without loading the reading. None without a voice or without pyworld:
+    the crowd then has fewer speakers."""
+    try:
+        from ..speech import resolve_voice
+
+        path = _cache_file(resolve_voice("joe"), tag)
+    except Exception:
+        return None
+    got = _load_take(path)
+    if got is not None:
+        return got
     with made_once(f"babble-speaker-{name}"):
+        got = _load_take(path)  # another process may have made it while this one waited
+        if got is not None:
+            return got
         made = _synthesise("normal")
         if made is None:
             return None
         raw, native = made
-        try:
-            from ..speech import resolve_voice
-
-            path = _cache_file(resolve_voice("joe"), tag)
-            data = np.load(path)
-            return data[1:].astype(np.float32), int(data[0])
-        except (OSError, ValueError, IndexError):
-            pass
-        except Exception:
-            return None
         try:
             out = np.asarray(make(raw, native)).astype(np.float32)
         except Exception:  # no pyworld
@@ -123,6 +126,15 @@ def _derived(name: str, tag: str, make) -> tuple[np.ndarray, int] | None:
         out *= np.float32(0.1 / max(1e-9, float(np.sqrt(np.mean(active ** 2)))))
         _save(path, out, native)
         return out, native
+
+
+def _load_take(path: Path) -> tuple[np.ndarray, int] | None:
+    """A cached reading: (samples, their rate), or None when missing or unreadable."""
+    try:
+        data = np.load(path)
+        return data[1:].astype(np.float32), int(data[0])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _save(path: Path, raw: np.ndarray, native: int) -> None:
@@ -152,11 +164,9 @@ def _synthesise_unlocked(tempo: str) -> tuple[np.ndarray, int] | None:
     except Exception:
         return None
     path = _cache_file(voice, tempo)
-    try:
-        data = np.load(path)
-        return data[1:].astype(np.float32), int(data[0])
-    except (OSError, ValueError, IndexError):
-        pass
+    got = _load_take(path)
+    if got is not None:
+        return got
     gaps = np.random.default_rng(0xBABB1E).uniform(0.12, 0.45, len(SENTENCES))
     parts = []
     native = 22050

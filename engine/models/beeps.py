@@ -22,13 +22,6 @@ def _beep(sr: int, freq: float, dur: float, wave: str = "sine", edge: float = 0.
     return _fade(x, sr, edge, edge * 1.5)
 
 
-def _chirp(sr: int, f1: float, f2: float, dur: float) -> np.ndarray:
-    t = _t(sr, dur)
-    f = f1 * (f2 / f1) ** (t / dur)
-    x = np.sin(2 * np.pi * np.cumsum(f) / sr)
-    return _fade(x * np.exp(-t / (dur * 0.7)), sr, 0.003, 0.01)
-
-
 _BEEP_LOUDNESS = -15.0  # LUFS (one channel) of the beeping pattern at level 1
 _LAB_BEEP_POWER = 10 ** (-25.8 / 10)  # weighted mean square of a lab's patterned beeps at level 1
 _CHIRP_POWER = 10 ** (-20.0 / 10)  # weighted energy per second of a lab's instruments' status pips

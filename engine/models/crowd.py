@@ -32,6 +32,7 @@ from ._amb import (ColoredNoise, _axpy, KernelBank32, Sparse, SplineUpsampler, U
 from . import _announce, _play, _tabletop, _vocal
 from ._babble import material
 from ._hall import Wash
+from ._sfxkit import _filt
 from .base import BLOCK, EventBus, SoundModel, StatefulFilter, butter, noise
 
 # vowel formants (Hz), between adult male and female values: /a/ /e/ /i/ /o/ /u/ /ʌ/
@@ -181,8 +182,7 @@ class Crowd(SoundModel):
         self.clink_takes = [self._clink(table_rng) for _ in range(24)] if self.clink_rate else []
         # the same takes from the far tables: past a few metres of people, chairs and tables the
         # top octaves of a clink are shadowed (a gentle low-pass) before the room's tail adds them
-        dull = butter("lowpass", 3000, self.sr, 1)
-        self.clink_far = [signal.sosfilt(dull, t) for t in self.clink_takes]
+        self.clink_far = [_filt(t, "lowpass", 3000, self.sr, 1) for t in self.clink_takes]
         # real speech: a few near readers of the bundled voice's lines, each on its own, and a
         # diffuse wash of dozens of far ones (see _setup_readers)
         self.material = material(int(round(lo)))

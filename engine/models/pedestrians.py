@@ -30,7 +30,7 @@ REF_M = 1.5
 #: are cached by their arguments), the takes differ by their noise, decay and weight
 _HEEL = ((1000, 3500), (1300, 4000), (1700, 4500))
 _SOLE = ((300, 1800), (450, 2400), (600, 3000))
-TALK_RMS = 0.1  # a line's level at REF_M: conversational effort, well over a footstep's  # a passer at this distance has unit gain
+TALK_RMS = 0.1  # a line's level at REF_M: conversational effort, well over a footstep's
 
 
 def _step_take(rng: np.random.Generator, sr: float, hard: bool) -> np.ndarray:
@@ -65,7 +65,6 @@ class Pedestrians(SoundModel):
 
     def setup(self, rng: np.random.Generator) -> None:
         i = float(np.clip(self.params.intensity, 0, 1))
-        self.i = i
         self.fac = factor_for(self.sr, 12000)  # talk and heel clicks carry little above 6 kHz
         self.lo = lo = self.sr / self.fac
         night = self.params.options.get("time") == "night"
