@@ -15,6 +15,7 @@ Use it as ``from scenefill.engine import dsp as signal``.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import os
@@ -98,41 +99,72 @@ def lfilter(b, a, x, axis: int = -1, zi=None):
 
 # --------------------------------------------------------------------------- cached designs
 
-_CACHE_VERSION = 1
-#: designs with drawn (random) parameters would grow the file for ever: past this many, compute only
+_CACHE_VERSION = 2
+#: designs kept on disk; those with drawn (random) parameters keep coming, so the least recently
+#: used go first (a read refreshes a design's time)
 _MAX_ENTRIES = 4096
 _lock = threading.Lock()
-_designs: dict[str, Any] | None = None
+#: designs this process has read or made, by key (None: looked for on disk and not there)
+_designs: dict[str, Any] = {}
 
 
-def _cache_path() -> Path:
+def _cache_folder() -> Path:
     base = os.environ.get("SCENEFILL_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "scenefill")
     import scipy
 
-    return Path(base) / f"filter-designs-v{_CACHE_VERSION}-scipy{scipy.__version__}.json"
+    return Path(base) / f"filter-designs-v{_CACHE_VERSION}-scipy{scipy.__version__}"
 
 
-def _load() -> dict[str, Any]:
-    global _designs
-    if _designs is None:
-        try:
-            _designs = json.loads(_cache_path().read_text())
-        except (OSError, ValueError):
-            _designs = {}
-    return _designs
+def _file_for(key: str) -> Path:
+    """One small file per design: a render reads the few dozen it uses, not every design the
+    machine has ever made (one shared file grew to a megabyte, 20 ms of JSON per start)."""
+    return _cache_folder() / (hashlib.sha1(key.encode()).hexdigest()[:20] + ".json")
 
 
-def _save() -> None:
-    """Write the cache atomically (a concurrent writer's entries may be lost; they are recomputed)."""
-    path = _cache_path()
+def _read(key: str):
+    path = _file_for(key)
+    try:
+        stored = json.loads(path.read_text())
+        if stored.get("key") != key:  # a hash collision or a damaged file: design it again
+            return None
+        value = _decode(stored["value"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+    return value
+
+
+def _write(key: str, value) -> None:
+    """Write one design atomically; a read-only or full disk only costs designing it again."""
+    path = _file_for(key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(_designs))
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(json.dumps({"key": key, "value": _encode(value)}))
         os.replace(tmp, path)
+        _trim(path.parent, keep=path.name)
     except OSError:
-        pass  # a read-only home: designs are recomputed next time
+        pass
+
+
+def _trim(folder: Path, keep: str) -> None:
+    try:
+        names = [e for e in os.scandir(folder) if e.name.endswith(".json") and e.name != keep]
+        if len(names) < _MAX_ENTRIES:
+            return
+        names.sort(key=lambda e: e.stat().st_mtime_ns)
+    except OSError:
+        return
+    # down to nine tenths, so a full cache is not listed and sorted again on every new design
+    for entry in names[:len(names) + 1 - int(0.9 * _MAX_ENTRIES)]:
+        try:
+            os.unlink(entry.path)
+        except OSError:
+            pass
 
 
 def _encode(value):
@@ -182,20 +214,28 @@ def _designed(name: str):
         key = _key(name, args, kwargs)
         if key is not None:
             with _lock:
-                hit = _load().get(key)
+                if key not in _designs:
+                    _designs[key] = _read(key)
+                hit = _designs[key]
             if hit is not None:
-                return _decode(hit)
+                return _copy(hit)
         result = getattr(_scipy_signal(), name)(*args, **kwargs)
         if key is not None:
             with _lock:
-                cache = _load()
-                if len(cache) < _MAX_ENTRIES:
-                    cache[key] = _encode(result)
-                    _save()
+                _designs[key] = result
+                _write(key, result)
+            return _copy(result)
         return result
     design.__name__ = name
     design.__doc__ = f"scipy.signal.{name}, cached on disk by its arguments."
     return design
+
+
+def _copy(value):
+    """A fresh copy each time, as scipy gives: callers may scale a design in place."""
+    if isinstance(value, tuple):
+        return tuple(_copy(v) for v in value)
+    return np.array(value, copy=True)
 
 
 butter = _designed("butter")

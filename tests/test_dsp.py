@@ -21,7 +21,7 @@ from scenefill.engine import dsp
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("SCENEFILL_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(dsp, "_designs", None)
+    monkeypatch.setattr(dsp, "_designs", {})
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -61,14 +61,38 @@ def test_lfilter_is_scipys_with_and_without_state():
 
 def test_designs_come_back_identical_from_the_disk_cache(tmp_path):
     first = dsp.butter(2, np.array([250.0, 1800.0]), btype="bandpass", fs=6000.0, output="sos")
-    files = list(tmp_path.glob("filter-designs-*.json"))
-    assert len(files) == 1 and len(json.loads(files[0].read_text())) == 1
-    dsp._designs = None                                   # as a new process would
+    files = list(tmp_path.glob("filter-designs-*/*.json"))
+    assert len(files) == 1 and json.loads(files[0].read_text())["key"].startswith('["butter"')
+    dsp._designs.clear()                                  # as a new process would
     again = dsp.butter(2, np.array([250.0, 1800.0]), btype="bandpass", fs=6000.0, output="sos")
     assert np.array_equal(first, again) and again.dtype == first.dtype
-    b, a = dsp.iirpeak(1000.0, 8.0, fs=48000)
-    tb, ta = scipy_signal.iirpeak(1000.0, 8.0, fs=48000)
-    assert np.array_equal(b, tb) and np.array_equal(a, ta)
+    again[0, 0] = 99.0                                    # a caller scaling its copy in place
+    assert dsp.butter(2, np.array([250.0, 1800.0]), btype="bandpass", fs=6000.0, output="sos")[0, 0] != 99.0
+
+
+def test_a_damaged_design_file_is_designed_again_not_used(tmp_path):
+    good = dsp.iirpeak(1234.5, 7.0, fs=48000)
+    (path,) = tmp_path.glob("filter-designs-*/*.json")
+    path.write_text('{"key": "something else", "value": {"a": [1], "s": [1], "d": "<f8"}}')
+    dsp._designs.clear()
+    again = dsp.iirpeak(1234.5, 7.0, fs=48000)
+    assert all(np.array_equal(g, a) for g, a in zip(good, again))
+    path.write_text("{not json")
+    dsp._designs.clear()
+    assert all(np.array_equal(g, a) for g, a in zip(good, dsp.iirpeak(1234.5, 7.0, fs=48000)))
+
+
+def test_the_design_cache_keeps_the_most_recently_used(tmp_path, monkeypatch):
+    """Drawn filter frequencies keep making new designs: the oldest go, the cache keeps working."""
+    monkeypatch.setattr(dsp, "_MAX_ENTRIES", 5)
+    for i in range(12):
+        dsp.butter(2, 1000.0 + i, fs=48000, output="sos")
+        made = dsp._file_for(dsp._key("butter", (2, 1000.0 + i), {"fs": 48000, "output": "sos"}))
+        os.utime(made, (1e9 + i, 1e9 + i))               # one a second, as a day's renders would
+    files = list(tmp_path.glob("filter-designs-*/*.json"))
+    assert 3 <= len(files) <= 5
+    kept = {json.loads(f.read_text())["key"] for f in files}
+    assert any('"1011.0"' in k for k in kept) and not any('"1000.0"' in k for k in kept)
 
 
 def test_a_design_with_unusual_arguments_is_computed_not_cached(tmp_path):
@@ -90,3 +114,27 @@ def test_a_render_process_does_not_import_scipy_signal_once_designs_are_cached(t
                            capture_output=True, text=True, timeout=300) for i in range(2)]
     assert all(r.returncode == 0 for r in runs), runs[-1].stderr[-2000:]
     assert runs[1].stdout.strip().endswith("CLEAN"), runs[1].stdout
+
+
+def test_a_render_process_does_not_import_numpy_ma(tmp_path):
+    """np.unique imports numpy.ma on first use (~20 ms of every start): the models avoid it."""
+    code = ("import sys\n"
+            "sys.argv = ['scenefill', 'render', 'light rain, calm piano music', '--seconds', '2', '-o', sys.argv[1]]\n"
+            "from scenefill.cli import main\n"
+            "main()\n"
+            "print('MA' if 'numpy.ma' in sys.modules else 'CLEAN')\n")
+    env = dict(os.environ, SCENEFILL_CACHE_DIR=str(tmp_path), XDG_CACHE_HOME=str(tmp_path))
+    runs = [subprocess.run([sys.executable, "-c", code, str(tmp_path / f"r{i}.wav")], env=env,
+                           capture_output=True, text=True, timeout=300) for i in range(2)]
+    assert all(r.returncode == 0 for r in runs), runs[-1].stderr[-2000:]
+    assert runs[1].stdout.strip().endswith("CLEAN"), runs[1].stdout
+
+
+def test_unique_is_numpys():
+    from scenefill.engine.models._amb import unique
+
+    rng = np.random.default_rng(3)
+    for values in (np.array([], dtype=int), np.array([4]), rng.integers(0, 9, 40), rng.standard_normal(7),
+                   np.linspace(0, 5, 17).astype(int)):
+        ours, theirs = unique(values), np.unique(values)
+        assert np.array_equal(ours, theirs) and ours.dtype == theirs.dtype

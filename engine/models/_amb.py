@@ -55,6 +55,18 @@ def row_windows(a: np.ndarray, r: int, count: int, width: int) -> np.ndarray:
 _POLY_ROWS = 4096  # rows per matrix product: small enough that OpenBLAS stays on one thread
 
 
+def unique(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values, as ``np.unique`` returns them.
+
+    Why not ``np.unique``: on numpy 2 its first call imports ``numpy.ma`` to ask
+    whether the array is masked, ~20 ms of every ``scenefill render``'s start-up.
+    """
+    v = np.sort(np.ravel(values))
+    if v.size < 2:
+        return v
+    return v[np.concatenate(([True], v[1:] != v[:-1]))]
+
+
 def polyphase(ext: np.ndarray, weights: np.ndarray, count: int) -> np.ndarray:
     """out[r, i, p] = sum_j ext[r, i + j] * weights[j, p] for i < count: interpolation of
     every row by the phase weights (taps, factor), as (rows, count * factor).

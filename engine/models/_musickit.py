@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._amb import polyphase
+from ._amb import polyphase, unique
 from .base import BLOCK
 
 _TABLE = 512  # per-layer random tables indexed by bar number mod this (~30 minutes of bars)
@@ -220,7 +220,7 @@ def _decaying_partials(sr: int, freqs, amps, t60s, length: int, chunk: int = 256
     zc *= a
     out = np.zeros((m, chunk), dtype=np.float32)
     segs = 16
-    bounds = np.unique(np.linspace(0, m, segs + 1).astype(int))
+    bounds = unique(np.linspace(0, m, segs + 1).astype(int))
     with _OneBlasThread():
         for r0, r1 in zip(bounds[:-1], bounds[1:]):
             k = int(np.count_nonzero(life > r0 * chunk))  # still audible at the segment's start

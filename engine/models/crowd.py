@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scenefill.engine import dsp as signal
 
-from ._amb import (ColoredNoise, _axpy, KernelBank32, Sparse, SplineUpsampler, Upsampler, factor_for, low_len,
+from ._amb import (ColoredNoise, unique, _axpy, KernelBank32, Sparse, SplineUpsampler, Upsampler, factor_for, low_len,
                    pan_pair, sin_cycles, to_output)
 from . import _announce, _play, _tabletop, _vocal
 from ._babble import material
@@ -466,7 +466,7 @@ class Crowd(SoundModel):
             padded = np.zeros((2, frames.shape[1] * seg), dtype=np.float32)
             padded[:, :n_l] = breath
             frames[...] = padded.reshape(2, -1, seg)
-        voiced = self.bank(trains, n_l, used=np.append(np.unique(kern), self.nk - 1))
+        voiced = self.bank(trains, n_l, used=np.append(unique(kern), self.nk - 1))
 
         # consonants at syllable onsets, summed over voices per channel on the grid
         burst = np.minimum(frac * 40.0, 1.0) * np.exp(frac * -16.0)
