@@ -36,7 +36,9 @@ import math
 import os
 import tempfile
 import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -62,6 +64,8 @@ REFERENCE_WINDOW_S = 10.0  # an events-only scene's level is set for a clip this
 REFERENCE_LEAD_S = 4.0  # the window starts this long before the event (or at the stream start)
 
 _memory: dict[str, float | None] = {}
+#: calibration renders shared within one plan (:func:`shared_renders`), per thread
+_renders = threading.local()
 _loaded_from: Path | None = None
 _loaded_mtime: int | None = None
 _lock = threading.Lock()
@@ -119,6 +123,17 @@ def _play(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = 
             seed, index = take[0], take[1]
     else:
         options.pop("times", None)
+    if seconds is None:  # a model of sparse events (thunder's strikes) states how long its level takes to settle
+        seconds = float(getattr(cls, "calibration_seconds", CALIBRATION_SECONDS))
+        if cls.one_shot and take is not None:
+            seconds = take[2] + ONE_SHOT_TAIL_S  # the whole event and its ring, nothing more
+    shared = getattr(_renders, "memo", None)
+    memo_key = None
+    if shared is not None:
+        memo_key = json.dumps([_key(layer, sample_rate, channels, room), seed, index, options.get("times"),
+                               seconds, both], default=str)
+        if memo_key in shared:
+            return shared[memo_key]
     model = cls(sample_rate, seed, index,
                 ModelParams(intensity=layer.intensity, distance=layer.distance, options=options))
     filt = distance_filter(layer.distance, sample_rate)
@@ -128,11 +143,6 @@ def _play(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = 
 
         mixer = SceneMixer([layer], room, sample_rate, [1.0], 1.0)
     dry, wet = [], []
-    # a model of sparse events (thunder's strikes) states how long its level takes to settle
-    if seconds is None:
-        seconds = float(getattr(cls, "calibration_seconds", CALIBRATION_SECONDS))
-        if cls.one_shot and take is not None:
-            seconds = take[2] + ONE_SHOT_TAIL_S  # the whole event and its ring, nothing more
     for _ in range(math.ceil(seconds * sample_rate / BLOCK)):
         block = model.next_block(BLOCK)
         if mixer is not None:
@@ -141,7 +151,31 @@ def _play(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = 
             dry.append(filt(block) if filt is not None else block)
     out = [np.concatenate(x, axis=1) for x in (dry, wet) if x]
     out = [a.mean(axis=0, keepdims=True) if channels == 1 else a for a in out]
-    return tuple(out) if both else out[0]
+    for a in out:
+        a.flags.writeable = False  # shared between measurements: none may change it
+    result = tuple(out) if both else out[0]
+    if memo_key is not None:
+        shared[memo_key] = result
+    return result
+
+
+@contextmanager
+def shared_renders() -> Iterator[None]:
+    """Within the block, a calibration render serves every measurement that asks for it.
+
+    Why: planning an events-only scene measures the event's take for its level, again for
+    the floor's gating and again against the limiter, each the same seconds of the same
+    model through the same room; on a new seed that tripled the first render's wait. The
+    renders are kept only for the block (one plan), so a long-lived daemon holds none.
+    """
+    outer = getattr(_renders, "memo", None)
+    if outer is None:
+        _renders.memo = {}
+    try:
+        yield
+    finally:
+        if outer is None:
+            _renders.memo = None
 
 
 def _audible_loudness(audio: np.ndarray, sample_rate: int) -> float | None:

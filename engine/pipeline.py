@@ -21,7 +21,8 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from .calibration import ONE_SHOT_AT, floor_gating_offset, layer_loudness, limiter_makeup, one_shot_take
+from .calibration import (ONE_SHOT_AT, floor_gating_offset, layer_loudness, limiter_makeup, one_shot_take,
+                          shared_renders)
 from .caption import parse_caption
 from .errors import Cancelled, InvalidRequest
 from .events import Timeline, event_sample
@@ -105,6 +106,7 @@ def check_text_fields(request: RenderRequest) -> None:
                                            f"{exc.start + 1}); check the terminal's encoding") from None
 
 
+@shared_renders()  # the measurements of one plan share their calibration renders
 def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None,
                 runner=None, progress: Callable[[float, str], None] | None = None) -> RenderPlan:
     """Parse, match, synthesize dialogue and set every gain from the spec.

@@ -112,6 +112,35 @@ def test_a_bed_s_limiter_make_up_is_measured_once_but_an_effect_s_on_its_own_tak
     assert keys[0] == keys[1]
 
 
+def test_a_new_seed_s_effect_is_rendered_once_for_all_its_measurements(tmp_path, monkeypatch):
+    """A batch fill gives every marker its own seed, so each marker's slam is measured on its own
+    take: for its level, against the floor's gate and against the limiter. All three read the
+    same seconds of the same take; planning renders it once, and a second plan reads the file."""
+    from scenefill.engine import calibration
+    from scenefill.engine.models import REGISTRY
+
+    monkeypatch.setenv("SCENEFILL_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(calibration, "_memory", {})
+    monkeypatch.setattr(calibration, "_loaded_from", None)
+    door = REGISTRY["door"]
+    made = []
+    real_init = door.__init__
+
+    def counting_init(self, *args, **kwargs):
+        made.append(args[1:3])  # (seed, layer index)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(door, "__init__", counting_init)
+    request = _request("<|sfx|> a door slams at 3.5s", 8, seed=4242)
+    plan_render(request)
+    takes = [m for m in made if m[0] == 4242]
+    assert len(takes) == 2, made       # one calibration take, plus the model the plan renders with
+    assert calibration._renders.memo is None  # nothing kept past the plan
+    made.clear()
+    plan_render(request)
+    assert len(made) == 1              # the levels come from the cache; only the render's own model
+
+
 def test_the_calibration_file_keeps_its_newest_entries_within_bounds(tmp_path, monkeypatch):
     from scenefill.engine import calibration
 
