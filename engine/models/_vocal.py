@@ -291,3 +291,24 @@ def chorus(material: np.ndarray, voices: int, rates: tuple[float, float], seed: 
     with _lock:
         _CHORUS[key] = loop
     return loop
+
+
+def read_voices(reading: np.ndarray, rate: np.ndarray, start: np.ndarray, size: np.ndarray, base: np.ndarray,
+                n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The next ``n`` samples (voices, n) float32 of every voice reading its own stretch of one
+    long reading, each at its own speed (pitch and tempo together), and where each is now.
+
+    Why one gather for all voices: a crowd is a hundred readers; reading them one by one costs
+    a Python loop per voice per block. Voice ``k`` reads ``reading[base[k]:base[k] + size[k]]``
+    from ``start[k]``, wrapping; a block reads far less than a stretch, so at most one wrap.
+    """
+    x = np.arange(n, dtype=np.float64)
+    pos = rate[:, None] * x
+    pos += start[:, None]
+    pos -= (pos >= size[:, None]) * size[:, None]
+    pos += base[:, None]
+    i0 = pos.astype(np.int64)
+    frac = (pos - i0).astype(np.float32)
+    y = reading[i0]
+    y += (reading[i0 + 1] - y) * frac
+    return y, (start + rate * n) % size

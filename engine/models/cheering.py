@@ -94,19 +94,12 @@ class Cheering(SoundModel):
         near = np.zeros((2, n_l), dtype=np.float32)
         far = np.zeros((2, n_l), dtype=np.float32)
         if self.reading is not None:
-            x = np.arange(n_l, dtype=np.float64)
-            pos = self.read_rate[:, None] * x + self.read_pos[:, None]
-            pos -= (pos >= self.read_size[:, None]) * self.read_size[:, None]
-            pos += self.read_base[:, None]
-            i0 = pos.astype(np.int64)
-            frac = (pos - i0).astype(np.float32)
-            y = self.reading[i0]
-            y += (self.reading[i0 + 1] - y) * frac
+            y, self.read_pos = _vocal.read_voices(self.reading, self.read_rate, self.read_pos, self.read_size,
+                                                  self.read_base, n_l)
             for k, (is_far, gl, gr) in enumerate(self.gains):
                 bus = far if is_far else near
                 _axpy(bus[0], y[k], gl)
                 _axpy(bus[1], y[k], gr)
-            self.read_pos = (self.read_pos + self.read_rate * n_l) % self.read_size
         else:
             far += self.roar(noise(rng, 2, n_l, dtype=np.float32)) * np.float32(0.5)
         ev = self.whistles.begin(n_l)

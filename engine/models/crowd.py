@@ -340,23 +340,14 @@ class Crowd(SoundModel):
         sizes and speaking rates); the far readers (and far laughs and calls) are dulled by
         one shared filter and sent through the room's tail. All voices at once: one gather,
         then adds."""
-        x = np.arange(n_l, dtype=np.float64)
-        pos = self.read_rate[:, None] * x
-        pos += self.read_pos[:, None]
-        # a block reads far less than a whole reading: at most one wrap
-        pos -= (pos >= self.read_size[:, None]) * self.read_size[:, None]
-        pos += self.read_base[:, None]
-        i0 = pos.astype(np.int64)
-        frac = (pos - i0).astype(np.float32)
-        y = self.reading[i0]
-        y += (self.reading[i0 + 1] - y) * frac
+        y, self.read_pos = _vocal.read_voices(self.reading, self.read_rate, self.read_pos, self.read_size,
+                                              self.read_base, n_l)
         # each voice into its two buses (single-threaded BLAS adds; a matrix product here
         # wakes OpenBLAS's thread pool, which costs more than it saves)
         buses = np.zeros((4, n_l), dtype=np.float32)
         for k, (r0, r1) in enumerate(self.bus_rows):
             _axpy(buses[r0], y[k], float(self.bus_gains[r0, k]))
             _axpy(buses[r1], y[k], float(self.bus_gains[r1, k]))
-        self.read_pos = (self.read_pos + self.read_rate * n_l) % self.read_size
         near = np.ascontiguousarray(buses[:2])
         far = np.ascontiguousarray(buses[2:])
         if self.vocal_events or self.pa_take is not None:
