@@ -8,6 +8,8 @@ effects and beds sound as if they were recorded in the same place.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from scenefill.engine import fft as sp_fft
@@ -57,8 +59,13 @@ def _banded_tail(noise: np.ndarray, t: np.ndarray, rt60: float, sample_rate: int
     return tail
 
 
+@functools.lru_cache(maxsize=8)
 def impulse_response(room: str, rt60: float, sample_rate: int, seed: int = 7) -> np.ndarray:
-    """Stereo IR (2, n) for a room type; deterministic for a given room and rate."""
+    """Stereo IR (2, n) for a room type; deterministic for a given room and rate.
+
+    Kept (read-only) for the next mixer or calibration render of the same room: the church's
+    banded tail costs a few tens of milliseconds to build.
+    """
     rng = np.random.default_rng([seed, int(rt60 * 1000), sample_rate])
     n = max(64, int(rt60 * sample_rate))
     t = np.arange(n) / sample_rate
@@ -89,6 +96,7 @@ def impulse_response(room: str, rt60: float, sample_rate: int, seed: int = 7) ->
         ir[ch, idx] += rng.choice([-1, 1], idx.size) * np.exp(-times[ch][: idx.size] / (rt60 / 4)) * 0.7
     # Unit energy per channel: the wet level is set by the send, not the IR.
     ir /= np.sqrt(np.sum(ir ** 2, axis=1, keepdims=True))
+    ir.flags.writeable = False
     return ir
 
 
