@@ -8,6 +8,8 @@ effects and beds sound as if they were recorded in the same place.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from scenefill.engine import fft as sp_fft
@@ -15,19 +17,72 @@ from scenefill.engine import dsp as signal
 
 from .models.base import BLOCK, butter
 
+#: Reverberation time per octave band as a fraction of the room's mid-band (500 Hz) RT60, for
+#: rooms large enough that it matters. A stone church: the bare stone and glass absorb little
+#: at low frequencies (the pews' and windows' panel absorption keeps it from more), so the bass
+#: rings longest; above 2 kHz the 20 000 m3 of air itself absorbs (ISO 9613-1 at 20 C, 50 % RH:
+#: about 9, 25 and 80 dB/km at 2, 4 and 8 kHz; Sabine's 4mV term then shortens a 4 s mid-band
+#: RT60 to ~3.3, ~2.5 and ~1.4 s) (Kuttruff, *Room Acoustics*, ch. 5; Beranek's church data).
+BAND_RT60_RATIO: dict[str, tuple[tuple[float, float], ...]] = {
+    "church": ((125.0, 1.3), (250.0, 1.15), (500.0, 1.0), (1000.0, 0.95), (2000.0, 0.82),
+               (4000.0, 0.62), (8000.0, 0.35)),
+}
 
+
+def _band_weights(freqs: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """(bands, bins) amplitude weights that sum to one at every frequency: raised-cosine
+    crossovers halfway between octave centres on a log-frequency axis, the lowest and highest
+    bands open-ended. Filtering one noise with each and summing gives the noise back."""
+    x = np.log2(np.maximum(freqs, 1.0))
+    c = np.log2(centres)
+    w = np.zeros((c.size, freqs.size))
+    for b in range(c.size):
+        lo = np.ones_like(x) if b == 0 else np.clip((x - c[b - 1]) / (c[b] - c[b - 1]), 0, 1)
+        hi = np.ones_like(x) if b == c.size - 1 else np.clip((c[b + 1] - x) / (c[b + 1] - c[b]), 0, 1)
+        w[b] = np.sin(0.5 * np.pi * lo) ** 2 * np.sin(0.5 * np.pi * hi) ** 2
+    # a band's rise and the next band's fall are sin^2 and cos^2 of one angle: they sum to one
+    return w
+
+
+def _banded_tail(noise: np.ndarray, t: np.ndarray, rt60: float, sample_rate: int,
+                 ratios: tuple[tuple[float, float], ...]) -> np.ndarray:
+    """The diffuse tail with its own decay per octave band: one noise split into bands whose
+    weights sum to one (so the onset is the noise itself), each band decaying at its RT60."""
+    n = noise.shape[-1]
+    spectrum = sp_fft.rfft(noise, n, axis=-1)
+    freqs = np.arange(spectrum.shape[-1]) * sample_rate / n
+    centres = np.array([f for f, _ in ratios])
+    weights = _band_weights(freqs, centres)
+    tail = np.zeros_like(noise)
+    for w, (_, ratio) in zip(weights, ratios):
+        tail += sp_fft.irfft(spectrum * w, n, axis=-1) * np.exp(-6.9 * t / (rt60 * ratio))
+    return tail
+
+
+@functools.lru_cache(maxsize=8)
 def impulse_response(room: str, rt60: float, sample_rate: int, seed: int = 7) -> np.ndarray:
-    """Stereo IR (2, n) for a room type; deterministic for a given room and rate."""
+    """Stereo IR (2, n) for a room type; deterministic for a given room and rate.
+
+    Kept (read-only) for the next mixer or calibration render of the same room: the church's
+    banded tail costs a few tens of milliseconds to build.
+    """
     rng = np.random.default_rng([seed, int(rt60 * 1000), sample_rate])
     n = max(64, int(rt60 * sample_rate))
     t = np.arange(n) / sample_rate
     ir = np.zeros((2, n))
     # Diffuse tail: noise with -60 dB at rt60, high frequencies dying faster.
-    decay = np.exp(-6.9 * t / rt60)
-    tail = rng.standard_normal((2, n)) * decay
-    dark = signal.sosfilt(butter("lowpass", 6000 if room != "outdoor" else 3500, sample_rate, 1), tail)
-    mix = np.clip(t / rt60 * 1.5, 0, 1)  # the tail gets darker as it decays
-    tail = tail * (1 - mix) + dark * mix
+    if room in BAND_RT60_RATIO:
+        # each octave decays at its own rate; the response is cut where the mid band has
+        # died by 60 dB, the longer bass faded out over the last quarter (it is 45 dB down there)
+        tail = _banded_tail(rng.standard_normal((2, n)), t, rt60, sample_rate, BAND_RT60_RATIO[room])
+        fade = np.clip((t[-1] - t) / (0.25 * rt60), 0, 1)
+        tail *= np.sin(0.5 * np.pi * fade) ** 2
+    else:
+        decay = np.exp(-6.9 * t / rt60)
+        tail = rng.standard_normal((2, n)) * decay
+        dark = signal.sosfilt(butter("lowpass", 6000 if room != "outdoor" else 3500, sample_rate, 1), tail)
+        mix = np.clip(t / rt60 * 1.5, 0, 1)  # the tail gets darker as it decays
+        tail = tail * (1 - mix) + dark * mix
     onset = int(0.006 * sample_rate) if room == "small" else int(0.012 * sample_rate)
     tail[:, :onset] = 0.0
     ir += tail * (0.5 if room == "outdoor" else 1.0)
@@ -41,6 +96,7 @@ def impulse_response(room: str, rt60: float, sample_rate: int, seed: int = 7) ->
         ir[ch, idx] += rng.choice([-1, 1], idx.size) * np.exp(-times[ch][: idx.size] / (rt60 / 4)) * 0.7
     # Unit energy per channel: the wet level is set by the send, not the IR.
     ir /= np.sqrt(np.sum(ir ** 2, axis=1, keepdims=True))
+    ir.flags.writeable = False
     return ir
 
 
