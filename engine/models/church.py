@@ -37,6 +37,10 @@ class ChurchInterior(SoundModel):
     outdoor = False
     #: far from the microphone: the room's long tail carries most of it
     default_distance = 1.0
+    #: a few sounds a minute, each kind heard differently through the stone (a door's boom
+    #: rings longest, a heel's click least): half a minute is one seed's handful of events, so
+    #: the level is measured over enough of them to stand for any clip
+    calibration_seconds = 120.0
     option_words = {}
 
     def setup(self, rng: np.random.Generator) -> None:
