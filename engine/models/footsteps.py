@@ -14,10 +14,8 @@ Walking is 1.8-2.1 steps a second with a few percent of jitter.
 from __future__ import annotations
 
 import numpy as np
-import os as _os
 
 from ._sfxkit import _TABLE, _add, _burst, _fade, _filt, _grains, _mix, _modes, _norm, _norm_energy, _panel, _reson, _swell, _t
-from ._walkpath import pace_room
 from .base import SoundModel, Timeline, pan_gains
 
 
@@ -68,16 +66,15 @@ def _crunch(rng: np.random.Generator, sr: int, dur: float, clicks: float, band, 
     return _filt(out, "bandpass", band, sr)
 
 
-def _board_creak(rng: np.random.Generator, sr: int, dur: float, base: float | None = None) -> np.ndarray:
-    """A floorboard rubbing on its nail: stick-slip pulses at a wandering rate through board modes
-    (``base``: the board's lowest mode, Hz; one board creaks in its own voice each time)."""
+def _board_creak(rng: np.random.Generator, sr: int, dur: float) -> np.ndarray:
+    """A floorboard rubbing on its nail: stick-slip pulses at a wandering rate through board modes."""
     t = _t(sr, dur)
     rate = rng.uniform(60, 140) * (1 + 0.3 * np.sin(2 * np.pi * rng.uniform(2, 5) * t + rng.random() * 6))
     phase = np.cumsum(rate) / sr
     pulses = np.zeros(t.size)
     idx = np.nonzero(np.diff(np.floor(phase)) > 0)[0] + 1
     pulses[idx] = rng.uniform(0.4, 1.0, idx.size)
-    base = rng.uniform(350, 650) if base is None else base * rng.uniform(0.97, 1.03)
+    base = rng.uniform(350, 650)
     x = sum(a * _reson(pulses, base * r, 10, sr) for r, a in ((1.0, 1.0), (2.1, 0.5), (3.3, 0.3)))
     # (clipped: sin(pi * t / t[-1]) can round to -1e-16 near the end, and a negative
     # number to the power 0.8 is NaN, which made the FLAC writer fail)
@@ -120,55 +117,21 @@ class Footsteps(Timeline, SoundModel):
             self.rate = rng.uniform(1.85, 2.1) + 0.2 * (i - 0.5)
         self.period = self.sr / self.rate  # samples per step
         self.offset = int(rng.uniform(0.08, 0.25) * self.sr)
-        self.variants = [self._step(rng, i, mid=(v % 8) >= 4 and bool(_os.environ.get("WALK_GIVE")))
-                         for v in range(self._VARIANTS)]
+        self.variants = [self._step(rng, i) for _ in range(self._VARIANTS)]
         self.maxlen = max(v.size for v in self.variants)
         # per-step tables: timing jitter, loudness, which take; feet alternate slightly
         self.jitter = rng.normal(0, 0.02, _TABLE).clip(-0.05, 0.05) * self.period
         self.gain = rng.uniform(0.6, 1.0, _TABLE) * (0.45 + 0.55 * i)
         pick = rng.integers(0, self._VARIANTS - 1, _TABLE)
         self.pick = (np.arange(_TABLE) % 2 * (self._VARIANTS // 2) + pick % (self._VARIANTS // 2))
-        if _os.environ.get("WALK_GIVE"):
-            self.pick = (np.arange(_TABLE) % 2 * (self._VARIANTS // 2) + pick % (self._VARIANTS // 4))
-        # the walker paces across the room and back (a path in metres, each step at its place):
-        # its distance (1/r), direction (pan), the stops at either end and the two legs' difference
-        self.walk = pace_room(rng, 1.0 / self.rate)
-        pan = self.walk.pan() + np.where(self.walk.foot == 0, -0.03, 0.03)
-        self.step_gain = [self.walk.weight[m] * self.walk.level()[m] * pan_gains(pan[m])
-                          for m in range(self.walk.steps)]
-        self.step_at = self.walk.onset_s * self.sr       # samples from the trip's start
-        self.trip = self.walk.trip_s * self.sr
-        # the joists under the boards, every 0.4 m: a foot landing between two gives more
-        joist = rng.uniform(0, 0.4)
-        off = np.abs((self.walk.place_m - joist + 0.2) % 0.4 - 0.2)
-        self.mid_span = (off > 0.1).astype(int) * (self._VARIANTS // 4) if _os.environ.get("WALK_GIVE") else np.zeros(self.walk.steps, int)
-        # the clip comes in while the walker is crossing: a stride of the first leg at the start
-        first = int(rng.integers(1, max(2, self.walk.steps // 2 - 2)))
-        self.offset -= int(self.step_at[first])
-        self.creaks = self._loose_boards(rng) if self.surface == "wood" and _os.environ.get("WALK_LOOSE") else [None] * self.walk.steps
-        self.maxlen += max((c[0] + c[1].size for c in self.creaks if c is not None), default=0)
-
-    def _loose_boards(self, rng: np.random.Generator) -> list:
-        """One or two loose boards along the path creak whenever a foot lands on them, as the
-        weight rolls over (50-120 ms after the heel), each in its own voice; elsewhere the floor
-        is quiet. Per step of the trip: None, or (delay in samples, the creak's take)."""
-        sr = self.sr
-        peak = float(np.mean([np.max(np.abs(v)) for v in self.variants]))
-        spots = rng.uniform(0, self.walk.length_m, int(rng.integers(1, 3)))
-        voices = rng.uniform(350, 650, spots.size)
-        creaks: list = []
-        for m in range(self.walk.steps):
-            near = np.abs(spots - self.walk.place_m[m])
-            b = int(np.argmin(near))
-            if near[b] > 0.3:
-                creaks.append(None)
-                continue
-            take = _board_creak(rng, sr, rng.uniform(0.15, 0.3), voices[b])
-            creaks.append((int(rng.uniform(0.05, 0.12) * sr), _norm(take, 0.25 * peak * (1 - near[b] / 0.6))))
-        return creaks
+        self.pans = [pan_gains(-0.06), pan_gains(0.06)]
+        # the walker moves about the room: crossing it and back every 10-20 steps, nearer (louder,
+        # drier) then further; a pure function of the step index, so any block renders alone
+        self.roam_steps = rng.uniform(10, 20)
+        self.roam_phase = rng.uniform(0, 2 * np.pi)
 
     # one footfall: heel strike then toe (or for heels: sole then heel click)
-    def _step(self, rng: np.random.Generator, i: float, mid: bool = False) -> np.ndarray:
+    def _step(self, rng: np.random.Generator, i: float) -> np.ndarray:
         sr = self.sr
         run = self.gait == "run"
         heavy = 0.7 + 0.6 * i + (0.3 if run or self.style == "boots" else 0.0)
@@ -195,30 +158,18 @@ class Footsteps(Timeline, SoundModel):
             first, second = heel, toe
         elif s == "wood":
             # one floor of a few boards: each step lands on one of them (their modes damped fast)
-            if not _os.environ.get("WALK_GIVE"):
-                boards = self.__dict__.setdefault("_boards", [])
-                if len(boards) < 4:
-                    boards.append(_panel(rng, sr, 0.2, (90, 3000), 50, (0.008, 0.025), tilt=0.15))
-                thump = 0.3
-            elif mid:
-                boards = self.__dict__.setdefault("_boards_mid", [])
-                if len(boards) < 3:
-                    boards.append(_panel(rng, sr, 0.25, (70, 2500), 50, (0.012, 0.035), tilt=0.15))
-                thump = 0.4
-            else:
-                boards = self.__dict__.setdefault("_boards_joist", [])
-                if len(boards) < 3:
-                    boards.append(_panel(rng, sr, 0.2, (110, 3500), 50, (0.006, 0.018), tilt=0.15))
-                thump = 0.22
+            boards = self.__dict__.setdefault("_boards", [])
+            if len(boards) < 4:
+                boards.append(_panel(rng, sr, 0.2, (90, 3000), 50, (0.008, 0.025), tilt=0.15))
             floor = boards[int(rng.integers(len(boards)))]
             heel_floor = _soft_contact(floor, sr, rng.uniform(0.0003, 0.0006) if not soft else 0.0015)
-            heel = _mix(_thump(rng, sr, thump * heavy), _norm(heel_floor, 0.7 * heavy))
+            heel = _mix(_thump(rng, sr, 0.3 * heavy), _norm(heel_floor, 0.7 * heavy))
             if self.style == "boots":  # a hard leather heel's edge cracks on the boards; a
                 # street shoe's rubber heel pad does not: its "clock" is the boards' own modes
                 heel = _mix(heel, _burst(rng, sr, 0.03, 0.002, (1500, 7000)) * 0.4 * crisp)
             toe = _mix(_thump(rng, sr, 0.12 * heavy), _norm(_soft_contact(floor, sr, 0.0015), 0.35))
             toe = _mix(toe, _swell(rng, sr, rng.uniform(0.04, 0.08), (1500, 7000), 0.015) * 0.08)  # sole scuff
-            if _os.environ.get("WALK_RANDCREAK") and rng.random() < 0.3:  # the odd board creaking as the weight rolls over it
+            if rng.random() < 0.3:  # the odd board creaking as the weight rolls over it
                 creak = _norm(_board_creak(rng, sr, rng.uniform(0.12, 0.25)), 0.12)
                 toe = _mix(toe, creak)
             first, second = heel, toe
@@ -249,18 +200,13 @@ class Footsteps(Timeline, SoundModel):
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         start = self._block_start(n)
         out = np.zeros((2, n))
-        steps = self.walk.steps
-        slack = self.maxlen + 0.1 * self.period   # a step's take plus the most its jitter moves it
-        first_trip = int((start - self.offset - slack) // self.trip)
-        last_trip = int((start + n - self.offset + slack) // self.trip)
-        for k in range(max(0, first_trip) * steps, (last_trip + 1) * steps):
-            trip, m = divmod(k, steps)
+        first = max(0, int((start - self.offset - self.maxlen) // self.period) - 1)
+        last = int((start + n - self.offset) // self.period) + 1
+        for k in range(first, last + 1):
             j = k % _TABLE
-            onset = self.offset + int(round(trip * self.trip + self.step_at[m] + self.jitter[j]))
-            if onset < 0 or onset >= start + n or onset + self.maxlen <= start:
+            onset = self.offset + int(round(k * self.period + self.jitter[j]))
+            if onset < 0 or onset >= start + n:
                 continue
-            _add(out, start, onset, self.variants[self.pick[j] + self.mid_span[m]], self.gain[j] * self.step_gain[m])
-            if self.creaks[m] is not None:
-                delay, creak = self.creaks[m]
-                _add(out, start, onset + delay, creak, self.gain[j] * self.step_gain[m])
+            near = 10 ** (-4.5 * (1 - np.cos(2 * np.pi * k / self.roam_steps + self.roam_phase)) / 20)  # 0 to -9 dB
+            _add(out, start, onset, self.variants[self.pick[j]], self.gain[j] * near * self.pans[k % 2])
         return out
