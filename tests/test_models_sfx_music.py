@@ -211,6 +211,26 @@ def test_a_wooden_floor_rings_many_board_modes_and_steps_vary():
     assert np.std(m.gain) > 0.08 and np.std(m.jitter / m.period) > 0.01, "no drum machine"
 
 
+def test_a_wooden_floor_thuds_rather_than_rings_a_pitch():
+    """A floor is a large plate: its modes are evenly spread in frequency (hundreds of them under
+    3 kHz), and damped in milliseconds they overlap, so a step's ring is a dull thud in which no
+    partial stands out. A few dozen modes spread log-uniformly (a door panel, a wood block) thin
+    out up high and ring as separate partials: a regular beat of them reads as a drum."""
+    from scenefill.engine.models._sfxkit import _panel
+
+    def peakiness(y):   # the strongest spectral line in 1-3 kHz against the band's mean power
+        f, mag = np.fft.rfftfreq(y.size, 1 / SR), np.abs(np.fft.rfft(y))
+        p = mag[(f >= 1000) & (f < 3000)] ** 2
+        return float(p.max() / p.mean())
+
+    floors = [b for seed in range(4) for b in make("footsteps", seed=seed, surface="wood")._boards]
+    panels = [_panel(np.random.default_rng(seed), SR, 0.2, (90, 3000), 50, (0.008, 0.025), tilt=0.15)
+              for seed in range(16)]
+    assert len(floors) == 16
+    assert np.median([peakiness(b) for b in floors]) < 7
+    assert np.median([peakiness(b) for b in panels]) > 7   # the measure tells the two apart
+
+
 @pytest.mark.parametrize("seed", [1, 2, 7])
 def test_a_street_shoe_on_boards_clocks_while_a_boot_heel_cracks(seed):
     """A street shoe's rubber heel pad lands without a crack of its own: what is heard is the
