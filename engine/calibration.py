@@ -58,7 +58,7 @@ ONE_SHOT_TAIL_S = 12.0  # an event (a pass-by heard 4 s either side) and its roo
 MAX_ENTRIES = 5000
 ROOM_EXCESS_S = 8.0  # a bed's room response is read off this much of the render's own take
 LIMITER_WINDOW_S = 10.0  # a bed's peaks against the limiter are read off this much of its own take
-REFERENCE_WINDOW_S = 10.0  # an events-only scene's level is set for a clip this long around its event
+REFERENCE_WINDOW_S = 10.0  # an events-only scene's level is set for a clip at least this long
 REFERENCE_LEAD_S = 4.0  # the window starts this long before the event (or at the stream start)
 
 _memory: dict[str, float | None] = {}
@@ -243,43 +243,77 @@ def _cached(key: str, measure) -> float | None:
     return value
 
 
-def floor_gating_offset(event: LayerSpec, take: tuple[int, int, float], floor: list[tuple[LayerSpec, float]],
-                        sample_rate: int, channels: int, room: str) -> float:
-    """How many LU a lone event's integrated loudness drops when it sits on a quiet floor.
+def events_window(takes: list[tuple[int, int, float]]) -> tuple[float, float]:
+    """The reference clip (start, end; seconds from the stream start) an event scene's level is
+    set for: from ``REFERENCE_LEAD_S`` before its first event (or the stream start) to
+    ``REFERENCE_WINDOW_S - REFERENCE_LEAD_S`` after its last, and at least ``REFERENCE_WINDOW_S``
+    long (a typical effect clip: the quiet around an event counts in BS.1770's gate, so no gain
+    is right for every length; the window keeps it a pure function of the spec)."""
+    first, last = min(t[2] for t in takes), max(t[2] for t in takes)
+    start = max(0.0, first - REFERENCE_LEAD_S)
+    return start, max(start + REFERENCE_WINDOW_S, last + REFERENCE_WINDOW_S - REFERENCE_LEAD_S)
 
-    Why: BS.1770 gates out blocks 10 LU under the clip's ungated mean. Alone, an event's
-    silent surroundings fall under the absolute gate and count for nothing; on a room tone
-    every block counts, the mean drops, and the event's decaying tail is let in: a glass clink
-    on room tone 26 dB under it measures 1-2.5 LU under the clink alone. The floor is
-    ``(layer, dB relative to the event)`` pairs, each at its calibrated level; the clip is a
-    reference window of ``REFERENCE_WINDOW_S`` around the event (the drop grows with the
-    quiet around the event, so no single gain can be right for every length: the window is
-    the length of a typical effect clip, and the gain stays a pure function of the spec).
-    Returns a value <= 0 to add to the event's level.
+
+def events_scene_makeup(layers: list[LayerSpec], gains_db: list[float],
+                        takes: list[tuple[int, int, float] | None], seed: int, sample_rate: int,
+                        channels: int, room: str, target: float, ceiling_dbtp: float) -> float:
+    """The master gain (dB) that brings a scene of timed events over its floor onto ``target``.
+
+    Why together: each event layer is calibrated on its own take, and a scene's integrated
+    loudness is not the loudest take's. BS.1770's relative gate sits 10 LU under the mean of
+    every block above -70 LUFS, so a slam 11 dB over a phone ring gates the ring's quieter
+    blocks out and lets the slam's room tail in, a knock's tail counts once room tone is under
+    it, and the true-peak limiter takes back what only the loudest take's peaks reach: no sum
+    of per-layer figures gets all three right. So the scene is played as the render will play
+    it, every layer at its planned gain (``gains_db``: each event layer's first event on its own
+    take, ``takes[i]``, as :func:`one_shot_take` gives it; the floor, ``None``, on the render's
+    seed) through one mixer in the scene's room and the engine's limiter, over the reference
+    clip of :func:`events_window`, and the master gain is raised or lowered until the limited
+    clip's integrated loudness is ``target`` (a few rounds settle the limiter). Only first
+    events count and the window comes from the spec, so the gain is still a pure function of
+    the spec: a longer render gets the same gain.
     """
-    start = max(0.0, take[2] - REFERENCE_LEAD_S)
-    key = json.dumps(["floor-gate", _key(event, sample_rate, channels, room, take),
-                      [[_key(layer, sample_rate, channels, room), round(rel, 2)] for layer, rel in floor],
-                      REFERENCE_WINDOW_S, REFERENCE_LEAD_S])
+    from .limiter import TruePeakLimiter
+    from .mixer import SceneMixer  # the mixer imports this module's distance filter
+
+    timed = [t for t in takes if t is not None]
+    start, end = events_window(timed)
+    key = json.dumps(["events-scene",
+                      [[_key(layer, sample_rate, channels, room, take), round(g, 2)]
+                       for layer, g, take in zip(layers, gains_db, takes)],
+                      int(seed), round(target, 2), ceiling_dbtp, round(start, 6), round(end, 6)])
 
     def measure() -> float:
-        a, b = int(start * sample_rate), int((start + REFERENCE_WINDOW_S) * sample_rate)
-        audio = _play(event, sample_rate, channels, room, take)
-        alone = integrated_loudness(audio, sample_rate)
-        if not math.isfinite(alone):
+        models = []
+        for index, (layer, take) in enumerate(zip(layers, takes)):
+            options = dict(layer.options)
+            if take is not None:
+                options["times"] = [take[2]]
+            else:
+                options.pop("times", None)
+            models.append(REGISTRY[layer.model](sample_rate, int(seed), index, ModelParams(
+                intensity=layer.intensity, distance=layer.distance, options=options)))
+        mixer = SceneMixer(layers, room, sample_rate, [10 ** (g / 20) for g in gains_db], 1.0)
+        a, b = int(start * sample_rate), int(end * sample_rate)
+        blocks = [mixer.process([m.next_block(BLOCK) for m in models], None, BLOCK)
+                  for _ in range(math.ceil(b / BLOCK))]
+        audio = np.concatenate(blocks, axis=1)[:, a:b]
+        if channels == 1:
+            audio = audio.mean(axis=0, keepdims=True)
+        level = integrated_loudness(audio, sample_rate)
+        if not math.isfinite(level):
             return 0.0
-        mix = np.zeros((audio.shape[0], b - a))
-        seg = audio[:, a:b]
-        mix[:, :seg.shape[1]] += seg
-        for layer, rel in floor:
-            bed = _play(layer, sample_rate, channels, room)
-            level = integrated_loudness(bed, sample_rate)
-            if not math.isfinite(level):
-                continue
-            bed = np.resize(bed, (bed.shape[0], b - a)) if bed.shape[1] < b - a else bed[:, :b - a]
-            mix += bed * 10 ** ((alone + rel - level) / 20)
-        together = integrated_loudness(mix, sample_rate)
-        return min(0.0, together - alone) if math.isfinite(together) else 0.0
+        makeup = target - level
+        for _ in range(6):
+            limiter = TruePeakLimiter(sample_rate, audio.shape[0], ceiling_dbtp)
+            x = np.concatenate([audio * 10 ** (makeup / 20), np.zeros((audio.shape[0], limiter.latency))], axis=1)
+            y = np.concatenate([limiter(x[:, i:i + BLOCK]) for i in range(0, x.shape[1], BLOCK)],
+                               axis=1)[:, limiter.latency:]
+            short = target - integrated_loudness(y, sample_rate)
+            if abs(short) < 0.05:
+                break
+            makeup += short
+        return makeup
 
     return float(_cached(key, measure) or 0.0)
 
