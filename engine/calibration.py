@@ -254,10 +254,21 @@ def events_window(takes: list[tuple[int, int, float]]) -> tuple[float, float]:
     return start, max(start + REFERENCE_WINDOW_S, last + REFERENCE_WINDOW_S - REFERENCE_LEAD_S)
 
 
+def _limited(audio: np.ndarray, gain_db: float, sample_rate: int, ceiling_dbtp: float) -> np.ndarray:
+    """``audio`` at ``gain_db`` through the engine's true-peak limiter, latency removed."""
+    from .limiter import TruePeakLimiter
+
+    limiter = TruePeakLimiter(sample_rate, audio.shape[0], ceiling_dbtp)
+    x = np.concatenate([audio * 10 ** (gain_db / 20), np.zeros((audio.shape[0], limiter.latency))], axis=1)
+    return np.concatenate([limiter(x[:, i:i + BLOCK]) for i in range(0, x.shape[1], BLOCK)],
+                          axis=1)[:, limiter.latency:]
+
+
 def events_scene_makeup(layers: list[LayerSpec], gains_db: list[float],
                         takes: list[tuple[int, int, float] | None], seed: int, sample_rate: int,
-                        channels: int, room: str, target: float, ceiling_dbtp: float) -> float:
-    """The master gain (dB) that brings a scene of timed events over its floor onto ``target``.
+                        channels: int, room: str, target: float, ceiling_dbtp: float,
+                        bed_master_db: float | None = None) -> float:
+    """The master gain (dB) that brings a scene with timed events onto its loudness target.
 
     Why together: each event layer is calibrated on its own take, and a scene's integrated
     loudness is not the loudest take's. BS.1770's relative gate sits 10 LU under the mean of
@@ -266,14 +277,18 @@ def events_scene_makeup(layers: list[LayerSpec], gains_db: list[float],
     it, and the true-peak limiter takes back what only the loudest take's peaks reach: no sum
     of per-layer figures gets all three right. So the scene is played as the render will play
     it, every layer at its planned gain (``gains_db``: each event layer's first event on its own
-    take, ``takes[i]``, as :func:`one_shot_take` gives it; the floor, ``None``, on the render's
-    seed) through one mixer in the scene's room and the engine's limiter, over the reference
-    clip of :func:`events_window`, and the master gain is raised or lowered until the limited
-    clip's integrated loudness is ``target`` (a few rounds settle the limiter). Only first
-    events count and the window comes from the spec, so the gain is still a pure function of
-    the spec: a longer render gets the same gain.
+    take, ``takes[i]``, as :func:`one_shot_take` gives it; the other layers, ``None``, on the
+    render's seed) through one mixer in the scene's room and the engine's limiter, over the
+    reference clip of :func:`events_window`, and the master gain is raised or lowered until the
+    limited clip's integrated loudness is its goal (a few rounds settle the limiter).
+
+    The goal: ``target`` for a scene of events over the fallback floor; for events on a bed
+    (``bed_master_db``: the master that puts the beds alone on the target over the long run),
+    what the beds alone measure over the same clip at that master. So the events' share of a
+    clip's loudness is taken out of the master (a slam in an 8 s clip of rain adds up to 1.3 LU)
+    while the bed's own swells over those seconds (a breaking wave) are not. Only first events
+    count and the window comes from the spec, so the gain is still a pure function of the spec.
     """
-    from .limiter import TruePeakLimiter
     from .mixer import SceneMixer  # the mixer imports this module's distance filter
 
     timed = [t for t in takes if t is not None]
@@ -281,7 +296,8 @@ def events_scene_makeup(layers: list[LayerSpec], gains_db: list[float],
     key = json.dumps(["events-scene",
                       [[_key(layer, sample_rate, channels, room, take), round(g, 2)]
                        for layer, g, take in zip(layers, gains_db, takes)],
-                      int(seed), round(target, 2), ceiling_dbtp, round(start, 6), round(end, 6)])
+                      int(seed), round(target, 2), ceiling_dbtp, round(start, 6), round(end, 6),
+                      None if bed_master_db is None else round(bed_master_db, 2)])
 
     def measure() -> float:
         models = []
@@ -293,23 +309,32 @@ def events_scene_makeup(layers: list[LayerSpec], gains_db: list[float],
                 options.pop("times", None)
             models.append(REGISTRY[layer.model](sample_rate, int(seed), index, ModelParams(
                 intensity=layer.intensity, distance=layer.distance, options=options)))
-        mixer = SceneMixer(layers, room, sample_rate, [10 ** (g / 20) for g in gains_db], 1.0)
+        gains = [10 ** (g / 20) for g in gains_db]
+        mixer = SceneMixer(layers, room, sample_rate, gains, 1.0)
+        beds = None
+        if bed_master_db is not None:
+            beds = SceneMixer(layers, room, sample_rate,
+                              [0.0 if t is not None else g for g, t in zip(gains, takes)], 1.0)
         a, b = int(start * sample_rate), int(end * sample_rate)
-        blocks = [mixer.process([m.next_block(BLOCK) for m in models], None, BLOCK)
-                  for _ in range(math.ceil(b / BLOCK))]
-        audio = np.concatenate(blocks, axis=1)[:, a:b]
+        mix, bed = [], []
+        for _ in range(math.ceil(b / BLOCK)):
+            blocks = [m.next_block(BLOCK) for m in models]
+            mix.append(mixer.process(blocks, None, BLOCK))
+            if beds is not None:
+                bed.append(beds.process(blocks, None, BLOCK))
+        clips = [np.concatenate(x, axis=1)[:, a:b] for x in (mix, bed) if x]
         if channels == 1:
-            audio = audio.mean(axis=0, keepdims=True)
+            clips = [c.mean(axis=0, keepdims=True) for c in clips]
+        audio = clips[0]
+        goal = target
+        if bed_master_db is not None:
+            goal = integrated_loudness(_limited(clips[1], bed_master_db, sample_rate, ceiling_dbtp), sample_rate)
         level = integrated_loudness(audio, sample_rate)
-        if not math.isfinite(level):
-            return 0.0
-        makeup = target - level
+        if not (math.isfinite(level) and math.isfinite(goal)):
+            return 0.0 if bed_master_db is None else bed_master_db
+        makeup = goal - level
         for _ in range(6):
-            limiter = TruePeakLimiter(sample_rate, audio.shape[0], ceiling_dbtp)
-            x = np.concatenate([audio * 10 ** (makeup / 20), np.zeros((audio.shape[0], limiter.latency))], axis=1)
-            y = np.concatenate([limiter(x[:, i:i + BLOCK]) for i in range(0, x.shape[1], BLOCK)],
-                               axis=1)[:, limiter.latency:]
-            short = target - integrated_loudness(y, sample_rate)
+            short = goal - integrated_loudness(_limited(audio, makeup, sample_rate, ceiling_dbtp), sample_rate)
             if abs(short) < 0.05:
                 break
             makeup += short

@@ -174,6 +174,13 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
         master *= db_to_gain(limiter_makeup(
             lead, sr, channels, scene.room, 20 * math.log10(layer_gains[lead_layer] * master),
             TRUE_PEAK_CEILING, None, (request.seed, lead_layer)))  # a bed: no take
+    events = [take if CATALOG[layer.model].one_shot else None for layer, take in zip(scene.layers, takes)]
+    if not events_only and not lines and levels and any(events):
+        # events on a bed ("heavy rain, a door slams at 3s"): the clip around them, not only the
+        # bed between them, meets the target; the bed's long-run level stays its calibrated one
+        master = db_to_gain(events_scene_makeup(
+            scene.layers, [20 * math.log10(g) if g > 0 else -200.0 for g in layer_gains], events, request.seed,
+            sr, channels, scene.room, request.loudness, TRUE_PEAK_CEILING, 20 * math.log10(master)))
     if lines:  # the voice, with the ducked bed under it, meets the target where it speaks
         voice = np.concatenate([line.audio for line in lines])[None]
         level = integrated_loudness(np.repeat(voice, channels, axis=0), sr)
