@@ -117,6 +117,9 @@ def _play(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = 
         options["times"] = [take[2] if take is not None else ONE_SHOT_AT]
         if take is not None:
             seed, index = take[0], take[1]
+    elif take is not None:  # a timed bed (the phone) from its first event, on its own seed
+        options["times"] = [take[2]]
+        seed, index = take[0], take[1]
     else:
         options.pop("times", None)
     model = cls(sample_rate, seed, index,
@@ -289,8 +292,6 @@ def events_scene_makeup(layers: list[LayerSpec], gains_db: list[float],
     while the bed's own swells over those seconds (a breaking wave) are not. Only first events
     count and the window comes from the spec, so the gain is still a pure function of the spec.
     """
-    from .mixer import SceneMixer  # the mixer imports this module's distance filter
-
     timed = [t for t in takes if t is not None]
     start, end = events_window(timed)
     key = json.dumps(["events-scene",
@@ -300,35 +301,25 @@ def events_scene_makeup(layers: list[LayerSpec], gains_db: list[float],
                       None if bed_master_db is None else round(bed_master_db, 2)])
 
     def measure() -> float:
-        models = []
-        for index, (layer, take) in enumerate(zip(layers, takes)):
-            options = dict(layer.options)
-            if take is not None:
-                options["times"] = [take[2]]
+        # the mixer is linear without dialogue: the scene is the sum of its layers, each played
+        # through a one-layer mixer in the room (an effect on the very render its level was read on)
+        n = int(end * sample_rate)
+        mix, bed = None, None
+        for index, (layer, gain_db, take) in enumerate(zip(layers, gains_db, takes)):
+            if take is not None and REGISTRY[layer.model].one_shot:
+                audio = _play(layer, sample_rate, channels, room, take)
             else:
-                options.pop("times", None)
-            models.append(REGISTRY[layer.model](sample_rate, int(seed), index, ModelParams(
-                intensity=layer.intensity, distance=layer.distance, options=options)))
-        gains = [10 ** (g / 20) for g in gains_db]
-        mixer = SceneMixer(layers, room, sample_rate, gains, 1.0)
-        beds = None
-        if bed_master_db is not None:
-            beds = SceneMixer(layers, room, sample_rate,
-                              [0.0 if t is not None else g for g, t in zip(gains, takes)], 1.0)
-        a, b = int(start * sample_rate), int(end * sample_rate)
-        mix, bed = [], []
-        for _ in range(math.ceil(b / BLOCK)):
-            blocks = [m.next_block(BLOCK) for m in models]
-            mix.append(mixer.process(blocks, None, BLOCK))
-            if beds is not None:
-                bed.append(beds.process(blocks, None, BLOCK))
-        clips = [np.concatenate(x, axis=1)[:, a:b] for x in (mix, bed) if x]
-        if channels == 1:
-            clips = [c.mean(axis=0, keepdims=True) for c in clips]
-        audio = clips[0]
+                audio = _play(layer, sample_rate, channels, room, take, seconds=end, seed_index=(seed, index))
+            part = np.zeros((audio.shape[0], n))
+            part[:, :min(n, audio.shape[1])] = audio[:, :n] * 10 ** (gain_db / 20)
+            mix = part if mix is None else mix + part
+            if take is None:  # a bed
+                bed = part if bed is None else bed + part
+        a = int(start * sample_rate)
+        audio = mix[:, a:]
         goal = target
         if bed_master_db is not None:
-            goal = integrated_loudness(_limited(clips[1], bed_master_db, sample_rate, ceiling_dbtp), sample_rate)
+            goal = integrated_loudness(_limited(bed[:, a:], bed_master_db, sample_rate, ceiling_dbtp), sample_rate)
         level = integrated_loudness(audio, sample_rate)
         if not (math.isfinite(level) and math.isfinite(goal)):
             return 0.0 if bed_master_db is None else bed_master_db

@@ -157,7 +157,7 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
             continue
         wanted = request.loudness + layer.level_db - (top if events_only else 0.0)
         layer_gains.append(db_to_gain(wanted - level))
-        if not events_only and not CATALOG[layer.model].one_shot:  # a door slam is an event on the bed
+        if not events_only and not timed[index]:  # a door slam (the phone at 3s) is an event on the bed
             levels[index] = wanted
             mix_power += 10 ** (wanted / 10)
     speech_gain = 1.0
@@ -174,12 +174,11 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
         master *= db_to_gain(limiter_makeup(
             lead, sr, channels, scene.room, 20 * math.log10(layer_gains[lead_layer] * master),
             TRUE_PEAK_CEILING, None, (request.seed, lead_layer)))  # a bed: no take
-    events = [take if CATALOG[layer.model].one_shot else None for layer, take in zip(scene.layers, takes)]
-    if not events_only and not lines and levels and any(events):
+    if not events_only and not lines and levels and any(timed):
         # events on a bed ("heavy rain, a door slams at 3s"): the clip around them, not only the
         # bed between them, meets the target; the bed's long-run level stays its calibrated one
         master = db_to_gain(events_scene_makeup(
-            scene.layers, [20 * math.log10(g) if g > 0 else -200.0 for g in layer_gains], events, request.seed,
+            scene.layers, [20 * math.log10(g) if g > 0 else -200.0 for g in layer_gains], takes, request.seed,
             sr, channels, scene.room, request.loudness, TRUE_PEAK_CEILING, 20 * math.log10(master)))
     if lines:  # the voice, with the ducked bed under it, meets the target where it speaks
         voice = np.concatenate([line.audio for line in lines])[None]
