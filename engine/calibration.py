@@ -60,7 +60,7 @@ ONE_SHOT_TAIL_S = 12.0  # an event (a pass-by heard 4 s either side) and its roo
 MAX_ENTRIES = 5000
 ROOM_EXCESS_S = 8.0  # a bed's room response is read off this much of the render's own take
 LIMITER_WINDOW_S = 10.0  # a bed's peaks against the limiter are read off this much of its own take
-REFERENCE_WINDOW_S = 10.0  # an events-only scene's level is set for a clip this long around its event
+REFERENCE_WINDOW_S = 10.0  # an events-only scene's level is set for a clip at least this long
 REFERENCE_LEAD_S = 4.0  # the window starts this long before the event (or at the stream start)
 
 _memory: dict[str, float | None] = {}
@@ -121,6 +121,9 @@ def _play(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = 
         options["times"] = [take[2] if take is not None else ONE_SHOT_AT]
         if take is not None:
             seed, index = take[0], take[1]
+    elif take is not None:  # a timed bed (the phone) from its first event, on its own seed
+        options["times"] = [take[2]]
+        seed, index = take[0], take[1]
     else:
         options.pop("times", None)
     if seconds is None:  # a model of sparse events (thunder's strikes) states how long its level takes to settle
@@ -163,9 +166,10 @@ def _play(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = 
 def shared_renders() -> Iterator[None]:
     """Within the block, a calibration render serves every measurement that asks for it.
 
-    Why: planning an events-only scene measures the event's take for its level, again for
-    the floor's gating and again against the limiter, each the same seconds of the same
-    model through the same room; on a new seed that tripled the first render's wait. The
+    Why: planning a scene of events measures each event's take for its level and again
+    with the other events and the floor, for the scene's level (:func:`events_scene_makeup`),
+    each the same seconds of the same model through the same room; on a new seed that
+    multiplied the first render's wait. The
     renders are kept only for the block (one plan), so a long-lived daemon holds none.
     """
     outer = getattr(_renders, "memo", None)
@@ -277,43 +281,90 @@ def _cached(key: str, measure) -> float | None:
     return value
 
 
-def floor_gating_offset(event: LayerSpec, take: tuple[int, int, float], floor: list[tuple[LayerSpec, float]],
-                        sample_rate: int, channels: int, room: str) -> float:
-    """How many LU a lone event's integrated loudness drops when it sits on a quiet floor.
+def events_window(takes: list[tuple[int, int, float]]) -> tuple[float, float]:
+    """The reference clip (start, end; seconds from the stream start) an event scene's level is
+    set for: from ``REFERENCE_LEAD_S`` before its first event (or the stream start) to
+    ``REFERENCE_WINDOW_S - REFERENCE_LEAD_S`` after its last, and at least ``REFERENCE_WINDOW_S``
+    long (a typical effect clip: the quiet around an event counts in BS.1770's gate, so no gain
+    is right for every length; the window keeps it a pure function of the spec)."""
+    first, last = min(t[2] for t in takes), max(t[2] for t in takes)
+    start = max(0.0, first - REFERENCE_LEAD_S)
+    return start, max(start + REFERENCE_WINDOW_S, last + REFERENCE_WINDOW_S - REFERENCE_LEAD_S)
 
-    Why: BS.1770 gates out blocks 10 LU under the clip's ungated mean. Alone, an event's
-    silent surroundings fall under the absolute gate and count for nothing; on a room tone
-    every block counts, the mean drops, and the event's decaying tail is let in: a glass clink
-    on room tone 26 dB under it measures 1-2.5 LU under the clink alone. The floor is
-    ``(layer, dB relative to the event)`` pairs, each at its calibrated level; the clip is a
-    reference window of ``REFERENCE_WINDOW_S`` around the event (the drop grows with the
-    quiet around the event, so no single gain can be right for every length: the window is
-    the length of a typical effect clip, and the gain stays a pure function of the spec).
-    Returns a value <= 0 to add to the event's level.
+
+def _limited(audio: np.ndarray, gain_db: float, sample_rate: int, ceiling_dbtp: float) -> np.ndarray:
+    """``audio`` at ``gain_db`` through the engine's true-peak limiter, latency removed."""
+    from .limiter import TruePeakLimiter
+
+    limiter = TruePeakLimiter(sample_rate, audio.shape[0], ceiling_dbtp)
+    x = np.concatenate([audio * 10 ** (gain_db / 20), np.zeros((audio.shape[0], limiter.latency))], axis=1)
+    return np.concatenate([limiter(x[:, i:i + BLOCK]) for i in range(0, x.shape[1], BLOCK)],
+                          axis=1)[:, limiter.latency:]
+
+
+def events_scene_makeup(layers: list[LayerSpec], gains_db: list[float],
+                        takes: list[tuple[int, int, float] | None], seed: int, sample_rate: int,
+                        channels: int, room: str, target: float, ceiling_dbtp: float,
+                        bed_master_db: float | None = None) -> float:
+    """The master gain (dB) that brings a scene with timed events onto its loudness target.
+
+    Why together: each event layer is calibrated on its own take, and a scene's integrated
+    loudness is not the loudest take's. BS.1770's relative gate sits 10 LU under the mean of
+    every block above -70 LUFS, so a slam 11 dB over a phone ring gates the ring's quieter
+    blocks out and lets the slam's room tail in, a knock's tail counts once room tone is under
+    it, and the true-peak limiter takes back what only the loudest take's peaks reach: no sum
+    of per-layer figures gets all three right. So the scene is played as the render will play
+    it, every layer at its planned gain (``gains_db``: each event layer's first event on its own
+    take, ``takes[i]``, as :func:`one_shot_take` gives it; the other layers, ``None``, on the
+    render's seed) through one mixer in the scene's room and the engine's limiter, over the
+    reference clip of :func:`events_window`, and the master gain is raised or lowered until the
+    limited clip's integrated loudness is its goal (a few rounds settle the limiter).
+
+    The goal: ``target`` for a scene of events over the fallback floor; for events on a bed
+    (``bed_master_db``: the master that puts the beds alone on the target over the long run),
+    what the beds alone measure over the same clip at that master. So the events' share of a
+    clip's loudness is taken out of the master (a slam in an 8 s clip of rain adds up to 1.3 LU)
+    while the bed's own swells over those seconds (a breaking wave) are not. Only first events
+    count and the window comes from the spec, so the gain is still a pure function of the spec.
     """
-    start = max(0.0, take[2] - REFERENCE_LEAD_S)
-    key = json.dumps(["floor-gate", _key(event, sample_rate, channels, room, take),
-                      [[_key(layer, sample_rate, channels, room), round(rel, 2)] for layer, rel in floor],
-                      REFERENCE_WINDOW_S, REFERENCE_LEAD_S])
+    timed = [t for t in takes if t is not None]
+    start, end = events_window(timed)
+    key = json.dumps(["events-scene",
+                      [[_key(layer, sample_rate, channels, room, take), round(g, 2)]
+                       for layer, g, take in zip(layers, gains_db, takes)],
+                      int(seed), round(target, 2), ceiling_dbtp, round(start, 6), round(end, 6),
+                      None if bed_master_db is None else round(bed_master_db, 2)])
 
     def measure() -> float:
-        a, b = int(start * sample_rate), int((start + REFERENCE_WINDOW_S) * sample_rate)
-        audio = _play(event, sample_rate, channels, room, take)
-        alone = integrated_loudness(audio, sample_rate)
-        if not math.isfinite(alone):
-            return 0.0
-        mix = np.zeros((audio.shape[0], b - a))
-        seg = audio[:, a:b]
-        mix[:, :seg.shape[1]] += seg
-        for layer, rel in floor:
-            bed = _play(layer, sample_rate, channels, room)
-            level = integrated_loudness(bed, sample_rate)
-            if not math.isfinite(level):
-                continue
-            bed = np.resize(bed, (bed.shape[0], b - a)) if bed.shape[1] < b - a else bed[:, :b - a]
-            mix += bed * 10 ** ((alone + rel - level) / 20)
-        together = integrated_loudness(mix, sample_rate)
-        return min(0.0, together - alone) if math.isfinite(together) else 0.0
+        # the mixer is linear without dialogue: the scene is the sum of its layers, each played
+        # through a one-layer mixer in the room (an effect on the very render its level was read on)
+        n = int(end * sample_rate)
+        mix, bed = None, None
+        for index, (layer, gain_db, take) in enumerate(zip(layers, gains_db, takes)):
+            if take is not None and REGISTRY[layer.model].one_shot:
+                audio = _play(layer, sample_rate, channels, room, take)
+            else:
+                audio = _play(layer, sample_rate, channels, room, take, seconds=end, seed_index=(seed, index))
+            part = np.zeros((audio.shape[0], n))
+            part[:, :min(n, audio.shape[1])] = audio[:, :n] * 10 ** (gain_db / 20)
+            mix = part if mix is None else mix + part
+            if take is None:  # a bed
+                bed = part if bed is None else bed + part
+        a = int(start * sample_rate)
+        audio = mix[:, a:]
+        goal = target
+        if bed_master_db is not None:
+            goal = integrated_loudness(_limited(bed[:, a:], bed_master_db, sample_rate, ceiling_dbtp), sample_rate)
+        level = integrated_loudness(audio, sample_rate)
+        if not (math.isfinite(level) and math.isfinite(goal)):
+            return 0.0 if bed_master_db is None else bed_master_db
+        makeup = goal - level
+        for _ in range(6):
+            short = goal - integrated_loudness(_limited(audio, makeup, sample_rate, ceiling_dbtp), sample_rate)
+            if abs(short) < 0.05:
+                break
+            makeup += short
+        return makeup
 
     return float(_cached(key, measure) or 0.0)
 

@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from .calibration import (ONE_SHOT_AT, floor_gating_offset, layer_loudness, limiter_makeup, one_shot_take,
+from .calibration import (ONE_SHOT_AT, events_scene_makeup, layer_loudness, limiter_makeup, one_shot_take,
                           shared_renders)
 from .caption import parse_caption
 from .errors import Cancelled, InvalidRequest
@@ -32,7 +32,7 @@ from .mixer import SceneMixer
 from .models import BLOCK, CATALOG, REGISTRY, ModelParams
 from .output_paths import FILE_MODE, check_output_path, publish, temp_beside
 from .request import RenderRequest
-from .scene import LEVEL_SPEECH, SceneSpec, build_scene
+from .scene import LEVEL_SPEECH, LayerSpec, SceneSpec, build_scene, takes_times
 from .speech import PlacedLine, SpeechStem, place_lines, validate_voice
 
 FADE_IN_S = 0.005
@@ -75,6 +75,13 @@ def _layer_options(scene: SceneSpec, request: RenderRequest, lead: int) -> list[
             options["times"] = [t + lead / sr for t in options["times"]]
         out.append(options)
     return out
+
+
+def _timed(layer: LayerSpec) -> bool:
+    """Whether a layer is an event at a time (a slam, a bark, the phone's first ring at 7 s),
+    not a bed: a one-shot effect always, a timed bed (the phone) when the note gives its time."""
+    info = CATALOG[layer.model]
+    return bool(info.one_shot or (takes_times(info) and layer.events))
 
 
 def _make_models(scene: SceneSpec, request: RenderRequest, options: list[dict]) -> list:
@@ -132,46 +139,49 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
     layer_gains: list[float] = []
     mix_power = 0.0
     options = _layer_options(scene, request, lead)
-    # A scene of events only ("a dog barks") sits on the fallback room tone: the events carry the
-    # loudness target (a sparse layer's calibrated, gated loudness is its events' loudness; the
-    # loudest event layer at the target), the bed stays far under them, not brought up to it.
-    one_shots = [layer.level_db for layer in scene.layers if CATALOG[layer.model].one_shot]
-    events_only = bool(one_shots) and all(CATALOG[layer.model].one_shot or layer.via == "fallback"
-                                          for layer in scene.layers)
-    takes = [one_shot_take(request.seed, index, opts.get("times")) if CATALOG[layer.model].one_shot else None
-             for index, (layer, opts) in enumerate(zip(scene.layers, options))]
+    # A scene of timed events only ("a dog barks", "a door slams, then the phone rings") sits on the
+    # fallback room tone: the events carry the loudness target, the bed stays far under them, not
+    # brought up to it. Their relative levels come from the spec; the scene's level from playing
+    # them together (:func:`events_scene_makeup`): the loudest take alone is not the scene's level.
+    timed = [_timed(layer) for layer in scene.layers]
+    events_only = any(timed) and all(t or layer.via == "fallback" for t, layer in zip(timed, scene.layers))
+    takes = [one_shot_take(request.seed, index, opts.get("times")) if is_timed else None
+             for index, (is_timed, opts) in enumerate(zip(timed, options))]
+    top = max((layer.level_db for layer, t in zip(scene.layers, timed) if t), default=0.0)
     levels: dict[int, float] = {}  # each audible layer's wanted output level (LUFS)
-    lift = 0.0
-    if events_only:  # the room tone under a lone event lets more of its tail through BS.1770's gate
-        anchor = max((i for i, t in enumerate(takes) if t is not None), key=lambda i: scene.layers[i].level_db)
-        floor = [(layer, layer.level_db - scene.layers[anchor].level_db)
-                 for layer, take in zip(scene.layers, takes) if take is None]
-        lift = -floor_gating_offset(scene.layers[anchor], takes[anchor], floor, sr, channels, scene.room)
     for index, (layer, take) in enumerate(zip(scene.layers, takes)):
         _check(cancel)  # a first-use calibration takes a moment
         # the level as the layer leaves the mixer (dry and room); a one-shot on its own take
-        level = layer_loudness(layer, sr, channels, scene.room, take, (request.seed, index))
+        level = layer_loudness(layer, sr, channels, scene.room, take if CATALOG[layer.model].one_shot else None,
+                               (request.seed, index))
         if level is None:
             layer_gains.append(1.0)
             continue
-        wanted = request.loudness + layer.level_db
-        if events_only:
-            wanted += lift - max(one_shots)
+        wanted = request.loudness + layer.level_db - (top if events_only else 0.0)
         layer_gains.append(db_to_gain(wanted - level))
-        if CATALOG[layer.model].one_shot == events_only:  # the layers that set the scene's level
+        if not events_only and not timed[index]:  # a door slam (the phone at 3s) is an event on the bed
             levels[index] = wanted
-        if not CATALOG[layer.model].one_shot and not events_only:  # a door slam is an event on the bed
             mix_power += 10 ** (wanted / 10)
     speech_gain = 1.0
     master = 1.0
     if mix_power > 0:  # the beds meet the target between lines (and throughout a scene without any)
         master = db_to_gain(request.loudness - 10 * math.log10(mix_power))
-    if not lines and levels:  # the limiter takes a peaky layer's level: make it up, as mastering does
+    if events_only:  # the events together, over their floor and through the limiter, meet the target
+        master = db_to_gain(events_scene_makeup(
+            scene.layers, [20 * math.log10(g) if g > 0 else -200.0 for g in layer_gains], takes, request.seed,
+            sr, channels, scene.room, request.loudness, TRUE_PEAK_CEILING))
+    elif not lines and levels:  # the limiter takes a peaky layer's level: make it up, as mastering does
         lead_layer = max(levels, key=lambda i: levels[i])
         lead = scene.layers[lead_layer]
         master *= db_to_gain(limiter_makeup(
             lead, sr, channels, scene.room, 20 * math.log10(layer_gains[lead_layer] * master),
-            TRUE_PEAK_CEILING, takes[lead_layer], (request.seed, lead_layer)))
+            TRUE_PEAK_CEILING, None, (request.seed, lead_layer)))  # a bed: no take
+    if not events_only and not lines and levels and any(timed):
+        # events on a bed ("heavy rain, a door slams at 3s"): the clip around them, not only the
+        # bed between them, meets the target; the bed's long-run level stays its calibrated one
+        master = db_to_gain(events_scene_makeup(
+            scene.layers, [20 * math.log10(g) if g > 0 else -200.0 for g in layer_gains], takes, request.seed,
+            sr, channels, scene.room, request.loudness, TRUE_PEAK_CEILING, 20 * math.log10(master)))
     if lines:  # the voice, with the ducked bed under it, meets the target where it speaks
         voice = np.concatenate([line.audio for line in lines])[None]
         level = integrated_loudness(np.repeat(voice, channels, axis=0), sr)

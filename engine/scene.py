@@ -229,6 +229,11 @@ def _modifiers(phrase: str, cls) -> tuple[float, float, float, dict]:
     return intensity, distance, pan, options
 
 
+def option_level(cls, options: dict) -> float:
+    """The level (dB) a model's options add to its default: a slam over the door's other sounds."""
+    return float(sum(db for key, value, db in getattr(cls, "option_level_db", ()) if options.get(key) == value))
+
+
 def takes_times(cls) -> bool:
     """Whether a model places its sound at given times (one-shots, and the phone's first ring)."""
     return bool(cls.one_shot or getattr(cls, "takes_times", False) or cls.name in _TIMED_BEDS)
@@ -289,7 +294,7 @@ def match_phrase(phrase: str, default_category: str | None = None,
         confidence, matched = how.get(name, (1.0, ""))
         layers.append(LayerSpec(model=name, category=cls.category, phrase=original, via=via,
                                 intensity=intensity, distance=distance, pan=pan, options=options,
-                                level_db=cls.default_level_db, events=list(times),
+                                level_db=cls.default_level_db + option_level(cls, options), events=list(times),
                                 confidence=confidence, matched=matched))
     if any(takes_times(CATALOG[layer.model]) for layer in layers):
         for layer in layers:  # "a door slams at 3s in the rain": the time is the door's, not the rain's

@@ -162,11 +162,22 @@ def test_an_event_before_the_range_start_timecode_is_outside():
 
 
 def test_a_door_slam_is_heard_from_its_sample_on():
-    """The audio itself: with and without the slam, the renders part within a millisecond of 1.5 s."""
-    base = render_array(request("room tone", seconds=3, channels=1))
-    slam = render_array(request("room tone, a door slams at 1.5s", seconds=3, channels=1))
+    """The audio itself: with and without the slam, the renders part within a millisecond of 1.5 s
+    (or, where the slam's crack reaches the true-peak ceiling, no earlier than the limiter's
+    look-ahead before it: the bed dips under the coming crack, the slam starts on its sample).
+    The clip with the slam is a little quieter throughout (its master gain takes the slam's share
+    of the clip's loudness out): that scale is taken out before comparing."""
+    from scenefill.engine.limiter import TruePeakLimiter
+    from scenefill.engine.pipeline import plan_render
+
+    base_request, slam_request = request("room tone", seconds=3, channels=1), \
+        request("room tone, a door slams at 1.5s", seconds=3, channels=1)
+    scale = plan_render(slam_request).master_gain / plan_render(base_request).master_gain
+    base = render_array(base_request) * scale
+    slam = render_array(slam_request)
     diff = np.flatnonzero(np.abs(slam - base)[0] > 1e-4)
-    assert diff.size and abs(int(diff[0]) - int(1.5 * SR)) <= SR // 1000
+    look = TruePeakLimiter(SR, 1, -1.5).look
+    assert diff.size and -look - SR // 1000 <= int(diff[0]) - int(1.5 * SR) <= SR // 1000
 
 
 def test_the_time_of_a_phrase_belongs_to_its_effect_not_the_bed():

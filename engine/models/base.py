@@ -59,6 +59,10 @@ class SoundModel:
     keywords: ClassVar[tuple[str, ...]] = ()
     #: level relative to the scene's main bed, dB (music beds sit lower, sfx higher)
     default_level_db: ClassVar[float] = 0.0
+    #: (option, value, dB) added to ``default_level_db`` when a layer plays that option: one model's
+    #: sounds differ in loudness (a slam is far louder than a knock on the same door), while each
+    #: take is calibrated to the layer's level, so the difference must be stated here
+    option_level_db: ClassVar[tuple[tuple[str, object, float], ...]] = ()
     #: one line an editor reads in ``scenefill parse``
     description: ClassVar[str] = ""
     #: True for beds that read as "outdoors" (sets the shared room to outdoor)
