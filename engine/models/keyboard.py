@@ -64,10 +64,12 @@ def _keystroke(rng, sr, kind: str, mech: bool) -> tuple[np.ndarray, int, int]:
 
 #: a desk top: chipboard or MDF (Young's modulus, density, Poisson's ratio)
 DESK_E, DESK_RHO, DESK_NU = 3e9, 650.0, 0.3
+DESK_ETA = (0.03, 0.05)  # loss factor (see desk_modes)
 #: the desk's ring under a key, relative to the key's own click (rms over the first 10 ms)
-DESK_GAIN = 0.25
-#: how hard the release's upstroke strikes the desk, relative to the bottom-out
-DESK_RELEASE = 0.3
+DESK_GAIN = 0.18
+#: how hard the release strikes the desk, relative to the bottom-out: the key's stem stops
+#: against its own housing, so only the small key's momentum reaches the desk, not the finger's
+DESK_RELEASE = 0.15
 DESK_TAIL = 0.3  # seconds of ring kept per keystroke (the last 0.1 s faded)
 SPEED_OF_SOUND = 343.0
 
@@ -78,15 +80,17 @@ def desk_modes(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, float,
 
     A simply supported plate: f_mn = pi/2 sqrt(D / rho h) ((m/a)^2 + (n/b)^2), with
     D = E h^3 / 12 (1 - nu^2). For a 1.2-1.6 x 0.6-0.8 m top 18-30 mm thick that is a first mode
-    near 50-90 Hz and then one every 25-55 Hz; wood panels lose eta = 0.02-0.04 of their
-    energy per radian, so a mode rings for tau = 1 / (pi f eta): ~100 ms at 100 Hz, 10 ms at 1 kHz.
+    near 50-90 Hz and then one every 25-55 Hz. Chipboard alone has a loss factor of 0.02-0.03;
+    a desk on its legs with a keyboard, a screen and papers on it loses more (0.03-0.05), so a
+    mode rings for tau = 1 / (pi f eta): 60-110 ms at 100 Hz, 6-11 ms at 1 kHz. (At 0.02-0.04 the
+    lowest modes rang on from key to key as a pitched drone that a music detector heard.)
     """
     a, b, h = rng.uniform(1.2, 1.6), rng.uniform(0.6, 0.8), rng.uniform(0.018, 0.03)
     c = np.sqrt(DESK_E * h * h / (12 * (1 - DESK_NU ** 2) * DESK_RHO))  # sqrt(D / rho h), m^2/s
     m, n = np.meshgrid(np.arange(1, 40), np.arange(1, 20), indexing="ij")
     f = np.pi / 2 * c * ((m / a) ** 2 + (n / b) ** 2)
     keep = (f > 50) & (f < 1200)
-    return f[keep], np.stack([m[keep], n[keep]]), a, b, rng.uniform(0.02, 0.04)
+    return f[keep], np.stack([m[keep], n[keep]]), a, b, rng.uniform(*DESK_ETA)
 
 
 def _decaying_sines(f: np.ndarray, decay: np.ndarray, n: int, sr: int, chunk: int = 1024) -> np.ndarray:
@@ -122,7 +126,7 @@ def desk_rings(rng: np.random.Generator, sr: int, n_keys: int, n_spaces: int) ->
     spots += [(x0 + rng.uniform(-0.03, 0.03), y0 - 0.06) for _ in range(n_spaces)]
     x, y = np.array(spots).T
     shapes = np.sin(np.outer(x / a, mi * np.pi)) * np.sin(np.outer(y / b, ni * np.pi))  # (keys, modes)
-    return list(shapes @ basis)
+    return list(_filt(shapes @ basis, "highpass", 80, sr, 2))
 
 
 def on_desk(strokes: list[tuple[np.ndarray, int, int]], rings: list[np.ndarray], sr: int,
