@@ -8,7 +8,7 @@ and desk a few hundred hertz; the space bar is longer, lower and rattles on its
 stabiliser wire. The rhythm is that of a typist: inter-key intervals around
 120-200 ms within a word, a space between words, a longer pause now and then.
 The keyboard stands on a desk: every bottom-out pushes through its feet into
-the desk top, whose bending modes (60 Hz-1.2 kHz, a wood panel's loss factor)
+the desk top, whose bending modes (50 Hz-1.2 kHz, a furnished desk's damping)
 radiate the low "thock" that carries across a room and rings on under the next
 keys; each key drives the shared modes by their shapes at its place on the desk.
 Prototypes (a dozen keys, two space bars) are made once per
@@ -115,7 +115,8 @@ def desk_rings(rng: np.random.Generator, sr: int, n_keys: int, n_spaces: int) ->
     the keyboard sits 15-30 cm in from the desk's front edge, its keys spread over 36 x 11 cm,
     the space bars at the front. The desk is not baffled: below the frequency where it is
     about half a wavelength across, its two faces cancel (a dipole, pressure ~ (ka)^2), so its
-    lowest modes ring but are hardly heard."""
+    lowest modes ring but are hardly heard; what is left under 80 Hz is high-passed away, as
+    the keystrokes themselves are at 120 Hz."""
     f, (mi, ni), a, b, eta = desk_modes(rng)
     ka2 = (2 * np.pi * f * np.sqrt(a * b / np.pi) / SPEED_OF_SOUND) ** 2
     basis = (ka2 / (1 + ka2))[:, None] * _decaying_sines(f, np.pi * f * eta, int(DESK_TAIL * sr), sr)
