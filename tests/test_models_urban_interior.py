@@ -318,6 +318,42 @@ def test_typing_bursts_run_at_5_to_10_keys_a_second_and_keys_click_more_than_the
     assert np.mean([np.sum(v ** 2) for v in m.spaces]) > 1.2 * np.mean([np.sum(v ** 2) for v in m.keys])
 
 
+def test_a_keystroke_rings_on_in_the_desk_under_the_keyboard():
+    """Each bottom-out strikes the desk: after the click is gone (20-60 ms on) a key still rings,
+    some 18-32 dB down, almost all of it below 1.2 kHz (the desk top's bending modes)."""
+    for seed in (1, 2, 3):
+        m = make("keyboard_typing", seed=seed)
+        for v in m.keys + m.spaces:
+            hit = int(np.argmax(np.abs(v)))
+            ring = v[hit + int(0.02 * SR):hit + int(0.06 * SR)]
+            click = v[hit - int(0.002 * SR):hit + int(0.008 * SR)]
+            f, p = np.fft.rfftfreq(ring.size, 1 / SR), np.abs(np.fft.rfft(ring)) ** 2
+            assert p[f < 1200].sum() > 0.9 * p.sum()
+            assert -34 < 10 * np.log10(np.mean(ring ** 2) / np.mean(click ** 2)) < -16
+
+
+def test_the_desk_is_a_wood_panel_whose_modes_every_key_shares_in_its_own_measure():
+    """A 1.2-1.6 m desk top 18-30 mm thick: its first mode under 100 Hz, then one every
+    20-60 Hz up to 1.2 kHz, each ringing for 1 / (pi f eta) with the loss factor of a desk with things on it; keys at
+    different places on it drive the same modes by different amounts."""
+    from scenefill.engine.models.keyboard import desk_modes, desk_rings
+
+    for seed in range(6):
+        f, _, a, b, eta = desk_modes(np.random.default_rng(seed))
+        assert 45 < f.min() < 100 and f.max() < 1200
+        assert 20 < np.diff(np.sort(f)).mean() < 60
+        assert 0.03 <= eta <= 0.05
+    rings = desk_rings(np.random.default_rng(0), SR, 12, 2)
+    spectra = [np.abs(np.fft.rfft(r)) for r in rings]
+    freqs = np.fft.rfftfreq(rings[0].size, 1 / SR)
+    band = (freqs > 150) & (freqs < 1200)
+    shapes = np.array([s[band] / s[band].sum() for s in spectra])
+    assert np.max(np.abs(shapes[0] - shapes[1:]).sum(axis=1)) > 0.2  # keys differ...
+    f, *_ = desk_modes(np.random.default_rng(0))
+    peaks = freqs[band][np.argmax(shapes, axis=1)]
+    assert all(np.min(np.abs(f - pk)) < 6 for pk in peaks)  # ...on the desk's own modes
+
+
 def test_someone_typing_is_heard_from_a_desk_across_the_room_unless_the_note_says_otherwise():
     """A keyboard is a colleague's, a few metres off: farther than a one-shot under the mic,
     so it reaches us through the air (its 6-12 kHz tick softened) and the room. A note that
