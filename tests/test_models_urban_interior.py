@@ -491,3 +491,25 @@ def test_a_tolling_bell_rings_on_under_its_next_strike():
     at_next = np.sqrt(np.mean(lows[gap:gap + int(0.5 * SR)] ** 2))
     assert at_next > 0.4 * first, "the hum and prime are still ringing when the clapper strikes again"
     assert bell.size > 3 * gap
+
+
+def test_a_laptop_keyboard_ticks_softly_and_hardly_rings_the_desk():
+    """'typing on a laptop' (or 'quiet', 'soft'): scissor keys tick rather than click, and the
+    laptop's rubber feet keep most of each keystroke out of the desk under it."""
+    from scenefill.engine.caption import parse_caption
+    from scenefill.engine.scene import build_scene
+
+    layer = next(l for l in build_scene(parse_caption("someone typing on a laptop")).layers
+                 if l.model == "keyboard_typing")
+    assert layer.options.get("kind") == "laptop"
+    desk = make("keyboard_typing", seed=4)
+    laptop = make("keyboard_typing", seed=4, kind="laptop")
+
+    def ring_share(v):  # the desk's ring 20-60 ms after the hit, against the click
+        hit = int(np.argmax(np.abs(v)))
+        ring = v[hit + int(0.02 * SR):hit + int(0.06 * SR)]
+        click = v[hit - int(0.002 * SR):hit + int(0.008 * SR)]
+        return np.mean(ring ** 2) / np.mean(click ** 2)
+
+    assert np.median([ring_share(v) for v in laptop.keys]) < 0.5 * np.median([ring_share(v) for v in desk.keys])
+    assert np.mean([_centroid(v) for v in laptop.keys]) > np.mean([_centroid(v) for v in desk.keys])

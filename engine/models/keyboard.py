@@ -38,17 +38,21 @@ def _impact(rng, sr, cap_f: float, body_f: float, loud: float, click: float, bod
     return out * loud
 
 
-def _keystroke(rng, sr, kind: str, mech: bool) -> tuple[np.ndarray, int, int]:
+def _keystroke(rng, sr, kind: str, mech: bool, laptop: bool = False) -> tuple[np.ndarray, int, int]:
     """Press (finger on cap, then bottom-out) and release, as one prototype; with the samples
-    at which the key bottoms out and is released (where the desk is struck)."""
-    cap_f = rng.uniform(2500, 4500) if kind == "key" else rng.uniform(1200, 2000)
-    body_f = rng.uniform(250, 500) if kind == "key" else rng.uniform(140, 260)
-    click = 1.6 if mech else 0.25
+    at which the key bottoms out and is released (where the desk is struck).
+
+    ``laptop``: scissor switches under thin, small caps: half the travel (1-1.5 mm against
+    3-4 mm), a soft tick rather than a click, the caps ringing higher and the thin chassis
+    (not a deep case) answering the bottom-out, higher and weaker."""
+    cap_f = (rng.uniform(2500, 4500) if kind == "key" else rng.uniform(1200, 2000)) * (1.15 if laptop else 1.0)
+    body_f = (rng.uniform(250, 500) if kind == "key" else rng.uniform(140, 260)) * (1.6 if laptop else 1.0)
+    click = 1.6 if mech else (0.12 if laptop else 0.25)
     # a small key's bottom-out barely moves the case (a light thock under the plastic click);
     # the space bar is long, heavy and hits on its stabiliser: lower, louder
     press = _impact(rng, sr, cap_f, body_f, 1.0 if kind == "key" else 1.5, click,
-                    body_gain=0.7 if kind == "key" else 1.2)
-    travel = int(rng.uniform(0.006, 0.012) * sr)
+                    body_gain=(0.7 if kind == "key" else 1.2) * (0.5 if laptop else 1.0))
+    travel = int(rng.uniform(0.006, 0.012) * sr * (0.5 if laptop else 1.0))
     release_at = int(rng.uniform(0.07, 0.12) * sr)
     release = _impact(rng, sr, cap_f * 1.1, body_f * 1.2, rng.uniform(0.25, 0.4), click * 0.5)
     out = np.zeros(release_at + release.size)
@@ -71,6 +75,9 @@ DESK_GAIN = 0.18
 #: against its own housing, so only the small key's momentum reaches the desk, not the finger's
 DESK_RELEASE = 0.15
 DESK_TAIL = 0.3  # seconds of ring kept per keystroke (the last 0.1 s faded)
+#: how much of a keystroke reaches the desk through a laptop's rubber feet (against a keyboard
+#: lying on it): the feet are soft springs that isolate all but the lowest desk modes
+LAPTOP_FEET = 0.3
 SPEED_OF_SOUND = 343.0
 
 
@@ -173,8 +180,9 @@ class KeyboardTyping(SoundModel):
         sr = self.sr
         i = float(np.clip(self.params.intensity, 0, 1))
         mech = self.params.options.get("kind") == "mechanical"
-        keys = [_keystroke(rng, sr, "key", mech) for _ in range(12)]
-        spaces = [_keystroke(rng, sr, "space", mech) for _ in range(2)]
+        laptop = self.params.options.get("kind") == "laptop"
+        keys = [_keystroke(rng, sr, "key", mech, laptop) for _ in range(12)]
+        spaces = [_keystroke(rng, sr, "space", mech, laptop) for _ in range(2)]
         try:
             speed = float(self.params.options.get("speed", 1.0))
         except (TypeError, ValueError):
@@ -190,7 +198,9 @@ class KeyboardTyping(SoundModel):
         self.pan = rng.uniform(-0.2, 0.2)
         # the desk under the keyboard (drawn last: the keys above are as they were without it)
         rings = desk_rings(rng, sr, len(keys), len(spaces))
-        struck = on_desk(keys + spaces, rings, sr, [1.0] * len(keys) + [1.5] * len(spaces))
+        # a laptop stands on rubber feet: little of a keystroke reaches the desk under it
+        on_feet = LAPTOP_FEET if laptop else 1.0
+        struck = on_desk(keys + spaces, rings, sr, [on_feet] * len(keys) + [1.5 * on_feet] * len(spaces))
         self.keys, self.spaces = struck[:len(keys)], struck[len(keys):]
 
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
