@@ -328,6 +328,14 @@ def _room_for(text: str, layers: list[LayerSpec]) -> str:
     return "room"
 
 
+def _differ(a: dict, b: dict) -> bool:
+    """Whether two phrases ask one model for different events (a knock and a slam, a dog and a
+    small dog): their options differ. The same event again ("the dog barks at 1s; the dog barks
+    at 4s") is one layer with both times."""
+    drop = ("times",)
+    return {k: v for k, v in a.items() if k not in drop} != {k: v for k, v in b.items() if k not in drop}
+
+
 def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneSpec:
     """Choose layers, levels and the shared room for a caption.
 
@@ -356,7 +364,9 @@ def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneS
             continue
         for layer in found:
             same = by_model.get(layer.model)
-            if same is None:
+            if same is not None and CATALOG[layer.model].one_shot and _differ(same.options, layer.options):
+                layers.append(layer)  # "someone knocks at 1s; the door slams at 4s": two events, two takes
+            elif same is None:
                 by_model[layer.model] = layer
                 layers.append(layer)
             else:  # one layer per model: "busy cafe with chatter" is one crowd, with the cafe option

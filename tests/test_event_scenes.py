@@ -30,3 +30,34 @@ def test_an_event_on_a_named_bed_stays_an_event_on_that_bed():
                                        sample_rate=SR, seed=1))
     before = audio[:, :3 * SR]
     assert abs(integrated_loudness(before, SR) - (-23.0)) < 2.0
+
+
+def test_a_knock_then_a_slam_are_two_events_not_two_knocks():
+    """'someone knocks at 1s; the door slams at 4s': one door, two different things done to it.
+    Each phrase keeps its own action and time, and the slam plays louder than the knock."""
+    from scenefill.engine.caption import parse_caption
+    from scenefill.engine.events import Timeline
+    from scenefill.engine.scene import build_scene
+
+    request = RenderRequest("<|sfx|> someone knocks at 1s; the door slams at 4s", n_samples=8 * SR,
+                            sample_rate=SR, seed=2)
+    doors = [l for l in build_scene(parse_caption(request.note), Timeline.from_request(request)).layers
+             if l.model == "door"]
+    assert [(l.options.get("action"), [e.seconds for e in l.events]) for l in doors] == \
+        [("knock", [1.0]), ("slam", [4.0])]
+    assert doors[1].level_db > doors[0].level_db
+    audio = render_array(request)
+    knock, slam = audio[:, SR:int(1.6 * SR)], audio[:, 4 * SR:int(4.6 * SR)]
+    assert np.abs(slam).max() > np.abs(knock).max()
+    assert abs(integrated_loudness(audio, SR) - (-23.0)) < 1.0
+
+
+def test_the_same_event_named_twice_is_one_layer_with_both_times():
+    from scenefill.engine.caption import parse_caption
+    from scenefill.engine.events import Timeline
+    from scenefill.engine.scene import build_scene
+
+    request = RenderRequest("the dog barks at 1s; the dog barks at 4s", n_samples=8 * SR, sample_rate=SR)
+    dogs = [l for l in build_scene(parse_caption(request.note), Timeline.from_request(request)).layers
+            if l.model == "dog_bark"]
+    assert len(dogs) == 1 and [e.seconds for e in dogs[0].events] == [1.0, 4.0]
