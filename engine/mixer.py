@@ -175,4 +175,5 @@ class SceneMixer:
         if speech is not None:
             dry += speech
             send += speech * self.speech_send
-        return dry + self.room(send)
+        dry += self.room(send)  # in place: the same sums as dry + wet, one array fewer
+        return dry

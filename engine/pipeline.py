@@ -201,7 +201,7 @@ def _raw_stream(plan: RenderPlan, cancel: Callable[[], bool] | None) -> Iterator
         layer_blocks = [m.next_block(BLOCK) for m in plan.models]
         speech = plan.stem.next_block(BLOCK) if plan.lines else None
         mixed = _to_channels(plan.mixer.process(layer_blocks, speech, BLOCK), request.channels)
-        mixed = mixed * plan.master_gain
+        mixed *= plan.master_gain  # the mixer's output is a fresh array: scaled in place
         out = limiter(mixed)
         if skip:
             cut = min(skip, out.shape[1])
