@@ -47,7 +47,8 @@ from scenefill import ENGINE_VERSION
 from .cache_paths import cache_dir
 from .loudness import integrated_loudness
 from .models import BLOCK, CATALOG, REGISTRY, ModelParams
-from .models.base import StatefulFilter, butter
+from .models.base import butter
+from .paired_filter import PairedFilter
 from .scene import LayerSpec
 
 CALIBRATION_SECONDS = 30.0
@@ -99,12 +100,12 @@ def one_shot_take(seed: int, index: int, times: list[float] | None) -> tuple[int
     return int(seed), int(index), min(max(float(first), 0.0), ONE_SHOT_CAP_S)
 
 
-def distance_filter(distance: float, sample_rate: int) -> StatefulFilter | None:
+def distance_filter(distance: float, sample_rate: int) -> PairedFilter | None:
     """Air absorption for a source at ``distance``: far sources lose their top end."""
     if distance <= 0.2:
         return None
     cutoff = float(18000.0 * (0.16 ** min(max(distance, 0.0), 1.0)))
-    return StatefulFilter(butter("lowpass", cutoff, sample_rate, 2))
+    return PairedFilter(butter("lowpass", cutoff, sample_rate, 2))
 
 
 def _play(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = None,

@@ -169,10 +169,11 @@ class SceneMixer:
         send = np.zeros(n)
         for distance, x in by_distance.items():
             if self.filters[distance] is not None:
-                x = self.filters[distance](x)
+                x = self.filters[distance](x, overwrite=True)  # the group's sum is the mixer's own
             dry += x * self.dry[distance]
             send += (x[0] + x[1]) * (0.5 * self.sends[distance])
         if speech is not None:
             dry += speech
             send += speech * self.speech_send
-        return dry + self.room(send)
+        dry += self.room(send)  # in place: the same sums as dry + wet, one array fewer
+        return dry

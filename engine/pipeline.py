@@ -211,7 +211,7 @@ def _raw_stream(plan: RenderPlan, cancel: Callable[[], bool] | None) -> Iterator
         layer_blocks = [m.next_block(BLOCK) for m in plan.models]
         speech = plan.stem.next_block(BLOCK) if plan.lines else None
         mixed = _to_channels(plan.mixer.process(layer_blocks, speech, BLOCK), request.channels)
-        mixed = mixed * plan.master_gain
+        mixed *= plan.master_gain  # the mixer's output is a fresh array: scaled in place
         out = limiter(mixed)
         if skip:
             cut = min(skip, out.shape[1])
@@ -242,8 +242,11 @@ def stream_audio(request: RenderRequest, *, cancel: Callable[[], bool] | None = 
             chunk, need_pre = chunk[:, take:], need_pre - take
             if not chunk.shape[1]:
                 continue
-        chunk = chunk[:, : total - pos].copy()
+        chunk = chunk[:, : total - pos]
         n = chunk.shape[1]
+        if (fade_in and pos < fade_in) or (fade_out and pos + n > total - fade_out) \
+                or (loop and pos + n > total - loop):
+            chunk = chunk.copy()  # shaped in place below; the rest of the blocks go straight to float32
         if fade_in and pos < fade_in:
             k = min(fade_in - pos, n)
             chunk[:, :k] *= np.sin(0.5 * np.pi * (np.arange(pos, pos + k) + 0.5) / fade_in) ** 2

@@ -125,10 +125,12 @@ class Room:
             raise ValueError("the room works on even block lengths")
         h = n // 2
         k = self.tail.shape[1]
-        if not mono.any() and not self.tail.any() and not self.last.any():
+        active = bool(mono.any())
+        if not active and not self.tail.any() and not self.last.any():
             return np.zeros((2, n))
-        if mono.any():
-            half = (mono[0::2] + mono[1::2]).astype(np.float32) * np.float32(0.5)
+        if active:
+            half = (mono[0::2] + mono[1::2]).astype(np.float32)
+            half *= np.float32(0.5)
             spec = sp_fft.rfft(half, self.nfft)[None, :] * self.spectrum
             y = sp_fft.irfft(spec, self.nfft, axis=-1)[:, :h + k].astype(np.float64)
         else:
@@ -138,6 +140,10 @@ class Room:
         y = y[:, :h]
         out = np.empty((2, n))
         out[:, 1::2] = y
-        out[:, 0::2] = 0.5 * (np.concatenate([self.last, y[:, :-1]], axis=1) + y)
+        even = out[:, 0::2]  # the midpoints, 0.5 * (previous + this), built in place
+        even[:, :1] = self.last
+        even[:, 1:] = y[:, :-1]
+        even += y
+        even *= 0.5
         self.last = y[:, -1:].copy()
         return out

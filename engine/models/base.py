@@ -133,8 +133,13 @@ class StatefulFilter:
     def zi(self, value: np.ndarray) -> None:
         self._zi = np.ascontiguousarray(np.asarray(value, dtype=self.dtype).transpose(1, 0, 2))
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        y = np.array(x, dtype=self.dtype, order="C")  # filtered in place
+    def __call__(self, x: np.ndarray, overwrite: bool = False) -> np.ndarray:
+        """The next block filtered. ``overwrite``: the caller is done with ``x``, so when it is
+        already in the filter's dtype and layout it is filtered where it lies (no copy)."""
+        if overwrite and x.dtype == self.dtype and x.flags.c_contiguous and x.flags.writeable:
+            y = x
+        else:
+            y = np.array(x, dtype=self.dtype, order="C")  # filtered in place
         if _sosfilt_raw is not None and y.ndim == 2 and y.shape[0] == self._zi.shape[0]:
             _sosfilt_raw(self.sos, y, self._zi)
             return y
