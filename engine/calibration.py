@@ -456,17 +456,46 @@ def limiter_makeup(layer: LayerSpec, sample_rate: int, channels: int, room: str,
     return float(_cached(key, measure) or 0.0)
 
 
+def clip_loudness(layer: LayerSpec, sample_rate: int, channels: int, room: str, seed_index: tuple[int, int],
+                  seconds: float, start: float = 0.0) -> float | None:
+    """Loudness of a sparse bed's own clip: the first ``seconds`` of the editor's range, on the
+    render's own seed, through the scene's mixer and room.
+
+    Why: a bed made of a few sounds a minute (breakers 6-9 s apart, a lake's laps in groups, a
+    walk or a door across a church) has no short-term level to speak of: any 8 s of it is 1-3
+    LU off its long-run loudness, so a clip levelled on the long run misses the
+    editor's target by that much. Such a model sets ``clip_level_s`` (a typical clip's length),
+    and its level is read off the clip the editor hears. Still a pure function of the spec
+    (seed, layer, handles), never of the render's length, so a longer render starts with the
+    shorter one's samples; a render much longer than the clip drifts around the target by the
+    same 1-3 LU instead.
+    """
+    key = json.dumps(["clip", _key(layer, sample_rate, channels, room), [int(seed_index[0]), int(seed_index[1])],
+                      round(seconds, 3), round(start, 6)])
+
+    def measure() -> float | None:
+        audio = _play(layer, sample_rate, channels, room, seconds=start + seconds, seed_index=seed_index)
+        return _audible_loudness(audio[:, int(round(start * sample_rate)):], sample_rate)
+
+    return _cached(key, measure)
+
+
 def layer_loudness(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = None,
                    take: tuple[int, int, float] | None = None,
-                   seed_index: tuple[int, int] | None = None) -> float | None:
+                   seed_index: tuple[int, int] | None = None, clip_start: float = 0.0) -> float | None:
     """Long-term integrated loudness (LUFS) of a layer at unit gain; None if it is silent.
 
     With ``room``, as it leaves the scene's mixer in that room (dry and reverb); without,
     through its distance filter only. ``take`` (from :func:`one_shot_take`) picks a one-shot
     layer's own event; ``seed_index`` (the render's seed and the layer's index) is where a
-    bed's room response is measured (:func:`room_excess`).
+    bed's room response is measured (:func:`room_excess`), and where a sparse bed's clip is
+    (:func:`clip_loudness`, from ``clip_start`` seconds: the handles and loop lead before the
+    editor's range).
     """
     cls = REGISTRY[layer.model]
+    clip = getattr(cls, "clip_level_s", None)
+    if room is not None and take is None and not cls.one_shot and clip and seed_index is not None:
+        return clip_loudness(layer, sample_rate, channels, room, seed_index, float(clip), clip_start)
     if room is not None and take is None and not cls.one_shot:
         base = (piece_loudness(layer, sample_rate, channels, seed_index)
                 if cls.category == "music" and seed_index is not None else layer_loudness(layer, sample_rate, channels))

@@ -153,7 +153,7 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
         _check(cancel)  # a first-use calibration takes a moment
         # the level as the layer leaves the mixer (dry and room); a one-shot on its own take
         level = layer_loudness(layer, sr, channels, scene.room, take if CATALOG[layer.model].one_shot else None,
-                               (request.seed, index))
+                               (request.seed, index), clip_start=lead / sr)
         if level is None:
             layer_gains.append(1.0)
             continue

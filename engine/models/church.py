@@ -41,6 +41,8 @@ class ChurchInterior(SoundModel):
     #: rings longest, a heel's click least): half a minute is one seed's handful of events, so
     #: the level is measured over enough of them to stand for any clip
     calibration_seconds = 120.0
+    #: and a clip holds one or two of them: its level is read off the clip itself
+    clip_level_s = 10.0
     option_words = {}
 
     def setup(self, rng: np.random.Generator) -> None:

@@ -40,6 +40,8 @@ class Lake(SoundModel):
     # laps come stronger and weaker in groups over ~15 s: 30 s holds two or three groups, too few
     # for the calibration (engine/calibration.py) to read the lake's long-term level
     calibration_seconds = 120.0
+    #: and a clip of 8 s holds half a group: its level is read off the clip itself
+    clip_level_s = 10.0
 
     def setup(self, rng: np.random.Generator) -> None:
         i = float(np.clip(self.params.intensity, 0, 1))

@@ -38,6 +38,8 @@ class Waves(SoundModel):
     # a wave every 6-12 s, each its own size: 30 s holds only three or four of them, too few for
     # the calibration (engine/calibration.py) to read the sea's long-term level within a decibel
     calibration_seconds = 120.0
+    #: and a clip of 8 s holds one or two of them: its level is read off the clip itself
+    clip_level_s = 10.0
 
     def setup(self, rng: np.random.Generator) -> None:
         i = float(np.clip(self.params.intensity, 0, 1))
