@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .cache_paths import cache_dir
+from .cache_paths import cache_dir, open_regular
 
 _FORMAT = 1
 #: bytes kept on disk (each bed's table is ~4.4 MB, the white-noise table 17 MB: ~40 tables)
@@ -56,7 +56,7 @@ def _read(path: Path) -> tuple[np.ndarray, dict] | None:
     so a mapping stays valid for as long as the array lives.
     """
     try:
-        with open(path, "rb") as fh:
+        with os.fdopen(open_regular(path), "rb") as fh:  # not a FIFO: it would wait for ever
             raw = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError):  # missing, unreadable, or empty
         return None

@@ -44,7 +44,7 @@ import numpy as np
 
 from scenefill import ENGINE_VERSION
 
-from .cache_paths import cache_dir
+from .cache_paths import cache_dir, read_regular
 from .loudness import integrated_loudness
 from .models import BLOCK, CATALOG, REGISTRY, ModelParams
 from .models.base import butter
@@ -221,7 +221,7 @@ def _load(again: bool = False) -> None:
         return
     _loaded_from, _loaded_mtime = path, mtime
     try:
-        _remember(json.loads(path.read_text()))
+        _remember(json.loads(read_regular(path)))
     except (OSError, ValueError):
         pass
 
@@ -237,7 +237,10 @@ def _remember(data) -> None:
     """Keep the file's entries in memory (never over a value this process already holds)."""
     if isinstance(data, dict):
         for k, v in data.items():
-            if v is None or isinstance(v, (int, float)):
+            # a level, an offset or a make-up in dB: a damaged or hand-edited file's NaN,
+            # infinity or 1e300 is measured again, never played
+            if v is None or (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                             and abs(v) < 1000.0):
                 _memory.setdefault(k, v)
 
 
@@ -248,7 +251,7 @@ def _save(new: dict[str, float | None]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            merged = json.loads(path.read_text())
+            merged = json.loads(read_regular(path))
             if not isinstance(merged, dict):
                 merged = {}
         except (OSError, ValueError):

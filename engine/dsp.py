@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import scipy_ext
+from .cache_paths import read_regular
 
 
 def _kernel(name: str) -> ModuleType:
@@ -125,10 +126,12 @@ def _file_for(key: str) -> Path:
 def _read(key: str):
     path = _file_for(key)
     try:
-        stored = json.loads(path.read_text())
+        stored = json.loads(read_regular(path))  # a FIFO put there would wait for ever
         if stored.get("key") != key:  # a hash collision or a damaged file: design it again
             return None
         value = _decode(stored["value"])
+        if not _plausible(value):
+            return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     try:
@@ -136,6 +139,17 @@ def _read(key: str):
     except OSError:
         pass
     return value
+
+
+def _plausible(value) -> bool:
+    """Whether a design read back can be a design: finite numbers, and second-order sections
+    normalised (a0 == 1), as scipy makes them. A hand-edited or damaged file that parses is
+    designed again rather than crash a render (sosfilt refuses a0 != 1) or play NaN."""
+    if isinstance(value, tuple):
+        return all(_plausible(v) for v in value)
+    if value.dtype.kind not in "fciu" or not np.all(np.isfinite(value)):
+        return False
+    return not (value.ndim == 2 and value.shape[1] == 6) or bool(np.all(value[:, 3] == 1.0))
 
 
 def _write(key: str, value) -> None:

@@ -36,7 +36,7 @@ from typing import Any, Iterator, Mapping
 
 from scenefill import ENGINE_VERSION
 
-from .cache_paths import cache_dir
+from .cache_paths import cache_dir, read_regular
 
 PACKAGE = "scenefill.engine.models"
 _FORMAT = 1
@@ -318,7 +318,7 @@ class ManifestStore:
                 return self._current
             path = self.cache_file()
             try:
-                models = self._from_json(path.read_text(), stamp)
+                models = self._from_json(read_regular(path).decode(), stamp)
             except (OSError, UnicodeDecodeError):
                 models = None
             if models is None:

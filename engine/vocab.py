@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from . import vocab_model
+from .cache_paths import open_regular
 
 #: below this cosine similarity a phrase is left unmatched (a generic bed covers it)
 MIN_CONFIDENCE = 0.35
@@ -88,7 +89,8 @@ def _index(registry: dict, concepts: dict) -> tuple[list[str], list[str], np.nda
         path = _cache_path(key)
         vectors = None
         try:
-            loaded = np.load(path)
+            with os.fdopen(open_regular(path), "rb") as fh:  # not a FIFO: it would wait for ever
+                loaded = np.load(fh)
             if loaded.shape[0] == len(texts):
                 vectors = loaded
         except (OSError, ValueError):

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 from scenefill.engine import array_cache
-from scenefill.engine.cache_paths import made_once
+from scenefill.engine.cache_paths import made_once, open_regular
 
 SENTENCES = (
     "Well, I told him we could meet on Tuesday, but he never called me back about it.",
@@ -131,7 +131,8 @@ def _derived(name: str, tag: str, make) -> tuple[np.ndarray, int] | None:
 def _load_take(path: Path) -> tuple[np.ndarray, int] | None:
     """A cached reading: (samples, their rate), or None when missing or unreadable."""
     try:
-        data = np.load(path)
+        with os.fdopen(open_regular(path), "rb") as fh:  # not a FIFO: it would wait for ever
+            data = np.load(fh)
         return data[1:].astype(np.float32), int(data[0])
     except (OSError, ValueError, IndexError):
         return None

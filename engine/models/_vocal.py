@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 from scenefill.engine import array_cache
-from scenefill.engine.cache_paths import made_once
+from scenefill.engine.cache_paths import made_once, open_regular
 
 from ._babble import SENTENCES
 
@@ -204,7 +204,7 @@ def _raw_unlocked(kind: str) -> tuple[list[np.ndarray], int] | None:
         return None
     path = _cache_file(kind, voice)
     try:
-        with np.load(path) as data:
+        with os.fdopen(open_regular(path), "rb") as fh, np.load(fh) as data:  # not a FIFO
             made = ([data[f"t{j}"] for j in range(int(data["count"]))], int(data["rate"]))
     except (OSError, ValueError, KeyError):
         try:
