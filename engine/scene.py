@@ -24,6 +24,9 @@ INTENSITY_WORDS = {
     "steady": 0.5, "moderate": 0.5, "busy": 0.7, "strong": 0.75, "heavy": 0.85, "loud": 0.85,
     "intense": 0.9, "pouring": 0.9, "torrential": 1.0, "violent": 1.0, "raging": 0.95,
     "roaring": 0.9, "howling": 0.9, "crowded": 0.8, "packed": 0.85, "storm": 0.85, "stormy": 0.85,
+    # the adverbs ("someone typing quietly", "rain falling softly")
+    "faintly": 0.12, "lightly": 0.25, "gently": 0.25, "softly": 0.25, "quietly": 0.25, "calmly": 0.3,
+    "steadily": 0.5, "loudly": 0.85, "heavily": 0.85, "violently": 1.0,
 }
 DISTANCE_WORDS = {
     "distant": 0.8, "far": 0.8, "faraway": 0.85, "far-off": 0.85, "remote": 0.8, "muffled": 0.7,
@@ -328,6 +331,13 @@ def _room_for(text: str, layers: list[LayerSpec]) -> str:
     return "room"
 
 
+def _same_time(a: ev.EventTime, b: ev.EventTime) -> bool:
+    """Two events at one moment: the same sample, or (not yet placed) the same words."""
+    if a.sample is not None or b.sample is not None:
+        return a.sample == b.sample and a.status == b.status
+    return a.text == b.text and a.basis == b.basis
+
+
 def _differ(a: dict, b: dict) -> bool:
     """Whether two phrases ask one model for different events (a knock and a slam, a dog and a
     small dog): their options differ. The same event again ("the dog barks at 1s; the dog barks
@@ -375,7 +385,8 @@ def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneS
                 if layer.via == "keyword" and same.via != "keyword":
                     same.phrase, same.via = layer.phrase, layer.via
                 same.intensity = max(same.intensity, layer.intensity)
-                same.events.extend(layer.events)
+                # "a door slams at 1s; a door slams at 1s" is one slam, not two stacked takes
+                same.events.extend(e for e in layer.events if not any(_same_time(e, f) for f in same.events))
     _share_parts(layers)
     _add_implied_beds(layers, set(caption.sfx) if caption.tagged else set())
     text = " ".join([caption.caption, caption.env, " ".join(caption.sfx)])

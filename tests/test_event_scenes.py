@@ -61,3 +61,25 @@ def test_the_same_event_named_twice_is_one_layer_with_both_times():
     dogs = [l for l in build_scene(parse_caption(request.note), Timeline.from_request(request)).layers
             if l.model == "dog_bark"]
     assert len(dogs) == 1 and [e.seconds for e in dogs[0].events] == [1.0, 4.0]
+
+
+def test_the_same_event_at_the_same_time_twice_is_one_take_on_the_target():
+    """'a door slams at 1s; a door slams at 1s' (a note pasted twice) is one slam, not two stacked."""
+    from scenefill.engine.caption import parse_caption
+    from scenefill.engine.events import Timeline
+    from scenefill.engine.scene import build_scene
+
+    request = RenderRequest("a door slams at 1s; a door slams at 1s", n_samples=8 * SR, sample_rate=SR)
+    doors = [l for l in build_scene(parse_caption(request.note), Timeline.from_request(request)).layers
+             if l.model == "door"]
+    assert [[e.seconds for e in l.events] for l in doors] == [[1.0]]
+    assert abs(integrated_loudness(render_array(request), SR) - (-23.0)) < 1.0
+
+
+def test_an_adverb_sets_the_intensity_as_its_adjective_does():
+    from scenefill.engine.caption import parse_caption
+    from scenefill.engine.scene import build_scene
+
+    quietly = next(l for l in build_scene(parse_caption("someone typing quietly")).layers)
+    quiet = next(l for l in build_scene(parse_caption("someone typing quiet")).layers)
+    assert (quietly.intensity, quietly.options) == (quiet.intensity, quiet.options) == (0.25, {"kind": "laptop"})

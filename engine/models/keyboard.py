@@ -173,7 +173,8 @@ class KeyboardTyping(SoundModel):
     default_distance = 0.5
     option_words = {"mechanical": ("kind", "mechanical"), "clicky": ("kind", "mechanical"),
                     "typewriter": ("kind", "mechanical"), "laptop": ("kind", "laptop"),
-                    "quiet": ("kind", "laptop"), "soft": ("kind", "laptop"), "fast": ("speed", 1.4),
+                    "quiet": ("kind", "laptop"), "soft": ("kind", "laptop"), "quietly": ("kind", "laptop"),
+                    "softly": ("kind", "laptop"), "fast": ("speed", 1.4),
                     "furiously": ("speed", 1.5), "slow": ("speed", 0.7), "slowly": ("speed", 0.7)}
 
     def setup(self, rng: np.random.Generator) -> None:
