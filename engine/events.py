@@ -207,6 +207,17 @@ def find_times(text: str) -> tuple[str, list[TimeSpec]]:
     return re.sub(r"\s+", " ", rest).strip(" ,;"), specs
 
 
+#: what looks like a time after "at"/"after" ("at -1s", "at 1e30s", "at 99999:99", "at 12 noon")
+_LOOKS_TIMED = re.compile(r"\b(?:at|@|after)\s+[-+\u2212]?\.?\d[\w.:;%+-]*", re.I)
+
+
+def unread_times(text: str) -> list[str]:
+    """Time-like words left over once :func:`find_times` has read a phrase: they place nothing,
+    so ``scenefill parse`` says so rather than let the effect play at its default time unasked."""
+    rest, _ = find_times(text)
+    return [m.group(0) for m in _LOOKS_TIMED.finditer(rest)]
+
+
 def mask_times(text: str) -> tuple[str, list[str]]:
     """Replace every time expression with a placeholder, so splitting a note on commas,
     'and' or full stops does not cut "at 2, 5 and 8 seconds" or "at 3.5s" apart."""

@@ -363,7 +363,9 @@ def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneS
     else:
         sources += [(p, None) for p in _phrases(caption.caption)]
     by_model: dict[str, LayerSpec] = {}
+    unread: list[str] = []
     for phrase, category in sources:
+        unread += ev.unread_times(phrase)
         found = match_phrase(phrase, category, timeline)
         if category == "music" and not any(layer.category == "music" for layer in found) and "pad" in CATALOG:
             found = [LayerSpec(model="pad", category="music", phrase=phrase, via="tag",
@@ -401,6 +403,8 @@ def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneS
     _one_of_each_machine(layers)
     _balance(layers, has_speech=bool(caption.asr))
     outside, notes = _place_events(layers)
+    notes += [f"{text!r} is not a time SceneFill reads (seconds, minutes, m:ss, a timecode, a frame, a share "
+              f"of the range): it places nothing" for text in dict.fromkeys(unread)]
     outside += _place_lines(caption.asr, timeline)
     voice = choose_voice(caption.speech or caption.caption) if caption.asr else ""
     return SceneSpec(caption=caption, layers=layers, speech=list(caption.asr),

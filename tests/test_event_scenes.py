@@ -4,6 +4,7 @@ editor hears, at the loudness target, and the room tone under it stays far below
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from scenefill.engine.api import render_array
 from scenefill.engine.loudness import integrated_loudness
@@ -83,3 +84,16 @@ def test_an_adverb_sets_the_intensity_as_its_adjective_does():
     quietly = next(l for l in build_scene(parse_caption("someone typing quietly")).layers)
     quiet = next(l for l in build_scene(parse_caption("someone typing quiet")).layers)
     assert (quietly.intensity, quietly.options) == (quiet.intensity, quiet.options) == (0.25, {"kind": "laptop"})
+
+
+@pytest.mark.parametrize("written", ["at -1s", "at 1e30s", "at 99999:99"])
+def test_a_time_that_cannot_be_read_is_reported_not_silently_dropped(written):
+    """The effect still plays (at its default time), and `scenefill parse` says the words placed nothing."""
+    from scenefill.engine.caption import parse_caption
+    from scenefill.engine.events import Timeline
+    from scenefill.engine.scene import build_scene
+
+    request = RenderRequest(f"a door slams {written}", n_samples=8 * SR, sample_rate=SR)
+    spec = build_scene(parse_caption(request.note), Timeline.from_request(request))
+    assert any(repr(written) in note and "places nothing" in note for note in spec.notes), spec.notes
+    assert not build_scene(parse_caption("a door slams at 3.5s"), Timeline.from_request(request)).notes
