@@ -393,7 +393,9 @@ def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneS
     _add_implied_beds(layers, set(caption.sfx) if caption.tagged else set())
     text = " ".join([caption.caption, caption.env, " ".join(caption.sfx)])
     room = _room_for(text, layers)
-    if not any(layer.category in ("ambience", "music") for layer in layers):
+    # a bed, or only sounds with silence between them ("someone typing", "a clock ticking"): the
+    # room's floor goes under them, so the file never drops to digital silence
+    if not any(layer.category in ("ambience", "music") and not CATALOG[layer.model].needs_floor for layer in layers):
         # every scene sits on a bed: room tone indoors, a light breeze outside
         bed = "room_tone" if room != "outdoor" else "wind"
         if bed in CATALOG:

@@ -81,8 +81,8 @@ def test_an_adverb_sets_the_intensity_as_its_adjective_does():
     from scenefill.engine.caption import parse_caption
     from scenefill.engine.scene import build_scene
 
-    quietly = next(l for l in build_scene(parse_caption("someone typing quietly")).layers)
-    quiet = next(l for l in build_scene(parse_caption("someone typing quiet")).layers)
+    quietly = next(l for l in build_scene(parse_caption("someone typing quietly")).layers if l.model == "keyboard_typing")
+    quiet = next(l for l in build_scene(parse_caption("someone typing quiet")).layers if l.model == "keyboard_typing")
     assert (quietly.intensity, quietly.options) == (quiet.intensity, quiet.options) == (0.25, {"kind": "laptop"})
 
 
@@ -97,3 +97,18 @@ def test_a_time_that_cannot_be_read_is_reported_not_silently_dropped(written):
     spec = build_scene(parse_caption(request.note), Timeline.from_request(request))
     assert any(repr(written) in note and "places nothing" in note for note in spec.notes), spec.notes
     assert not build_scene(parse_caption("a door slams at 3.5s"), Timeline.from_request(request)).notes
+
+
+@pytest.mark.parametrize("note", ["someone typing on a computer keyboard", "a clock ticking", "a dripping tap"])
+def test_sounds_with_silence_between_them_sit_on_the_room_s_floor(note):
+    """Keystrokes, ticks and drips alone: between them the file is the room, never digital silence."""
+    audio = render_array(RenderRequest(note, n_samples=6 * SR, sample_rate=SR, seed=2))
+    mono = audio.mean(axis=0)
+    zero = np.concatenate([[0], (mono == 0).astype(np.int8), [0]])
+    edges = np.flatnonzero(np.diff(zero))
+    longest = int((edges[1::2] - edges[0::2]).max()) if edges.size else 0
+    assert longest < int(0.002 * SR), f"{longest / SR * 1000:.0f} ms of digital silence"
+    w = int(0.05 * SR)
+    quietest = np.sqrt(np.mean(mono[: mono.size // w * w].astype(np.float64).reshape(-1, w) ** 2, axis=1)).min()
+    assert 20 * np.log10(quietest + 1e-30) > -70, "a gap falls to near silence (a room is never that quiet)"
+    assert abs(integrated_loudness(audio, SR) - (-23.0)) < 1.0

@@ -77,6 +77,9 @@ class SoundModel:
     #: True for one-shot effects: the model renders its event(s) then silence, and
     #: ``params.options["times"]`` (seconds, list) places them when the note gives times
     one_shot: ClassVar[bool] = False
+    #: between its sounds it is digital silence (ticks, keystrokes, drips, passers-by): a note of
+    #: it alone gets the room's floor under it, as a scene with no bed does
+    needs_floor: ClassVar[bool] = False
     #: True for beds made of steady tones (mains hum, fan blade-pass lines, a drone): such a
     #: tone meets the shared room's response at its own frequency, a draw from the room's modes,
     #: so its level through the room is measured on the render's own seed; a noise bed meets the

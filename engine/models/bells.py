@@ -152,6 +152,7 @@ class Clock(Timeline, SoundModel):
     keywords = ("clock ticking", "clock ticks", "ticking clock", "ticking", "tick tock", "tick-tock", "ticks",
                 "clock tick", "old clock", "clock on the wall", "mantel clock",
                 "grandfather clock", "wall clock", "pendulum", "wristwatch", "watch ticking", "alarm clock ticking")
+    needs_floor = True
     description = "a clock ticking: escapement tick-tock (wall clock; 'grandfather' slower and deeper, 'watch' fast)"
     outdoor = False
     option_words = {"grandfather": ("kind", "grandfather"), "pendulum": ("kind", "grandfather"),

@@ -164,6 +164,7 @@ class KeyboardTyping(SoundModel):
     keywords = ("typing", "typing on a keyboard", "keyboard", "keyboard typing", "keystrokes", "keystroke",
                 "typist", "typing away", "computer keyboard", "mechanical keyboard", "laptop keyboard",
                 "clacking keys", "keys clacking", "someone typing", "typewriter")
+    needs_floor = True
     description = "typing on a keyboard: keystrokes in words, space bar between them, pauses to think"
     outdoor = False
     # "someone typing": a colleague at a desk a few metres away, not a keyboard under the

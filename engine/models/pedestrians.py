@@ -57,6 +57,7 @@ class Pedestrians(SoundModel):
     category = "ambience"
     keywords = ("pedestrians", "passers-by", "passersby", "people walking by", "people walking past",
                 "people passing", "foot traffic", "busy pavement", "busy sidewalk")
+    needs_floor = True
     description = ("pedestrians walking past on the pavement: footsteps and brief snatches of talk, "
                    "coming up, passing and gone")
     outdoor = True

@@ -31,6 +31,7 @@ class DrippingTap(SoundModel):
                 "tap dripping", "faucet dripping", "drip", "drips", "dripping", "water dripping", "dripping water",
                 "drip drip", "running tap", "tap running", "faucet running", "running faucet", "tap", "faucet",
                 "water tap", "kitchen tap", "kitchen sink", "sink", "washing up", "washing dishes")
+    needs_floor = True
     description = ("a tap: drips plinking into the sink (each a bubble ringing up in pitch) at a steady "
                    "rate, or an open tap's water splashing into it")
     outdoor = False
