@@ -445,12 +445,7 @@ def limiter_makeup(layer: LayerSpec, sample_rate: int, channels: int, room: str,
             return 0.0  # no interpolated peak can reach the ceiling: the limiter never acts
         makeup = 0.0
         for _ in range(4):
-            limiter = TruePeakLimiter(sample_rate, audio.shape[0], ceiling_dbtp)
-            x = audio * 10 ** (makeup / 20)
-            pad = np.zeros((audio.shape[0], limiter.latency))
-            y = np.concatenate([limiter(x[:, i:i + BLOCK]) for i in range(0, x.shape[1], BLOCK)]
-                               + [limiter(pad)], axis=1)[:, limiter.latency:]
-            short = wanted - integrated_loudness(y, sample_rate)
+            short = wanted - integrated_loudness(_limited(audio, makeup, sample_rate, ceiling_dbtp), sample_rate)
             if short < 0.05:
                 break
             makeup += short

@@ -166,22 +166,21 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
     master = 1.0
     if mix_power > 0:  # the beds meet the target between lines (and throughout a scene without any)
         master = db_to_gain(request.loudness - 10 * math.log10(mix_power))
+    gains_db = [20 * math.log10(g) if g > 0 else -200.0 for g in layer_gains]
     if events_only:  # the events together, over their floor and through the limiter, meet the target
-        master = db_to_gain(events_scene_makeup(
-            scene.layers, [20 * math.log10(g) if g > 0 else -200.0 for g in layer_gains], takes, request.seed,
-            sr, channels, scene.room, request.loudness, TRUE_PEAK_CEILING))
+        master = db_to_gain(events_scene_makeup(scene.layers, gains_db, takes, request.seed, sr, channels,
+                                                scene.room, request.loudness, TRUE_PEAK_CEILING))
     elif not lines and levels:  # the limiter takes a peaky layer's level: make it up, as mastering does
-        lead_layer = max(levels, key=lambda i: levels[i])
-        lead = scene.layers[lead_layer]
+        loudest = max(levels, key=lambda i: levels[i])
         master *= db_to_gain(limiter_makeup(
-            lead, sr, channels, scene.room, 20 * math.log10(layer_gains[lead_layer] * master),
-            TRUE_PEAK_CEILING, None, (request.seed, lead_layer)))  # a bed: no take
-    if not events_only and not lines and levels and any(timed):
-        # events on a bed ("heavy rain, a door slams at 3s"): the clip around them, not only the
-        # bed between them, meets the target; the bed's long-run level stays its calibrated one
-        master = db_to_gain(events_scene_makeup(
-            scene.layers, [20 * math.log10(g) if g > 0 else -200.0 for g in layer_gains], takes, request.seed,
-            sr, channels, scene.room, request.loudness, TRUE_PEAK_CEILING, 20 * math.log10(master)))
+            scene.layers[loudest], sr, channels, scene.room, 20 * math.log10(layer_gains[loudest] * master),
+            TRUE_PEAK_CEILING, None, (request.seed, loudest)))  # a bed: no take
+        if any(timed):
+            # events on a bed ("heavy rain, a door slams at 3s"): the clip around them, not only the
+            # bed between them, meets the target; the bed's long-run level stays its calibrated one
+            master = db_to_gain(events_scene_makeup(scene.layers, gains_db, takes, request.seed, sr, channels,
+                                                    scene.room, request.loudness, TRUE_PEAK_CEILING,
+                                                    20 * math.log10(master)))
     if lines:  # the voice, with the ducked bed under it, meets the target where it speaks
         voice = np.concatenate([line.audio for line in lines])[None]
         level = integrated_loudness(np.repeat(voice, channels, axis=0), sr)
