@@ -38,7 +38,7 @@ class RenderResult:
 def render_to_file(request: RenderRequest, path: str | Path, *,
                    progress: ProgressFn | None = None,
                    cancel: CancelFn | None = None,
-                   max_seconds: float = DEFAULT_MAX_SECONDS, runner=None) -> RenderResult:
+                   max_seconds: float = DEFAULT_MAX_SECONDS, runner=None, processes: int = 1) -> RenderResult:
     """Render ``request`` to ``path`` (WAV or FLAC by ``request.fmt``), atomically.
 
     The audio is streamed block by block to a temporary file in the target
@@ -46,6 +46,9 @@ def render_to_file(request: RenderRequest, path: str | Path, *,
     cancelled render never leaves a partial file under the requested name.
     Raises InvalidRequest (bad field), Cancelled, or OSError (unwritable path).
     ``runner`` renders a neural backend's windows (the daemon's batching queue).
+    ``processes=2`` lets a render of more than a few seconds fork a helper that renders
+    some layers on a second core (Linux, from a single-threaded caller; the CLI does,
+    the daemon's workers do not: they already fill the cores); the audio is identical.
     """
     import math
 
@@ -55,7 +58,9 @@ def render_to_file(request: RenderRequest, path: str | Path, *,
     if not isinstance(max_seconds, (int, float)) or not math.isfinite(max_seconds) or max_seconds <= 0:
         raise InvalidRequest("max_seconds", f"must be a positive number of seconds, got {max_seconds!r}")
     request.validate(max_seconds)
-    return render_file(request, Path(path), progress=progress, cancel=cancel, runner=runner)
+    if processes not in (1, 2):
+        raise ValueError(f"processes must be 1 or 2, got {processes!r}")
+    return render_file(request, Path(path), progress=progress, cancel=cancel, runner=runner, processes=processes)
 
 
 def render_blocks(request: RenderRequest, *, cancel: CancelFn | None = None) -> Iterator[np.ndarray]:

@@ -15,6 +15,7 @@ import hashlib
 import math
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -200,29 +201,75 @@ def _loop_samples(request: RenderRequest) -> int:
     return min(int(LOOP_CROSSFADE_S * request.sample_rate), request.total_samples // 2)
 
 
-def _raw_stream(plan: RenderPlan, cancel: Callable[[], bool] | None) -> Iterator[np.ndarray]:
-    """The limited mix from the stream origin, endless; blocks of BLOCK samples."""
+SPLIT_AFTER = 2     # blocks rendered here before a helper may take layers (the second one is timed)
+SPLIT_MIN_BLOCKS = 8  # shorter renders (under ~5 s at 48 kHz) are not worth a fork
+
+
+def _raw_stream(plan: RenderPlan, cancel: Callable[[], bool] | None, processes: int = 1,
+                samples_needed: int = 0) -> Iterator[np.ndarray]:
+    """The limited mix from the stream origin, endless; blocks of BLOCK samples.
+
+    With ``processes`` 2 and ``samples_needed`` of at least SPLIT_MIN_BLOCKS blocks, a forked helper
+    renders the heavier layers from the third block on (:mod:`.layer_split`); the audio is
+    the same to the bit.
+    """
+    from . import layer_split
+
     request = plan.request
     limiter = TruePeakLimiter(request.sample_rate, request.channels, TRUE_PEAK_CEILING)
     skip = limiter.latency
-    while True:
-        _check(cancel)
-        layer_blocks = [m.next_block(BLOCK) for m in plan.models]
-        speech = plan.stem.next_block(BLOCK) if plan.lines else None
-        mixed = _to_channels(plan.mixer.process(layer_blocks, speech, BLOCK), request.channels)
-        mixed *= plan.master_gain  # the mixer's output is a fresh array: scaled in place
-        out = limiter(mixed)
-        if skip:
-            cut = min(skip, out.shape[1])
-            out, skip = out[:, cut:], skip - cut
-        if out.shape[1]:
-            yield out
+    split = len(plan.models) > 0 and skip + samples_needed >= SPLIT_MIN_BLOCKS * BLOCK \
+        and layer_split.can_split(processes)
+    helper: layer_split.LayerHelper | None = None
+    here = list(range(len(plan.models)))  # the layers this process renders
+    consumer_s = 0.0  # how long whoever reads the stream took over the first block (packing, writing)
+    index = 0
+    try:
+        while True:
+            _check(cancel)
+            seconds = None
+            if helper is not None:
+                layer_blocks: list = [None] * len(plan.models)
+                for i in here:
+                    layer_blocks[i] = plan.models[i].next_block(BLOCK)
+                for i, block in zip(helper.indices, helper.blocks()):
+                    layer_blocks[i] = block
+            elif split and index == SPLIT_AFTER - 1:
+                layer_blocks, seconds = layer_split.time_blocks(plan.models, BLOCK)
+            else:
+                layer_blocks = [m.next_block(BLOCK) for m in plan.models]
+            speech = plan.stem.next_block(BLOCK) if plan.lines else None
+            start = time.perf_counter()
+            mixed = _to_channels(plan.mixer.process(layer_blocks, speech, BLOCK), request.channels)
+            mixed *= plan.master_gain  # the mixer's output is a fresh array: scaled in place
+            out = limiter(mixed)
+            if helper is not None:
+                helper.release()  # the mixer copied what it needs from the helper's blocks
+            elif seconds is not None:  # every model stands after this block: fork the helper now
+                mine = layer_split.choose_helper_layers(seconds, time.perf_counter() - start + consumer_s)
+                if mine:
+                    helper = layer_split.LayerHelper(plan.models, mine, layer_blocks, BLOCK)
+                    here = [i for i in here if i not in mine]
+            index += 1
+            if skip:
+                cut = min(skip, out.shape[1])
+                out, skip = out[:, cut:], skip - cut
+            if out.shape[1]:
+                handed = time.perf_counter()
+                yield out
+                if index == 1:
+                    consumer_s = time.perf_counter() - handed
+    finally:
+        if helper is not None:
+            helper.close()
 
 
 def stream_audio(request: RenderRequest, *, cancel: Callable[[], bool] | None = None,
                  progress: Callable[[float, str], None] | None = None,
-                 plan: RenderPlan | None = None) -> Iterator[np.ndarray]:
-    """Exactly ``request.total_samples`` samples as float32 (channels, n) chunks, fades applied."""
+                 plan: RenderPlan | None = None, processes: int = 1) -> Iterator[np.ndarray]:
+    """Exactly ``request.total_samples`` samples as float32 (channels, n) chunks, fades applied.
+
+    ``processes`` 2 lets a long render put some layers on a second core (see :func:`_raw_stream`)."""
     if progress:
         progress(0.0, "planning")
     plan = plan or plan_render(request, cancel)
@@ -231,10 +278,20 @@ def stream_audio(request: RenderRequest, *, cancel: Callable[[], bool] | None = 
     loop = _loop_samples(request) if request.loop else 0
     fade_in = 0 if loop else min(int(FADE_IN_S * sr), total // 2)
     fade_out = 0 if loop else min(int(FADE_OUT_S * sr), total - fade_in)
+    raw = _raw_stream(plan, cancel, processes, loop + total)
+    try:
+        yield from _shaped(raw, total, sr, loop, fade_in, fade_out, progress)
+    finally:
+        raw.close()  # ends a helper process now, not when the generator is collected
+
+
+def _shaped(raw: Iterator[np.ndarray], total: int, sr: int, loop: int, fade_in: int, fade_out: int,
+            progress: Callable[[float, str], None] | None) -> Iterator[np.ndarray]:
+    """The raw stream cut to ``total`` samples after the loop's pre-roll, faded or loop-crossfaded."""
     preroll: list[np.ndarray] = []
     need_pre = loop
     pos = 0  # output position (after the pre-roll)
-    for chunk in _raw_stream(plan, cancel):
+    for chunk in raw:
         if need_pre:
             take = min(need_pre, chunk.shape[1])
             preroll.append(chunk[:, :take])
@@ -270,8 +327,10 @@ def stream_audio(request: RenderRequest, *, cancel: Callable[[], bool] | None = 
 # ---------------------------------------------------------------- files
 
 
-def render_file(request: RenderRequest, path: Path, *, progress=None, cancel=None, runner=None):
-    """Stream a render into ``path`` atomically and return its RenderResult."""
+def render_file(request: RenderRequest, path: Path, *, progress=None, cancel=None, runner=None,
+                processes: int = 1):
+    """Stream a render into ``path`` atomically and return its RenderResult (``processes``:
+    see :func:`stream_audio`)."""
     from .api import RenderResult
     from .provenance import build_provenance
 
@@ -287,10 +346,10 @@ def render_file(request: RenderRequest, path: Path, *, progress=None, cancel=Non
     try:
         with os.fdopen(fd, "w+b") as fh:
             if request.fmt == "wav":
-                _write_wav(fh, request, plan, provenance, progress, cancel)
+                _write_wav(fh, request, plan, provenance, progress, cancel, processes)
             else:
                 fh.close()
-                _write_flac(tmp, request, plan, provenance, progress, cancel)
+                _write_flac(tmp, request, plan, provenance, progress, cancel, processes)
         digest = _sha256(tmp)
         os.chmod(tmp, FILE_MODE)
         publish(tmp, path)  # checks the target again: it may have changed during the render
@@ -308,7 +367,7 @@ def render_file(request: RenderRequest, path: Path, *, progress=None, cancel=Non
                         channels=request.channels, sha256=digest, provenance=provenance)
 
 
-def _write_wav(fh, request, plan, provenance, progress, cancel) -> None:
+def _write_wav(fh, request, plan, provenance, progress, cancel, processes: int = 1) -> None:
     from scenefill import ENGINE_VERSION
 
     from .provenance import ORIGINATOR, origination_time
@@ -322,12 +381,12 @@ def _write_wav(fh, request, plan, provenance, progress, cancel) -> None:
                       history)
     writer = BwfWriter(fh, request.sample_rate, request.channels, request.bit_depth, bext,
                        ixml_document(provenance), dither_seed=request.seed)
-    for chunk in stream_audio(request, cancel=cancel, progress=progress, plan=plan):
+    for chunk in stream_audio(request, cancel=cancel, progress=progress, plan=plan, processes=processes):
         writer.write(chunk)
     writer.close()
 
 
-def _write_flac(tmp: Path, request, plan, provenance, progress, cancel) -> None:
+def _write_flac(tmp: Path, request, plan, provenance, progress, cancel, processes: int = 1) -> None:
     import json
 
     import soundfile as sf
@@ -343,7 +402,7 @@ def _write_flac(tmp: Path, request, plan, provenance, progress, cancel) -> None:
             out.comment = json.dumps(provenance, sort_keys=True)
             out.title = xml_safe(request.note[:200])  # tags are C strings: no NUL, no controls
             out.software = ENGINE_VERSION
-            for chunk in stream_audio(request, cancel=cancel, progress=progress, plan=plan):
+            for chunk in stream_audio(request, cancel=cancel, progress=progress, plan=plan, processes=processes):
                 out.write(chunk.T)
     except sf.SoundFileRuntimeError as exc:
         # libsndfile reports a failed write (a full disk above all) without its errno

@@ -177,7 +177,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         result = render_to_path_via_server(server, request, out, progress=bar, timeout=args.timeout,
                                            token=_read_token(args.token_file), max_seconds=args.max_seconds)
     else:
-        result = render_to_file(request, out, progress=bar, max_seconds=args.max_seconds)
+        # two cores when the machine has them: a helper process renders some of the layers
+        result = render_to_file(request, out, progress=bar, max_seconds=args.max_seconds, processes=2)
     for missed in result.provenance.get("events_outside", []):  # said, never silently dropped
         print(f"scenefill: note: {missed['model']} {missed['text']!r} is outside the range; not played",
               file=sys.stderr)

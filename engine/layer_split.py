@@ -1,0 +1,277 @@
+"""A render on two cores: a forked helper renders some of the scene's layers while
+this process renders the rest, mixes, limits and writes.
+
+Why a process and not threads: the sound models are many small numpy and scipy
+calls, and under the GIL two threads rendering layers were slower than one
+(measured on the bench scene: 0.16 s of models serially, 0.20 s on two threads).
+The layers are independent streams, so a forked copy of the planned models can
+run ahead on its own core; each block it renders goes back through shared
+memory (a ring of a few blocks), never pickled.
+
+Why it is safe to fork here, and only here:
+- only on Linux, and only when the calling process runs one thread: a fork copies
+  no other thread, so a lock another thread held (onnxruntime's, a BLAS pool's)
+  would never be released in the child. The CLI's render is single-threaded; a
+  render after Piper has spoken, or inside the daemon, stays serial.
+- the child only renders blocks and writes them into shared memory; it never
+  returns into the caller's code (``os._exit`` on every path), ignores Ctrl-C
+  (the parent owns the render and ends it), and dies with its parent.
+- every wait on the child is bounded: a child that dies, fails or stops making
+  progress ends the render with an error naming why, and the child is killed.
+
+The split is made after two blocks rendered here: the second block's timings
+(the first carries one-off set-up) decide which layers the helper takes so the
+two processes finish their blocks at about the same time. The models run in the
+same order on the same state either way, so the audio is bit-identical.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import pickle
+import select
+import signal
+import struct
+import sys
+import time
+import traceback
+from itertools import combinations
+from typing import Sequence
+
+import numpy as np
+
+from .errors import SceneFillError
+
+RING = 4                 # blocks the helper may run ahead
+STALL_TIMEOUT_S = 120.0  # no block from the helper for this long: it is stopped or wedged
+_OK, _FAILED = b"\x01", b"\x02"
+MIN_GAIN = 0.1           # a split must save a tenth of each block's time
+ENV_PROCESSES = "SCENEFILL_PROCESSES"  # "1" keeps every render in one process
+
+
+def cores_available() -> int:
+    """Cores this process may run on (its affinity, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _single_threaded() -> bool:
+    """True when this process has one thread (native ones included: /proc counts them all)."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:  # pragma: no cover - no procfs: we cannot tell, so we do not fork
+        return False
+
+
+def can_split(processes: int) -> bool:
+    """Whether a render asked to use ``processes`` processes may fork a helper now."""
+    if processes < 2 or os.environ.get(ENV_PROCESSES, "").strip() == "1":
+        return False
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and cores_available() >= 2 \
+        and _single_threaded()
+
+
+def choose_helper_layers(layer_seconds: Sequence[float], parent_fixed_s: float) -> list[int]:
+    """The layers the helper renders: the split that makes the slower side fastest.
+
+    The parent also mixes, limits and writes (``parent_fixed_s`` per block), so the
+    helper usually takes the heavier layers. Exact over every subset up to 12 layers,
+    greedy (heaviest first, to the lighter side) beyond. Empty when the split would save
+    less than MIN_GAIN of a block's time: the fork and the hand-over are not free.
+    """
+    n = len(layer_seconds)
+    total = sum(layer_seconds)
+    serial = total + parent_fixed_s
+    best: tuple[float, tuple[int, ...]] = (serial, ())
+    if n <= 12:
+        for size in range(1, n + 1):
+            for subset in combinations(range(n), size):
+                helper = sum(layer_seconds[i] for i in subset)
+                slowest = max(helper, total - helper + parent_fixed_s)
+                if slowest < best[0] - 1e-12:
+                    best = (slowest, subset)
+    else:
+        helper, parent, picked = 0.0, parent_fixed_s, []
+        for i in sorted(range(n), key=lambda i: -layer_seconds[i]):
+            if helper <= parent:
+                helper += layer_seconds[i]
+                picked.append(i)
+            else:
+                parent += layer_seconds[i]
+        if max(helper, parent) < serial:
+            best = (max(helper, parent), tuple(picked))
+    return sorted(best[1]) if best[0] <= (1 - MIN_GAIN) * serial else []
+
+
+class HelperFailed(SceneFillError):
+    """The helper process died or stopped; the render cannot go on (a model's own
+    exception in the helper is raised as itself, with the helper's traceback as a note)."""
+
+
+class LayerHelper:
+    """A forked process rendering ``indices`` of ``models`` block after block.
+
+    Use as a context manager; :meth:`blocks` returns views of the helper's next
+    blocks (in ``indices`` order), valid until :meth:`release`.
+    """
+
+    def __init__(self, models: list, indices: Sequence[int], like: Sequence[np.ndarray], block: int) -> None:
+        self.indices = list(indices)
+        self.names = ", ".join(type(models[i]).__name__ for i in self.indices)  # for messages
+        self.block = block
+        self.shapes = [(like[i].shape, like[i].dtype) for i in self.indices]
+        self.slot_bytes = sum(int(np.prod(s)) * d.itemsize for s, d in self.shapes)
+        self.shm = mmap.mmap(-1, RING * self.slot_bytes)  # anonymous and shared: the child writes, we read
+        self.next_slot = 0
+        self.pid = 0
+        self._data_r, data_w = os.pipe()
+        ack_r, self._ack_w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never returns
+            os.close(self._data_r)
+            os.close(self._ack_w)
+            self._child(models, data_w, ack_r)
+        os.close(data_w)
+        os.close(ack_r)
+
+    # -- parent side ---------------------------------------------------------------------------
+    def _views(self, slot: int) -> list[np.ndarray]:
+        out, offset = [], slot * self.slot_bytes
+        for shape, dtype in self.shapes:
+            count = int(np.prod(shape))
+            out.append(np.frombuffer(self.shm, dtype=dtype, count=count, offset=offset).reshape(shape))
+            offset += count * dtype.itemsize
+        return out
+
+    def _read_exactly(self, n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            ready, _, _ = select.select([self._data_r], [], [], STALL_TIMEOUT_S)
+            if not ready:
+                raise HelperFailed(f"the helper process rendering {self.names} made no progress "
+                                   f"for {STALL_TIMEOUT_S:g} s (stopped?); render stopped")
+            piece = os.read(self._data_r, n - len(data))
+            if not piece:
+                raise HelperFailed(f"the helper process rendering {self.names} {self._exit_status()}; "
+                                   "render stopped")
+            data += piece
+        return data
+
+    def _exit_status(self) -> str:
+        try:
+            pid, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            return "ended"
+        self.pid = 0
+        if os.WIFSIGNALED(status):
+            return f"was killed by signal {os.WTERMSIG(status)}"
+        return f"exited with status {os.WEXITSTATUS(status)}"
+
+    def blocks(self) -> list[np.ndarray]:
+        """The helper's next block of each of its layers (views into shared memory)."""
+        tag = self._read_exactly(1)
+        if tag == _FAILED:
+            size = struct.unpack("<I", self._read_exactly(4))[0]
+            exc, text = pickle.loads(self._read_exactly(size))
+            if hasattr(exc, "add_note"):  # Python 3.11+; the exception itself is the same either way
+                exc.add_note(f"raised in the helper process rendering {self.names}:\n{text}")
+            raise exc
+        views = self._views(self.next_slot)
+        self.next_slot = (self.next_slot + 1) % RING
+        return views
+
+    def release(self) -> None:
+        """The views of the last :meth:`blocks` are no longer used: the helper may reuse the slot."""
+        try:
+            os.write(self._ack_w, _OK)
+        except BrokenPipeError:  # the helper is gone; the next blocks() says why
+            pass
+
+    def close(self) -> None:
+        """Stop the helper (it may be blocks ahead) and reap it."""
+        for fd in (self._ack_w, self._data_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if self.pid:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            self.pid = 0
+        # the ring itself is unmapped when the last view of it (a block still being mixed) is gone
+
+    def __enter__(self) -> "LayerHelper":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- child side ----------------------------------------------------------------------------
+    def _child(self, models: list, data_w: int, ack_r: int) -> None:
+        code = 0
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent owns the render and ends it
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the CLI's handler: nothing here to clean up
+            _die_with_parent()
+            mine = [models[i] for i in self.indices]
+            credits, slot = RING, 0
+            while True:
+                while credits == 0:
+                    got = os.read(ack_r, 64)
+                    if not got:  # the parent closed the ring: done
+                        os._exit(0)
+                    credits += len(got)
+                for model, view, (shape, dtype) in zip(mine, self._views(slot), self.shapes):
+                    out = model.next_block(self.block)
+                    if out.shape != shape or out.dtype != dtype:
+                        raise RuntimeError(f"{type(model).__name__} returned a block of {out.shape} {out.dtype}, "
+                                           f"not {shape} {dtype}")
+                    view[...] = out
+                os.write(data_w, _OK)
+                credits -= 1
+                slot = (slot + 1) % RING
+        except BrokenPipeError:  # the parent is gone
+            code = 0
+        except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent
+            code = 1
+            text = traceback.format_exc()
+            try:
+                payload = pickle.dumps((exc, text))
+                pickle.loads(payload)  # an exception that cannot be rebuilt goes back as text
+            except Exception:
+                payload = pickle.dumps((HelperFailed(f"{type(exc).__name__}: {exc}"), text))
+            try:
+                os.write(data_w, _FAILED + struct.pack("<I", len(payload)) + payload)
+            except OSError:
+                pass
+        finally:
+            os._exit(code)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (kill -9 included)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before the request took effect
+            os._exit(0)
+    except Exception:  # pragma: no cover - without it, the closed pipes still end the child
+        pass
+
+
+def time_blocks(models: list, block: int) -> tuple[list[np.ndarray], list[float]]:
+    """One block of every model, and the seconds each took."""
+    blocks, seconds = [], []
+    for model in models:
+        start = time.perf_counter()
+        blocks.append(model.next_block(block))
+        seconds.append(time.perf_counter() - start)
+    return blocks, seconds
