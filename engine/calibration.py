@@ -63,6 +63,7 @@ ROOM_EXCESS_S = 8.0  # a bed's room response is read off this much of the render
 LIMITER_WINDOW_S = 10.0  # a bed's peaks against the limiter are read off this much of its own take
 REFERENCE_WINDOW_S = 10.0  # an events-only scene's level is set for a clip at least this long
 REFERENCE_LEAD_S = 4.0  # the window starts this long before the event (or at the stream start)
+COUNT_SPAN_S = 30.0  # a layer's stated event times this long after its first count in the scene's level
 
 _memory: dict[str, float | None] = {}
 #: calibration renders shared within one plan (:func:`shared_renders`), per thread
@@ -100,6 +101,23 @@ def one_shot_take(seed: int, index: int, times: list[float] | None) -> tuple[int
     return int(seed), int(index), min(max(float(first), 0.0), ONE_SHOT_CAP_S)
 
 
+def counted_times(take: tuple[int, int, float], times: list[float] | None, fixed: list[bool]) -> tuple[float, ...]:
+    """The event times (seconds from the stream start, moved with the take) a scene's level counts
+    for one timed layer: its first event, and every event at a stated time (``fixed``: seconds,
+    timecodes, frames) up to ``COUNT_SPAN_S`` after it.
+
+    Why: four knocks in ten seconds are louder than one; levelled on the first alone, the clip
+    came out 3 LU over the target. Times read off the range's length ("halfway", "twice",
+    "every 2 s") count only if first: counting them would make the gain depend on the length, and
+    a longer render must start with the shorter one's samples.
+    """
+    if not times:
+        return (take[2],)
+    first = min(times)
+    kept = sorted({first} | {t for t, f in zip(times, fixed) if f and t - first <= COUNT_SPAN_S})
+    return tuple(take[2] + (t - first) for t in kept)
+
+
 def distance_filter(distance: float, sample_rate: int) -> PairedFilter | None:
     """Air absorption for a source at ``distance``: far sources lose their top end."""
     if distance <= 0.2:
@@ -110,27 +128,30 @@ def distance_filter(distance: float, sample_rate: int) -> PairedFilter | None:
 
 def _play(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = None,
           take: tuple[int, int, float] | None = None, seconds: float | None = None,
-          seed_index: tuple[int, int] | None = None, both: bool = False):
+          seed_index: tuple[int, int] | None = None, both: bool = False,
+          times: tuple[float, ...] | None = None):
     """The calibration render of one layer at unit gain: (channels, n) from the stream start.
 
     ``both``: return (through the distance filter, through the mixer and room) of one render.
+    ``times``: a take's events (:func:`counted_times`) instead of its first alone.
     """
     cls = REGISTRY[layer.model]
     options = dict(layer.options)
     seed, index = seed_index if seed_index is not None else (CALIBRATION_SEED, 0)
+    played = list(times) if take is not None and times else [take[2]] if take is not None else None
     if cls.one_shot:
-        options["times"] = [take[2] if take is not None else ONE_SHOT_AT]
+        options["times"] = played or [ONE_SHOT_AT]
         if take is not None:
             seed, index = take[0], take[1]
     elif take is not None:  # a timed bed (the phone) from its first event, on its own seed
-        options["times"] = [take[2]]
+        options["times"] = played
         seed, index = take[0], take[1]
     else:
         options.pop("times", None)
     if seconds is None:  # a model of sparse events (thunder's strikes) states how long its level takes to settle
         seconds = float(getattr(cls, "calibration_seconds", CALIBRATION_SECONDS))
         if cls.one_shot and take is not None:
-            seconds = take[2] + ONE_SHOT_TAIL_S  # the whole event and its ring, nothing more
+            seconds = max(played) + ONE_SHOT_TAIL_S  # the whole events and their ring, nothing more
     shared = getattr(_renders, "memo", None)
     memo_key = None
     if shared is not None:
@@ -285,13 +306,13 @@ def _cached(key: str, measure) -> float | None:
     return value
 
 
-def events_window(takes: list[tuple[int, int, float]]) -> tuple[float, float]:
+def events_window(times: list[float]) -> tuple[float, float]:
     """The reference clip (start, end; seconds from the stream start) an event scene's level is
     set for: from ``REFERENCE_LEAD_S`` before its first event (or the stream start) to
     ``REFERENCE_WINDOW_S - REFERENCE_LEAD_S`` after its last, and at least ``REFERENCE_WINDOW_S``
     long (a typical effect clip: the quiet around an event counts in BS.1770's gate, so no gain
     is right for every length; the window keeps it a pure function of the spec)."""
-    first, last = min(t[2] for t in takes), max(t[2] for t in takes)
+    first, last = min(times), max(times)
     start = max(0.0, first - REFERENCE_LEAD_S)
     return start, max(start + REFERENCE_WINDOW_S, last + REFERENCE_WINDOW_S - REFERENCE_LEAD_S)
 
@@ -309,7 +330,8 @@ def _limited(audio: np.ndarray, gain_db: float, sample_rate: int, ceiling_dbtp: 
 def events_scene_makeup(layers: list[LayerSpec], gains_db: list[float],
                         takes: list[tuple[int, int, float] | None], seed: int, sample_rate: int,
                         channels: int, room: str, target: float, ceiling_dbtp: float,
-                        bed_master_db: float | None = None) -> float:
+                        bed_master_db: float | None = None,
+                        counted: list[tuple[float, ...] | None] | None = None) -> float:
     """The master gain (dB) that brings a scene with timed events onto its loudness target.
 
     Why together: each event layer is calibrated on its own take, and a scene's integrated
@@ -328,14 +350,17 @@ def events_scene_makeup(layers: list[LayerSpec], gains_db: list[float],
     (``bed_master_db``: the master that puts the beds alone on the target over the long run),
     what the beds alone measure over the same clip at that master. So the events' share of a
     clip's loudness is taken out of the master (a slam in an 8 s clip of rain adds up to 1.3 LU)
-    while the bed's own swells over those seconds (a breaking wave) are not. Only first events
-    count and the window comes from the spec, so the gain is still a pure function of the spec.
+    while the bed's own swells over those seconds (a breaking wave) are not. Each event layer
+    plays the events ``counted[i]`` (:func:`counted_times`; its first alone when None), and the
+    window comes from the spec, so the gain is still a pure function of the spec.
     """
-    timed = [t for t in takes if t is not None]
-    start, end = events_window(timed)
+    counted = counted or [None] * len(layers)
+    events = [c if c else (t[2],) for t, c in zip(takes, counted) if t is not None]
+    start, end = events_window([time for times in events for time in times])
     key = json.dumps(["events-scene",
                       [[_key(layer, sample_rate, channels, room, take), round(g, 2)]
-                       for layer, g, take in zip(layers, gains_db, takes)],
+                       + ([[round(t, 6) for t in times]] if times and len(times) > 1 else [])
+                       for layer, g, take, times in zip(layers, gains_db, takes, counted)],
                       int(seed), round(target, 2), ceiling_dbtp, round(start, 6), round(end, 6),
                       None if bed_master_db is None else round(bed_master_db, 2)])
 
@@ -344,11 +369,12 @@ def events_scene_makeup(layers: list[LayerSpec], gains_db: list[float],
         # through a one-layer mixer in the room (an effect on the very render its level was read on)
         n = int(end * sample_rate)
         mix, bed = None, None
-        for index, (layer, gain_db, take) in enumerate(zip(layers, gains_db, takes)):
+        for index, (layer, gain_db, take, times) in enumerate(zip(layers, gains_db, takes, counted)):
             if take is not None and REGISTRY[layer.model].one_shot:
-                audio = _play(layer, sample_rate, channels, room, take)
+                audio = _play(layer, sample_rate, channels, room, take, times=times)
             else:
-                audio = _play(layer, sample_rate, channels, room, take, seconds=end, seed_index=(seed, index))
+                audio = _play(layer, sample_rate, channels, room, take, seconds=end, seed_index=(seed, index),
+                              times=times)
             part = np.zeros((audio.shape[0], n))
             part[:, :min(n, audio.shape[1])] = audio[:, :n] * 10 ** (gain_db / 20)
             mix = part if mix is None else mix + part

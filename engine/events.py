@@ -109,6 +109,9 @@ class EventTime:
     sample_rate: int = 48000
     timecode: str | None = None  # timeline timecode of the event, when a frame rate is known
     exact: str | None = None     # exact seconds from the range start, as a fraction
+    #: the time does not depend on the range's length (seconds, frames, timecodes; not "halfway",
+    #: "at the end", "twice" or "every 2 s"), so a scene's level may count the event
+    fixed: bool = False
 
 
 def _seconds(text: str) -> Fraction:
@@ -306,22 +309,8 @@ def resolve(specs: list[TimeSpec], tl: Timeline) -> list[EventTime]:
     """
     events: list[EventTime] = []
     for spec in specs:
-        if spec.kind == "seconds":
-            events.append(_event(spec.text, "seconds from the range start", spec.value, tl))
-        elif spec.kind == "timecode":
-            events.append(_resolve_timecode(spec, tl))
-        elif spec.kind == "frame":
-            if tl.fps is None:
-                events.append(EventTime(spec.text, "frame: needs the frame rate (--fps)", status="needs_fps",
-                                        sample_rate=tl.sample_rate))
-            else:
-                from .timing import frame_to_sample
-
-                start = tl.start_frame or 0
-                sample = frame_to_sample(start + int(spec.value), tl.fps, tl.sample_rate) - \
-                    frame_to_sample(start, tl.fps, tl.sample_rate)
-                events.append(_event(spec.text, "frames from the range start", spec.value / tl.fps, tl,
-                                     sample=sample))
+        if spec.kind in ("seconds", "timecode", "frame"):
+            events.extend(_fixed(spec, tl))
         elif spec.kind in ("fraction", "end", "every", "every_frames", "count"):
             if tl.length is None:
                 events.append(EventTime(spec.text, "relative: placed when the range length is known",
@@ -329,6 +318,26 @@ def resolve(specs: list[TimeSpec], tl: Timeline) -> list[EventTime]:
                 continue
             events.extend(_relative(spec, tl))
     return events
+
+
+def _fixed(spec: TimeSpec, tl: Timeline) -> list[EventTime]:
+    """An event at a time the note states outright (seconds, a timecode, a frame)."""
+    if spec.kind == "seconds":
+        event = _event(spec.text, "seconds from the range start", spec.value, tl)
+    elif spec.kind == "timecode":
+        event = _resolve_timecode(spec, tl)
+    elif tl.fps is None:
+        return [EventTime(spec.text, "frame: needs the frame rate (--fps)", status="needs_fps",
+                          sample_rate=tl.sample_rate)]
+    else:
+        from .timing import frame_to_sample
+
+        start = tl.start_frame or 0
+        sample = frame_to_sample(start + int(spec.value), tl.fps, tl.sample_rate) - \
+            frame_to_sample(start, tl.fps, tl.sample_rate)
+        event = _event(spec.text, "frames from the range start", spec.value / tl.fps, tl, sample=sample)
+    event.fixed = event.seconds is not None
+    return [event]
 
 
 def _relative(spec: TimeSpec, tl: Timeline) -> list[EventTime]:

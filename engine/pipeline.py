@@ -22,8 +22,8 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from .calibration import (ONE_SHOT_AT, events_scene_makeup, layer_loudness, limiter_makeup, one_shot_take,
-                          shared_renders)
+from .calibration import (ONE_SHOT_AT, counted_times, events_scene_makeup, layer_loudness, limiter_makeup,
+                          one_shot_take, shared_renders)
 from .caption import parse_caption
 from .errors import Cancelled, InvalidRequest
 from .events import Timeline, event_sample
@@ -92,6 +92,15 @@ def _make_models(scene: SceneSpec, request: RenderRequest, options: list[dict]) 
             for index, (layer, opts) in enumerate(zip(scene.layers, options))]
 
 
+def _counted(take: tuple[int, int, float], options: dict, layer: LayerSpec, lead: int, sr: int) -> tuple[float, ...]:
+    """The events of a timed layer that its scene's level counts (:func:`.calibration.counted_times`):
+    the played ones, and those stated for after the range's end, so the gains do not depend on
+    where the range ends."""
+    after = [(event_sample(e, sr) + lead) / sr for e in layer.events_after]
+    return counted_times(take, list(options.get("times") or []) + after,
+                         [e.fixed for e in layer.events] + [True] * len(after))
+
+
 def _check(cancel: Callable[[], bool] | None) -> None:
     if cancel is not None and cancel():
         raise Cancelled("render cancelled")
@@ -148,6 +157,8 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
     events_only = any(timed) and all(t or layer.via == "fallback" for t, layer in zip(timed, scene.layers))
     takes = [one_shot_take(request.seed, index, opts.get("times")) if is_timed else None
              for index, (is_timed, opts) in enumerate(zip(timed, options))]
+    counted = [_counted(take, opts, layer, lead, sr) if take else None
+               for take, opts, layer in zip(takes, options, scene.layers)]
     top = max((layer.level_db for layer, t in zip(scene.layers, timed) if t), default=0.0)
     levels: dict[int, float] = {}  # each audible layer's wanted output level (LUFS)
     for index, (layer, take) in enumerate(zip(scene.layers, takes)):
@@ -170,7 +181,8 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
     gains_db = [20 * math.log10(g) if g > 0 else -200.0 for g in layer_gains]
     if events_only:  # the events together, over their floor and through the limiter, meet the target
         master = db_to_gain(events_scene_makeup(scene.layers, gains_db, takes, request.seed, sr, channels,
-                                                scene.room, request.loudness, TRUE_PEAK_CEILING))
+                                                scene.room, request.loudness, TRUE_PEAK_CEILING,
+                                                counted=counted))
     elif not lines and levels:  # the limiter takes a peaky layer's level: make it up, as mastering does
         loudest = max(levels, key=lambda i: levels[i])
         master *= db_to_gain(limiter_makeup(
@@ -181,7 +193,7 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
             # bed between them, meets the target; the bed's long-run level stays its calibrated one
             master = db_to_gain(events_scene_makeup(scene.layers, gains_db, takes, request.seed, sr, channels,
                                                     scene.room, request.loudness, TRUE_PEAK_CEILING,
-                                                    20 * math.log10(master)))
+                                                    20 * math.log10(master), counted))
     if lines:  # the voice, with the ducked bed under it, meets the target where it speaks
         voice = np.concatenate([line.audio for line in lines])[None]
         level = integrated_loudness(np.repeat(voice, channels, axis=0), sr)

@@ -123,6 +123,9 @@ class LayerSpec:
     options: dict = field(default_factory=dict)
     #: one-shot events placed by the note ("at 3.5s", "halfway"); empty = the model's default
     events: list[ev.EventTime] = field(default_factory=list)
+    #: events at stated times after the range's end: not played, but counted in the scene's level
+    #: (:func:`.calibration.counted_times`), so a render extended after a recut keeps its gains
+    events_after: list[ev.EventTime] = field(default_factory=list)
     #: how sure the match is (keyword 1.0, scene word 0.8, spelling: its similarity,
     #: embedding: cosine similarity) and, for the inexact ways, what the phrase was matched to
     confidence: float = 1.0
@@ -495,6 +498,8 @@ def _place_events(layers: list[LayerSpec]) -> tuple[list[dict], list[str]]:
                 keep.append(e)
             else:
                 outside.append({"model": layer.model, **asdict(e)})
+                if e.status == "outside" and e.fixed and e.sample is not None and e.sample >= 0:
+                    layer.events_after.append(e)
         keep.sort(key=lambda e: e.sample)
         layer.events = keep
         if keep:

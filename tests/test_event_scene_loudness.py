@@ -11,6 +11,8 @@ the same note keeps its gains and its opening.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pyloudnorm
 import pytest
@@ -142,3 +144,50 @@ def test_events_on_rain_meet_the_target_in_a_short_clip_and_over_a_minute(note, 
     a second bed (as a bed, its rings' level counted as if it rang without pause: -24.5 LUFS)."""
     level = _loudness(render_array(_request(note, seconds)))
     assert abs(level - TARGET) <= 1.0, f"{note!r}, {seconds} s: {level:.2f} LUFS"
+
+
+# -- an event asked for several times ------------------------------------------------------------
+
+@pytest.mark.parametrize("note", ["someone knocks on the door at 1s, 2s, 3s and 4s",
+                                  "a dog barks at 1s, 2s, 3s, 4s, 5s and 6s",
+                                  "a door slams at 1s, 3s, 5s and 7s",
+                                  "heavy rain, a door slams at 1s, 3s, 5s and 7s"])
+def test_an_event_repeated_at_stated_times_still_lands_on_the_target(note):
+    """Four knocks in ten seconds are louder than one: levelled on the first alone they came out
+    up to 3 LU over the target."""
+    assert abs(_loudness(render_array(_request(note, 10.0))) - TARGET) <= 1.0
+
+
+def test_a_stated_event_after_the_clip_s_end_keeps_the_gains_of_the_longer_render():
+    """The second knock is after a 10 s clip's end: extended to 20 s after a recut, the clip's
+    first 10 s must stay the samples the editor approved, so the unplayed knock counts in both."""
+    note = "someone knocks on the door at 1s and 15s"
+    short, long = render_array(_request(note, 10.0)), render_array(_request(note, 20.0))
+    n = short.shape[1] - int(FADE_OUT_S * SR)
+    assert np.array_equal(short[:, :n], long[:, :n])
+
+
+def test_which_events_a_scene_s_level_counts():
+    from scenefill.engine.calibration import COUNT_SPAN_S, counted_times
+
+    take = (0, 1, 3.0)  # the first event, where its take plays it
+    # stated times count (moved with the take); a time read off the range ("halfway") only when first
+    assert counted_times(take, [3.0, 5.0, 9.0], [True, False, True]) == (3.0, 9.0)
+    assert counted_times(take, [4.0, 3.0], [True, False]) == (3.0, 4.0)
+    # a take capped at 10 s keeps the events' spacing
+    assert counted_times((0, 1, 10.0), [20.0, 21.5], [True, True]) == (10.0, 11.5)
+    # far later events do not count: the reference clip would grow without bound
+    assert counted_times(take, [3.0, 3.0 + COUNT_SPAN_S + 1], [True, True]) == (3.0,)
+    # no times: the model's default placement
+    assert counted_times(take, None, []) == (3.0,)
+
+
+def test_a_time_the_note_states_is_fixed_and_one_read_off_the_range_is_not():
+    from scenefill.engine.events import Timeline, find_times, resolve
+
+    timeline = Timeline(sample_rate=SR, length=Fraction(20), fps=Fraction(25))
+    for text, fixed in (("at 3s", True), ("at 00:00:02:10", True), ("at frame 12", True),
+                        ("halfway", False), ("at the end", False), ("twice", False), ("every 5 seconds", False)):
+        _, specs = find_times(f"a knock {text}")
+        events = resolve(specs, timeline)
+        assert events and all(e.fixed is fixed for e in events), text
