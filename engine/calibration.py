@@ -101,21 +101,19 @@ def one_shot_take(seed: int, index: int, times: list[float] | None) -> tuple[int
     return int(seed), int(index), min(max(float(first), 0.0), ONE_SHOT_CAP_S)
 
 
-def counted_times(take: tuple[int, int, float], times: list[float] | None, fixed: list[bool]) -> tuple[float, ...]:
+def counted_times(take: tuple[int, int, float], times: list[float] | None) -> tuple[float, ...]:
     """The event times (seconds from the stream start, moved with the take) a scene's level counts
-    for one timed layer: its first event, and every event at a stated time (``fixed``: seconds,
-    timecodes, frames) up to ``COUNT_SPAN_S`` after it.
+    for one timed layer: every event up to ``COUNT_SPAN_S`` after its first.
 
     Why: four knocks in ten seconds are louder than one; levelled on the first alone, the clip
-    came out 3 LU over the target. Times read off the range's length ("halfway", "twice",
-    "every 2 s") count only if first: counting them would make the gain depend on the length, and
-    a longer render must start with the shorter one's samples.
+    came out 3 LU over the target. ``times`` should hold the events after the range's end too
+    (stated ones, an "every N s" series carried on), so that the gain does not depend on where
+    the range ends and a longer render starts with the shorter one's samples.
     """
     if not times:
         return (take[2],)
     first = min(times)
-    kept = sorted({first} | {t for t, f in zip(times, fixed) if f and t - first <= COUNT_SPAN_S})
-    return tuple(take[2] + (t - first) for t in kept)
+    return tuple(take[2] + (t - first) for t in sorted({t for t in times if t - first <= COUNT_SPAN_S}))
 
 
 def distance_filter(distance: float, sample_rate: int) -> PairedFilter | None:

@@ -109,9 +109,9 @@ class EventTime:
     sample_rate: int = 48000
     timecode: str | None = None  # timeline timecode of the event, when a frame rate is known
     exact: str | None = None     # exact seconds from the range start, as a fraction
-    #: the time does not depend on the range's length (seconds, frames, timecodes; not "halfway",
-    #: "at the end", "twice" or "every 2 s"), so a scene's level may count the event
-    fixed: bool = False
+    #: exact seconds between repeats, as a fraction, for an event of an "every N s" series (the
+    #: series goes on past the range's end, at times that do not depend on it)
+    period: str | None = None
 
 
 def _seconds(text: str) -> Fraction:
@@ -336,7 +336,6 @@ def _fixed(spec: TimeSpec, tl: Timeline) -> list[EventTime]:
         sample = frame_to_sample(start + int(spec.value), tl.fps, tl.sample_rate) - \
             frame_to_sample(start, tl.fps, tl.sample_rate)
         event = _event(spec.text, "frames from the range start", spec.value / tl.fps, tl, sample=sample)
-    event.fixed = event.seconds is not None
     return [event]
 
 
@@ -370,7 +369,10 @@ def _relative(spec: TimeSpec, tl: Timeline) -> list[EventTime]:
     if count > MAX_EVENTS:
         raise InvalidRequest("note", f"{spec.text!r} asks for {count} events; at most {MAX_EVENTS} per phrase")
     basis = f"every {float(period):g} s from {float(DEFAULT_AT):g} s"
-    return [_event(spec.text, basis, DEFAULT_AT + k * period, tl) for k in range(max(count, 1))]
+    events = [_event(spec.text, basis, DEFAULT_AT + k * period, tl) for k in range(max(count, 1))]
+    for event in events:  # a series' times do not depend on the length; only how many fit does
+        event.period = str(period)
+    return events
 
 
 def event_sample(event: EventTime, sample_rate: int) -> int:

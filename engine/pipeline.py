@@ -17,16 +17,17 @@ import os
 import shutil
 import time
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Iterator
 
 import numpy as np
 
-from .calibration import (ONE_SHOT_AT, counted_times, events_scene_makeup, layer_loudness, limiter_makeup,
+from .calibration import (COUNT_SPAN_S, ONE_SHOT_AT, counted_times, events_scene_makeup, layer_loudness, limiter_makeup,
                           one_shot_take, shared_renders)
 from .caption import parse_caption
 from .errors import Cancelled, InvalidRequest
-from .events import Timeline, event_sample
+from .events import MAX_EVENTS, Timeline, event_sample
 from .limiter import TruePeakLimiter
 from .loudness import db_to_gain, integrated_loudness
 from .mixer import SceneMixer
@@ -94,11 +95,18 @@ def _make_models(scene: SceneSpec, request: RenderRequest, options: list[dict]) 
 
 def _counted(take: tuple[int, int, float], options: dict, layer: LayerSpec, lead: int, sr: int) -> tuple[float, ...]:
     """The events of a timed layer that its scene's level counts (:func:`.calibration.counted_times`):
-    the played ones, and those stated for after the range's end, so the gains do not depend on
-    where the range ends."""
+    the played ones, those stated for after the range's end, and an "every N s" series carried on
+    past it, so the gains do not depend on where the range ends."""
+    times = list(options.get("times") or [])
     after = [(event_sample(e, sr) + lead) / sr for e in layer.events_after]
-    return counted_times(take, list(options.get("times") or []) + after,
-                         [e.fixed for e in layer.events] + [True] * len(after))
+    if times:
+        horizon = min(times) + COUNT_SPAN_S
+        for period in {Fraction(e.period) for e in layer.events if e.period}:
+            last = max(t for t, e in zip(times, layer.events) if e.period and Fraction(e.period) == period)
+            step = float(period)
+            count = min(int((horizon - last) / step), MAX_EVENTS) if horizon > last else 0
+            after += [last + k * step for k in range(1, count + 1)]
+    return counted_times(take, times + after)
 
 
 def _check(cancel: Callable[[], bool] | None) -> None:

@@ -498,7 +498,7 @@ def _place_events(layers: list[LayerSpec]) -> tuple[list[dict], list[str]]:
                 keep.append(e)
             else:
                 outside.append({"model": layer.model, **asdict(e)})
-                if e.status == "outside" and e.fixed and e.sample is not None and e.sample >= 0:
+                if e.status == "outside" and e.sample is not None and e.sample >= 0:
                     layer.events_after.append(e)
         keep.sort(key=lambda e: e.sample)
         layer.events = keep
