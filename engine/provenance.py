@@ -36,6 +36,7 @@ def build_provenance(request: RenderRequest, scene: SceneSpec) -> dict:
         "events": [{"model": layer.model, "text": e.text, "sample": e.sample, "timecode": e.timecode}
                    for layer in scene.layers for e in layer.events],
         "events_outside": scene.events_outside,
+        "notes": scene.notes,  # how the note was read, where an editor should know (a cut-off event)
         "seed": request.seed,
         "backend": request.backend,
         "voice": request.voice or scene.voice,

@@ -408,6 +408,7 @@ def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneS
     _one_of_each_machine(layers)
     _balance(layers, has_speech=bool(caption.asr))
     outside, notes = _place_events(layers)
+    notes += _cut_short(layers, timeline)
     notes += [f"{text!r} is not a time SceneFill reads (seconds, minutes, m:ss, a timecode, a frame, a share "
               f"of the range): it places nothing" for text in dict.fromkeys(unread)]
     outside += _place_lines(caption.asr, timeline)
@@ -415,6 +416,25 @@ def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneS
     return SceneSpec(caption=caption, layers=layers, speech=list(caption.asr),
                      speech_style=caption.speech, room=room, unmatched=unmatched,
                      events_outside=outside, notes=notes, voice=voice)
+
+
+#: an event starting this close to the range's end is mostly cut off: the editor is told
+CUT_SHORT_S = 0.25
+
+
+def _cut_short(layers: list[LayerSpec], timeline: ev.Timeline) -> list[str]:
+    """Notes for events placed so near the range's end that little of them is heard ("a door slams
+    at 9.99s" in a 10 s clip plays 10 ms, under the end fade): accepted, but said."""
+    if timeline.length_samples is None:
+        return []
+    notes = []
+    for layer in layers:
+        for e in layer.events:
+            left = timeline.length_samples - e.sample
+            if e.status == "ok" and e.sample is not None and left < CUT_SHORT_S * timeline.sample_rate:
+                notes.append(f"{layer.model} {e.text!r} starts {1000 * left / timeline.sample_rate:.0f} ms "
+                             "before the range ends: only its start is heard (a longer range plays it whole)")
+    return notes
 
 
 def _share_parts(layers: list[LayerSpec]) -> None:

@@ -38,3 +38,20 @@ def test_an_event_after_the_end_of_the_clip_is_left_out_not_a_crash(name):
     assert outside, "the render says the event is outside the range"
     audio = render_array(request)
     assert audio.shape == (2, 3 * SR) and np.isfinite(audio).all()
+
+
+def test_an_event_on_the_clip_s_last_frames_is_played_and_the_editor_is_told(tmp_path):
+    """'a door slams at 9.99s' in a 10 s clip is inside the range, so it is placed, but only its
+    first 10 ms are heard, under the end fade: the render says so instead of staying silent."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    scenefill = Path(sys.executable).parent / "scenefill"
+    done = subprocess.run([str(scenefill), "render", "a door slams at 9.99s", "--seconds", "10", "-q",
+                           "-o", str(tmp_path / "door.wav")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "door 'at 9.99s' starts 10 ms before the range ends" in done.stderr
+    # an event with room to be heard is not mentioned
+    plan = plan_render(RenderRequest(note="a door slams at 9s", n_samples=10 * SR))
+    assert not any("before the range ends" in note for note in plan.scene.notes)

@@ -182,6 +182,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     for missed in result.provenance.get("events_outside", []):  # said, never silently dropped
         print(f"scenefill: note: {missed['model']} {missed['text']!r} is outside the range; not played",
               file=sys.stderr)
+    for said in result.provenance.get("notes", []):  # a cut-off event, a time on a bed, an unread time
+        print(f"scenefill: note: {said}", file=sys.stderr)
     if not args.quiet:
         secs = Fraction(result.n_samples, result.sample_rate)
         _print(f"wrote {result.path} ({result.n_samples} samples, {float(secs):.3f} s, "
