@@ -21,7 +21,8 @@ from scenefill.engine import dsp as signal
 from .calibration import distance_filter
 from .models.base import pan_gains
 from .room import Room
-from .scene import ROOMS, LayerSpec
+from .rooms import ROOMS
+from .scene import LayerSpec
 
 #: broadband dip under a line, per category (dB)
 DUCK_DB = {"music": 15.0, "ambience": 14.0, "sfx": 3.0}
@@ -73,15 +74,6 @@ def speech_band_sos(sample_rate: int, centre_hz: float) -> np.ndarray:
     return np.concatenate([b / a[0], a / a[0]])[None, :]
 
 
-#: How much more of a far source (distance 1) than of a close one goes to the room, for rooms
-#: whose far end lies much further off than the default law's. A source's direct sound falls as
-#: 1/r while the room's diffuse field is the same everywhere, so the direct-to-reverberant ratio
-#: goes as (critical distance / r): in a stone church (critical distance ~4 m, 0.057 sqrt(V/T)
-#: for 20 000 m3 and 4 s) a source 25-30 m off is heard 12-17 dB under its reverberation. The
-#: default law leaves a far source 3 dB under it; 10 puts it 12 dB under.
-FAR_SEND = {"church": 10.0}
-
-
 def _send(wet: float, distance: float, far: float = 3.0) -> float:
     """Room send: the further away, the more of a source is room."""
     return wet * (1.0 + far * distance)
@@ -101,15 +93,16 @@ class SceneMixer:
                  line_spans: list[tuple[int, int]] | None = None) -> None:
         self.sr = sample_rate
         self.layers = layers
-        rt60, wet = ROOMS[room]
-        self.room = Room(room, rt60, sample_rate)
+        acoustics = ROOMS[room]
+        wet = acoustics.wet
+        self.room = Room(room, acoustics.rt60, sample_rate)
         self.speech_gain = speech_gain
         # per layer: one (2, 1) gain that folds level and pan together
         self.layer_gain = [gain * (pan_gains(layer.pan) if layer.pan else np.ones((2, 1)))
                            for layer, gain in zip(layers, layer_gains)]
         self.distances = sorted({round(layer.distance, 3) for layer in layers})
         self.filters = {d: distance_filter(d, sample_rate) for d in self.distances}
-        self.sends = {d: _send(wet, d, FAR_SEND.get(room, 3.0)) for d in self.distances}
+        self.sends = {d: _send(wet, d, acoustics.far_send) for d in self.distances}
         self.dry = {d: _dry(d) for d in self.distances}
         self.speech_send = wet * 0.8
         self.spans = sorted(line_spans or [])
@@ -128,9 +121,9 @@ class SceneMixer:
         The room's send is mono and its response has unit energy per channel, so a
         decorrelated stereo source returns about half its send power as reverb.
         """
-        wet = ROOMS[room][1]
-        far = FAR_SEND.get(room, 3.0)
-        return [_dry(layer.distance) ** 2 + 0.5 * _send(wet, layer.distance, far) ** 2 for layer in layers]
+        acoustics = ROOMS[room]
+        return [_dry(layer.distance) ** 2 + 0.5 * _send(acoustics.wet, layer.distance, acoustics.far_send) ** 2
+                for layer in layers]
 
     def process(self, layer_blocks: list[np.ndarray], speech: np.ndarray | None, n: int) -> np.ndarray:
         """Mix one block of n samples: (2, n) layer blocks and a mono speech block -> (2, n) stereo."""

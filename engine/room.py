@@ -16,17 +16,7 @@ from scenefill.engine import fft as sp_fft
 from scenefill.engine import dsp as signal
 
 from .models.base import BLOCK, butter
-
-#: Reverberation time per octave band as a fraction of the room's mid-band (500 Hz) RT60, for
-#: rooms large enough that it matters. A stone church: the bare stone and glass absorb little
-#: at low frequencies (the pews' and windows' panel absorption keeps it from more), so the bass
-#: rings longest; above 2 kHz the 20 000 m3 of air itself absorbs (ISO 9613-1 at 20 C, 50 % RH:
-#: about 9, 25 and 80 dB/km at 2, 4 and 8 kHz; Sabine's 4mV term then shortens a 4 s mid-band
-#: RT60 to ~3.3, ~2.5 and ~1.4 s) (Kuttruff, *Room Acoustics*, ch. 5; Beranek's church data).
-BAND_RT60_RATIO: dict[str, tuple[tuple[float, float], ...]] = {
-    "church": ((125.0, 1.3), (250.0, 1.15), (500.0, 1.0), (1000.0, 0.95), (2000.0, 0.82),
-               (4000.0, 0.62), (8000.0, 0.35)),
-}
+from .rooms import ROOMS
 
 
 def _band_weights(freqs: np.ndarray, centres: np.ndarray) -> np.ndarray:
@@ -71,10 +61,11 @@ def impulse_response(room: str, rt60: float, sample_rate: int, seed: int = 7) ->
     t = np.arange(n) / sample_rate
     ir = np.zeros((2, n))
     # Diffuse tail: noise with -60 dB at rt60, high frequencies dying faster.
-    if room in BAND_RT60_RATIO:
+    bands = ROOMS[room].band_rt60 if room in ROOMS else ()
+    if bands:
         # each octave decays at its own rate; the response is cut where the mid band has
         # died by 60 dB, the longer bass faded out over the last quarter (it is 45 dB down there)
-        tail = _banded_tail(rng.standard_normal((2, n)), t, rt60, sample_rate, BAND_RT60_RATIO[room])
+        tail = _banded_tail(rng.standard_normal((2, n)), t, rt60, sample_rate, bands)
         fade = np.clip((t[-1] - t) / (0.25 * rt60), 0, 1)
         tail *= np.sin(0.5 * np.pi * fade) ** 2
     else:

@@ -88,11 +88,6 @@ OUTDOOR_WORDS = {
     "countryside", "farm", "yard", "market", "marketplace", "bazaar", "lake", "river", "courtyard", "square", "alley", "rooftop", "open",
     "playground", "schoolyard", "stadium",
 }
-ROOMS = {
-    # name: (RT60 seconds, wet level for a close source)
-    "outdoor": (0.35, 0.08), "small": (0.35, 0.10), "room": (0.6, 0.14), "large": (1.8, 0.22),
-    "church": (4.0, 0.3),  # stone, glass and height: RT60 3-6 s
-}
 _CHURCH = {"church", "cathedral", "chapel", "basilica", "abbey", "nave", "crypt"}
 _BELL_TOWER = {"bell", "bells", "tower", "steeple", "outside"}
 _LARGE = {"hall", "church", "cathedral", "warehouse", "gym", "station", "cave", "atrium", "hangar"}
@@ -422,10 +417,10 @@ def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneS
 CUT_SHORT_S = 0.25
 
 
-def _cut_short(layers: list[LayerSpec], timeline: ev.Timeline) -> list[str]:
+def _cut_short(layers: list[LayerSpec], timeline: ev.Timeline | None) -> list[str]:
     """Notes for events placed so near the range's end that little of them is heard ("a door slams
     at 9.99s" in a 10 s clip plays 10 ms, under the end fade): accepted, but said."""
-    if timeline.length_samples is None:
+    if timeline is None or timeline.length_samples is None:
         return []
     notes = []
     for layer in layers:

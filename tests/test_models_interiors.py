@@ -19,7 +19,8 @@ from scenefill.engine.pipeline import FADE_OUT_S
 from scenefill.engine.models import BLOCK, REGISTRY, ModelParams
 from scenefill.engine.request import RenderRequest
 from scenefill.engine.room import impulse_response
-from scenefill.engine.scene import ROOMS, describe_note
+from scenefill.engine.rooms import ROOMS
+from scenefill.engine.scene import describe_note
 
 SR = 48000
 
@@ -297,18 +298,18 @@ def _rt60(ir: np.ndarray, sr: int) -> float:
 
 
 def test_the_church_rings_for_seconds():
-    rt60, _ = ROOMS["church"]
+    rt60 = ROOMS["church"].rt60
     assert 3.0 <= rt60 <= 6.0
     ir = impulse_response("church", rt60, 24000).mean(axis=0)
     assert 0.75 * rt60 < _rt60(ir, 24000) < 1.25 * rt60
-    assert _rt60(impulse_response("large", ROOMS["large"][0], 24000).mean(axis=0), 24000) < 0.6 * rt60
+    assert _rt60(impulse_response("large", ROOMS["large"].rt60, 24000).mean(axis=0), 24000) < 0.6 * rt60
 
 
 def test_the_church_bass_rings_longest_and_the_air_shortens_the_treble():
     """20 000 m3 of stone: the bass rings on longer than the 500 Hz band, and above 2 kHz the
     air itself absorbs, so 4 kHz dies in well under the mid-band time and 8 kHz in half of it
     (the old tail decayed alike at every frequency: a hiss ringing as long as the hum)."""
-    rt60, _ = ROOMS["church"]
+    rt60 = ROOMS["church"].rt60
     ir = impulse_response("church", rt60, 24000).mean(axis=0)
 
     def band(fc):
@@ -343,11 +344,11 @@ def test_a_far_source_in_the_church_is_heard_mostly_as_its_reverberation():
     """Past the critical distance (~4 m in a stone church) the direct sound falls as 1/r under
     a diffuse field that does not: a footstep 25-30 m off is heard 12-17 dB under its
     reverberation, while in a large hall or a room the default law still holds."""
-    from scenefill.engine.mixer import _dry, _send, FAR_SEND
+    from scenefill.engine.mixer import _dry, _send
 
     def direct_to_reverberant_db(room, distance):
-        wet = ROOMS[room][1]
-        return 10 * np.log10(_dry(distance) ** 2 / (0.5 * _send(wet, distance, FAR_SEND.get(room, 3.0)) ** 2))
+        acoustics = ROOMS[room]
+        return 10 * np.log10(_dry(distance) ** 2 / (0.5 * _send(acoustics.wet, distance, acoustics.far_send) ** 2))
 
     assert direct_to_reverberant_db("church", 1.0) < -10
     assert direct_to_reverberant_db("church", 0.0) > 10  # at the microphone: the voice, not the nave
