@@ -124,12 +124,23 @@ class LayerHelper:
         self.block = block
         self.shapes = [(like[i].shape, like[i].dtype) for i in self.indices]
         self.slot_bytes = sum(int(np.prod(s)) * d.itemsize for s, d in self.shapes)
-        self.shm = mmap.mmap(-1, RING * self.slot_bytes)  # anonymous and shared: the child writes, we read
         self.next_slot = 0
         self.pid = 0
-        self._data_r, data_w = os.pipe()
-        ack_r, self._ack_w = os.pipe()
-        self.pid = os.fork()
+        # Any of these may be refused (a pids limit, no file descriptors, no memory): the OSError
+        # goes to the caller, which renders in one process; nothing opened here is left open.
+        self.shm = mmap.mmap(-1, RING * self.slot_bytes)  # anonymous and shared: the child writes, we read
+        opened: list[int] = []
+        try:
+            self._data_r, data_w = os.pipe()
+            opened += [self._data_r, data_w]
+            ack_r, self._ack_w = os.pipe()
+            opened += [ack_r, self._ack_w]
+            self.pid = os.fork()
+        except BaseException:
+            for fd in opened:
+                os.close(fd)
+            self.shm.close()
+            raise
         if self.pid == 0:  # the child: never returns
             os.close(self._data_r)
             os.close(self._ack_w)

@@ -268,8 +268,11 @@ def _raw_stream(plan: RenderPlan, cancel: Callable[[], bool] | None, processes: 
             elif seconds is not None:  # every model stands after this block: fork the helper now
                 mine = layer_split.choose_helper_layers(seconds, time.perf_counter() - start + consumer_s)
                 if mine:
-                    helper = layer_split.LayerHelper(plan.models, mine, layer_blocks, BLOCK)
-                    here = [i for i in here if i not in mine]
+                    try:
+                        helper = layer_split.LayerHelper(plan.models, mine, layer_blocks, BLOCK)
+                        here = [i for i in here if i not in mine]
+                    except OSError:  # no second process to be had (a pids limit, no descriptors): one it is
+                        helper = None
             index += 1
             if skip:
                 cut = min(skip, out.shape[1])
