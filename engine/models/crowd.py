@@ -65,12 +65,11 @@ def raised_share(intensity: float) -> float:
 
 #: the announcement against the near talkers: a PA at the far end of the hall, ~4 dB under the crowd
 ANNOUNCE_LEVEL = 0.25
-#: place -> (middle-distance talkers, their power relative to the near talkers), at intensity ~0.5:
-#: the tables 3-9 m away, each one reader on their own, dulled like the far voices
-MIDDLE = {
-    "crowd": (12, 1.5), "cafe": (12, 1.5), "bar": (12, 1.5), "audience": (12, 1.5), "hall": (12, 1.5),
-    "outdoor": (12, 1.5), "children": (0, 0.0),
-}
+#: middle-distance talkers and their power relative to the near talkers, at intensity ~0.5: the
+#: tables 3-9 m away, each one reader on their own, dulled like the far voices. The same for every
+#: adult place; a playground has none (its children beyond the nearest are heard as shouts)
+MIDDLE = (12, 1.5)
+MIDDLE_BY_PLACE = {"children": (0, 0.0)}
 
 
 _SHOUTS: dict[int, list[np.ndarray]] = {}
@@ -212,7 +211,7 @@ class Crowd(SoundModel):
         near_n, far_n, rt60, wet, far_lp, far_share = PLACES.get(place, PLACES["crowd"])
         near_n = max(1, int(round(near_n * (0.6 + 0.7 * i))))
         far_n = max(2, int(round(far_n * (0.5 + 0.8 * i))))
-        mid_n, mid_share = MIDDLE.get(place, MIDDLE["crowd"])
+        mid_n, mid_share = MIDDLE_BY_PLACE.get(place, MIDDLE)
         mid_n = int(round(mid_n * (0.6 + 0.7 * i)))
         rate = int(round(lo))
         child = place == "children" and _vocal.takes("child-talk", rate) is not None
