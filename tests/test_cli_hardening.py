@@ -71,6 +71,13 @@ def test_a_device_node_target_is_refused_and_left_in_place(tmp_path, capsys):
     assert listing(tmp_path) == ["full"]  # no stray temporary file either
 
 
+def test_a_dash_for_standard_output_is_refused_not_written_as_a_file(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    line = refused(capsys, ["render", "rain", "--seconds", "1", "-o", "-"])
+    assert "standard output is not supported" in line
+    assert listing(tmp_path) == []
+
+
 def test_a_symlink_to_a_device_is_refused(tmp_path, capsys):
     node = char_device(tmp_path / "full")
     (tmp_path / "out.wav").symlink_to(node)

@@ -131,8 +131,34 @@ def test_no_fork_while_another_thread_runs(monkeypatch):
 
 def test_one_process_when_asked(monkeypatch):
     assert not layer_split.can_split(1)
+    for value, allowed in (("", True), ("2", True), (" 4 ", True), ("1", False), ("0", False),
+                           ("one", False), ("-2", False), ("2.5", False)):
+        monkeypatch.setenv(layer_split.ENV_PROCESSES, value)
+        assert layer_split.allowed_by_environment() is allowed, value
     monkeypatch.setenv(layer_split.ENV_PROCESSES, "1")
     assert not layer_split.can_split(2)
+
+
+def test_no_helper_on_a_busy_machine(monkeypatch):
+    """At a load of 2.5-3.5 on two cores, two processes were slower than one."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.6, 2.0, 1.0))
+    assert layer_split._machine_busy()
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.9, 2.0, 1.0))
+    assert not layer_split._machine_busy()
+
+
+def test_a_container_s_cpu_quota_caps_the_cores(tmp_path):
+    v2 = tmp_path / "cpu.max"
+    v2.write_text("150000 100000\n")
+    assert layer_split._read_quota(str(v2)) == 1.5
+    v2.write_text("max 100000\n")
+    assert layer_split._read_quota(str(v2)) is None
+    (tmp_path / "cpu.cfs_quota_us").write_text("100000\n")
+    (tmp_path / "cpu.cfs_period_us").write_text("100000\n")
+    assert layer_split._read_quota(str(tmp_path / "cpu.cfs_quota_us")) == 1.0
+    (tmp_path / "cpu.cfs_quota_us").write_text("-1\n")
+    assert layer_split._read_quota(str(tmp_path / "cpu.cfs_quota_us")) is None
 
 
 def test_the_helper_takes_the_layers_that_balance_the_two_cores():

@@ -159,6 +159,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     # (~0.05 s of CPU per process). Set before numpy loads; a user's own setting wins.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from scenefill.engine.api import render_to_file
+    from scenefill.engine.heap import keep_freed_memory
+
+    keep_freed_memory()  # the blocks' arrays are reused, not handed back and faulted in again
 
     request = _request_from_args(args)
     if args.model_dir and (args.server or os.environ.get("SCENEFILL_SERVER")):
@@ -168,6 +171,11 @@ def cmd_render(args: argparse.Namespace) -> int:
         from scenefill.engine.backends.cli import configure_from_args
 
         configure_from_args(args, request.backend)
+    if args.output == "-":
+        from scenefill.engine.errors import InvalidRequest
+
+        raise InvalidRequest("output", "writing to standard output is not supported: give a file name "
+                                       "(./- for a file named '-')")
     out = Path(args.output)
     bar = ProgressBar(out.name, enabled=False if args.quiet else None)
     server = args.server or os.environ.get("SCENEFILL_SERVER")
@@ -364,12 +372,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class _Terminated(KeyboardInterrupt):
-    """SIGTERM (a `timeout`, a job runner, an editor's tool stopping us) raised as an interrupt,
-    so the writers' cleanup runs: the default action would leave a hidden ``.part`` file behind."""
+    """SIGTERM (a `timeout`, a job runner, an editor's tool stopping us) or SIGHUP (the terminal
+    closed) raised as an interrupt, so the writers' cleanup runs: the default action would leave
+    a hidden ``.part`` file behind."""
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__()
+        self.signum = signum
 
 
 def _raise_terminated(signum, frame) -> None:
-    raise _Terminated()
+    raise _Terminated(signum)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -377,9 +390,11 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    if threading.current_thread() is threading.main_thread() and \
-            signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _raise_terminated)   # `serve` installs its own on its loop
+    if threading.current_thread() is threading.main_thread():
+        serving = getattr(args.func, "__module__", "") == "scenefill.server.cli"  # its loop has its own
+        for sig in (signal.SIGTERM,) if serving else (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(sig) is signal.SIG_DFL:
+                signal.signal(sig, _raise_terminated)
     try:
         return int(args.func(args) or 0)
     except SceneFillError as exc:
@@ -393,8 +408,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"scenefill: output: {exc.strerror or exc} {target}".rstrip(), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt as exc:
-        print("scenefill: interrupted; nothing was left half-written", file=sys.stderr)
-        return 128 + signal.SIGTERM if isinstance(exc, _Terminated) else 130
+        try:
+            print("scenefill: interrupted; nothing was left half-written", file=sys.stderr)
+        except OSError:  # the terminal that would show it has closed (SIGHUP)
+            pass
+        return 128 + exc.signum if isinstance(exc, _Terminated) else 130
 
 
 if __name__ == "__main__":
