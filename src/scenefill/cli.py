@@ -388,14 +388,15 @@ def _raise_terminated(signum, frame) -> None:
 def main(argv: list[str] | None = None) -> int:
     from scenefill.engine.errors import Cancelled, SceneFillError
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if threading.current_thread() is threading.main_thread():
-        serving = getattr(args.func, "__module__", "") == "scenefill.server.cli"  # its loop has its own
-        for sig in (signal.SIGTERM,) if serving else (signal.SIGTERM, signal.SIGHUP):
-            if signal.getsignal(sig) is signal.SIG_DFL:
-                signal.signal(sig, _raise_terminated)
     try:
+        # inside the try: a Ctrl-C while the subcommands load is an interrupt, not a traceback
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if threading.current_thread() is threading.main_thread():
+            serving = getattr(args.func, "__module__", "") == "scenefill.server.cli"  # its loop has its own
+            for sig in (signal.SIGTERM,) if serving else (signal.SIGTERM, signal.SIGHUP):
+                if signal.getsignal(sig) is signal.SIG_DFL:
+                    signal.signal(sig, _raise_terminated)
         return int(args.func(args) or 0)
     except SceneFillError as exc:
         if isinstance(exc, Cancelled):
