@@ -429,10 +429,25 @@ def _write_flac(tmp: Path, request, plan, provenance, progress, cancel, processe
                 out.write(chunk.T)
     except sf.SoundFileRuntimeError as exc:
         # libsndfile reports a failed write (a full disk above all) without its errno
-        full = shutil.disk_usage(tmp.parent).free < (1 << 20)
-        raise OSError(errno.ENOSPC if full else errno.EIO,
-                      "could not write the FLAC file: " + ("no space left on device" if full else f"libsndfile: {exc}")
-                      ) from None
+        raise _flac_write_error(tmp, exc) from None
+
+
+def _flac_write_error(tmp: Path, exc: Exception) -> OSError:
+    """Why libsndfile could not write: a full disk, the shell's file-size limit (``ulimit -f``),
+    else its own words."""
+    import resource
+
+    if shutil.disk_usage(tmp.parent).free < (1 << 20):
+        return OSError(errno.ENOSPC, "could not write the FLAC file: no space left on device")
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    try:
+        size = tmp.stat().st_size
+    except OSError:
+        size = 0
+    if limit != resource.RLIM_INFINITY and size >= limit - (1 << 16):
+        return OSError(errno.EFBIG, f"could not write the FLAC file: it reached the file size limit "
+                                    f"(ulimit -f, {limit} bytes)")
+    return OSError(errno.EIO, f"could not write the FLAC file: libsndfile: {exc}")
 
 
 def _sha256(path: Path) -> str:

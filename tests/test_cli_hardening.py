@@ -344,3 +344,25 @@ def test_a_render_killed_with_sigkill_leaves_no_temp_file_after_the_next_render(
     assert result.returncode == 0, result.stderr
     assert {n for n, p in leftovers.items() if p.exists()} == {"other_host", "live", "users", "fresh"}
     assert not list(tmp_path.glob(f".take.wav.sf{os.getpid()}*"))
+
+
+@pytest.mark.parametrize("name", ["big.flac", "big.wav"])
+def test_the_shell_s_file_size_limit_is_named_and_nothing_is_left(tmp_path, name):
+    """`ulimit -f` set low (a render farm's sandbox): one line that says so, no file, no part."""
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200 * 1024, resource.RLIM_INFINITY))
+
+    done = subprocess.run([str(Path(sys.executable).parent / "scenefill"), "render", "heavy rain", "--seconds", "60",
+                           "-q", "-o", str(tmp_path / name)], capture_output=True, text=True, timeout=120,
+                          preexec_fn=limit)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "file size limit" in done.stderr or "File too large" in done.stderr
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_os_error_on_a_file_it_reads_is_not_blamed_on_the_output():
+    from scenefill.cli import _names_output
+
+    args = type("Args", (), {"output": "/tmp/renders/rain.wav"})()
+    assert _names_output("/tmp/renders/.rain.wav.1234.part", args)
+    assert not _names_output("/opt/scenefill/engine/wavio.py", args)

@@ -385,9 +385,22 @@ def _raise_terminated(signum, frame) -> None:
     raise _Terminated(signum)
 
 
+def _names_output(filename: str, args: argparse.Namespace | None) -> bool:
+    """Whether an OSError's file is what the command writes (its -o, or the hidden part file
+    beside it), not one it reads (a module, a cache file, a timeline)."""
+    output = getattr(args, "output", None)
+    if not filename or not output:
+        return False
+    try:
+        return Path(filename).resolve().parent == Path(output).resolve().parent
+    except (OSError, RuntimeError):
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     from scenefill.engine.errors import Cancelled, SceneFillError
 
+    args = None
     try:
         # inside the try: a Ctrl-C while the subcommands load is an interrupt, not a traceback
         parser = build_parser()
@@ -405,8 +418,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"scenefill: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:
-        target = exc.filename or ""
-        print(f"scenefill: output: {exc.strerror or exc} {target}".rstrip(), file=sys.stderr)
+        target = str(exc.filename or "")
+        where = "output: " if _names_output(target, args) or not target else ""
+        print(f"scenefill: {where}{exc.strerror or exc} {target}".rstrip(), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt as exc:
         try:
