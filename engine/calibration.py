@@ -63,7 +63,8 @@ ROOM_EXCESS_S = 8.0  # a bed's room response is read off this much of the render
 LIMITER_WINDOW_S = 10.0  # a bed's peaks against the limiter are read off this much of its own take
 REFERENCE_WINDOW_S = 10.0  # an events-only scene's level is set for a clip at least this long
 REFERENCE_LEAD_S = 4.0  # the window starts this long before the event (or at the stream start)
-COUNT_SPAN_S = 30.0  # a layer's stated event times this long after its first count in the scene's level
+COUNT_SPAN_S = 30.0  # a layer's events this long after its first count in the scene's level ...
+MAX_COUNTED = 64  # ... the first this many of them: a dense series' level is read off its start
 
 _memory: dict[str, float | None] = {}
 #: calibration renders shared within one plan (:func:`shared_renders`), per thread
@@ -103,7 +104,8 @@ def one_shot_take(seed: int, index: int, times: list[float] | None) -> tuple[int
 
 def counted_times(take: tuple[int, int, float], times: list[float] | None) -> tuple[float, ...]:
     """The event times (seconds from the stream start, moved with the take) a scene's level counts
-    for one timed layer: every event up to ``COUNT_SPAN_S`` after its first.
+    for one timed layer: every event up to ``COUNT_SPAN_S`` after its first, at most ``MAX_COUNTED``
+    (a bark every 0.05 s: 64 barks are its level, 800 were a minute of calibration and a gigabyte).
 
     Why: four knocks in ten seconds are louder than one; levelled on the first alone, the clip
     came out 3 LU over the target. ``times`` should hold the events after the range's end too
@@ -113,7 +115,8 @@ def counted_times(take: tuple[int, int, float], times: list[float] | None) -> tu
     if not times:
         return (take[2],)
     first = min(times)
-    return tuple(take[2] + (t - first) for t in sorted({t for t in times if t - first <= COUNT_SPAN_S}))
+    kept = sorted({t for t in times if t - first <= COUNT_SPAN_S})[:MAX_COUNTED]
+    return tuple(take[2] + (t - first) for t in kept)
 
 
 def distance_filter(distance: float, sample_rate: int) -> PairedFilter | None:

@@ -426,7 +426,8 @@ def _cut_short(layers: list[LayerSpec], timeline: ev.Timeline | None) -> list[st
     for layer in layers:
         for e in layer.events:
             left = timeline.length_samples - e.sample
-            if e.status == "ok" and e.sample is not None and left < CUT_SHORT_S * timeline.sample_rate:
+            if e.status == "ok" and e.sample is not None and left < CUT_SHORT_S * timeline.sample_rate \
+                    and not e.period:  # a series running on to the clip's end is meant to
                 notes.append(f"{layer.model} {e.text!r} starts {1000 * left / timeline.sample_rate:.0f} ms "
                              "before the range ends: only its start is heard (a longer range plays it whole)")
     return notes
