@@ -677,3 +677,16 @@ def test_wooden_floor_steps_are_always_finite():
     for seed in range(12):
         m = make("footsteps", seed=seed, surface="wood")
         assert all(np.isfinite(v).all() for v in m.variants)
+
+
+def test_a_long_series_of_one_shots_holds_only_the_takes_still_ringing():
+    """"A dog barks every 2 seconds" under an hour-long shot: every take made up front was 1,800
+    barks in memory (2-3 GB); each is now made when its time comes and dropped once rung out."""
+    times = [0.5 + 2.0 * k for k in range(60)]
+    m = make("dog_bark", times=times)
+    most = 0
+    for _ in range(-(-122 * SR // BLOCK)):
+        m.next_block()
+        most = max(most, len(m._live))
+    assert m._next == len(times)   # every bark was played
+    assert most <= 3               # a bark rings ~1-2 s: never more than a couple at once

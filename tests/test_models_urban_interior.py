@@ -117,8 +117,8 @@ def _pitch_track(x, sr, lo, hi, hop=0.05):
 
 def test_car_passby_pitch_falls_as_it_passes():
     m = make("car_passby", speed=25.0, times=[4.0])
+    fire = m.events[0][1]  # the prototype, closest approach at its middle (taken before it plays out)
     x = np.concatenate([m.next_block() for _ in range(-(-8 * SR // BLOCK))], axis=1)[:, :8 * SR]
-    fire = m.events[0][1]  # the prototype, closest approach at its middle
     track = _pitch_track(fire, SR, 40, 400)
     n = track.size
     before = np.median(track[int(n * 0.15):int(n * 0.35)])

@@ -157,9 +157,35 @@ class _OneShot(Timeline, SoundModel):
 
     def setup(self, rng: np.random.Generator) -> None:
         self._clock_reset()
-        times = _times(self.params.options, 0.5)
-        # each requested time gets its own take (a slightly different knock, slam...)
-        self.events = [(int(round(t * self.sr)), self.make_event(rng)) for t in times]
+        self._start_events([int(round(t * self.sr)) for t in _times(self.params.options, 0.5)], rng)
+
+    def _start_events(self, onsets: list[int], rng: np.random.Generator) -> None:
+        """Each requested time gets its own take (a slightly different knock, slam...), drawn from
+        ``rng`` in the order the times were given. A take is made when the render reaches it and
+        let go once it has rung out: made all at once, a dog barking every 2 s for an hour held
+        1,800 barks (2-3 GB). Made in the same order from the same generator, every take is the
+        one it always was."""
+        self._onsets = onsets
+        self._event_rng: np.random.Generator | None = rng
+        self._next = 0
+        self._live: list[tuple[int, np.ndarray]] = []
+        # the earliest onset among the takes not made yet, from each position in the list on
+        self._later_min = list(np.minimum.accumulate(onsets[::-1])[::-1]) if onsets else []
+
+    def _make_until(self, end: int | None) -> None:
+        """Make the takes due before sample ``end`` (all with None), and those listed before them."""
+        while self._next < len(self._onsets) and (end is None or self._later_min[self._next] < end):
+            self._live.append((self._onsets[self._next], self.make_event(self._event_rng)))
+            self._next += 1
+        if self._next == len(self._onsets):
+            self._event_rng = None
+
+    @property
+    def events(self) -> list[tuple[int, np.ndarray]]:
+        """The takes not yet rung out, as (onset sample, audio), every one made now: for analysis
+        (tests look at a take); a render makes them as it goes."""
+        self._make_until(None)
+        return list(self._live)
 
     def make_event(self, rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
@@ -167,8 +193,10 @@ class _OneShot(Timeline, SoundModel):
     def render_block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         start = self._block_start(n)
         out = np.zeros((2, n))
-        for onset, ev in self.events:
+        self._make_until(start + n)
+        for onset, ev in self._live:
             _add(out, start, onset, ev)
+        self._live = [(onset, ev) for onset, ev in self._live if onset + ev.shape[-1] > start + n]
         return out
 
 

@@ -38,7 +38,7 @@ class CarPassBy(_OneShot):
     def setup(self, rng: np.random.Generator) -> None:
         self._clock_reset()
         times = _times(self.params.options, LEAD)
-        self.events = [(int(round((t - LEAD) * self.sr)), self.make_event(rng)) for t in times]
+        self._start_events([int(round((t - LEAD) * self.sr)) for t in times], rng)
 
     def make_event(self, rng: np.random.Generator) -> np.ndarray:
         sr = self.sr
