@@ -105,12 +105,13 @@ class Renderer:
         self.close()
 
 
-def _render_one(request: RenderRequest, dest: str) -> tuple[int, str, float]:
-    """Process-pool worker: render one request to ``dest``."""
+def _render_one(request: RenderRequest, dest: str, processes: int = 1) -> tuple[int, str, float]:
+    """Render one request to ``dest``: in a pool worker (one process each: the pool fills the
+    cores), or inline for a lone job (which may take a second core: see ``render_to_file``)."""
     from scenefill.engine.api import render_to_file
 
     t0 = time.perf_counter()
-    result = render_to_file(request, dest)
+    result = render_to_file(request, dest, processes=processes)
     return result.n_samples, result.sha256, time.perf_counter() - t0
 
 
@@ -150,7 +151,7 @@ class InProcessRenderer(Renderer):
     @staticmethod
     def _inline(job: RenderJob) -> JobOutcome:
         try:
-            n, sha, secs = _render_one(job.request, str(job.dest))
+            n, sha, secs = _render_one(job.request, str(job.dest), processes=2)
             return JobOutcome(job.id, RENDERED, job.dest, n, sha, seconds=secs)
         except Exception as exc:  # noqa: BLE001
             return JobOutcome(job.id, FAILED, error=_describe_error(exc))

@@ -160,7 +160,7 @@ def test_conform_failure_is_named_and_exit_1(filled, tmp_path, capsys, monkeypat
     cut = tmp_path / "cut.otio"
     otio.adapters.write_to_file(tl, str(cut))
 
-    def broken(request, dest):
+    def broken(request, dest, **_):
         raise RuntimeError("engine exploded")
 
     monkeypatch.setattr(renderer_mod, "_render_one", broken)

@@ -387,10 +387,10 @@ def test_render_failures_are_named_and_exit_1(tmp_path, capsys, monkeypatch):
 
     real = renderer_mod._render_one
 
-    def flaky(request, dest):
+    def flaky(request, dest, **options):
         if "espresso" in request.note:
             raise RuntimeError("boom")
-        return real(request, dest)
+        return real(request, dest, **options)
 
     monkeypatch.setattr(renderer_mod, "_render_one", flaky)
     out = tmp_path / "spot.otio"
