@@ -96,10 +96,14 @@ def read_provenance(path: str | Path) -> dict:
 
 
 def request_key(request: RenderRequest, engine_version: str | None = None) -> str:
-    """Content address of a render: the normalised request plus the engine version."""
+    """Content address of a render: the normalised request, the engine version and which matcher
+    reads notes here (the open-vocabulary model, when installed, reads some notes differently)."""
     from scenefill import ENGINE_VERSION
+
+    from .vocab_model import reading
 
     payload = request.to_dict()
     payload["note"] = " ".join(request.note.split())
     payload["engine"] = engine_version or ENGINE_VERSION
+    payload["matcher"] = reading()
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

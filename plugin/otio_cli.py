@@ -13,6 +13,7 @@ import argparse
 import math
 import sys
 import time
+from pathlib import Path
 
 EXIT_OK, EXIT_PARTIAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -204,6 +205,10 @@ def _refuse_own_inputs(args, inputs: dict) -> bool:
         return False            # --in-place: the output is the input, backed up by the writer
     # the timeline itself is checked by otio_write.check_output, which knows about --in-place
     inputs = {k: v for k, v in inputs.items() if k not in ("input timeline", "recut timeline")}
+    folder = Path(args.output).parent
+    if not folder.is_dir():  # as `render` refuses it: a typo in the folder is not a folder to create
+        _err(f"-o: directory does not exist: {folder}")
+        return True
     try:
         refuse_overwriting_inputs(args.output, inputs, field="-o")
         refuse_non_regular(args.output, field="-o")

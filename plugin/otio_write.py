@@ -294,8 +294,10 @@ def _serialize(tl, plan: WritePlan, rate: TimelineRate) -> list[tuple[Path, byte
 
 def _conversion_note(plan: WritePlan) -> str:
     ext = _src_ext(plan)
-    return (f"converted .{ext} to {plan.label}: only what OTIO's reader takes from {plan.source.name} is "
-            f"carried over (write .{ext} to get your own file back with the SceneFill track added)")
+    note = f"converted .{ext} to {plan.label}: only what OTIO's reader takes from {plan.source.name} is carried over"
+    if ext == "edl":  # an EDL is never rewritten: -o NAME.edl writes the SceneFill events as their own EDL
+        return note + " (write .edl for an audio-only EDL of the SceneFill events beside your picture EDL)"
+    return note + f" (write .{ext} to get your own file back with the SceneFill track added)"
 
 
 def _edl_outputs(tl, plan: WritePlan, rate: TimelineRate) -> list[tuple[Path, bytes | None]]:

@@ -280,6 +280,25 @@ def clip_note(clip, sidecar: dict[str, str] | None) -> tuple[str, str]:
     return "", ""
 
 
+def _unmatched_sidecar_lines(tl: otio.schema.Timeline, sidecar: dict[str, str] | None) -> list[Skipped]:
+    """A --notes line whose name matches no clip (an editor typed 'SH020' for 'SH020 (TAKE1)'):
+    named in the run's report, with the nearest clip name, instead of dropped without a word."""
+    if not sidecar:
+        return []
+    import difflib
+
+    names = sorted({n for clip in tl.tracks.find_clips() if not _generated_ancestor(clip)
+                    for n in (clip.name, _media_basename(clip)) if n})
+    out = []
+    for key, note in sidecar.items():
+        if key in names or not note.strip():
+            continue
+        near = difflib.get_close_matches(key, names, n=1, cutoff=0.5)
+        hint = f" (did you mean '{near[0]}'? names must match exactly)" if near else " (names must match exactly)"
+        out.append(Skipped(f"--notes line '{key}'", note.strip(), "names no clip in the timeline" + hint))
+    return out
+
+
 def _media_basename(clip) -> str:
     ref = clip.media_reference
     url = getattr(ref, "target_url", "") or ""
@@ -478,6 +497,7 @@ def extract_notes(tl: otio.schema.Timeline, *, source: str = "both",
                 raw.append(item)
 
     if source in ("clips", "both"):
+        skipped += _unmatched_sidecar_lines(tl, sidecar)
         for clip in tl.tracks.find_clips():
             if _generated_ancestor(clip):
                 continue

@@ -68,6 +68,12 @@ def cmd_score(args: argparse.Namespace) -> int:
         spans = _spans(args.events or [])
     except ValueError as exc:
         return _bad(str(exc))
+    import os
+
+    if not os.path.exists(args.file):  # libsndfile would only say "System error"
+        return _bad(f"no such file: {args.file}")
+    if os.path.isdir(args.file):
+        return _bad(f"{args.file} is a folder, not an audio file")
     try:
         audio, rate = read_audio(args.file)
     except Exception as exc:  # soundfile raises its own types for unreadable files

@@ -417,6 +417,14 @@ def main(argv: list[str] | None = None) -> int:
             return 130
         print(f"scenefill: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # the reader closed the pipe (`| head`, a pager quit): the user's choice, not a failure; cat
+        # and grep stay silent there. Standard output goes nowhere now, so the exit flush is quiet.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 128 + signal.SIGPIPE
     except OSError as exc:
         target = str(exc.filename or "")
         where = "output: " if _names_output(target, args) or not target else ""
