@@ -96,3 +96,20 @@ def test_info_on_a_non_scenefill_file_is_a_clear_error(tmp_path):
     other.write_text("hello")
     result = run("info", str(other))
     assert result.returncode == 2 and "file" in result.stderr
+
+
+@pytest.mark.parametrize("tc_in, tc_out, fps, handles, expected", [
+    ("01:00:10:00", "01:00:12:00", "25", None, 3610 * 48000),
+    ("01:00:10:00", "01:00:12:00", "25", "1", 3609 * 48000),                    # the head handle comes first
+    ("00:01:00;02", "00:01:02;00", "29.97", None, round(1800 * 1001 / 30000 * 48000)),  # drop frame: frame 1800
+])
+def test_a_range_rendered_from_its_timecode_carries_its_bwf_timestamp(tmp_path, capsys, tc_in, tc_out, fps, handles,
+                                                                     expected):
+    """A sound editor spots the file by its BWF TimeReference: it must be where the range's first
+    sample sits on the editor's timeline (less the head handle)."""
+    out = tmp_path / "x.wav"
+    argv = ["render", "light rain", "--tc-in", tc_in, "--tc-out", tc_out, "--fps", fps, "-q", "-o", str(out)]
+    assert main(argv + (["--handles", handles] if handles else [])) == 0
+    main(["info", str(out)])
+    info = json.loads(capsys.readouterr().out)
+    assert info["bext"]["time_reference"] == expected

@@ -124,12 +124,24 @@ def _request_from_args(args: argparse.Namespace):
                                        f"name it .{args.format} or leave out --format")
     if fmt not in ("wav", "flac"):
         raise InvalidRequest("format", f"unknown format {fmt!r} (from the output name); use --format wav or flac")
+    extra = {**({"handles_seconds": str(args.handles)} if args.handles else {}), **timeline_extra(args)}
+    if "start_frame" in extra:  # the file's BWF timestamp: where its first sample sits in the edit
+        extra["time_reference"] = _time_reference(extra["start_frame"], args.fps, sr, handles)
     return RenderRequest(
         note=args.note, n_samples=n, sample_rate=sr, channels=args.channels, seed=args.seed,
         loudness=loudness, loop=args.loop, handle_samples=handles, fmt=fmt,
-        bit_depth=args.bit_depth, voice=args.voice or "", backend=args.backend,
-        extra={**({"handles_seconds": str(args.handles)} if args.handles else {}), **timeline_extra(args)},
+        bit_depth=args.bit_depth, voice=args.voice or "", backend=args.backend, extra=extra,
     )
+
+
+def _time_reference(start_frame: int, fps: str, sample_rate: int, handle_samples: int) -> int:
+    """The bext TimeReference (samples since midnight) of a render of the range from --tc-in:
+    the range's first sample on the editor's frame grid, less the head handle, so a sound editor
+    spotting the file to its timestamp lands it where it belongs (0 when the handle reaches
+    before midnight)."""
+    from scenefill.engine.timing import frame_to_sample, parse_rate
+
+    return max(0, frame_to_sample(start_frame, parse_rate(fps), sample_rate) - handle_samples)
 
 
 class ProgressBar:
