@@ -206,8 +206,10 @@ def _refuse_own_inputs(args, inputs: dict) -> bool:
     # the timeline itself is checked by otio_write.check_output, which knows about --in-place
     inputs = {k: v for k, v in inputs.items() if k not in ("input timeline", "recut timeline")}
     folder = Path(args.output).parent
-    if not folder.is_dir():  # as `render` refuses it: a typo in the folder is not a folder to create
-        _err(f"-o: directory does not exist: {folder}")
+    if not folder.is_dir() and not folder.parent.is_dir():
+        # `-o out/cut.filled.otio` makes out/ (the README's own command), as mkdir would; a path
+        # missing more than its last folder is a typo, not folders to create (as root, anywhere)
+        _err(f"-o: directory does not exist: {folder.parent} (only the last folder of -o is made)")
         return True
     try:
         refuse_overwriting_inputs(args.output, inputs, field="-o")

@@ -119,8 +119,9 @@ def test_night_away_from_a_town_brings_no_traffic(note, monkeypatch):
 
 def test_a_timeline_output_in_a_folder_that_does_not_exist_is_refused_like_a_render(tmp_path):
     """`scenefill render ... -o /typo/x.wav` says 'directory does not exist' (exit 2). `otio fill
-    cut.xml -o /typo/cut.filled.xml` instead created /typo and its media folder (as root, even at
-    the filesystem root) and reported success: the same mistake must get the same one line."""
+    cut.xml -o /typo/deeper/cut.filled.xml` instead created the whole path and its media folder (as
+    root, even at the filesystem root) and reported success. Only the last folder of -o is made
+    (`-o out/cut.filled.otio`, the README's own command); a path missing more is refused in one line."""
     cut = tmp_path / "cut.xml"
     cut.write_bytes((Path(__file__).parent / "data" / "timelines" / "premiere_example.xml").read_bytes())
     missing = tmp_path / "typo" / "deeper"
