@@ -105,13 +105,27 @@ def _read_quota(path: str) -> float | None:
 
 def _machine_busy() -> bool:
     """Whether the machine's other work would leave a helper no core of its own: the one-minute
-    load average within half a core of the CPU count. Measured on 2 cores: at a load of 2.5-3.5
-    a two-process render took 3.6-4.2 s for 10 minutes of scene, one process 3.2-3.4 s."""
+    load average within half a core of the CPU count, and as many other tasks runnable right now
+    (the average lags a finished burst by a minute or two; the count alone flickers). Measured on
+    2 cores: at a load of 2.5-3.5 a two-process render took 3.6-4.2 s for 10 minutes of scene,
+    one process 3.2-3.4 s."""
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
         return False
-    return load > (os.cpu_count() or 1) - BUSY_MARGIN
+    limit = (os.cpu_count() or 1) - BUSY_MARGIN
+    return load > limit and _runnable_others() > limit
+
+
+def _runnable_others() -> float:
+    """Tasks runnable now besides this one (/proc/loadavg's fourth field); infinite when unknown,
+    so the load average alone decides."""
+    try:
+        with open("/proc/loadavg") as fh:
+            running = fh.read().split()[3].split("/")[0]
+        return int(running) - 1
+    except (OSError, IndexError, ValueError):
+        return float("inf")
 
 
 def _single_threaded() -> bool:

@@ -142,9 +142,14 @@ def test_one_process_when_asked(monkeypatch):
 def test_no_helper_on_a_busy_machine(monkeypatch):
     """At a load of 2.5-3.5 on two cores, two processes were slower than one."""
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(layer_split, "_runnable_others", lambda: 3)
     monkeypatch.setattr(os, "getloadavg", lambda: (2.6, 2.0, 1.0))
     assert layer_split._machine_busy()
     monkeypatch.setattr(os, "getloadavg", lambda: (0.9, 2.0, 1.0))
+    assert not layer_split._machine_busy()
+    # a burst that has just ended: the average still says busy, nothing else is runnable now
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.6, 2.0, 1.0))
+    monkeypatch.setattr(layer_split, "_runnable_others", lambda: 0)
     assert not layer_split._machine_busy()
 
 
