@@ -63,6 +63,10 @@ def resolve_voice(voice: str) -> Path:
     path = Path(name).expanduser()
     if path.suffix == ".onnx" and path.is_file() and Path(str(path) + ".json").is_file():
         return path
+    if path.suffix == ".onnx":  # a path: say what is missing, not that the name is unknown
+        missing = path if not path.is_file() else Path(str(path) + ".json")
+        raise InvalidRequest("voice", f"no such file: {missing} (a Piper voice is an .onnx file with its "
+                                      ".onnx.json beside it)")
     raise InvalidRequest(
         "voice", f"unknown voice {voice!r}; use one of {', '.join(sorted(voices)) or '(none installed)'} "
         "or a path to a Piper .onnx voice file with its .onnx.json beside it")

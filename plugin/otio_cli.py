@@ -103,7 +103,7 @@ def _common(p) -> None:
                    help="render as Ray tasks: ray://HOST:10001, auto (inside a cluster), or a local Ray "
                         "when no ADDRESS is given (also SCENEFILL_RAY; needs scenefill[farm])")
     p.add_argument("--jobs", type=int, default=None, help="in-process render workers (default: one per core)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no table")
 
 
 # --------------------------------------------------------------------------- progress and tables
@@ -234,6 +234,8 @@ def fill_options_problem(args) -> str | None:
 
     from .timeline_notes import MARKER_COLORS
 
+    if getattr(args, "jobs", None) is not None and args.jobs < 1:
+        return f"--jobs must be 1 or more render workers, got {args.jobs} (leave it out for one per core)"
     if not math.isfinite(args.min_seconds) or args.min_seconds < 0:
         return "--min-seconds must be a finite number of seconds, 0 or more"
     if not 0 <= args.seed < 2 ** 63:       # what `render --seed` takes: every note's seed derives from it
@@ -319,6 +321,9 @@ def cmd_conform(args) -> int:
 
     if _refuse_own_inputs(args, {"recut timeline": args.recut, "--previous timeline": args.previous,
                                  "--notes file": args.notes}):
+        return EXIT_BAD_INPUT
+    if args.jobs is not None and args.jobs < 1:
+        _err(f"--jobs must be 1 or more render workers, got {args.jobs} (leave it out for one per core)")
         return EXIT_BAD_INPUT
 
     report = _run(args, lambda renderer, progress: conform(

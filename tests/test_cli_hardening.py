@@ -366,3 +366,19 @@ def test_an_os_error_on_a_file_it_reads_is_not_blamed_on_the_output():
     args = type("Args", (), {"output": "/tmp/renders/rain.wav"})()
     assert _names_output("/tmp/renders/.rain.wav.1234.part", args)
     assert not _names_output("/opt/scenefill/engine/wavio.py", args)
+
+
+def test_a_missing_voice_file_is_named_as_missing(tmp_path, capsys):
+    line = refused(capsys, ["render", "rain", "--seconds", "1", "--voice", str(tmp_path / "narrator.onnx"),
+                            "-o", str(tmp_path / "x.wav")])
+    assert "no such file" in line and "narrator.onnx" in line
+
+
+@pytest.mark.parametrize("command", ["fill", "conform"])
+def test_zero_or_negative_timeline_workers_are_refused(tmp_path, command):
+    timeline = Path(__file__).parents[1] / "examples" / "short_film.otio"
+    done = subprocess.run([str(Path(sys.executable).parent / "scenefill"), "otio", command, str(timeline),
+                           "-o", str(tmp_path / "x.otio"), "--jobs", "0"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "--jobs must be 1 or more" in done.stderr
+    assert os.listdir(tmp_path) == []
