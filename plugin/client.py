@@ -122,7 +122,11 @@ def normalize_address(address: str) -> str:
         return "unix://" + address
     for prefix in ("grpc://", "http://"):
         if address.startswith(prefix):
-            return address[len(prefix):]
+            address = address[len(prefix):]
+            break
+    if address.isdigit():  # a port alone: gRPC would look it up as a host name
+        raise InvalidRequest("server", f"{address!r} is a port alone: give HOST:PORT (127.0.0.1:{address}), "
+                                       "or unix:///path/to.sock")
     return address
 
 

@@ -382,3 +382,8 @@ def test_zero_or_negative_timeline_workers_are_refused(tmp_path, command):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "--jobs must be 1 or more" in done.stderr
     assert os.listdir(tmp_path) == []
+
+
+def test_a_port_alone_for_the_server_asks_for_host_and_port(tmp_path, capsys):
+    line = refused(capsys, ["render", "rain", "--seconds", "1", "--server", "50517", "-o", str(tmp_path / "x.wav")])
+    assert "HOST:PORT" in line and "127.0.0.1:50517" in line
