@@ -183,6 +183,20 @@ def choose_helper_layers(layer_seconds: Sequence[float], parent_fixed_s: float) 
     return sorted(best[1]) if best[0] <= (1 - MIN_GAIN) * serial else []
 
 
+def start_helper(models: list, layer_seconds: Sequence[float], parent_fixed_s: float,
+                 like: Sequence[np.ndarray], block: int) -> "LayerHelper | None":
+    """Fork a helper for the layers that balance the two cores (:func:`choose_helper_layers`);
+    None when no split pays, or when the system refuses a second process (a pids limit, no file
+    descriptors, no memory for the ring): the render then simply goes on in one."""
+    mine = choose_helper_layers(layer_seconds, parent_fixed_s)
+    if not mine:
+        return None
+    try:
+        return LayerHelper(models, mine, like, block)
+    except OSError:
+        return None
+
+
 class HelperFailed(SceneFillError):
     """The helper process died or stopped; the render cannot go on (a model's own
     exception in the helper is raised as itself, with the helper's traceback as a note)."""
@@ -197,6 +211,7 @@ class LayerHelper:
 
     def __init__(self, models: list, indices: Sequence[int], like: Sequence[np.ndarray], block: int) -> None:
         self.indices = list(indices)
+        self._theirs = set(self.indices)
         self.names = ", ".join(type(models[i]).__name__ for i in self.indices)  # for messages
         self.block = block
         self.shapes = [(like[i].shape, like[i].dtype) for i in self.indices]
@@ -270,6 +285,17 @@ class LayerHelper:
         views = self._views(self.next_slot)
         self.next_slot = (self.next_slot + 1) % RING
         return views
+
+    def next_blocks(self, models: list) -> list[np.ndarray]:
+        """Every layer's next block: this process renders its own (in layer order), the helper's
+        come from shared memory. Call :meth:`release` once they are mixed."""
+        out: list = [None] * len(models)
+        for i, model in enumerate(models):
+            if i not in self._theirs:
+                out[i] = model.next_block(self.block)
+        for i, block in zip(self.indices, self.blocks()):
+            out[i] = block
+        return out
 
     def release(self) -> None:
         """The views of the last :meth:`blocks` are no longer used: the helper may reuse the slot."""

@@ -241,7 +241,6 @@ def _raw_stream(plan: RenderPlan, cancel: Callable[[], bool] | None, processes: 
     split = len(plan.models) > 0 and skip + samples_needed >= SPLIT_MIN_BLOCKS * BLOCK \
         and layer_split.can_split(processes)
     helper: layer_split.LayerHelper | None = None
-    here = list(range(len(plan.models)))  # the layers this process renders
     consumer_s = 0.0  # how long whoever reads the stream took over the first block (packing, writing)
     index = 0
     try:
@@ -249,11 +248,7 @@ def _raw_stream(plan: RenderPlan, cancel: Callable[[], bool] | None, processes: 
             _check(cancel)
             seconds = None
             if helper is not None:
-                layer_blocks: list = [None] * len(plan.models)
-                for i in here:
-                    layer_blocks[i] = plan.models[i].next_block(BLOCK)
-                for i, block in zip(helper.indices, helper.blocks()):
-                    layer_blocks[i] = block
+                layer_blocks = helper.next_blocks(plan.models)
             elif split and index == SPLIT_AFTER - 1:
                 layer_blocks, seconds = layer_split.time_blocks(plan.models, BLOCK)
             else:
@@ -266,13 +261,8 @@ def _raw_stream(plan: RenderPlan, cancel: Callable[[], bool] | None, processes: 
             if helper is not None:
                 helper.release()  # the mixer copied what it needs from the helper's blocks
             elif seconds is not None:  # every model stands after this block: fork the helper now
-                mine = layer_split.choose_helper_layers(seconds, time.perf_counter() - start + consumer_s)
-                if mine:
-                    try:
-                        helper = layer_split.LayerHelper(plan.models, mine, layer_blocks, BLOCK)
-                        here = [i for i in here if i not in mine]
-                    except OSError:  # no second process to be had (a pids limit, no descriptors): one it is
-                        helper = None
+                helper = layer_split.start_helper(plan.models, seconds, time.perf_counter() - start + consumer_s,
+                                                  layer_blocks, BLOCK)
             index += 1
             if skip:
                 cut = min(skip, out.shape[1])
