@@ -34,6 +34,9 @@ class SpeechLine:
     text: str
     start: float | None = None
     at: str = ""
+    #: who speaks it, as the free text names them just before the quote ("a man says"), or the
+    #: line before's speaker; empty in a tagged note (one ``<|speech|>`` for every line)
+    speaker: str = ""
 
 
 @dataclass
@@ -146,21 +149,30 @@ def parse_caption(note: str) -> Caption:
     return cap
 
 
+_SPEAKER_RE = re.compile(r"\b((?:an?|the)\s+)?([\w\s-]{0,40}?)\b(says|said|shouts|whispers|asks|calls|yells|"
+                         r"speaks|mutters|announces)\b", re.I)
+
+
 def _parse_free_text(note: str) -> Caption:
-    """Free text: quoted words are speech; the rest describes the scene."""
+    """Free text: quoted words are speech; the rest describes the scene. Each line's speaker is
+    the one named between the line before and its quote ('a woman says "hello", then a man says
+    "go away"'); a line with none there keeps the line before's."""
     lines: list[SpeechLine] = []
-
-    def keep(match: re.Match) -> str:
-        text = next(g for g in match.groups() if g)
-        lines.append(_speech_line(text))
-        return " "
-
-    rest = _QUOTE_RE.sub(keep, note)
+    said_by = ""
+    last_end = 0
+    for match in _QUOTE_RE.finditer(note):
+        named = _SPEAKER_RE.search(note[last_end:match.start()])
+        if named:
+            said_by = " ".join((named.group(2) + " " + named.group(3)).split())
+        line = _speech_line(next(g for g in match.groups() if g))
+        line.speaker = said_by
+        lines.append(line)
+        last_end = match.end()
+    rest = _QUOTE_RE.sub(" ", note)
     rest = re.sub(r"\s+", " ", rest).strip(" ,.;:")
     speaker = ""
     if lines:
-        m = re.search(r"\b((?:an?|the)\s+)?([\w\s-]{0,40}?)\b(says|said|shouts|whispers|asks|calls|yells|"
-                      r"speaks|mutters|announces)\b", rest, re.I)
+        m = _SPEAKER_RE.search(rest)
         if m:
             speaker = (m.group(2) + " " + m.group(3)).strip()
     return Caption(caption=rest or (lines[0].text if lines else ""), speech=speaker, asr=lines)

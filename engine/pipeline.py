@@ -153,7 +153,8 @@ def plan_render(request: RenderRequest, cancel: Callable[[], bool] | None = None
     sr, channels = request.sample_rate, request.channels
     lead = request.handle_samples + (_loop_samples(request) if request.loop else 0)
     _check(cancel)
-    lines = place_lines(scene.speech, scene.speech_style, request.voice or scene.voice, sr, offset_samples=lead)
+    lines = place_lines(scene.speech, scene.speech_style, request.voice or scene.voice, sr, offset_samples=lead,
+                        voices=None if request.voice else scene.line_voices)
     layer_gains: list[float] = []
     mix_power = 0.0
     options = _layer_options(scene, request, lead)

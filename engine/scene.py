@@ -145,6 +145,8 @@ class SceneSpec:
     notes: list[str] = field(default_factory=list)
     #: who speaks the lines, chosen from the speaker's description (a request's voice overrides it)
     voice: str = ""
+    #: each line's voice: ``voice`` for all, unless the note names different speakers for them
+    line_voices: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -410,9 +412,18 @@ def build_scene(caption: Caption, timeline: ev.Timeline | None = None) -> SceneS
               f"of the range): it places nothing" for text in dict.fromkeys(unread)]
     outside += _place_lines(caption.asr, timeline)
     voice = choose_voice(caption.speech or caption.caption) if caption.asr else ""
+    line_voices = _line_voices(caption.asr, voice)
     return SceneSpec(caption=caption, layers=layers, speech=list(caption.asr),
                      speech_style=caption.speech, room=room, unmatched=unmatched,
-                     events_outside=outside, notes=notes, voice=voice)
+                     events_outside=outside, notes=notes, voice=voice, line_voices=line_voices)
+
+
+def _line_voices(lines: list[SpeechLine], voice: str) -> list[str]:
+    """Each line's voice. 'A woman says "hello", then a man says "go away"' is two people: each
+    line takes the voice of the speaker named before it. A note of one speaker keeps the scene's
+    voice for every line (read from the whole description, as it always was)."""
+    picked = [choose_voice(line.speaker) if line.speaker else voice for line in lines]
+    return picked if len(set(picked)) > 1 else [voice] * len(lines)
 
 
 #: an event starting this close to the range's end is mostly cut off: the editor is told

@@ -123,20 +123,27 @@ class PlacedLine:
     audio: np.ndarray   # mono, at the scene sample rate
 
 
-def place_lines(lines: list[SpeechLine], style: str, voice: str, sample_rate: int,
-                offset_samples: int = 0) -> list[PlacedLine]:
-    """Synthesize every line and give it a start sample; ``offset_samples`` is the head handle."""
-    if not lines:
-        return []
+def _voice_model(voice: str) -> tuple[str, str]:
+    """(the .onnx path, the derived voice's name or "") a voice name or path is spoken with."""
     name = voice or DEFAULT_VOICE
     path = str(resolve_voice(name))
-    voice_name = name if name in VOICES and Path(path) == builtin_voices().get(name) else ""
+    return path, name if name in VOICES and Path(path) == builtin_voices().get(name) else ""
+
+
+def place_lines(lines: list[SpeechLine], style: str, voice: str, sample_rate: int,
+                offset_samples: int = 0, voices: list[str] | None = None) -> list[PlacedLine]:
+    """Synthesize every line and give it a start sample; ``offset_samples`` is the head handle.
+    ``voices``: each line's own voice (two people talking), else ``voice`` for all."""
+    if not lines:
+        return []
+    models = {name: _voice_model(name) for name in set(voices or []) | {voice}}
     scale = _style_length_scale(style)
     placed: list[PlacedLine] = []
     cursor = FIRST_LINE_AT
-    for line in lines:
+    for index, line in enumerate(lines):
         if not line.text.strip():
             continue
+        path, voice_name = models[voices[index] if voices else voice]
         audio, native_sr = _speak(path, line.text.strip(), scale, voice_name)
         ratio = Fraction(sample_rate, native_sr)
         audio = signal.resample_poly(audio, ratio.numerator, ratio.denominator)

@@ -112,3 +112,23 @@ def test_every_voice_is_listed_and_an_unknown_one_refused():
     with pytest.raises(InvalidRequest) as err:
         speech.resolve_voice("duchess")
     assert err.value.field == "voice"
+
+
+def test_two_people_in_one_note_speak_in_their_own_voices():
+    """'a woman says "...", then a man says "..."': the second line was spoken by the woman too."""
+    from scenefill.engine.pipeline import plan_render
+
+    note = 'a woman says "Are you coming?", then a man says "Give me a minute." and "Just one."'
+    plan = plan_render(RenderRequest(note=note, n_samples=48000 * 8))
+    assert plan.scene.line_voices == ["woman", "joe", "joe"]  # a line with no speaker of its own keeps the last
+    woman, man = plan.lines[0].audio, plan.lines[1].audio
+    assert median_f0(woman, SR) > 1.15 * median_f0(man, SR)
+    # --voice still speaks every line
+    plan = plan_render(RenderRequest(note=note, n_samples=48000 * 8, voice="child"))
+    assert median_f0(plan.lines[1].audio, SR) > 1.5 * median_f0(man, SR)
+
+
+def test_one_speaker_keeps_one_voice_for_every_line():
+    info = parse_note('an old man mutters "Where did I put it?" and then "Ah, here."')
+    assert info["voice"] == "old-man"
+    assert [line["speaker"] for line in info["caption"]["asr"]] == ["old man mutters", "old man mutters"]

@@ -143,8 +143,10 @@ def plan_neural(request: RenderRequest, cancel: Callable[[], bool] | None = None
         backend = load_backend(request.backend, model_dirs().get(request.backend), _device)
     sr = request.sample_rate
     lead = request.handle_samples + (_loop_samples(request) if request.loop else 0)
-    lines = [] if backend.speech_from_model else place_lines(scene.speech, scene.speech_style, request.voice,
-                                                             sr, offset_samples=lead)
+    # the voice as the procedural backend chooses it: the request's, else the speakers the note names
+    lines = [] if backend.speech_from_model else place_lines(
+        scene.speech, scene.speech_style, request.voice or scene.voice, sr, offset_samples=lead,
+        voices=None if request.voice else scene.line_voices)
     views = [scene_view(caption)] if backend.speech_from_model else stable_audio_views(caption)
     n_out = _stem_length(request, lead)
     span = _level_span(backend, sr)
