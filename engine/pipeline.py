@@ -354,8 +354,8 @@ def render_file(request: RenderRequest, path: Path, *, progress=None, cancel=Non
     provenance = build_provenance(request, plan.scene)
     if plan.backend_info:
         provenance["model"] = plan.backend_info
-        if not plan.lines:
-            provenance["voice"] = ""
+        if not plan.lines:  # the model speaks the lines itself (Dasheng): no Piper voice
+            provenance["voice"], provenance["line_voices"] = "", []
     fd, tmp = temp_beside(path)
     try:
         with os.fdopen(fd, "w+b") as fh:

@@ -40,6 +40,8 @@ def build_provenance(request: RenderRequest, scene: SceneSpec) -> dict:
         "seed": request.seed,
         "backend": request.backend,
         "voice": request.voice or scene.voice,
+        # who speaks each line (two people in one note: two voices)
+        "line_voices": [request.voice] * len(scene.line_voices) if request.voice else list(scene.line_voices),
         "options": {
             "sample_rate": request.sample_rate, "channels": request.channels,
             "bit_depth": request.bit_depth, "format": request.fmt,

@@ -121,6 +121,9 @@ def test_two_people_in_one_note_speak_in_their_own_voices():
     note = 'a woman says "Are you coming?", then a man says "Give me a minute." and "Just one."'
     plan = plan_render(RenderRequest(note=note, n_samples=48000 * 8))
     assert plan.scene.line_voices == ["woman", "joe", "joe"]  # a line with no speaker of its own keeps the last
+    from scenefill.engine.provenance import build_provenance
+
+    assert build_provenance(plan.request, plan.scene)["line_voices"] == ["woman", "joe", "joe"]  # the file says so
     woman, man = plan.lines[0].audio, plan.lines[1].audio
     assert median_f0(woman, SR) > 1.15 * median_f0(man, SR)
     # --voice still speaks every line
