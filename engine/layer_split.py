@@ -46,6 +46,7 @@ from .errors import SceneFillError
 RING = 4                 # blocks the helper may run ahead
 STALL_TIMEOUT_S = 120.0  # no block from the helper for this long: it is stopped or wedged
 _OK, _FAILED = b"\x01", b"\x02"
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 MIN_GAIN = 0.1           # a split must save a tenth of each block's time
 ENV_PROCESSES = "SCENEFILL_PROCESSES"  # "1" keeps every render in one process
 BUSY_MARGIN = 0.5  # a helper is forked only while the load average leaves this much of a core idle
@@ -191,10 +192,23 @@ def start_helper(models: list, layer_seconds: Sequence[float], parent_fixed_s: f
     mine = choose_helper_layers(layer_seconds, parent_fixed_s)
     if not mine:
         return None
+    helper = None
     try:
-        return LayerHelper(models, mine, like, block)
+        # Ctrl-C, SIGTERM and SIGHUP wait until the fork is done: Python runs a handler at the next
+        # chance, and during a fork that is inside an at-fork hook (logging's lock release), where
+        # the CLI's "stop now" exception is printed as ignored and the render went on to the end
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            helper = LayerHelper(models, mine, like, block)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a signal that came meanwhile acts here
+        return helper
     except OSError:
         return None
+    except BaseException:  # stopped as the fork finished: the helper must not outlive the render
+        if helper is not None:
+            helper.close()
+        raise
 
 
 class HelperFailed(SceneFillError):
@@ -332,6 +346,8 @@ class LayerHelper:
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent owns the render and ends it
             signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the CLI's handler: nothing here to clean up
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # held by the parent around the fork
             _die_with_parent()
             mine = [models[i] for i in self.indices]
             credits, slot = RING, 0

@@ -176,3 +176,29 @@ def test_the_helper_takes_the_layers_that_balance_the_two_cores():
     picked = layer_split.choose_helper_layers(many, 2.0)
     helper = sum(many[i] for i in picked)
     assert abs(helper - (sum(many) - helper + 2.0)) <= max(many)
+
+
+_TERM_AT_FORK = r"""
+import os, signal, sys
+os.environ["OPENBLAS_NUM_THREADS"] = "1"
+from scenefill.engine import layer_split
+layer_split._machine_busy = lambda: False
+# SIGTERM lands while the fork runs its at-fork hooks (where logging releases its lock): what a
+# `timeout` or a job runner does when it stops a render in the moment the helper is forked
+os.register_at_fork(after_in_parent=lambda: os.kill(os.getpid(), signal.SIGTERM))
+from scenefill.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@linux_only
+def test_a_stop_signal_during_the_fork_still_stops_the_render(tmp_path):
+    """Python ran the CLI's SIGTERM handler inside an at-fork hook, printed its exception as
+    'ignored', and the render went on to write the whole file (exit 0)."""
+    out = tmp_path / "renders"
+    out.mkdir()
+    done = subprocess.run([sys.executable, "-c", _TERM_AT_FORK, "render", SCENE, "--seconds", "60",
+                           "-o", str(out / "x.wav")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 143, done.stderr
+    assert "ignored" not in done.stderr and "interrupted" in done.stderr
+    assert os.listdir(out) == []
