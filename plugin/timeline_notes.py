@@ -280,15 +280,14 @@ def clip_note(clip, sidecar: dict[str, str] | None) -> tuple[str, str]:
     return "", ""
 
 
-def _unmatched_sidecar_lines(tl: otio.schema.Timeline, sidecar: dict[str, str] | None) -> list[Skipped]:
-    """A --notes line whose name matches no clip (an editor typed 'SH020' for 'SH020 (TAKE1)'):
-    named in the run's report, with the nearest clip name, instead of dropped without a word."""
+def _unmatched_sidecar_lines(names: list[str], sidecar: dict[str, str] | None) -> list[Skipped]:
+    """A --notes line whose name matches none of the clips' ``names`` (an editor typed 'SH020' for
+    'SH020 (TAKE1)'): named in the run's report, with the nearest clip name, instead of dropped
+    without a word."""
     if not sidecar:
         return []
     import difflib
 
-    names = sorted({n for clip in tl.tracks.find_clips() if not _generated_ancestor(clip)
-                    for n in (clip.name, _media_basename(clip)) if n})
     out = []
     for key, note in sidecar.items():
         if key in names or not note.strip():
@@ -497,11 +496,12 @@ def extract_notes(tl: otio.schema.Timeline, *, source: str = "both",
                 raw.append(item)
 
     if source in ("clips", "both"):
-        skipped += _unmatched_sidecar_lines(tl, sidecar)
+        names: set[str] = set()  # every clip's name and media file name, for the --notes lines
         for clip in tl.tracks.find_clips():
             if _generated_ancestor(clip):
                 continue
             clips_seen += 1
+            names.update(n for n in (clip.name, _media_basename(clip)) if n)
             note, field_name = clip_note(clip, sidecar)
             if not note or not walker.enabled(clip):
                 continue
@@ -521,6 +521,7 @@ def extract_notes(tl: otio.schema.Timeline, *, source: str = "both",
                 anchor=rate.frame(clip.trimmed_range().start_time), color="",
                 seed=int(seed) if isinstance(seed, int) else None,
                 source_field=field_name, obj=clip))
+        skipped += _unmatched_sidecar_lines(sorted(names), sidecar)
 
     items = _dedupe(raw)
     _span_points(items)
