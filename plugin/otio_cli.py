@@ -228,14 +228,21 @@ def _renderer(args):
                          ray=getattr(args, "ray", None))
 
 
+def _jobs_problem(args) -> str | None:
+    """--jobs below 1 (fill and conform): a typo, not 'one per core', which is leaving it out."""
+    if getattr(args, "jobs", None) is not None and args.jobs < 1:
+        return f"--jobs must be 1 or more render workers, got {args.jobs} (leave it out for one per core)"
+    return None
+
+
 def fill_options_problem(args) -> str | None:
     """What is wrong with the fill options `otio fill` and `farm fill` share (one line), if anything."""
     from scenefill.engine.timing import SUPPORTED_SAMPLE_RATES
 
     from .timeline_notes import MARKER_COLORS
 
-    if getattr(args, "jobs", None) is not None and args.jobs < 1:
-        return f"--jobs must be 1 or more render workers, got {args.jobs} (leave it out for one per core)"
+    if (problem := _jobs_problem(args)) is not None:
+        return problem
     if not math.isfinite(args.min_seconds) or args.min_seconds < 0:
         return "--min-seconds must be a finite number of seconds, 0 or more"
     if not 0 <= args.seed < 2 ** 63:       # what `render --seed` takes: every note's seed derives from it
@@ -322,8 +329,8 @@ def cmd_conform(args) -> int:
     if _refuse_own_inputs(args, {"recut timeline": args.recut, "--previous timeline": args.previous,
                                  "--notes file": args.notes}):
         return EXIT_BAD_INPUT
-    if args.jobs is not None and args.jobs < 1:
-        _err(f"--jobs must be 1 or more render workers, got {args.jobs} (leave it out for one per core)")
+    if (problem := _jobs_problem(args)) is not None:
+        _err(problem)
         return EXIT_BAD_INPUT
 
     report = _run(args, lambda renderer, progress: conform(
