@@ -373,6 +373,20 @@ def _relative(spec: TimeSpec, tl: Timeline) -> list[EventTime]:
     return events
 
 
+def series_beyond(events: list[EventTime], times: list[float], until: float, limit: int = MAX_EVENTS) -> list[float]:
+    """The times an "every N s" series among ``events`` (played at ``times``, in seconds) goes on
+    to after its last played event, up to ``until``: a series' times do not depend on where the
+    range ends, only how many of them fit, so a scene's level may count them (at most ``limit``
+    per series)."""
+    out: list[float] = []
+    for period in {Fraction(e.period) for e in events if e.period}:
+        last = max(t for t, e in zip(times, events) if e.period and Fraction(e.period) == period)
+        step = float(period)
+        count = min(int((until - last) / step), limit) if until > last else 0
+        out += [last + k * step for k in range(1, count + 1)]
+    return out
+
+
 def event_sample(event: EventTime, sample_rate: int) -> int:
     """An event's sample from the range start at ``sample_rate`` (exact for any rate)."""
     if event.sample is not None and event.sample_rate == sample_rate:

@@ -17,7 +17,6 @@ import os
 import shutil
 import time
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -27,7 +26,7 @@ from .calibration import (COUNT_SPAN_S, ONE_SHOT_AT, counted_times, events_scene
                           one_shot_take, shared_renders)
 from .caption import parse_caption
 from .errors import Cancelled, InvalidRequest
-from .events import MAX_EVENTS, Timeline, event_sample
+from .events import Timeline, event_sample, series_beyond
 from .limiter import TruePeakLimiter
 from .loudness import db_to_gain, integrated_loudness
 from .mixer import SceneMixer
@@ -100,12 +99,7 @@ def _counted(take: tuple[int, int, float], options: dict, layer: LayerSpec, lead
     times = list(options.get("times") or [])
     after = [(event_sample(e, sr) + lead) / sr for e in layer.events_after]
     if times:
-        horizon = min(times) + COUNT_SPAN_S
-        for period in {Fraction(e.period) for e in layer.events if e.period}:
-            last = max(t for t, e in zip(times, layer.events) if e.period and Fraction(e.period) == period)
-            step = float(period)
-            count = min(int((horizon - last) / step), MAX_EVENTS) if horizon > last else 0
-            after += [last + k * step for k in range(1, count + 1)]
+        after += series_beyond(layer.events, times, min(times) + COUNT_SPAN_S)
     return counted_times(take, times + after)
 
 
